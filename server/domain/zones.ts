@@ -1,0 +1,46 @@
+import { DateTime, IANAZone } from 'luxon';
+import { AppError } from '../errors.ts';
+
+/** Every IANA zone this runtime knows, for the zone picker. */
+export function listTimeZones(): string[] {
+  const zones = new Set(Intl.supportedValuesOf('timeZone'));
+  zones.add('UTC');
+  return [...zones].sort();
+}
+
+export function isTimeZone(zone: string): boolean {
+  return zone.length > 0 && zone.length <= 64 && IANAZone.isValidZone(zone);
+}
+
+/** Canonical spelling of a zone the caller gave us, or `invalid_time_zone`. */
+export function parseTimeZone(zone: string): string {
+  if (!isTimeZone(zone)) {
+    throw new AppError('invalid_time_zone', `"${zone.slice(0, 64)}" is not an IANA time zone (for example Europe/Zurich or Asia/Tokyo).`);
+  }
+  return IANAZone.create(zone).name;
+}
+
+// Intl only names a zone's offset ("CET", "EST", "NZDT", "IST") in the
+// locales where that name is customary, so ask those in turn and fall back
+// to the GMT offset ("GMT+5:45") where no locale has a name.
+const abbreviationLocales = ['en-US', 'en-GB', 'en-AU', 'en-IN', 'en-NZ', 'en-CA', 'en-ZA', 'en-IE', 'ja-JP'];
+const abbreviationCache = new Map<string, string>();
+
+export function zoneAbbreviation(dt: DateTime): string {
+  const key = `${dt.zoneName}|${dt.offset}`;
+  const cached = abbreviationCache.get(key);
+  if (cached !== undefined) return cached;
+  let fallback = '';
+  let found: string | undefined;
+  for (const locale of abbreviationLocales) {
+    const name = dt.setLocale(locale).offsetNameShort ?? '';
+    if (!fallback) fallback = name;
+    if (name && !/^(GMT|UTC)[+-−]/.test(name)) {
+      found = name;
+      break;
+    }
+  }
+  const result = found ?? (fallback || dt.toFormat('ZZ'));
+  abbreviationCache.set(key, result);
+  return result;
+}

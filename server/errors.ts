@@ -1,0 +1,85 @@
+/**
+ * Coded errors. Every failure that reaches a user carries a stable `code`
+ * (for programs and tests) and a human `message`; HTTP and socket acks map
+ * them in exactly one place each (http/error-handler.ts, realtime/ack.ts).
+ */
+export type ErrorCode =
+  | 'bad_request'
+  | 'invalid_body'
+  | 'invalid_query'
+  | 'invalid_id'
+  | 'invalid_time_zone'
+  | 'invalid_time'
+  | 'nonexistent_local_time'
+  | 'end_before_start'
+  | 'not_found'
+  | 'event_not_found'
+  | 'session_not_found'
+  | 'participant_not_found'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not_organizer'
+  | 'not_moderator'
+  | 'not_panelist'
+  | 'not_approved'
+  | 'not_on_floor'
+  | 'token_revoked'
+  | 'csrf_invalid'
+  | 'duplicate_registration'
+  | 'conflict'
+  | 'session_not_live'
+  | 'rate_limited'
+  | 'payload_too_large'
+  | 'internal';
+
+const statusByCode: Partial<Record<ErrorCode, number>> = {
+  not_found: 404,
+  event_not_found: 404,
+  session_not_found: 404,
+  participant_not_found: 404,
+  unauthenticated: 401,
+  token_revoked: 401,
+  forbidden: 403,
+  not_organizer: 403,
+  not_moderator: 403,
+  not_panelist: 403,
+  not_approved: 403,
+  not_on_floor: 403,
+  csrf_invalid: 403,
+  duplicate_registration: 409,
+  conflict: 409,
+  session_not_live: 409,
+  rate_limited: 429,
+  payload_too_large: 413,
+  internal: 500,
+};
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, message: string, details?: unknown) {
+    super(message);
+    this.name = 'AppError';
+    this.code = code;
+    this.status = statusByCode[code] ?? 400;
+    this.details = details;
+  }
+}
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  details?: unknown;
+}
+
+export function toErrorBody(error: AppError): ErrorBody {
+  return error.details === undefined
+    ? { code: error.code, message: error.message }
+    : { code: error.code, message: error.message, details: error.details };
+}
+
+export function isAppError(value: unknown): value is AppError {
+  return value instanceof AppError;
+}

@@ -1,0 +1,71 @@
+import path from 'node:path';
+import express, { type Express, type Router } from 'express';
+import helmet from 'helmet';
+import { AppError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { errorHandler, notFoundApi, toAppError } from './error-handler.ts';
+import { renderErrorPage } from './pages.ts';
+import { requestContext } from './request-context.ts';
+import type { Views } from './views.ts';
+
+export interface AppParts {
+  logger: Logger;
+  views: Views;
+  /** Routers in the order they are mounted. */
+  routers: Router[];
+  trustProxy?: boolean;
+}
+
+/** The Express application: security headers, parsing, routers, and the one error mapping. */
+export function createApp(parts: AppParts): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  if (parts.trustProxy) app.set('trust proxy', 1);
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: true,
+        directives: {
+          'script-src': ["'self'"],
+          'style-src': ["'self'"],
+          'img-src': ["'self'", 'data:'],
+          'connect-src': ["'self'", 'ws:', 'wss:'],
+          'media-src': ["'self'", 'blob:'],
+          'form-action': ["'self'"],
+          'frame-ancestors': ["'none'"],
+          'upgrade-insecure-requests': null,
+        },
+      },
+      crossOriginEmbedderPolicy: false,
+      strictTransportSecurity: false,
+    }),
+  );
+  app.use(express.json({ limit: '64kb' }));
+  app.use(express.urlencoded({ extended: false, limit: '64kb' }));
+  app.use(requestContext);
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  for (const router of parts.routers) app.use(router);
+
+  app.use(['/api', '/calendar'], notFoundApi);
+  const jsonErrors = errorHandler(parts.logger);
+  app.use(((error, req, res, next) => {
+    if (req.path.startsWith('/api/') || req.path.startsWith('/calendar/') || req.path === '/healthz' || !req.accepts('html')) {
+      jsonErrors(error, req, res, next);
+      return;
+    }
+    const appError = toAppError(error);
+    if (appError.status >= 500) parts.logger.error({ err: error, path: req.path }, 'page failed');
+    renderErrorPage(parts.views, req, res, appError);
+  }) as express.ErrorRequestHandler);
+  app.use((req, res) => {
+    const error = new AppError('not_found', `There is no page at ${req.path}.`);
+    if (req.accepts('html')) renderErrorPage(parts.views, req, res, error);
+    else res.status(404).json({ error: { code: error.code, message: error.message } });
+  });
+  return app;
+}
+
+export const repoRoot = path.resolve(import.meta.dirname, '..', '..');

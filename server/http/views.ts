@@ -1,0 +1,86 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Handlebars from 'handlebars';
+import type { Language } from '../domain/programme.ts';
+import { translate } from './i18n.ts';
+
+export interface PageContext {
+  lang: Language;
+  title: string;
+  [key: string]: unknown;
+}
+
+/**
+ * Handlebars pages and partials from templates/. Every `{{value}}` is
+ * HTML-escaped by Handlebars; templates never use triple braces on user text.
+ */
+export class Views {
+  private readonly hbs = Handlebars.create();
+  private readonly pages = new Map<string, Handlebars.TemplateDelegate>();
+  private readonly dir: string;
+
+  constructor(templatesDir: string) {
+    this.dir = templatesDir;
+    this.registerHelpers();
+    const partialsDir = path.join(templatesDir, 'partials');
+    for (const file of fs.readdirSync(partialsDir)) {
+      if (file.endsWith('.hbs')) this.hbs.registerPartial(file.slice(0, -4), fs.readFileSync(path.join(partialsDir, file), 'utf8'));
+    }
+  }
+
+  render(page: string, context: PageContext): string {
+    let template = this.pages.get(page);
+    if (!template) {
+      template = this.hbs.compile(fs.readFileSync(path.join(this.dir, 'pages', `${page}.hbs`), 'utf8'), { strict: false });
+      this.pages.set(page, template);
+    }
+    const body = template(context);
+    return this.layout()({ ...context, body: new Handlebars.SafeString(body) });
+  }
+
+  renderFragment(name: string, context: Record<string, unknown>): string {
+    const template = this.hbs.compile(fs.readFileSync(path.join(this.dir, name), 'utf8'));
+    return template(context);
+  }
+
+  private layoutTemplate: Handlebars.TemplateDelegate | undefined;
+  private layout(): Handlebars.TemplateDelegate {
+    this.layoutTemplate ??= this.hbs.compile(fs.readFileSync(path.join(this.dir, 'layout.hbs'), 'utf8'));
+    return this.layoutTemplate;
+  }
+
+  private registerHelpers(): void {
+    const hbs = this.hbs;
+    hbs.registerHelper('t', function (this: unknown, key: string, options: Handlebars.HelperOptions) {
+      const root = options.data?.root as { lang?: Language } | undefined;
+      return translate(root?.lang ?? 'en', key, options.hash as Record<string, string>);
+    });
+    // Picks the viewer's language from a {zh, en} text, falling back to the other.
+    hbs.registerHelper('l', function (value: unknown, options: Handlebars.HelperOptions) {
+      const root = options.data?.root as { lang?: Language } | undefined;
+      const lang = root?.lang ?? 'en';
+      if (value && typeof value === 'object') {
+        const text = value as Partial<Record<Language, string>>;
+        return text[lang] || text[lang === 'zh' ? 'en' : 'zh'] || '';
+      }
+      return '';
+    });
+    hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+    hbs.registerHelper('ne', (a: unknown, b: unknown) => a !== b);
+    hbs.registerHelper('gt', (a: number, b: number) => a > b);
+    hbs.registerHelper('lt', (a: number, b: number) => a < b);
+    hbs.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).join(''));
+    // Paragraphs of a stored text, each escaped.
+    hbs.registerHelper('paragraphs', (text: unknown) => {
+      if (typeof text !== 'string' || !text) return '';
+      const html = text
+        .split(/\n{2,}/)
+        .map((p) => `<p>${Handlebars.escapeExpression(p)}</p>`)
+        .join('');
+      return new Handlebars.SafeString(html);
+    });
+    hbs.registerHelper('json', (value: unknown) => new Handlebars.SafeString(
+      JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026'),
+    ));
+  }
+}

@@ -1,0 +1,83 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Config } from './config.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createApp, repoRoot } from './http/app.ts';
+import { buildClientAssets } from './http/assets.ts';
+import { pagesRouter } from './http/pages.ts';
+import { programmeApi } from './http/programme-api.ts';
+import { Views } from './http/views.ts';
+import { seedForum, readSeed } from './seed/seed.ts';
+import { ProgrammeService } from './services/programme-service.ts';
+import { openStore } from './store/open-store.ts';
+import type { DocumentStore } from './store/port.ts';
+import { ProgrammeRepository } from './store/repositories.ts';
+
+export interface Plenary {
+  url: string;
+  port: number;
+  config: Config;
+  logger: Logger;
+  store: DocumentStore;
+  programme: ProgrammeService;
+  httpServer: http.Server;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  clock?: () => Date;
+}
+
+/** The composition root: wires store, services, HTTP and realtime, and knows how to take them down. */
+export async function startPlenary(config: Config, options: StartOptions = {}): Promise<Plenary> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const store = await openStore(config);
+  logger.info({ store: store.kind, dataDir: store.kind === 'embedded' ? config.dataDir : undefined }, 'store opened');
+  try {
+    const repo = new ProgrammeRepository(store);
+    const programme = new ProgrammeService(repo, options.clock);
+
+    if (config.seed === 'auto' && (await repo.listEvents()).length === 0) {
+      const result = await seedForum(repo, readSeed());
+      logger.info(result, 'seeded the forum into an empty store');
+    }
+
+    const views = new Views(path.join(repoRoot, 'templates'));
+    const assets = await buildClientAssets(path.join(repoRoot, 'client'));
+    const app = createApp({
+      logger,
+      views,
+      routers: [assets.router, programmeApi(programme), pagesRouter(programme, views)],
+    });
+
+    const httpServer = http.createServer(app);
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(config.port, config.host, () => {
+        httpServer.off('error', reject);
+        resolve();
+      });
+    });
+    const port = (httpServer.address() as AddressInfo).port;
+    const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+    const url = config.publicUrl ?? `http://${shownHost}:${port}`;
+
+    let closing: Promise<void> | undefined;
+    const close = (): Promise<void> => {
+      closing ??= (async () => {
+        httpServer.closeAllConnections();
+        await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        await store.close();
+        logger.info('stopped');
+      })();
+      return closing;
+    };
+
+    return { url, port, config, logger, store, programme, httpServer, close };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}

@@ -1,0 +1,88 @@
+import fs from 'node:fs';
+import { z } from 'zod';
+import { schedule, type ForumEvent, type Session } from '../domain/programme.ts';
+import { parseTimeZone } from '../domain/zones.ts';
+import type { ProgrammeRepository } from '../store/repositories.ts';
+
+const localized = z.object({ zh: z.string(), en: z.string() });
+const seedSchema = z.object({
+  event: z.object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/),
+    zone: z.string(),
+    title: localized,
+    organizer: localized,
+    description: localized,
+  }),
+  sessions: z
+    .array(
+      z.object({
+        id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/),
+        kind: z.enum(['opening', 'thematic', 'closing', 'session']),
+        start: z.string(),
+        end: z.string(),
+        title: localized,
+        format: localized.nullable().optional(),
+        description: localized,
+        guidingQuestions: z.array(localized),
+      }),
+    )
+    .min(1),
+});
+
+export type ForumSeed = z.infer<typeof seedSchema>;
+
+export const defaultSeedFile = new URL('./global-forum-2022.json', import.meta.url);
+
+export function readSeed(file: URL | string = defaultSeedFile): ForumSeed {
+  return seedSchema.parse(JSON.parse(fs.readFileSync(file, 'utf8')));
+}
+
+export interface SeedResult {
+  eventId: string;
+  eventCreated: boolean;
+  sessionsCreated: number;
+  sessionsKept: number;
+}
+
+/**
+ * Writes the seeded forum into the store. Idempotent: what exists is kept
+ * as it is (organisers may have edited it), what is missing is added, so a
+ * second run creates nothing.
+ */
+export async function seedForum(repo: ProgrammeRepository, seed: ForumSeed, now = new Date()): Promise<SeedResult> {
+  const at = now.toISOString();
+  const zone = parseTimeZone(seed.event.zone);
+  let eventCreated = false;
+  if (!(await repo.getEvent(seed.event.id))) {
+    const event: ForumEvent = { ...seed.event, zone, createdAt: at, updatedAt: at };
+    await repo.putEvent(event);
+    eventCreated = true;
+  }
+  let sessionsCreated = 0;
+  let sessionsKept = 0;
+  for (const s of seed.sessions) {
+    if (await repo.getSession(seed.event.id, s.id)) {
+      sessionsKept += 1;
+      continue;
+    }
+    const times = schedule(s.start, s.end, zone);
+    const session: Session = {
+      id: s.id,
+      eventId: seed.event.id,
+      kind: s.kind,
+      title: s.title,
+      format: s.format ?? null,
+      description: s.description,
+      guidingQuestions: s.guidingQuestions,
+      start: times.start,
+      end: times.end,
+      status: 'scheduled',
+      sequence: 0,
+      createdAt: at,
+      updatedAt: at,
+    };
+    await repo.insertSession(session);
+    sessionsCreated += 1;
+  }
+  return { eventId: seed.event.id, eventCreated, sessionsCreated, sessionsKept };
+}
