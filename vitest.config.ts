@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['server/**/*.test.ts', 'test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    // Two cores: browser and media tests are heavy, so run at most two files at once.
+    maxWorkers: 2,
+    env: { LOG_LEVEL: 'silent' },
+  },
+});
