@@ -136,7 +136,7 @@ async function runTests() {
   const report = path.join(root, '.vitest-report.json');
   fs.rmSync(report, { force: true });
   const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs');
-  const code = await exec(process.execPath, [vitest, 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...rest]);
+  const code = await exec(process.execPath, [vitest, 'run', '--config', path.join(root, 'test', 'vitest.config.ts'), '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...rest]);
   if (fs.existsSync(report)) {
     const totals = JSON.parse(fs.readFileSync(report, 'utf8'));
     const skipped = (totals.numPendingTests ?? 0) + (totals.numTodoTests ?? 0);

@@ -1,0 +1,1 @@
+/* Empty translation unit: placeholder static library for link_whole (see meson.build). */
