@@ -8,6 +8,7 @@ import { buildClientAssets } from './http/assets.ts';
 import { pagesRouter } from './http/pages.ts';
 import { programmeApi } from './http/programme-api.ts';
 import { Views } from './http/views.ts';
+import { organizerTokenResolver } from './identity/resolve.ts';
 import { seedForum, readSeed } from './seed/seed.ts';
 import { ProgrammeService } from './services/programme-service.ts';
 import { openStore } from './store/open-store.ts';
@@ -49,6 +50,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
     const app = createApp({
       logger,
       views,
+      callers: organizerTokenResolver(config.organizerToken),
       routers: [assets.router, programmeApi(programme), pagesRouter(programme, views)],
     });
 

@@ -5,7 +5,9 @@ import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { errorHandler, notFoundApi, toAppError } from './error-handler.ts';
 import { renderErrorPage } from './pages.ts';
+import { attachCaller } from './caller.ts';
 import { requestContext } from './request-context.ts';
+import type { CallerResolver } from '../identity/resolve.ts';
 import type { Views } from './views.ts';
 
 export interface AppParts {
@@ -13,6 +15,7 @@ export interface AppParts {
   views: Views;
   /** Routers in the order they are mounted. */
   routers: Router[];
+  callers: CallerResolver;
   trustProxy?: boolean;
 }
 
@@ -43,6 +46,7 @@ export function createApp(parts: AppParts): Express {
   app.use(express.json({ limit: '64kb' }));
   app.use(express.urlencoded({ extended: false, limit: '64kb' }));
   app.use(requestContext);
+  app.use(attachCaller(parts.callers));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

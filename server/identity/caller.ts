@@ -1,0 +1,23 @@
+import type { Participant } from '../domain/participants.ts';
+
+/**
+ * Who is calling, as the HTTP and Socket.IO edges resolve it from a token,
+ * a bearer header or a session cookie.
+ */
+export type Caller =
+  | { kind: 'anonymous' }
+  /** PLENARY_ORGANIZER_TOKEN: a standing organiser credential for automation. */
+  | { kind: 'organizer-token' }
+  | { kind: 'participant'; participant: Participant };
+
+export const anonymous: Caller = { kind: 'anonymous' };
+
+export function callerName(caller: Caller): string | null {
+  if (caller.kind === 'participant') return caller.participant.name;
+  if (caller.kind === 'organizer-token') return 'Organiser (token)';
+  return null;
+}
+
+export function callerId(caller: Caller): string | null {
+  return caller.kind === 'participant' ? caller.participant.id : null;
+}

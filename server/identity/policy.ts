@@ -1,0 +1,82 @@
+import { AppError, type ErrorCode } from '../errors.ts';
+import { hasSessionRole } from '../domain/participants.ts';
+import type { Caller } from './caller.ts';
+
+/**
+ * The one answer to "may this caller do X here?", asked by every HTTP route
+ * and every socket event. Pure: it decides from the caller and the scope.
+ */
+export type EventAction =
+  | 'event.manage' // edit the programme, participants and roles; exports and reports
+  | 'event.attend'; // signed-in, approved participant of the event
+
+export type SessionAction =
+  | 'session.join'
+  | 'session.open' // open (make live) or end a session
+  | 'queue.request'
+  | 'queue.moderate'
+  | 'qna.ask'
+  | 'qna.vote'
+  | 'qna.moderate'
+  | 'media.consume'
+  | 'media.produce-panel'
+  | 'media.produce-interpretation'
+  | 'media.moderate';
+
+export type Action = EventAction | SessionAction;
+
+export interface Scope {
+  eventId: string;
+  sessionId?: string;
+  /** For interpretation: the language channel being published. */
+  language?: string;
+}
+
+export type Decision = { allowed: true } | { allowed: false; code: ErrorCode; message: string };
+
+const allow: Decision = { allowed: true };
+const deny = (code: ErrorCode, message: string): Decision => ({ allowed: false, code, message });
+
+const moderatorActions: ReadonlySet<Action> = new Set(['session.open', 'queue.moderate', 'qna.moderate', 'media.moderate']);
+const delegateActions: ReadonlySet<Action> = new Set(['event.attend', 'session.join', 'queue.request', 'qna.ask', 'qna.vote', 'media.consume']);
+
+export function decide(caller: Caller, action: Action, scope: Scope): Decision {
+  if (caller.kind === 'anonymous') return deny('unauthenticated', 'Sign in first: open your invitation link or send your token.');
+  if (caller.kind === 'organizer-token') return allow;
+
+  const p = caller.participant;
+  if (p.eventId !== scope.eventId) return deny('forbidden', 'You are registered for another event.');
+  if (p.status !== 'approved') {
+    return deny('not_approved', p.status === 'pending' ? 'Your registration is waiting for an organiser’s approval.' : 'Your registration was not approved.');
+  }
+  if (p.organizer) return allow;
+
+  if (action === 'event.manage') return deny('not_organizer', 'Only an organiser of this event may do that.');
+  if (delegateActions.has(action)) return allow;
+
+  const sessionId = scope.sessionId;
+  if (!sessionId) return deny('forbidden', 'This action needs a session.');
+  if (moderatorActions.has(action)) {
+    return hasSessionRole(p, sessionId, 'moderator') ? allow : deny('not_moderator', 'Only a moderator of this session may do that.');
+  }
+  if (action === 'media.produce-panel') {
+    return hasSessionRole(p, sessionId, 'panelist') || hasSessionRole(p, sessionId, 'moderator')
+      ? allow
+      : deny('not_panelist', 'Only a panelist of this session may publish on the stage.');
+  }
+  if (action === 'media.produce-interpretation') {
+    const ok = p.roles.some((r) => r.sessionId === sessionId && r.role === 'interpreter' && (!scope.language || r.language === scope.language));
+    return ok ? allow : deny('forbidden', 'Only this session’s interpreter for that language may publish it.');
+  }
+  return deny('forbidden', 'You may not do that.');
+}
+
+/** Throws the coded refusal, so handlers read: authorize(caller, action, scope); then act. */
+export function authorize(caller: Caller, action: Action, scope: Scope): void {
+  const decision = decide(caller, action, scope);
+  if (!decision.allowed) throw new AppError(decision.code, decision.message);
+}
+
+export function isModerator(caller: Caller, scope: Scope): boolean {
+  return decide(caller, 'queue.moderate', scope).allowed;
+}
