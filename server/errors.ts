@@ -30,6 +30,14 @@ export type ErrorCode =
   | 'session_not_live'
   | 'rate_limited'
   | 'payload_too_large'
+  | 'already_in_queue'
+  | 'second_statement'
+  | 'group_quota'
+  | 'invalid_order'
+  | 'invalid_question'
+  | 'question_not_found'
+  | 'question_not_open'
+  | 'not_joined'
   | 'internal';
 
 const statusByCode: Partial<Record<ErrorCode, number>> = {
@@ -51,6 +59,13 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
   session_not_live: 409,
   rate_limited: 429,
   payload_too_large: 413,
+  already_in_queue: 409,
+  second_statement: 409,
+  group_quota: 409,
+  invalid_order: 409,
+  question_not_found: 404,
+  question_not_open: 409,
+  not_joined: 409,
   internal: 500,
 };
 

@@ -1,0 +1,296 @@
+import { AppError } from '../errors.ts';
+import type { ConstituentGroup, Gender } from './participants.ts';
+
+/**
+ * The speaker queue of one session: pure rules, no I/O. Every operation
+ * takes the current state and returns the next one (with `version` + 1) or
+ * throws a coded AppError; the realtime and HTTP edges persist and broadcast.
+ *
+ * ILO practice encoded here (ILC Standing Orders and plenary custom): in a
+ * tripartite debate the floor rotates Government → Employers → Workers; each
+ * member State has at most one speaker per group; a visiting Head of State or
+ * Government speaks beyond that quota; nobody takes the floor twice except on
+ * a right of reply; speeches are limited, five minutes by default (art. 14(6)).
+ */
+
+export type EntryKind = 'statement' | 'reply';
+export type EntryStatus = 'waiting' | 'speaking' | 'done' | 'withdrawn';
+export type QueueMode = 'order' | 'tripartite';
+
+export interface Speaker {
+  participantId: string;
+  name: string;
+  group: ConstituentGroup;
+  country: string;
+  gender: Gender | null;
+  headOfState: boolean;
+  panelist: boolean;
+}
+
+export interface QueueEntry extends Speaker {
+  id: string;
+  kind: EntryKind;
+  status: EntryStatus;
+  requestedAt: string;
+  /** The moderator who added this entry on the speaker's behalf. */
+  addedBy: string | null;
+  budgetMs: number | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  spokenMs: number | null;
+  overrunMs: number | null;
+}
+
+export interface Floor {
+  entryId: string;
+  startedAt: string;
+  budgetMs: number;
+  /** Set while the moderator has paused the clock. */
+  pausedAt: string | null;
+  /** Time spent paused so far, not counted against the budget. */
+  pausedMs: number;
+}
+
+export interface QueueRules {
+  mode: QueueMode;
+  /** Speaking time in ms; `default` applies unless a more specific budget does. */
+  budgetsMs: { default: number; reply?: number; headOfState?: number; panelist?: number };
+}
+
+export interface QueueLogEntry {
+  at: string;
+  by: string | null;
+  action: 'request' | 'withdraw' | 'add' | 'reorder' | 'give-floor' | 'override' | 'end-floor' | 'timer';
+  entryId: string | null;
+  detail: string | null;
+}
+
+export interface QueueState {
+  eventId: string;
+  sessionId: string;
+  version: number;
+  rules: QueueRules;
+  entries: QueueEntry[];
+  floor: Floor | null;
+  log: QueueLogEntry[];
+}
+
+export const defaultRules: QueueRules = { mode: 'order', budgetsMs: { default: 5 * 60_000 } };
+export const warningBeforeEndMs = 60_000;
+const tripartiteRotation: readonly ConstituentGroup[] = ['government', 'employers', 'workers'];
+
+export function emptyQueue(eventId: string, sessionId: string, rules: QueueRules = defaultRules): QueueState {
+  return { eventId, sessionId, version: 0, rules, entries: [], floor: null, log: [] };
+}
+
+const active = (e: QueueEntry): boolean => e.status === 'waiting' || e.status === 'speaking';
+
+function next(state: QueueState, change: Partial<QueueState>, log?: QueueLogEntry | QueueLogEntry[]): QueueState {
+  const logs = log === undefined ? [] : Array.isArray(log) ? log : [log];
+  return { ...state, ...change, version: state.version + 1, log: [...state.log, ...logs] };
+}
+
+function findEntry(state: QueueState, entryId: string): QueueEntry {
+  const entry = state.entries.find((e) => e.id === entryId);
+  if (!entry) throw new AppError('not_found', `There is no queue entry "${entryId}".`);
+  return entry;
+}
+
+/** Why this speaker may not be queued for this kind of intervention, or null. */
+export function refusal(state: QueueState, speaker: Speaker, kind: EntryKind): AppError | null {
+  const mine = state.entries.filter((e) => e.participantId === speaker.participantId);
+  if (mine.some(active)) return new AppError('already_in_queue', `${speaker.name} is already in the speaker queue.`);
+  if (kind === 'statement' && mine.some((e) => e.kind === 'statement' && e.status === 'done')) {
+    return new AppError('second_statement', `${speaker.name} has already made a statement; only a right of reply may be requested.`);
+  }
+  if (state.rules.mode === 'tripartite' && kind === 'statement' && !speaker.headOfState && tripartiteRotation.includes(speaker.group)) {
+    const taken = state.entries.some(
+      (e) =>
+        e.participantId !== speaker.participantId &&
+        e.kind === 'statement' &&
+        !e.headOfState &&
+        e.status !== 'withdrawn' &&
+        e.group === speaker.group &&
+        e.country === speaker.country,
+    );
+    if (taken) {
+      return new AppError('group_quota', `${speaker.country} already has a ${speaker.group} speaker in this debate (one per group per State).`);
+    }
+  }
+  return null;
+}
+
+export interface RequestInput {
+  entryId: string;
+  speaker: Speaker;
+  kind: EntryKind;
+  now: Date;
+  /** The moderator adding the entry on the speaker's behalf, if any. */
+  addedBy?: string;
+}
+
+export function requestFloor(state: QueueState, input: RequestInput): QueueState {
+  const refused = refusal(state, input.speaker, input.kind);
+  if (refused) throw refused;
+  const at = input.now.toISOString();
+  const entry: QueueEntry = {
+    ...input.speaker,
+    id: input.entryId,
+    kind: input.kind,
+    status: 'waiting',
+    requestedAt: at,
+    addedBy: input.addedBy ?? null,
+    budgetMs: null,
+    startedAt: null,
+    endedAt: null,
+    spokenMs: null,
+    overrunMs: null,
+  };
+  return next(
+    state,
+    { entries: [...state.entries, entry] },
+    { at, by: input.addedBy ?? input.speaker.participantId, action: input.addedBy ? 'add' : 'request', entryId: entry.id, detail: input.kind },
+  );
+}
+
+export function withdraw(state: QueueState, participantId: string, now: Date): QueueState {
+  const entry = state.entries.find((e) => e.participantId === participantId && e.status === 'waiting');
+  if (!entry) {
+    const speaking = state.entries.some((e) => e.participantId === participantId && e.status === 'speaking');
+    throw new AppError(speaking ? 'conflict' : 'not_found', speaking ? 'You have the floor; the moderator ends it.' : 'You are not waiting in the queue.');
+  }
+  return next(
+    state,
+    { entries: state.entries.map((e) => (e.id === entry.id ? { ...e, status: 'withdrawn' } : e)) },
+    { at: now.toISOString(), by: participantId, action: 'withdraw', entryId: entry.id, detail: null },
+  );
+}
+
+/** The moderator's new order of the waiting entries: exactly those ids, each once. */
+export function reorder(state: QueueState, entryIds: readonly string[], by: string | null, now: Date): QueueState {
+  const waiting = state.entries.filter((e) => e.status === 'waiting');
+  const waitingIds = new Set(waiting.map((e) => e.id));
+  if (entryIds.length !== waiting.length || new Set(entryIds).size !== entryIds.length || !entryIds.every((id) => waitingIds.has(id))) {
+    throw new AppError('invalid_order', 'A new order must list every waiting entry exactly once (the queue may have changed: reload it).');
+  }
+  const byId = new Map(waiting.map((e) => [e.id, e]));
+  const reordered = entryIds.map((id) => byId.get(id) as QueueEntry);
+  // Entries that are not waiting keep their places; waiting slots are refilled in the new order.
+  let i = 0;
+  const entries = state.entries.map((e) => (e.status === 'waiting' ? (reordered[i++] as QueueEntry) : e));
+  return next(state, { entries }, { at: now.toISOString(), by, action: 'reorder', entryId: null, detail: entryIds.join(',') });
+}
+
+/**
+ * The entry the rules propose to speak next. In tripartite mode the group
+ * after the last tripartite statement's group leads, then the others in
+ * rotation; other actors and rights of reply come after the rotation.
+ */
+export function proposeNext(state: QueueState): QueueEntry | null {
+  const waiting = state.entries.filter((e) => e.status === 'waiting');
+  if (waiting.length === 0) return null;
+  if (state.rules.mode === 'order') return waiting[0] ?? null;
+
+  const statements = waiting.filter((e) => e.kind === 'statement');
+  const spoken = state.entries
+    .filter((e) => e.kind === 'statement' && e.startedAt && tripartiteRotation.includes(e.group))
+    .sort((a, b) => Date.parse(a.startedAt ?? '') - Date.parse(b.startedAt ?? ''));
+  const lastGroup = spoken.at(-1)?.group;
+  const start = lastGroup ? (tripartiteRotation.indexOf(lastGroup) + 1) % tripartiteRotation.length : 0;
+  for (let k = 0; k < tripartiteRotation.length; k++) {
+    const group = tripartiteRotation[(start + k) % tripartiteRotation.length];
+    const candidate = statements.find((e) => e.group === group);
+    if (candidate) return candidate;
+  }
+  return statements[0] ?? waiting[0] ?? null;
+}
+
+export function budgetFor(rules: QueueRules, entry: QueueEntry): number {
+  const b = rules.budgetsMs;
+  if (entry.kind === 'reply' && b.reply !== undefined) return b.reply;
+  if (entry.headOfState && b.headOfState !== undefined) return b.headOfState;
+  if (entry.panelist && b.panelist !== undefined) return b.panelist;
+  return b.default;
+}
+
+export function elapsedMs(floor: Floor, now: Date): number {
+  const until = floor.pausedAt ? Date.parse(floor.pausedAt) : now.getTime();
+  return Math.max(0, until - Date.parse(floor.startedAt) - floor.pausedMs);
+}
+
+/** Remaining speaking time; negative once the speaker runs over. */
+export function remainingMs(floor: Floor, now: Date): number {
+  return floor.budgetMs - elapsedMs(floor, now);
+}
+
+export function endFloor(state: QueueState, by: string | null, now: Date): QueueState {
+  const floor = state.floor;
+  if (!floor) throw new AppError('conflict', 'Nobody has the floor.');
+  const spoken = elapsedMs(floor, now);
+  const at = now.toISOString();
+  const entries = state.entries.map((e) =>
+    e.id === floor.entryId
+      ? { ...e, status: 'done' as const, endedAt: at, spokenMs: spoken, overrunMs: Math.max(0, spoken - floor.budgetMs) }
+      : e,
+  );
+  return next(state, { entries, floor: null }, { at, by, action: 'end-floor', entryId: floor.entryId, detail: `${spoken}ms` });
+}
+
+/**
+ * Gives the floor to a waiting entry. Whoever is speaking is ended first.
+ * Choosing someone other than the rules' proposal is allowed and logged.
+ */
+export function giveFloor(state: QueueState, entryId: string, by: string | null, now: Date): QueueState {
+  const entry = findEntry(state, entryId);
+  if (entry.status !== 'waiting') throw new AppError('conflict', `${entry.name} is not waiting for the floor.`);
+  const proposal = proposeNext(state);
+  let current = state.floor ? endFloor(state, by, now) : state;
+  const at = now.toISOString();
+  const budgetMs = budgetFor(state.rules, entry);
+  const logs: QueueLogEntry[] = [];
+  if (proposal && proposal.id !== entry.id) {
+    logs.push({ at, by, action: 'override', entryId: entry.id, detail: `proposed ${proposal.id} (${proposal.group}), chose ${entry.id} (${entry.group})` });
+  }
+  logs.push({ at, by, action: 'give-floor', entryId: entry.id, detail: null });
+  current = {
+    ...current,
+    entries: current.entries.map((e) => (e.id === entry.id ? { ...e, status: 'speaking' as const, startedAt: at, budgetMs } : e)),
+    floor: { entryId: entry.id, startedAt: at, budgetMs, pausedAt: null, pausedMs: 0 },
+  };
+  return next({ ...current, version: state.version }, {}, logs);
+}
+
+export type TimerAction = { action: 'pause' } | { action: 'resume' } | { action: 'add'; ms: number };
+
+export function controlTimer(state: QueueState, control: TimerAction, by: string | null, now: Date): QueueState {
+  const floor = state.floor;
+  if (!floor) throw new AppError('conflict', 'Nobody has the floor.');
+  const at = now.toISOString();
+  let updated: Floor;
+  switch (control.action) {
+    case 'pause':
+      if (floor.pausedAt) return state;
+      updated = { ...floor, pausedAt: at };
+      break;
+    case 'resume':
+      if (!floor.pausedAt) return state;
+      updated = { ...floor, pausedAt: null, pausedMs: floor.pausedMs + (now.getTime() - Date.parse(floor.pausedAt)) };
+      break;
+    case 'add':
+      updated = { ...floor, budgetMs: Math.max(0, floor.budgetMs + control.ms) };
+      break;
+  }
+  const entries = state.entries.map((e) => (e.id === floor.entryId ? { ...e, budgetMs: updated.budgetMs } : e));
+  return next(state, { floor: updated, entries }, { at, by, action: 'timer', entryId: floor.entryId, detail: control.action === 'add' ? `add ${control.ms}ms` : control.action });
+}
+
+export function setRules(state: QueueState, rules: QueueRules): QueueState {
+  return next(state, { rules });
+}
+
+/** The participant's place among the waiting entries (1-based), or null. */
+export function positionOf(state: QueueState, participantId: string): number | null {
+  const waiting = state.entries.filter((e) => e.status === 'waiting');
+  const index = waiting.findIndex((e) => e.participantId === participantId);
+  return index < 0 ? null : index + 1;
+}
