@@ -8,6 +8,8 @@ import { buildClientAssets } from './http/assets.ts';
 import { pagesRouter } from './http/pages.ts';
 import { programmeApi } from './http/programme-api.ts';
 import { Views } from './http/views.ts';
+import { createRealtimeServer, type RealtimeServer } from './realtime/io.ts';
+import type { Server as SocketServer } from 'socket.io';
 import { organizerTokenResolver } from './identity/resolve.ts';
 import { seedForum, readSeed } from './seed/seed.ts';
 import { ProgrammeService } from './services/programme-service.ts';
@@ -23,6 +25,7 @@ export interface Plenary {
   store: DocumentStore;
   programme: ProgrammeService;
   httpServer: http.Server;
+  io: SocketServer;
   close(): Promise<void>;
 }
 
@@ -55,6 +58,12 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
     });
 
     const httpServer = http.createServer(app);
+    const realtime: RealtimeServer = await createRealtimeServer(httpServer, {
+      redisUrl: config.redisUrl,
+      allowedOrigins: config.allowedOrigins,
+      logger,
+    });
+    const io = realtime.io;
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
       httpServer.listen(config.port, config.host, () => {
@@ -69,6 +78,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
     let closing: Promise<void> | undefined;
     const close = (): Promise<void> => {
       closing ??= (async () => {
+        await realtime.close();
         httpServer.closeAllConnections();
         await new Promise<void>((resolve) => httpServer.close(() => resolve()));
         await store.close();
@@ -77,7 +87,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       return closing;
     };
 
-    return { url, port, config, logger, store, programme, httpServer, close };
+    return { url, port, config, logger, store, programme, httpServer, io, close };
   } catch (error) {
     await store.close();
     throw error;

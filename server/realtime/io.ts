@@ -1,0 +1,47 @@
+import type http from 'node:http';
+import { Server } from 'socket.io';
+import type { Logger } from '../logger.ts';
+
+export interface RealtimeServer {
+  io: Server;
+  close(): Promise<void>;
+}
+
+/**
+ * One Socket.IO namespace for the whole forum. Connection state recovery
+ * replays what a briefly disconnected client missed; clients still resync
+ * from a versioned snapshot on every reconnect (see realtime/session-handlers.ts).
+ * With REDIS_URL, rooms span processes through the Redis Streams adapter.
+ */
+export async function createRealtimeServer(
+  httpServer: http.Server,
+  options: { redisUrl: string | undefined; allowedOrigins: string[] | undefined; logger: Logger },
+): Promise<RealtimeServer> {
+  const io = new Server(httpServer, {
+    serveClient: false,
+    maxHttpBufferSize: 64 * 1024,
+    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
+    cors: options.allowedOrigins ? { origin: options.allowedOrigins, credentials: true } : undefined,
+  });
+  let closeRedis: (() => Promise<void>) | undefined;
+  if (options.redisUrl) {
+    const { createClient } = await import('redis');
+    const { createAdapter } = await import('@socket.io/redis-streams-adapter');
+    const client = createClient({ url: options.redisUrl });
+    client.on('error', (error: unknown) => options.logger.error({ err: error }, 'redis client error'));
+    await client.connect();
+    io.adapter(createAdapter(client));
+    options.logger.info('socket.io rooms shared through the Redis Streams adapter');
+    closeRedis = async () => {
+      await client.quit().catch((error: unknown) => options.logger.warn({ err: error }, 'redis quit failed'));
+    };
+  }
+  return {
+    io,
+    close: async () => {
+      io.disconnectSockets(true);
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      await closeRedis?.();
+    },
+  };
+}
