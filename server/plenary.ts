@@ -13,6 +13,12 @@ import type { Server as SocketServer } from 'socket.io';
 import { organizerTokenResolver } from './identity/resolve.ts';
 import { seedForum, readSeed } from './seed/seed.ts';
 import { ProgrammeService } from './services/programme-service.ts';
+import { FloorService } from './services/floor-service.ts';
+import { KeyedLock } from './services/keyed-lock.ts';
+import { QnaService } from './services/qna-service.ts';
+import { LiveRepository } from './store/live-repository.ts';
+import { LiveSessions } from './realtime/live-sessions.ts';
+import type { Participant } from './domain/participants.ts';
 import { openStore } from './store/open-store.ts';
 import type { DocumentStore } from './store/port.ts';
 import { ProgrammeRepository } from './store/repositories.ts';
@@ -26,6 +32,7 @@ export interface Plenary {
   programme: ProgrammeService;
   httpServer: http.Server;
   io: SocketServer;
+  live: { floor: FloorService; qna: QnaService; sessions: LiveSessions };
   close(): Promise<void>;
 }
 
@@ -64,6 +71,32 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       logger,
     });
     const io = realtime.io;
+    const callers = organizerTokenResolver(config.organizerToken);
+    io.use((socket, next) => {
+      const token = (socket.handshake.auth as { token?: unknown }).token;
+      const resolved = typeof token === 'string' ? callers.fromToken(token) : callers.fromHeaders(socket.handshake.headers);
+      resolved.then(
+        (caller) => {
+          socket.data.caller = caller;
+          next();
+        },
+        (error: unknown) => next(error instanceof Error ? error : new Error(String(error))),
+      );
+    });
+    const live = new LiveRepository(store);
+    const lock = new KeyedLock();
+    const floor = new FloorService(live, lock, options.clock);
+    const qna = new QnaService(live, lock, options.clock);
+    const liveSessions = new LiveSessions({
+      io,
+      logger,
+      programme,
+      floor,
+      qna,
+      findParticipant: async (id) => store.get<Participant>('participants', id),
+      clock: options.clock,
+    });
+    await liveSessions.resumeTimers((await repo.listEvents()).map((e) => e.id));
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
       httpServer.listen(config.port, config.host, () => {
@@ -78,6 +111,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
     let closing: Promise<void> | undefined;
     const close = (): Promise<void> => {
       closing ??= (async () => {
+        liveSessions.close();
         await realtime.close();
         httpServer.closeAllConnections();
         await new Promise<void>((resolve) => httpServer.close(() => resolve()));
@@ -87,7 +121,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       return closing;
     };
 
-    return { url, port, config, logger, store, programme, httpServer, io, close };
+    return { url, port, config, logger, store, programme, httpServer, io, live: { floor, qna, sessions: liveSessions }, close };
   } catch (error) {
     await store.close();
     throw error;

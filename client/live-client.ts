@@ -1,0 +1,85 @@
+import type { Socket } from 'socket.io-client';
+import type { Ack, ClientEventName, JoinAck, QnaQuestionMessage, QueueStateMessage, SessionStateMessage } from '../server/protocol/events.ts';
+import { applyQuestion, applyQueue, recordVote, resync, type SessionView } from './session-state.ts';
+
+export interface LiveClientEvents {
+  change(sessionId: string, view: SessionView, cause: string): void;
+}
+
+/**
+ * Keeps SessionViews in step with the server over one socket, for any
+ * number of sessions. Socket.IO's connection state recovery replays missed
+ * packets; whether or not it succeeded, every reconnect re-joins and
+ * resyncs from a snapshot, so the client ends with exactly the server's state.
+ */
+export class LiveClient {
+  readonly views = new Map<string, SessionView>();
+  private readonly socket: Socket;
+  private readonly onChange: LiveClientEvents['change'];
+  private readonly joined = new Set<string>();
+  private readonly eventId: string | undefined;
+
+  constructor(socket: Socket, onChange: LiveClientEvents['change'] = () => {}, eventId?: string) {
+    this.socket = socket;
+    this.onChange = onChange;
+    this.eventId = eventId;
+    socket.on('queue:state', (m: QueueStateMessage) => {
+      const view = this.views.get(m.sessionId);
+      if (view && applyQueue(view, m)) this.onChange(m.sessionId, view, 'queue');
+    });
+    socket.on('qna:question', (m: QnaQuestionMessage) => {
+      const view = this.views.get(m.sessionId);
+      if (view && applyQuestion(view, m)) this.onChange(m.sessionId, view, 'question');
+    });
+    socket.on('qna:mode', (m: { sessionId: string; mode: SessionView['qnaMode'] }) => {
+      const view = this.views.get(m.sessionId);
+      if (!view) return;
+      view.qnaMode = m.mode;
+      this.onChange(m.sessionId, view, 'mode');
+    });
+    socket.on('session:state', (m: SessionStateMessage) => {
+      const view = this.views.get(m.sessionId);
+      if (!view) return;
+      view.status = m.status;
+      this.onChange(m.sessionId, view, 'status');
+    });
+    socket.on('connect', () => {
+      // The first connect is followed by explicit joins; later ones are reconnects.
+      for (const sessionId of this.joined) void this.join(sessionId, 'resync');
+    });
+  }
+
+  async join(sessionId: string, cause = 'join'): Promise<SessionView> {
+    const ack = await this.request<JoinAck>('session:join', { sessionId });
+    this.joined.add(sessionId);
+    const view = resync(this.views.get(sessionId), ack);
+    this.views.set(sessionId, view);
+    this.onChange(sessionId, view, cause);
+    return view;
+  }
+
+  /** Sends a client event; resolves with the ack or rejects with its coded error. */
+  async request<T extends object>(event: ClientEventName, payload: Record<string, unknown>): Promise<T> {
+    const body = this.eventId ? { eventId: this.eventId, ...payload } : payload;
+    const ack = (await this.socket.timeout(10_000).emitWithAck(event, body)) as Ack<T>;
+    if (!ack.ok) throw Object.assign(new Error(ack.error.message), { code: ack.error.code });
+    return ack as unknown as T;
+  }
+
+  async vote(sessionId: string, questionId: string, idempotencyKey: string): Promise<void> {
+    const view = this.views.get(sessionId);
+    const wanted = !(view?.myVotes.has(questionId) ?? false);
+    const ack = await this.request<{ voted: boolean }>('qna:vote', { sessionId, questionId, vote: wanted, idempotencyKey });
+    if (view) {
+      recordVote(view, questionId, ack.voted);
+      this.onChange(sessionId, view, 'vote');
+    }
+  }
+}
+
+/** A random key per user action, reused by retries of that action. */
+export function idempotencyKey(): string {
+  const bytes = new Uint8Array(12);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}

@@ -1,0 +1,89 @@
+import type { JoinAck, QnaQuestionMessage, QnaSnapshot, QueueStateMessage, QuestionMessageBody, SessionStateMessage } from '../server/protocol/events.ts';
+
+/**
+ * What a client holds of one session, and the rules for merging what the
+ * server sends: versions only move forward, so a late or replayed message
+ * never undoes a newer one, and a snapshot after a reconnect replaces
+ * whatever was missed.
+ */
+export interface SessionView {
+  sessionId: string;
+  status: SessionStateMessage['status'];
+  you: JoinAck['you'];
+  queue: QueueStateMessage;
+  qnaVersion: number;
+  qnaMode: QnaSnapshot['mode'];
+  questions: Map<string, QuestionMessageBody>;
+  /** Questions this client voted for (broadcasts are not personalised). */
+  myVotes: Set<string>;
+  /** Local clock when `queue` arrived, to count the floor timer down. */
+  queueReceivedAt: number;
+}
+
+export function fromJoin(ack: JoinAck, now = Date.now()): SessionView {
+  return {
+    sessionId: ack.sessionId,
+    status: ack.session.status,
+    you: ack.you,
+    queue: ack.queue,
+    qnaVersion: ack.qna.version,
+    qnaMode: ack.qna.mode,
+    questions: new Map(ack.qna.questions.map((q) => [q.id, q])),
+    myVotes: new Set(ack.qna.questions.filter((q) => q.votedByMe).map((q) => q.id)),
+    queueReceivedAt: now,
+  };
+}
+
+/** A fresh snapshot (after a reconnect) wins unless what we hold is newer. */
+export function resync(view: SessionView | undefined, ack: JoinAck, now = Date.now()): SessionView {
+  const fresh = fromJoin(ack, now);
+  if (!view) return fresh;
+  if (view.queue.version > fresh.queue.version) {
+    fresh.queue = view.queue;
+    fresh.queueReceivedAt = view.queueReceivedAt;
+  }
+  return fresh;
+}
+
+export function applyQueue(view: SessionView, message: QueueStateMessage, now = Date.now()): boolean {
+  if (message.sessionId !== view.sessionId || message.version <= view.queue.version) return false;
+  view.queue = message;
+  view.queueReceivedAt = now;
+  return true;
+}
+
+export function applyQuestion(view: SessionView, message: QnaQuestionMessage): boolean {
+  if (message.sessionId !== view.sessionId) return false;
+  const held = view.questions.get(message.question.id);
+  if (held && held.version >= message.question.version) return false;
+  const visible = message.question.status !== 'hidden' || view.you.moderator;
+  if (visible) {
+    view.questions.set(message.question.id, { ...message.question, votedByMe: view.myVotes.has(message.question.id) });
+  } else {
+    view.questions.delete(message.question.id);
+  }
+  view.qnaVersion = Math.max(view.qnaVersion, message.version);
+  return true;
+}
+
+export function recordVote(view: SessionView, questionId: string, voted: boolean): void {
+  if (voted) view.myVotes.add(questionId);
+  else view.myVotes.delete(questionId);
+  const q = view.questions.get(questionId);
+  if (q) view.questions.set(questionId, { ...q, votedByMe: voted });
+}
+
+/** Remaining speaking time as this client sees it now. */
+export function floorRemainingMs(view: SessionView, now = Date.now()): number | null {
+  const floor = view.queue.floor;
+  if (!floor) return null;
+  return floor.paused ? floor.remainingMs : floor.remainingMs - (now - view.queueReceivedAt);
+}
+
+export function myPosition(view: SessionView): number | null {
+  const me = view.you.participantId;
+  if (!me) return null;
+  const waiting = view.queue.entries.filter((e) => e.status === 'waiting');
+  const index = waiting.findIndex((e) => e.participantId === me);
+  return index < 0 ? null : index + 1;
+}

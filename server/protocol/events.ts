@@ -1,0 +1,159 @@
+/**
+ * The Socket.IO contract (design section 4): event names, the schemas of
+ * what clients send, and the shapes of what the server sends back. The one
+ * source of truth for the server handlers and the browser client alike.
+ */
+import { z } from 'zod';
+
+const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be lowercase letters, digits and dashes');
+const opaqueId = z.string().min(1).max(100).regex(/^[A-Za-z0-9_-]+$/, 'must be an id');
+const idempotencyKey = z.string().min(8).max(100).regex(/^[A-Za-z0-9_-]+$/).optional();
+
+/**
+ * Every session-scoped event names its session: one client may be in several.
+ * A participant's event is known from their identity; the organiser token
+ * names it here or in the handshake (`auth.eventId`).
+ */
+const sessionScoped = z.object({ sessionId: id, eventId: id.optional() });
+
+export const clientEvents = {
+  'session:join': sessionScoped,
+  'session:leave': sessionScoped,
+  'session:open': sessionScoped,
+  'session:end': sessionScoped,
+  'queue:request': sessionScoped.extend({ kind: z.enum(['statement', 'reply']).default('statement'), idempotencyKey }),
+  'queue:withdraw': sessionScoped,
+  'queue:add': sessionScoped.extend({ participantId: opaqueId, kind: z.enum(['statement', 'reply']).default('statement') }),
+  'queue:reorder': sessionScoped.extend({ entryIds: z.array(opaqueId).max(2000) }),
+  'queue:give-floor': sessionScoped.extend({ entryId: opaqueId }),
+  'queue:end-floor': sessionScoped,
+  'queue:timer': sessionScoped.extend({
+    action: z.enum(['pause', 'resume', 'add']),
+    ms: z.number().int().min(-30 * 60_000).max(30 * 60_000).optional(),
+  }),
+  'queue:rules': sessionScoped.extend({
+    mode: z.enum(['order', 'tripartite']),
+    budgetsMs: z
+      .object({
+        default: z.number().int().min(1_000).max(60 * 60_000),
+        reply: z.number().int().min(1_000).max(60 * 60_000).optional(),
+        headOfState: z.number().int().min(1_000).max(60 * 60_000).optional(),
+        panelist: z.number().int().min(1_000).max(60 * 60_000).optional(),
+      })
+      .optional(),
+  }),
+  'qna:ask': sessionScoped.extend({ text: z.string().max(4000), anonymous: z.boolean().default(false), idempotencyKey }),
+  'qna:vote': sessionScoped.extend({ questionId: opaqueId, vote: z.boolean().optional(), idempotencyKey }),
+  'qna:moderate': sessionScoped.extend({
+    questionId: opaqueId,
+    action: z.enum(['approve', 'hide', 'answer', 'pin', 'unpin']),
+    reason: z.string().max(500).optional(),
+  }),
+  'qna:mode': sessionScoped.extend({ mode: z.enum(['pre-moderated', 'open']) }),
+} as const;
+
+export type ClientEventName = keyof typeof clientEvents;
+export type ClientPayload<E extends ClientEventName> = z.infer<(typeof clientEvents)[E]>;
+export const clientEventNames = Object.keys(clientEvents) as ClientEventName[];
+
+export interface AckError {
+  code: string;
+  message: string;
+}
+export type Ack<T extends object = object> = ({ ok: true } & T) | { ok: false; error: AckError };
+
+export interface FloorView {
+  entryId: string;
+  startedAt: string;
+  budgetMs: number;
+  /** At the moment the state was sent; clients count down from `sentAt`. */
+  remainingMs: number;
+  paused: boolean;
+}
+
+export interface QueueEntryView {
+  id: string;
+  participantId: string;
+  name: string;
+  group: string;
+  country: string;
+  kind: 'statement' | 'reply';
+  status: 'waiting' | 'speaking' | 'done' | 'withdrawn';
+  requestedAt: string;
+  headOfState: boolean;
+  startedAt: string | null;
+  endedAt: string | null;
+  spokenMs: number | null;
+  overrunMs: number | null;
+}
+
+/** `queue:state`: the whole queue, versioned; clients drop anything older than what they hold. */
+export interface QueueStateMessage {
+  sessionId: string;
+  version: number;
+  sentAt: string;
+  mode: 'order' | 'tripartite';
+  budgetsMs: { default: number; reply?: number; headOfState?: number; panelist?: number };
+  entries: QueueEntryView[];
+  floor: FloorView | null;
+  /** The entry the rules propose next (moderators may choose another). */
+  proposedEntryId: string | null;
+}
+
+/** `queue:timer`: the speaking clock's signals. */
+export interface QueueTimerMessage {
+  sessionId: string;
+  entryId: string;
+  phase: 'warning' | 'expired';
+  remainingMs: number;
+}
+
+export interface QuestionMessageBody {
+  id: string;
+  text: string;
+  status: 'pending' | 'approved' | 'hidden' | 'answered';
+  votes: number;
+  pinned: boolean;
+  anonymous: boolean;
+  author?: { id: string; name: string };
+  votedByMe: boolean;
+  mine: boolean;
+  createdAt: string;
+  version: number;
+}
+
+/** `qna:question`: one question, versioned by the session's Q&A version. */
+export interface QnaQuestionMessage {
+  sessionId: string;
+  version: number;
+  question: QuestionMessageBody;
+}
+
+export interface QnaSnapshot {
+  sessionId: string;
+  version: number;
+  mode: 'pre-moderated' | 'open';
+  questions: QuestionMessageBody[];
+}
+
+export interface SessionStateMessage {
+  sessionId: string;
+  status: 'scheduled' | 'live' | 'ended' | 'cancelled';
+}
+
+export interface JoinAck {
+  sessionId: string;
+  session: SessionStateMessage;
+  you: { participantId: string | null; name: string | null; moderator: boolean; panelist: boolean; canRequestFloor: boolean };
+  queue: QueueStateMessage;
+  qna: QnaSnapshot;
+}
+
+export const serverEvents = {
+  queueState: 'queue:state',
+  queueTimer: 'queue:timer',
+  qnaQuestion: 'qna:question',
+  qnaMode: 'qna:mode',
+  sessionState: 'session:state',
+  forcedLogout: 'auth:revoked',
+} as const;
