@@ -38,6 +38,12 @@ export interface Participant {
   bookmarks: string[];
   createdAt: string;
   updatedAt: string;
+  /** How the participant came in: self-registration, an organiser's invitation, or the first-start organiser. */
+  source?: 'registration' | 'invitation' | 'bootstrap';
+  /** Last time a browser signed in with an invitation link. */
+  signedInAt?: string | null;
+  /** When an organiser last revoked the participant's tokens (null once a new invitation is issued). */
+  revokedAt?: string | null;
 }
 
 /** The four constituent groups take part as of right; anyone else is approved by an organiser. */
@@ -47,4 +53,28 @@ export function initialStatus(group: ConstituentGroup): ParticipantStatus {
 
 export function hasSessionRole(p: Participant, sessionId: string, role: SessionRoleName): boolean {
   return p.roles.some((r) => r.sessionId === sessionId && r.role === role);
+}
+
+/** The e-mail as compared for duplicates: trimmed and case-folded. */
+export function emailKey(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/** One role per (session, role, language); the order of first mention is kept. */
+export function normalizeRoles(roles: readonly SessionRole[]): SessionRole[] {
+  const seen = new Set<string>();
+  const out: SessionRole[] = [];
+  for (const r of roles) {
+    const role: SessionRole = r.role === 'interpreter' && r.language ? { sessionId: r.sessionId, role: r.role, language: r.language } : { sessionId: r.sessionId, role: r.role };
+    const key = `${role.sessionId}|${role.role}|${role.language ?? ''}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(role);
+  }
+  return out;
+}
+
+/** Session ids the participant holds any role in. */
+export function sessionsWithRoles(p: Participant): string[] {
+  return [...new Set(p.roles.map((r) => r.sessionId))];
 }

@@ -5,7 +5,12 @@ import type { Participant } from '../domain/participants.ts';
  * a bearer header or a session cookie.
  */
 export type Caller =
-  | { kind: 'anonymous' }
+  /**
+   * Nobody signed in. `refused` says why a presented credential did not
+   * count: a revoked token (`token_revoked`) or one that is unknown, used up
+   * or expired (`unauthenticated`); absent when nothing was presented.
+   */
+  | { kind: 'anonymous'; refused?: 'token_revoked' | 'unauthenticated' }
   /** PLENARY_ORGANIZER_TOKEN: a standing organiser credential for automation. */
   | { kind: 'organizer-token' }
   | { kind: 'participant'; participant: Participant };

@@ -8,7 +8,8 @@ import type { Caller } from './caller.ts';
  */
 export type EventAction =
   | 'event.manage' // edit the programme, participants and roles; exports and reports
-  | 'event.attend'; // signed-in, approved participant of the event
+  | 'event.attend' // signed-in, approved participant of the event
+  | 'agenda.edit'; // a participant's own bookmarks and agenda feed (not the organiser token, which is nobody)
 
 export type SessionAction =
   | 'session.join'
@@ -25,6 +26,38 @@ export type SessionAction =
 
 export type Action = EventAction | SessionAction;
 
+/** Who may do what, one line per action; a Record, so a new action cannot be left out. */
+export const actionRules: Readonly<Record<Action, string>> = {
+  'event.manage': 'organiser',
+  'event.attend': 'approved participant',
+  'agenda.edit': 'approved participant (not the organiser token)',
+  'session.join': 'approved participant',
+  'session.open': 'moderator of the session',
+  'queue.request': 'approved participant',
+  'queue.moderate': 'moderator of the session',
+  'qna.ask': 'approved participant',
+  'qna.vote': 'approved participant',
+  'qna.moderate': 'moderator of the session',
+  'media.consume': 'approved participant',
+  'media.produce-panel': 'panelist or moderator of the session',
+  'media.produce-interpretation': 'interpreter of the session for that language',
+  'media.moderate': 'moderator of the session',
+};
+export const allActions = Object.keys(actionRules) as Action[];
+export const sessionActions: readonly SessionAction[] = [
+  'session.join',
+  'session.open',
+  'queue.request',
+  'queue.moderate',
+  'qna.ask',
+  'qna.vote',
+  'qna.moderate',
+  'media.consume',
+  'media.produce-panel',
+  'media.produce-interpretation',
+  'media.moderate',
+];
+
 export interface Scope {
   eventId: string;
   sessionId?: string;
@@ -38,11 +71,18 @@ const allow: Decision = { allowed: true };
 const deny = (code: ErrorCode, message: string): Decision => ({ allowed: false, code, message });
 
 const moderatorActions: ReadonlySet<Action> = new Set(['session.open', 'queue.moderate', 'qna.moderate', 'media.moderate']);
-const delegateActions: ReadonlySet<Action> = new Set(['event.attend', 'session.join', 'queue.request', 'qna.ask', 'qna.vote', 'media.consume']);
+const participantOnly: ReadonlySet<Action> = new Set(['agenda.edit']);
+const delegateActions: ReadonlySet<Action> = new Set(['event.attend', 'agenda.edit', 'session.join', 'queue.request', 'qna.ask', 'qna.vote', 'media.consume']);
 
 export function decide(caller: Caller, action: Action, scope: Scope): Decision {
-  if (caller.kind === 'anonymous') return deny('unauthenticated', 'Sign in first: open your invitation link or send your token.');
-  if (caller.kind === 'organizer-token') return allow;
+  if (caller.kind === 'anonymous') {
+    return caller.refused === 'token_revoked'
+      ? deny('token_revoked', 'This invitation was revoked; ask an organiser for a new link.')
+      : deny('unauthenticated', 'Sign in first: open your invitation link or send your token.');
+  }
+  if (caller.kind === 'organizer-token') {
+    return participantOnly.has(action) ? deny('forbidden', 'The organiser token is no participant; sign in with an invitation to keep an agenda.') : allow;
+  }
 
   const p = caller.participant;
   if (p.eventId !== scope.eventId) return deny('forbidden', 'You are registered for another event.');
