@@ -1,15 +1,325 @@
+import { io } from 'socket.io-client';
+import type { QueueEntryView, QueueTimerMessage, QuestionMessageBody } from '../server/protocol/events.ts';
+import type { RoomStrings } from '../server/http/room-messages.ts';
+import { idempotencyKey, LiveClient } from './live-client.ts';
+import { floorRemainingMs, myPosition, type SessionView } from './session-state.ts';
 import { browserTimeZone, rememberZone } from './zone.ts';
 
-// The server renders the event's zone until it knows the viewer's. On the
-// first visit with JavaScript, tell it the browser's zone once and reload;
-// a zone the viewer picked by hand (cookie or ?tz=) is never overridden.
-function adoptBrowserZone(): void {
-  const body = document.body;
-  if (body.dataset.zoneSource !== 'event') return;
+// The session room: speaker queue, floor timer and questions, kept live over
+// Socket.IO. The server decides every permission; this script only shows
+// the controls that the server told it (in the join ack) the viewer has.
+
+const root = document.querySelector<HTMLElement>('.session-room');
+const stringsEl = document.getElementById('room-strings');
+if (root && stringsEl) void start(root, JSON.parse(stringsEl.textContent ?? '{}') as RoomStrings);
+
+if (document.body.dataset.zoneSource === 'event') {
   const zone = browserTimeZone();
-  if (!zone) return;
-  rememberZone(zone);
-  if (document.querySelector('[data-event-id]')) window.location.reload();
+  if (zone) rememberZone(zone);
 }
 
-adoptBrowserZone();
+function byId<T extends HTMLElement = HTMLElement>(id: string): T {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`#${id} missing`);
+  return el as T;
+}
+
+function fmt(template: string, vars: Record<string, string | number>): string {
+  return template.replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? ''));
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function clock(ms: number | null): string {
+  if (ms === null) return '–';
+  const negative = ms < 0;
+  const total = Math.ceil(Math.abs(ms) / 1000);
+  const text = `${Math.floor(total / 60)}:${String(total % 60).padStart(2, '0')}`;
+  return negative ? `−${text}` : text;
+}
+
+async function start(root: HTMLElement, s: RoomStrings): Promise<void> {
+  const sessionId = root.dataset.sessionId ?? '';
+  const announcer = byId('announcer');
+  const alerts = byId('alerts');
+  const announce = (text: string): void => {
+    // Re-setting the same text would not be announced again.
+    announcer.textContent = '';
+    window.setTimeout(() => (announcer.textContent = text), 50);
+  };
+  const showError = (error: unknown): void => {
+    const message = error instanceof Error ? error.message : String(error);
+    const box = byId('room-error');
+    box.hidden = false;
+    box.textContent = message;
+    alerts.textContent = message;
+  };
+
+  let lastSpeaker: string | null = null;
+  let lastStatus: string | null = null;
+  let order: 'votes' | 'time' = 'votes';
+  const knownQuestions = new Set<string>();
+  const socket = io({ transports: ['websocket', 'polling'] });
+  const live = new LiveClient(socket, (_id, view, cause) => render(view, cause));
+
+  socket.on('disconnect', (reason) => {
+    if (reason === 'io client disconnect') return;
+    const box = byId('room-error');
+    box.hidden = false;
+    box.textContent = s.connectionLost;
+  });
+  socket.on('connect', () => {
+    byId('room-error').hidden = true;
+  });
+  socket.on('queue:timer', (m: QueueTimerMessage) => {
+    if (m.sessionId !== sessionId) return;
+    announce(m.phase === 'warning' ? s.announceWarning : s.announceExpired);
+    byId('floor-timer').classList.toggle('timer-warning', m.phase === 'warning');
+    byId('floor-timer').classList.toggle('timer-expired', m.phase === 'expired');
+  });
+
+  const act = async (event: Parameters<LiveClient['request']>[0], payload: Record<string, unknown>): Promise<void> => {
+    try {
+      byId('room-error').hidden = true;
+      await live.request(event, { sessionId, ...payload });
+    } catch (error) {
+      showError(error);
+    }
+  };
+
+  await new Promise<void>((resolve) => (socket.connected ? resolve() : socket.once('connect', () => resolve())));
+  try {
+    await live.join(sessionId);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'unauthenticated' || code === 'forbidden' || code === 'not_approved') {
+      byId('room-signin').hidden = false;
+      if (code !== 'unauthenticated') byId('room-signin').textContent = error instanceof Error ? error.message : String(error);
+      socket.close();
+      return;
+    }
+    showError(error);
+    return;
+  }
+  byId('live-room').hidden = false;
+
+  root.addEventListener('click', (event) => {
+    const button = (event.target as HTMLElement).closest<HTMLButtonElement>('button[data-action]');
+    if (!button) return;
+    const action = button.dataset.action;
+    const entryId = button.dataset.entryId;
+    const questionId = button.dataset.questionId;
+    switch (action) {
+      case 'request-floor':
+        void act('queue:request', { kind: byId<HTMLSelectElement>('request-kind').value, idempotencyKey: idempotencyKey() }).then(() => announce(s.announceQueued));
+        break;
+      case 'withdraw-floor':
+        void act('queue:withdraw', {});
+        break;
+      case 'give-floor':
+        void act('queue:give-floor', { entryId });
+        break;
+      case 'end-floor':
+        void act('queue:end-floor', {});
+        break;
+      case 'timer-pause':
+        void act('queue:timer', { action: 'pause' });
+        break;
+      case 'timer-resume':
+        void act('queue:timer', { action: 'resume' });
+        break;
+      case 'timer-add':
+        void act('queue:timer', { action: 'add', ms: 60_000 });
+        break;
+      case 'open-session':
+        void act('session:open', {});
+        break;
+      case 'end-session':
+        void act('session:end', {});
+        break;
+      case 'move-up':
+      case 'move-down':
+        if (entryId) void move(entryId, action === 'move-up' ? -1 : 1);
+        break;
+      case 'vote':
+        if (questionId) void live.vote(sessionId, questionId, idempotencyKey()).catch(showError);
+        break;
+      case 'approve':
+      case 'hide':
+      case 'answer':
+      case 'pin':
+      case 'unpin':
+        void act('qna:moderate', { questionId, action });
+        break;
+    }
+  });
+
+  byId<HTMLSelectElement>('queue-mode').addEventListener('change', (e) => {
+    void act('queue:rules', { mode: (e.target as HTMLSelectElement).value });
+  });
+  byId<HTMLSelectElement>('qna-mode').addEventListener('change', (e) => {
+    void act('qna:mode', { mode: (e.target as HTMLSelectElement).value });
+  });
+  byId<HTMLSelectElement>('question-order').addEventListener('change', (e) => {
+    order = (e.target as HTMLSelectElement).value === 'time' ? 'time' : 'votes';
+    const view = live.views.get(sessionId);
+    if (view) renderQuestions(view);
+  });
+  byId<HTMLFormElement>('ask-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const text = byId<HTMLTextAreaElement>('question-text');
+    const anonymous = byId<HTMLInputElement>('question-anonymous').checked;
+    void act('qna:ask', { text: text.value, anonymous, idempotencyKey: idempotencyKey() }).then(() => {
+      if (byId('room-error').hidden) text.value = '';
+    });
+  });
+
+  // Drag and drop for pointer users; Move up / Move down buttons do the same by keyboard.
+  const queueList = byId<HTMLOListElement>('queue');
+  let dragged: string | null = null;
+  queueList.addEventListener('dragstart', (e) => {
+    dragged = (e.target as HTMLElement).closest<HTMLElement>('li[data-entry-id]')?.dataset.entryId ?? null;
+  });
+  queueList.addEventListener('dragover', (e) => e.preventDefault());
+  queueList.addEventListener('drop', (e) => {
+    e.preventDefault();
+    const target = (e.target as HTMLElement).closest<HTMLElement>('li[data-entry-id]')?.dataset.entryId;
+    if (!dragged || !target || dragged === target) return;
+    const ids = waitingIds();
+    const from = ids.indexOf(dragged);
+    const to = ids.indexOf(target);
+    ids.splice(from, 1);
+    ids.splice(to, 0, dragged);
+    void act('queue:reorder', { entryIds: ids });
+  });
+
+  function waitingIds(): string[] {
+    const view = live.views.get(sessionId);
+    return view ? view.queue.entries.filter((e) => e.status === 'waiting').map((e) => e.id) : [];
+  }
+
+  async function move(entryId: string, delta: number): Promise<void> {
+    const ids = waitingIds();
+    const i = ids.indexOf(entryId);
+    const j = i + delta;
+    if (i < 0 || j < 0 || j >= ids.length) return;
+    [ids[i], ids[j]] = [ids[j] as string, ids[i] as string];
+    await act('queue:reorder', { entryIds: ids });
+    // Keep keyboard focus on the moved entry's same button.
+    window.setTimeout(() => document.querySelector<HTMLButtonElement>(`button[data-entry-id="${entryId}"][data-action="${delta < 0 ? 'move-up' : 'move-down'}"]`)?.focus(), 100);
+  }
+
+  window.setInterval(() => {
+    const view = live.views.get(sessionId);
+    if (view) byId('floor-timer').textContent = clock(floorRemainingMs(view));
+  }, 500);
+
+  function render(view: SessionView, cause: string): void {
+    const moderator = view.you.moderator;
+    byId('moderator-controls').hidden = !moderator;
+    byId('floor-mod-controls').hidden = !moderator || !view.queue.floor;
+    byId('queue-hint').hidden = !moderator;
+    byId('delegate-controls').hidden = !view.you.canRequestFloor;
+    byId<HTMLSelectElement>('queue-mode').value = view.queue.mode;
+    byId<HTMLSelectElement>('qna-mode').value = view.qnaMode;
+    byId('qna-mode-note').textContent = view.qnaMode === 'open' ? s.openNote : s.preModeratedNote;
+
+    const status = byId('session-status');
+    status.dataset.status = view.status;
+    status.textContent = { live: s.statusLive, ended: s.statusEnded, scheduled: s.statusScheduled, cancelled: s.statusCancelled }[view.status];
+    if (lastStatus !== null && lastStatus !== view.status) announce(view.status === 'live' ? s.announceLive : s.announceEnded);
+    lastStatus = view.status;
+
+    renderQueue(view);
+    renderQuestions(view);
+    if (cause === 'question') {
+      for (const q of view.questions.values()) {
+        if (!knownQuestions.has(q.id) && !q.mine) announce(fmt(s.announceQuestion, { text: q.text }));
+      }
+    }
+    for (const id of view.questions.keys()) knownQuestions.add(id);
+  }
+
+  function renderQueue(view: SessionView): void {
+    const moderator = view.you.moderator;
+    const floor = view.queue.floor;
+    const speaker = floor ? view.queue.entries.find((e) => e.id === floor.entryId) : undefined;
+    byId('floor-speaker').textContent = speaker ? fmt(s.speaking, { name: speaker.name }) : s.nobodySpeaking;
+    byId('floor-timer').textContent = clock(floorRemainingMs(view));
+    const speakerId = speaker?.participantId ?? null;
+    if (speakerId !== lastSpeaker) announce(speaker ? fmt(s.announceFloor, { name: speaker.name }) : s.announceFloorEnded);
+    lastSpeaker = speakerId;
+
+    const position = myPosition(view);
+    const me = view.you.participantId;
+    const iSpeak = speaker && speaker.participantId === me;
+    byId('my-position').textContent = iSpeak ? s.youHaveFloor : position ? fmt(s.yourPosition, { n: position }) : '';
+    byId('withdraw-floor').hidden = position === null;
+    byId('request-floor').hidden = position !== null || Boolean(iSpeak);
+
+    const waiting = view.queue.entries.filter((e) => e.status === 'waiting');
+    byId('queue-empty').hidden = waiting.length > 0;
+    const list = byId('queue');
+    list.replaceChildren(...waiting.map((e, i) => queueItem(e, i, waiting.length, moderator, view.queue.proposedEntryId === e.id, e.participantId === me)));
+  }
+
+  function queueItem(e: QueueEntryView, index: number, count: number, moderator: boolean, proposed: boolean, mine: boolean): HTMLLIElement {
+    const li = el('li', { 'data-entry-id': e.id, class: `queue-entry${mine ? ' mine' : ''}${proposed ? ' proposed' : ''}` });
+    if (moderator) li.draggable = true;
+    const groupLabel = (s as Record<string, string>)[`group_${e.group}`] ?? e.group;
+    li.append(el('span', { class: 'entry-name' }, e.name), el('span', { class: 'entry-meta' }, ` · ${groupLabel} · ${e.country}${e.kind === 'reply' ? ` · ${s.kindReply}` : ''}`));
+    if (proposed && moderator) li.append(el('span', { class: 'badge badge-next' }, s.proposed));
+    if (moderator) {
+      const controls = el('span', { class: 'entry-controls' });
+      const give = el('button', { type: 'button', 'data-action': 'give-floor', 'data-entry-id': e.id, 'data-testid': 'give-floor' }, s.giveFloor);
+      give.setAttribute('aria-label', `${s.giveFloor}: ${e.name}`);
+      const up = el('button', { type: 'button', 'data-action': 'move-up', 'data-entry-id': e.id, 'aria-label': `${s.moveUp}: ${e.name}` }, '↑');
+      const down = el('button', { type: 'button', 'data-action': 'move-down', 'data-entry-id': e.id, 'aria-label': `${s.moveDown}: ${e.name}` }, '↓');
+      up.disabled = index === 0;
+      down.disabled = index === count - 1;
+      controls.append(give, up, down);
+      li.append(controls);
+    }
+    return li;
+  }
+
+  function renderQuestions(view: SessionView): void {
+    const moderator = view.you.moderator;
+    const questions = [...view.questions.values()].filter((q) => moderator || q.status !== 'hidden');
+    questions.sort((a, b) => {
+      if (a.pinned !== b.pinned) return a.pinned ? -1 : 1;
+      if (order === 'votes' && a.votes !== b.votes) return b.votes - a.votes;
+      return order === 'votes' ? Date.parse(a.createdAt) - Date.parse(b.createdAt) : Date.parse(b.createdAt) - Date.parse(a.createdAt);
+    });
+    byId('questions').replaceChildren(...questions.map((q) => questionItem(q, moderator)));
+  }
+
+  function questionItem(q: QuestionMessageBody, moderator: boolean): HTMLLIElement {
+    const li = el('li', { class: `question status-${q.status}${q.pinned ? ' pinned' : ''}`, 'data-question-id': q.id });
+    li.append(el('p', { class: 'question-text' }, q.text));
+    const meta = el('p', { class: 'question-meta' });
+    const author = q.author ? q.author.name : s.anonymousAuthor;
+    meta.textContent = `${author}${q.anonymous && q.author ? ` (${s.anonymousAuthor})` : ''} · ${(s as Record<string, string>)[`status_${q.status}`] ?? q.status}${q.pinned ? ` · ${s.pinned}` : ''} · ${fmt(s.votes, { n: q.votes })}`;
+    li.append(meta);
+    const controls = el('p', { class: 'question-controls' });
+    if (q.status === 'approved' || q.status === 'answered') {
+      const vote = el('button', { type: 'button', 'data-action': 'vote', 'data-question-id': q.id, 'aria-pressed': String(q.votedByMe), 'data-testid': 'vote' }, `${s.vote} (${q.votes})`);
+      controls.append(vote);
+    }
+    if (moderator) {
+      const actions: (keyof RoomStrings)[] = [];
+      if (q.status === 'pending' || q.status === 'hidden') actions.push('approve');
+      if (q.status !== 'hidden') actions.push('hide');
+      if (q.status === 'approved') actions.push('answer');
+      if (q.status === 'approved' || q.status === 'answered') actions.push(q.pinned ? 'unpin' : 'pin');
+      for (const a of actions) controls.append(el('button', { type: 'button', 'data-action': a, 'data-question-id': q.id, 'data-testid': `qna-${a}` }, s[a]));
+    }
+    li.append(controls);
+    return li;
+  }
+}

@@ -1,4 +1,5 @@
 import type { Language } from '../domain/programme.ts';
+import { roomMessages } from './room-messages.ts';
 
 /** UI strings. Keys are shared by pages, e-mails and the client script. */
 export const messages = {
@@ -88,9 +89,13 @@ export const messages = {
 
 export type MessageKey = keyof (typeof messages)['en'];
 
+const tables: Record<Language, Record<string, string>> = {
+  en: { ...messages.en, ...roomMessages.en },
+  zh: { ...messages.zh, ...roomMessages.zh },
+};
+
 export function translate(lang: Language, key: string, vars: Record<string, string | number> = {}): string {
-  const table: Record<string, string> = messages[lang];
-  const template = table[key] ?? (messages.en as Record<string, string>)[key] ?? key;
+  const template = tables[lang][key] ?? tables.en[key] ?? key;
   return template.replace(/\{(\w+)\}/g, (_, name: string) => String(vars[name] ?? `{${name}}`));
 }
 

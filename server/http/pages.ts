@@ -5,6 +5,7 @@ import type { Language, ProgrammeSessionView } from '../domain/programme.ts';
 import { listTimeZones } from '../domain/zones.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
 import { translate } from './i18n.ts';
+import { roomMessages } from './room-messages.ts';
 import { rememberZone } from './request-context.ts';
 import { parseId } from './validate.ts';
 import type { Views } from './views.ts';
@@ -95,7 +96,7 @@ export function pagesRouter(programme: ProgrammeService, views: Views, extras: P
         session: decorate(req, session, extras),
         viewerZone: view.viewerZone,
         timingLabel: translate(lang, `timing_${session.timing}`),
-        descriptionText: session.description[lang] || session.description.en,
+        descriptionText: session.description[lang] || session.description[lang === 'zh' ? 'en' : 'zh'],
         script: 'room',
       }),
     );
@@ -118,7 +119,7 @@ function decorate(req: Request, s: ProgrammeSessionView, extras: PageExtras): Re
     durationLabel: translate(lang, 'minutes', { n: s.durationMinutes }),
     eventDateLabel: shortDateLabel(s.eventZone.date, lang),
     dayNote,
-    descriptionText: s.description[lang] || s.description.en,
+    descriptionText: s.description[lang] || s.description[lang === 'zh' ? 'en' : 'zh'],
     calendarLinks: extras.calendarLinks?.(req, s.eventId, s)?.session ?? [],
   };
 }
