@@ -1,0 +1,70 @@
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import { speakingReport, type SpeakingReport } from '../domain/speaking-report.ts';
+import { authorize } from '../identity/policy.ts';
+import type { FloorService } from '../services/floor-service.ts';
+import type { ProgrammeService } from '../services/programme-service.ts';
+import { callerOf } from './caller.ts';
+import { toCsv } from './csv.ts';
+import { translate } from './i18n.ts';
+import { parseId, parseInput } from './validate.ts';
+import type { Views } from './views.ts';
+
+const reportQuery = z.object({ sessionId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/).optional() });
+
+/** Speaking time by constituent group, gender and country, for organisers: JSON, CSV and a page. */
+export function speakingReports(programme: ProgrammeService, floor: FloorService, views: Views): Router {
+  const router = Router();
+
+  async function build(req: Request): Promise<{ eventId: string; sessionId: string | undefined; report: SpeakingReport }> {
+    const eventId = parseId(req.params.eventId, 'eventId');
+    authorize(callerOf(req), 'event.manage', { eventId });
+    const { sessionId } = parseInput(reportQuery, req.query, 'invalid_query');
+    const sessions = sessionId ? [await programme.requireSession(eventId, sessionId)] : await programme.sessions(eventId);
+    const queues = await Promise.all(sessions.map((s) => floor.state(eventId, s.id)));
+    return { eventId, sessionId, report: speakingReport(queues, programme.now()) };
+  }
+
+  router.get('/api/events/:eventId/reports/speaking-time', async (req, res) => {
+    const { report } = await build(req);
+    res.json(report);
+  });
+
+  router.get('/api/events/:eventId/reports/speaking-time.csv', async (req, res) => {
+    const { eventId, sessionId, report } = await build(req);
+    const rows = report.interventions.map((i) => [
+      i.sessionId, i.name, i.group, i.country, i.gender, i.kind, i.startedAt, i.endedAt ?? '', Math.round(i.spokenMs / 1000), i.budgetMs === null ? '' : Math.round(i.budgetMs / 1000), Math.round(i.overrunMs / 1000),
+    ]);
+    res.type('text/csv; charset=utf-8');
+    res.attachment(`${eventId}${sessionId ? `-${sessionId}` : ''}-speaking-time.csv`);
+    res.send(toCsv(['session', 'name', 'group', 'country', 'gender', 'kind', 'started_at', 'ended_at', 'spoken_s', 'budget_s', 'overrun_s'], rows));
+  });
+
+  router.get('/events/:eventId/console/speaking-time', async (req, res) => {
+    const { eventId, sessionId, report } = await build(req);
+    const lang = req.ctx.lang;
+    const event = await programme.requireEvent(eventId);
+    const sessions = await programme.sessions(eventId);
+    const minutes = (ms: number) => (ms / 60_000).toFixed(1);
+    const decorate = (rows: SpeakingReport['byGroup'], label: (k: string) => string) =>
+      rows.map((t) => ({ ...t, label: label(t.key), minutes: minutes(t.spokenMs), percent: (t.share * 100).toFixed(1) }));
+    res.type('html').send(
+      views.render('speaking-report', {
+        lang,
+        title: translate(lang, 'speakingReport'),
+        event,
+        sessions: sessions.map((s) => ({ id: s.id, title: s.title, selected: s.id === sessionId })),
+        sessionId,
+        totalMinutes: minutes(report.totalMs),
+        byGroup: decorate(report.byGroup, (k) => translate(lang, `group_${k}`)),
+        byGender: decorate(report.byGender, (k) => translate(lang, `gender_${k}`)),
+        byCountry: decorate(report.byCountry, (k) => k),
+        interventions: report.interventions.map((i) => ({ ...i, minutes: minutes(i.spokenMs), overrunSeconds: Math.round(i.overrunMs / 1000), groupLabel: translate(lang, `group_${i.group}`) })),
+        csvHref: `/api/events/${eventId}/reports/speaking-time.csv${sessionId ? `?sessionId=${sessionId}` : ''}`,
+        zoneSource: req.ctx.zoneSource,
+      }),
+    );
+  });
+
+  return router;
+}
