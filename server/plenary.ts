@@ -5,13 +5,18 @@ import type { Config } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createApp, repoRoot } from './http/app.ts';
 import { buildClientAssets } from './http/assets.ts';
+import { calendarFeeds } from './http/calendar-feeds.ts';
+import { pageCalendarLinks } from './http/calendar-links.ts';
+import { consoleSessions } from './http/console-sessions.ts';
 import { pagesRouter } from './http/pages.ts';
 import { programmeApi } from './http/programme-api.ts';
+import { sessionEditingApi } from './http/session-editing-api.ts';
 import { Views } from './http/views.ts';
 import { createRealtimeServer, type RealtimeServer } from './realtime/io.ts';
 import type { Server as SocketServer } from 'socket.io';
 import { organizerTokenResolver } from './identity/resolve.ts';
 import { seedForum, readSeed } from './seed/seed.ts';
+import { ProgrammeEditor } from './services/programme-editor.ts';
 import { ProgrammeService } from './services/programme-service.ts';
 import { FloorService } from './services/floor-service.ts';
 import { KeyedLock } from './services/keyed-lock.ts';
@@ -49,6 +54,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
   try {
     const repo = new ProgrammeRepository(store);
     const programme = new ProgrammeService(repo, options.clock);
+    const editor = new ProgrammeEditor(programme);
 
     if (config.seed === 'auto' && (await repo.listEvents()).length === 0) {
       const result = await seedForum(repo, readSeed());
@@ -61,7 +67,14 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       logger,
       views,
       callers: organizerTokenResolver(config.organizerToken),
-      routers: [assets.router, programmeApi(programme), pagesRouter(programme, views)],
+      routers: [
+        assets.router,
+        programmeApi(programme),
+        sessionEditingApi(programme, editor),
+        calendarFeeds(programme, { publicUrl: config.publicUrl }),
+        consoleSessions(programme, editor, views),
+        pagesRouter(programme, views, { calendarLinks: pageCalendarLinks(config.publicUrl) }),
+      ],
     });
 
     const httpServer = http.createServer(app);

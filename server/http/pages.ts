@@ -98,6 +98,7 @@ export function pagesRouter(programme: ProgrammeService, views: Views, extras: P
         timingLabel: translate(lang, `timing_${session.timing}`),
         descriptionText: session.description[lang] || session.description[lang === 'zh' ? 'en' : 'zh'],
         script: 'room',
+        roomStrings: roomMessages[lang],
       }),
     );
   });

@@ -1,0 +1,145 @@
+import crypto from 'node:crypto';
+import { AppError } from '../errors.ts';
+import type { ProgrammeSessionView, Session } from '../domain/programme.ts';
+import {
+  applySessionPatch,
+  cancelSession,
+  newSession,
+  sessionSlug,
+  type EditResult,
+  type SessionDraft,
+  type SessionPatch,
+} from '../domain/session-editing.ts';
+import { callerId, callerName, type Caller } from '../identity/caller.ts';
+import { StoreConflictError, type Stored } from '../store/port.ts';
+import type { AuditEntry } from '../store/repositories.ts';
+import type { ProgrammeService } from './programme-service.ts';
+
+export type Actor = AuditEntry['actor'];
+
+/** Who to name in the audit log; callers reach the editor only after `event.manage` was authorised. */
+export function actorOf(caller: Caller): Actor {
+  if (caller.kind === 'participant') return { kind: 'participant', id: callerId(caller), name: callerName(caller) };
+  if (caller.kind === 'organizer-token') return { kind: 'organizer-token', id: null, name: callerName(caller) };
+  return { kind: 'system', id: null, name: null };
+}
+
+export interface SessionEdit {
+  /** The session as the programme API shows it (in the event zone). */
+  session: ProgrammeSessionView;
+  changed: boolean;
+}
+
+const maxAttempts = 4;
+
+/**
+ * Organisers' programme edits: create, change, cancel. Each write is a
+ * compare-and-set on the session's revision (two organisers, or two server
+ * processes, cannot overwrite each other: the loser re-applies its change
+ * to the fresh document, and gives up with 409 conflict after a few tries),
+ * and each change is written to the event's audit log.
+ */
+export class ProgrammeEditor {
+  private readonly programme: ProgrammeService;
+
+  constructor(programme: ProgrammeService) {
+    this.programme = programme;
+  }
+
+  async create(actor: Actor, eventId: string, draft: SessionDraft): Promise<SessionEdit> {
+    const event = await this.programme.requireEvent(eventId);
+    const repo = this.programme.repo;
+    for (let attempt = 1; ; attempt++) {
+      const taken = new Set((await repo.listSessions(eventId)).map((s) => s.id));
+      const id = draft.id ?? sessionSlug(draft.title, taken);
+      if (draft.id && taken.has(draft.id)) throw new AppError('conflict', `Event "${eventId}" already has a session "${draft.id}".`);
+      const session = newSession(eventId, id, draft, event.zone, this.programme.now());
+      let saved: Stored<Session>;
+      try {
+        saved = await repo.insertSession(session);
+      } catch (error) {
+        if (!(error instanceof StoreConflictError)) throw error;
+        if (draft.id || attempt >= maxAttempts) throw new AppError('conflict', `Event "${eventId}" already has a session "${id}".`);
+        continue; // someone took the generated id meanwhile: pick the next one
+      }
+      await this.record(actor, 'session.create', saved, null, snapshot(saved));
+      return { session: await this.view(eventId, saved.id), changed: true };
+    }
+  }
+
+  update(actor: Actor, eventId: string, sessionId: string, patch: SessionPatch): Promise<SessionEdit> {
+    return this.edit(actor, eventId, sessionId, 'session.update', (current, zone) => applySessionPatch(current, patch, zone, this.programme.now()));
+  }
+
+  /** DELETE: the session is cancelled, never erased, so calendars can show it as cancelled. */
+  cancel(actor: Actor, eventId: string, sessionId: string): Promise<SessionEdit> {
+    return this.edit(actor, eventId, sessionId, 'session.cancel', (current) => cancelSession(current, this.programme.now()));
+  }
+
+  async audit(eventId: string): Promise<AuditEntry[]> {
+    await this.programme.requireEvent(eventId);
+    return (await this.programme.repo.listAudit(eventId)).map(({ rev: _rev, ...entry }) => entry);
+  }
+
+  private async edit(
+    actor: Actor,
+    eventId: string,
+    sessionId: string,
+    action: string,
+    apply: (current: Stored<Session>, zone: string) => EditResult,
+  ): Promise<SessionEdit> {
+    const event = await this.programme.requireEvent(eventId);
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.programme.requireSession(eventId, sessionId);
+      const result = apply(current, event.zone);
+      if (!result.changed) return { session: await this.view(eventId, sessionId), changed: false };
+      let saved: Stored<Session>;
+      try {
+        saved = await this.programme.repo.updateSession({ ...result.session, rev: current.rev });
+      } catch (error) {
+        if (!(error instanceof StoreConflictError)) throw error;
+        if (attempt >= maxAttempts) {
+          throw new AppError('conflict', `Session "${sessionId}" kept changing while we saved it; reload and try again.`);
+        }
+        continue; // re-read and re-apply the change to the fresh revision
+      }
+      const before: Record<string, unknown> = {};
+      const after: Record<string, unknown> = {};
+      for (const [field, change] of Object.entries(result.changes)) {
+        before[field] = change.before;
+        after[field] = change.after;
+      }
+      if (result.calendarChanged) {
+        before.sequence = current.sequence;
+        after.sequence = saved.sequence;
+      }
+      await this.record(actor, action, saved, before, after);
+      return { session: await this.view(eventId, sessionId), changed: true };
+    }
+  }
+
+  private async record(actor: Actor, action: string, session: Session, before: unknown, after: unknown): Promise<void> {
+    await this.programme.repo.appendAudit({
+      id: crypto.randomUUID(),
+      eventId: session.eventId,
+      at: this.programme.now().toISOString(),
+      actor,
+      action,
+      target: { type: 'session', id: session.id },
+      before,
+      after,
+    });
+  }
+
+  private async view(eventId: string, sessionId: string): Promise<ProgrammeSessionView> {
+    const programme = await this.programme.programme(eventId, undefined);
+    const session = programme.sessions.find((s) => s.id === sessionId);
+    if (!session) throw new AppError('session_not_found', `Event "${eventId}" has no session "${sessionId}".`);
+    return session;
+  }
+}
+
+function snapshot(session: Stored<Session>): Omit<Session, 'eventId'> {
+  const { rev: _rev, eventId: _eventId, ...rest } = session;
+  return rest;
+}

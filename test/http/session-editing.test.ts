@@ -1,0 +1,359 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Plenary } from '../../server/plenary.ts';
+import { asOrganiser, api, decodeHtml } from '../calendar/support.ts';
+import { organizerToken, startTestServer } from '../support/server.ts';
+
+const eventId = 'global-forum-2022';
+
+interface SessionView {
+  id: string;
+  sequence: number;
+  status: string;
+  startUtc: string;
+  endUtc: string;
+  title: { zh: string; en: string };
+  description: { zh: string; en: string };
+  guidingQuestions: { zh: string; en: string }[];
+  eventZone: { start: string; end: string; abbreviation: string };
+}
+interface Edit {
+  session: SessionView;
+  changed: boolean;
+}
+interface ErrorBody {
+  error: { code: string; message: string; details?: { issues: { path: string }[] } };
+}
+interface AuditEntry {
+  id: string;
+  eventId: string;
+  at: string;
+  actor: { kind: string; id: string | null; name: string | null };
+  action: string;
+  target: { type: string; id: string };
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown>;
+}
+
+const newSession = {
+  start: '2022-02-25T10:00',
+  end: '2022-02-25T11:00',
+  title: { zh: '青年就业', en: 'Youth employment' },
+  description: { zh: '讨论青年就业。', en: 'On youth employment.' },
+};
+
+describe('programme editing API', () => {
+  let server: Plenary;
+  let base: string;
+  beforeAll(async () => {
+    server = await startTestServer();
+    base = `${server.url}/api/events/${eventId}/sessions`;
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  describe('authorisation', () => {
+    const routes: [string, string, unknown][] = [
+      ['POST', '', newSession],
+      ['PATCH', '/opening', { title: { en: 'x' } }],
+      ['DELETE', '/opening', undefined],
+    ];
+
+    it.each(routes)('%s without a token is 401 unauthenticated', async (method, path, body) => {
+      const res = await api<ErrorBody>(`${base}${path}`, method, body, { 'content-type': 'application/json' });
+      expect(res.status).toBe(401);
+      expect(res.body.error.code).toBe('unauthenticated');
+    });
+
+    it.each(routes)('%s with a wrong token is 401 unauthenticated', async (method, path, body) => {
+      const res = await api<ErrorBody>(`${base}${path}`, method, body, { authorization: 'Bearer not-the-organiser-token-at-all', 'content-type': 'application/json' });
+      expect(res.status).toBe(401);
+      expect(res.body.error.code).toBe('unauthenticated');
+    });
+
+    it('refuses before it validates: a bad body from nobody is still 401', async () => {
+      const res = await api<ErrorBody>(base, 'POST', { nonsense: true }, { 'content-type': 'application/json' });
+      expect(res.status).toBe(401);
+    });
+
+    it('keeps the audit log for organisers', async () => {
+      expect((await api<ErrorBody>(`${server.url}/api/events/${eventId}/audit`, 'GET', undefined, {})).status).toBe(401);
+      expect((await api(`${server.url}/api/events/${eventId}/audit`, 'GET')).status).toBe(200);
+    });
+
+    it('leaves the programme untouched after refused calls', async () => {
+      const res = await api<{ session: SessionView }>(`${base}/opening`, 'GET');
+      expect(res.body.session).toMatchObject({ status: 'scheduled', sequence: 0 });
+    });
+  });
+
+  describe('validation', () => {
+    it.each([
+      ['a time in the spring-forward gap', { ...newSession, start: '2022-03-27T02:30', end: '2022-03-27T04:00' }, 'nonexistent_local_time'],
+      ['an end before the start', { ...newSession, start: '2022-02-25T11:00', end: '2022-02-25T10:00' }, 'end_before_start'],
+      ['an end equal to the start', { ...newSession, end: newSession.start }, 'end_before_start'],
+      ['a time that is not a wall clock', { ...newSession, start: '2022-02-25T10:00:00+01:00' }, 'invalid_time'],
+      ['an impossible date', { ...newSession, start: '2022-02-30T10:00' }, 'invalid_time'],
+      ['no start', { end: newSession.end, title: newSession.title }, 'invalid_body'],
+      ['no title', { start: newSession.start, end: newSession.end }, 'invalid_body'],
+      ['an empty title in both languages', { ...newSession, title: { zh: ' ', en: '' } }, 'invalid_body'],
+      ['an unknown field', { ...newSession, titel: 'typo' }, 'invalid_body'],
+      ['an unknown language', { ...newSession, title: { fr: 'Emploi des jeunes' } }, 'invalid_body'],
+      ['an unknown status', { ...newSession, status: 'postponed' }, 'invalid_body'],
+      ['a malformed id', { ...newSession, id: 'Youth Employment' }, 'invalid_body'],
+      ['a control character', { ...newSession, title: { en: 'Youth\u0007' } }, 'invalid_body'],
+      ['a very long title', { ...newSession, title: { en: 'x'.repeat(301) } }, 'invalid_body'],
+      ['not an object', ['start'], 'invalid_body'],
+    ])('refuses %s on POST with %s', async (_what, body, code) => {
+      const res = await api<ErrorBody>(base, 'POST', body);
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe(code);
+      expect(res.body.error.message).toEqual(expect.any(String));
+    });
+
+    it('names the field at fault', async () => {
+      const res = await api<ErrorBody>(base, 'POST', { ...newSession, status: 'postponed' });
+      expect(res.body.error.details?.issues.map((i) => i.path)).toEqual(['status']);
+    });
+
+    it.each([
+      ['the spring-forward gap', { start: '2022-03-27T02:30', end: '2022-03-27T03:30' }, 'nonexistent_local_time'],
+      ['a start after the kept end', { start: '2022-02-22T15:00' }, 'end_before_start'],
+      ['an empty title', { title: { zh: '', en: '' } }, 'invalid_body'],
+      ['malformed JSON', '{"start":', 'invalid_body'],
+    ])('refuses %s on PATCH', async (_what, body, code) => {
+      const res =
+        typeof body === 'string'
+          ? await fetch(`${base}/opening`, { method: 'PATCH', headers: asOrganiser, body }).then(async (r) => ({ status: r.status, body: (await r.json()) as ErrorBody }))
+          : await api<ErrorBody>(`${base}/opening`, 'PATCH', body);
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe(code);
+    });
+
+    it.each([
+      ['PATCH', '/no-such-session', { title: { en: 'x' } }, 404, 'session_not_found'],
+      ['DELETE', '/no-such-session', undefined, 404, 'session_not_found'],
+      ['PATCH', '/Not_An_Id', { title: { en: 'x' } }, 400, 'invalid_id'],
+    ])('%s %s is %s %s', async (method, path, body, status, code) => {
+      const res = await api<ErrorBody>(`${base}${path}`, method, body);
+      expect(res.status).toBe(status);
+      expect(res.body.error.code).toBe(code);
+    });
+
+    it('answers an unknown event with 404 event_not_found', async () => {
+      const res = await api<ErrorBody>(`${server.url}/api/events/no-such-event/sessions`, 'POST', newSession);
+      expect(res.status).toBe(404);
+      expect(res.body.error.code).toBe('event_not_found');
+    });
+  });
+
+  describe('changes', () => {
+    it('creates a session from event-zone wall clocks, with a generated id', async () => {
+      const res = await api<Edit>(base, 'POST', newSession);
+      expect(res.status).toBe(201);
+      expect(res.headers.get('location')).toBe(`/api/events/${eventId}/sessions/youth-employment`);
+      expect(res.body.session).toMatchObject({
+        id: 'youth-employment',
+        status: 'scheduled',
+        sequence: 0,
+        startUtc: '2022-02-25T09:00:00Z',
+        endUtc: '2022-02-25T10:00:00Z',
+        eventZone: { start: '2022-02-25T10:00:00+01:00', abbreviation: 'CET' },
+        title: newSession.title,
+      });
+      const again = await api<Edit>(base, 'POST', newSession);
+      expect(again.body.session.id).toBe('youth-employment-2');
+    });
+
+    it('takes a chosen id, once', async () => {
+      const body = { ...newSession, id: 'side-event', title: { zh: '边会' }, guidingQuestions: [{ en: 'What next?' }] };
+      const res = await api<Edit>(base, 'POST', body);
+      expect(res.status).toBe(201);
+      expect(res.body.session).toMatchObject({ id: 'side-event', title: { zh: '边会', en: '' }, guidingQuestions: [{ zh: '', en: 'What next?' }] });
+      const dup = await api<ErrorBody>(base, 'POST', body);
+      expect(dup.status).toBe(409);
+      expect(dup.body.error.code).toBe('conflict');
+    });
+
+    it('reschedules, bumping the sequence once per real change', async () => {
+      const moved = await api<Edit>(`${base}/thematic-1`, 'PATCH', { start: '2022-02-22T15:00', end: '2022-02-22T16:30' });
+      expect(moved.status).toBe(200);
+      expect(moved.body).toMatchObject({ changed: true, session: { sequence: 1, startUtc: '2022-02-22T14:00:00Z', endUtc: '2022-02-22T15:30:00Z' } });
+      const same = await api<Edit>(`${base}/thematic-1`, 'PATCH', { start: '2022-02-22T15:00', end: '2022-02-22T16:30' });
+      expect(same.body).toMatchObject({ changed: false, session: { sequence: 1 } });
+      const empty = await api<Edit>(`${base}/thematic-1`, 'PATCH', {});
+      expect(empty.body).toMatchObject({ changed: false, session: { sequence: 1 } });
+    });
+
+    it('merges a text given in one language, and strips CRLF to LF', async () => {
+      const res = await api<Edit>(`${base}/thematic-2`, 'PATCH', { title: { en: '  Universal social protection  ' }, description: { en: 'Line one\r\nLine two' } });
+      expect(res.body.session.title.en).toBe('Universal social protection');
+      expect(res.body.session.title.zh).not.toBe('');
+      expect(res.body.session.description.en).toBe('Line one\nLine two');
+      expect(res.body.session.sequence).toBe(1);
+    });
+
+    it('does not bump the sequence for going live, which calendars do not show', async () => {
+      const res = await api<Edit>(`${base}/closing`, 'PATCH', { status: 'live' });
+      expect(res.body).toMatchObject({ changed: true, session: { status: 'live', sequence: 0 } });
+    });
+
+    it('cancels on DELETE, keeps the session, and a second DELETE changes nothing', async () => {
+      const first = await api<Edit>(`${base}/thematic-4`, 'DELETE');
+      expect(first.status).toBe(200);
+      expect(first.body).toMatchObject({ changed: true, session: { id: 'thematic-4', status: 'cancelled', sequence: 1 } });
+      const second = await api<Edit>(`${base}/thematic-4`, 'DELETE');
+      expect(second.body).toMatchObject({ changed: false, session: { status: 'cancelled', sequence: 1 } });
+      const programme = await api<{ sessions: SessionView[] }>(`${server.url}/api/events/${eventId}/programme`, 'GET');
+      expect(programme.body.sessions.find((s) => s.id === 'thematic-4')?.status).toBe('cancelled');
+    });
+
+    it('lets concurrent edits of one session all land (compare-and-set with retry)', async () => {
+      const results = await Promise.all([
+        api<Edit>(`${base}/thematic-3`, 'PATCH', { title: { en: 'Protecting workers' } }),
+        api<Edit>(`${base}/thematic-3`, 'PATCH', { description: { en: 'Changed concurrently.' } }),
+        api<Edit>(`${base}/thematic-3`, 'PATCH', { start: '2022-02-23T14:50' }),
+      ]);
+      expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
+      const final = (await api<{ session: SessionView }>(`${base}/thematic-3`, 'GET')).body.session;
+      expect(final).toMatchObject({ sequence: 3, title: { en: 'Protecting workers' }, description: { en: 'Changed concurrently.' }, startUtc: '2022-02-23T13:50:00Z' });
+    });
+
+    it('records who changed what, when, before and after', async () => {
+      const res = await api<{ entries: AuditEntry[] }>(`${server.url}/api/events/${eventId}/audit`, 'GET');
+      const entries = res.body.entries;
+      const actions = entries.map((e) => `${e.action} ${e.target.id}`);
+      expect(actions).toContain('session.create youth-employment');
+      expect(actions).toContain('session.update thematic-1');
+      expect(actions).toContain('session.cancel thematic-4');
+      // No-op PATCHes and the second DELETE leave no trace.
+      expect(actions.filter((a) => a === 'session.update thematic-1')).toHaveLength(1);
+      expect(actions.filter((a) => a === 'session.cancel thematic-4')).toHaveLength(1);
+
+      const moved = entries.find((e) => e.action === 'session.update' && e.target.id === 'thematic-1')!;
+      expect(moved).toMatchObject({
+        eventId,
+        actor: { kind: 'organizer-token', id: null, name: 'Organiser (token)' },
+        target: { type: 'session', id: 'thematic-1' },
+        before: { start: '2022-02-22T13:45:00Z', end: '2022-02-22T15:15:00Z', sequence: 0 },
+        after: { start: '2022-02-22T14:00:00Z', end: '2022-02-22T15:30:00Z', sequence: 1 },
+      });
+      expect(Date.parse(moved.at)).toBeGreaterThan(Date.now() - 60_000);
+      expect(Object.keys(moved.before!)).toEqual(['start', 'end', 'sequence']);
+
+      const cancelled = entries.find((e) => e.action === 'session.cancel')!;
+      expect(cancelled).toMatchObject({ before: { status: 'scheduled', sequence: 0 }, after: { status: 'cancelled', sequence: 1 } });
+      const created = entries.find((e) => e.action === 'session.create' && e.target.id === 'youth-employment')!;
+      expect(created.before).toBeNull();
+      expect(created.after).toMatchObject({ id: 'youth-employment', start: '2022-02-25T09:00:00Z', sequence: 0 });
+      const live = entries.find((e) => e.target.id === 'closing')!;
+      expect(live).toMatchObject({ before: { status: 'scheduled' }, after: { status: 'live' } });
+      expect(live.after).not.toHaveProperty('sequence');
+    });
+  });
+});
+
+describe('organiser console for sessions', () => {
+  let server: Plenary;
+  let page: string;
+  const organiser = { authorization: `Bearer ${organizerToken}` };
+  const form = (fields: Record<string, string>) => ({
+    method: 'POST',
+    redirect: 'manual' as const,
+    headers: { ...organiser, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+  });
+  const openingFields = {
+    _csrf: 'test',
+    title_zh: '加强多边合作和三方合作，推进以人为本的复苏',
+    title_en: 'Opening',
+    description_zh: '',
+    description_en: '',
+    start: '2022-02-22T13:15',
+    end: '2022-02-22T14:45',
+    status: 'scheduled',
+  };
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    page = `${server.url}/events/${eventId}/console/sessions`;
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('shows a clear 401 page to a browser that is not signed in', async () => {
+    const res = await fetch(page, { headers: { accept: 'text/html' } });
+    expect(res.status).toBe(401);
+    const html = await res.text();
+    expect(html).toContain('<h1>Error 401</h1>');
+    expect(html).toContain('Sign in first');
+    const post = await fetch(page, { ...form({ title_en: 'x' }), headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(post.status).toBe(401);
+  });
+
+  it('lists every session with a labelled form in the event zone, and a CSRF field', async () => {
+    const res = await fetch(`${page}?lang=en`, { headers: organiser });
+    expect(res.status).toBe(200);
+    const html = decodeHtml(await res.text());
+    expect(html.match(/<form method="post"/g)?.length).toBe(6 * 2 + 1); // edit + cancel per session, one create
+    expect(html.match(/name="_csrf"/g)?.length).toBe(13);
+    expect(html).toContain('<label for="s-opening-start">Starts (Europe/Zurich)</label>');
+    expect(html).toContain('id="s-opening-start" name="start" type="datetime-local" value="2022-02-22T13:00"');
+    expect(html).toContain('id="s-closing-end" name="end" type="datetime-local" value="2022-02-24T16:15"');
+    expect(html).toContain('<option value="scheduled" selected>Scheduled</option>');
+    expect(html).toContain('action="/events/global-forum-2022/console/sessions/thematic-1/cancel"');
+    const zh = await (await fetch(`${page}?lang=zh`, { headers: organiser })).text();
+    expect(zh).toContain('标题（中文）');
+  });
+
+  it('saves an edit and redirects back with a notice', async () => {
+    const res = await fetch(`${page}/opening`, form(openingFields));
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe(`/events/${eventId}/console/sessions?notice=updated&session=opening#session-opening`);
+    const html = decodeHtml(await (await fetch(`${server.url}${res.headers.get('location')}&lang=en`, { headers: organiser })).text());
+    expect(html).toMatch(/role="status"[^>]*>Saved “Opening”\. Calendars will show the change \(revision 1\)\.</);
+    expect(html).toContain('value="2022-02-22T13:15"');
+    const session = (await api<{ session: SessionView }>(`${server.url}/api/events/${eventId}/sessions/opening`, 'GET')).body.session;
+    expect(session).toMatchObject({ startUtc: '2022-02-22T12:15:00Z', title: { en: 'Opening' }, sequence: 1 });
+  });
+
+  it('says when a form changed nothing', async () => {
+    const res = await fetch(`${page}/opening`, form(openingFields));
+    expect(res.headers.get('location')).toContain('notice=unchanged');
+  });
+
+  it('shows a refused time in an alert, keeping what was typed', async () => {
+    const res = await fetch(`${page}/opening?lang=en`, form({ ...openingFields, title_en: 'Kept title', start: '2022-03-27T02:30', end: '2022-03-27T03:30' }));
+    expect(res.status).toBe(400);
+    const html = decodeHtml(await res.text());
+    expect(html).toMatch(/<div class="error" role="alert" id="error-opening"/);
+    expect(html).toContain('That time does not exist in the event zone');
+    expect(html).toContain('value="Kept title"');
+    expect(html).toContain('value="2022-03-27T02:30"');
+    expect(html).toContain('aria-describedby="error-opening"');
+    const session = (await api<{ session: SessionView }>(`${server.url}/api/events/${eventId}/sessions/opening`, 'GET')).body.session;
+    expect(session.title.en).toBe('Opening');
+  });
+
+  it('creates a session from the form', async () => {
+    const res = await fetch(page, form({ _csrf: 't', title_zh: '', title_en: 'Closing reception', description_zh: '', description_en: 'Drinks.', start: '2022-02-24T17:00', end: '2022-02-24T18:00', status: 'scheduled', id: '' }));
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toContain('notice=created&session=closing-reception');
+    const refused = await fetch(`${page}?lang=en`, form({ _csrf: 't', title_zh: '', title_en: '', start: '2022-02-24T17:00', end: '2022-02-24T18:00', status: 'scheduled' }));
+    expect(refused.status).toBe(400);
+    const html = decodeHtml(await refused.text());
+    expect(html).toMatch(/role="alert" id="create-error"/);
+  });
+
+  it('cancels from the form, and the session stays listed as cancelled', async () => {
+    const res = await fetch(`${page}/thematic-2/cancel`, form({ _csrf: 't' }));
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toContain('notice=cancelled&session=thematic-2');
+    const html = decodeHtml(await (await fetch(`${page}?lang=en`, { headers: organiser })).text());
+    expect(html).toMatch(/id="session-thematic-2"[\s\S]*?badge-cancelled/);
+    expect(html).not.toContain('action="/events/global-forum-2022/console/sessions/thematic-2/cancel"');
+    const audit = (await api<{ entries: AuditEntry[] }>(`${server.url}/api/events/${eventId}/audit`, 'GET')).body.entries;
+    expect(audit.map((e) => `${e.action} ${e.target.id}`)).toEqual(['session.update opening', 'session.create closing-reception', 'session.cancel thematic-2']);
+  });
+});
