@@ -1,3 +1,4 @@
+import { enhanceBookmarks } from './bookmarks.ts';
 import { browserTimeZone, rememberZone } from './zone.ts';
 
 // The server renders the event's zone until it knows the viewer's. On the
@@ -13,3 +14,4 @@ function adoptBrowserZone(): void {
 }
 
 adoptBrowserZone();
+enhanceBookmarks();

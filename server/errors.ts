@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'not_on_floor'
   | 'token_revoked'
   | 'csrf_invalid'
+  | 'origin_not_allowed'
   | 'duplicate_registration'
   | 'conflict'
   | 'session_not_live'
@@ -54,6 +55,7 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
   not_approved: 403,
   not_on_floor: 403,
   csrf_invalid: 403,
+  origin_not_allowed: 403,
   duplicate_registration: 409,
   conflict: 409,
   session_not_live: 409,

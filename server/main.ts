@@ -17,6 +17,11 @@ async function main(): Promise<void> {
   const plenary = await startPlenary(config, { logger });
   logger.info({ url: plenary.url }, 'Plenary is listening');
   process.stdout.write(`\nPlenary is running at ${plenary.url}\n\n`);
+  // Printed, never logged: the link is a credential. It works once, within 24 hours;
+  // while no organiser has signed in, every start prints a fresh one.
+  for (const { eventId, link } of plenary.organizerLinks) {
+    process.stdout.write(`Organiser sign-in for "${eventId}" (one-time link, valid 24 h):\n  ${link}\n\n`);
+  }
 
   const stop = (signal: string): void => {
     logger.info({ signal }, 'shutting down');

@@ -14,7 +14,17 @@ import { sessionEditingApi } from './http/session-editing-api.ts';
 import { Views } from './http/views.ts';
 import { createRealtimeServer, type RealtimeServer } from './realtime/io.ts';
 import type { Server as SocketServer } from 'socket.io';
-import { organizerTokenResolver } from './identity/resolve.ts';
+import { agendaFeed } from './http/agenda-feed.ts';
+import { consoleParticipants } from './http/console-participants.ts';
+import { csrfProtection } from './http/csrf.ts';
+import { identityPages } from './http/identity-pages.ts';
+import { participantsApi } from './http/participants-api.ts';
+import { rateLimiters, type RateLimitOptions } from './http/rate-limits.ts';
+import { IdentityService } from './identity/identity-service.ts';
+import { Mailer } from './mail/mailer.ts';
+import { MailTemplates } from './mail/mail-templates.ts';
+import { attachSocketAuth, type SocketAuth } from './realtime/auth.ts';
+import { ParticipantRepository } from './store/participant-repository.ts';
 import { seedForum, readSeed } from './seed/seed.ts';
 import { ProgrammeEditor } from './services/programme-editor.ts';
 import { ProgrammeService } from './services/programme-service.ts';
@@ -23,6 +33,7 @@ import { KeyedLock } from './services/keyed-lock.ts';
 import { QnaService } from './services/qna-service.ts';
 import { LiveRepository } from './store/live-repository.ts';
 import { LiveSessions } from './realtime/live-sessions.ts';
+import { speakingReports } from './http/reports.ts';
 import type { Participant } from './domain/participants.ts';
 import { openStore } from './store/open-store.ts';
 import type { DocumentStore } from './store/port.ts';
@@ -38,12 +49,18 @@ export interface Plenary {
   httpServer: http.Server;
   io: SocketServer;
   live: { floor: FloorService; qna: QnaService; sessions: LiveSessions };
+  identity: IdentityService;
+  mailer: Mailer;
+  socketAuth: SocketAuth;
+  /** One-time organiser sign-in links made at this start (fresh store, or no organiser has signed in yet). */
+  organizerLinks: { eventId: string; link: string }[];
   close(): Promise<void>;
 }
 
 export interface StartOptions {
   logger?: Logger;
   clock?: () => Date;
+  rateLimits?: RateLimitOptions;
 }
 
 /** The composition root: wires store, services, HTTP and realtime, and knows how to take them down. */
@@ -61,18 +78,50 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       logger.info(result, 'seeded the forum into an empty store');
     }
 
+    const live = new LiveRepository(store);
+    const lock = new KeyedLock();
+    const floor = new FloorService(live, lock, options.clock);
+    const qna = new QnaService(live, lock, options.clock);
+    // Links need the public URL, known only once the server listens.
+    let baseUrl = config.publicUrl ?? '';
+    const secureCookies = (config.publicUrl ?? '').startsWith('https:');
+    const participants = new ParticipantRepository(store);
+    const mailer = new Mailer({
+      smtpUrl: config.smtpUrl,
+      from: config.mailFrom,
+      templates: new MailTemplates(path.join(repoRoot, 'templates', 'email')),
+      logger,
+      baseUrl: () => baseUrl,
+    });
+    const identity = new IdentityService({
+      repo: participants,
+      programme,
+      notifier: mailer,
+      logger,
+      organizerToken: config.organizerToken,
+      baseUrl: () => baseUrl,
+      clock: options.clock,
+    });
+    const csrf = csrfProtection({ secret: await participants.serverSecret('csrf'), secure: secureCookies });
+    const limits = rateLimiters(options.rateLimits);
     const views = new Views(path.join(repoRoot, 'templates'));
     const assets = await buildClientAssets(path.join(repoRoot, 'client'));
     const app = createApp({
       logger,
       views,
-      callers: organizerTokenResolver(config.organizerToken),
+      callers: identity,
+      middleware: [csrf.middleware],
       routers: [
         assets.router,
         programmeApi(programme),
+        participantsApi(identity, limits),
+        identityPages({ identity, programme, views, limits, csrf, secureCookies }),
+        consoleParticipants(identity, programme, views),
+        agendaFeed(identity, programme, { publicUrl: config.publicUrl }),
         sessionEditingApi(programme, editor),
         calendarFeeds(programme, { publicUrl: config.publicUrl }),
         consoleSessions(programme, editor, views),
+        speakingReports(programme, floor, views),
         pagesRouter(programme, views, { calendarLinks: pageCalendarLinks(config.publicUrl) }),
       ],
     });
@@ -84,29 +133,20 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       logger,
     });
     const io = realtime.io;
-    const callers = organizerTokenResolver(config.organizerToken);
-    io.use((socket, next) => {
-      const token = (socket.handshake.auth as { token?: unknown }).token;
-      const resolved = typeof token === 'string' ? callers.fromToken(token) : callers.fromHeaders(socket.handshake.headers);
-      resolved.then(
-        (caller) => {
-          socket.data.caller = caller;
-          next();
-        },
-        (error: unknown) => next(error instanceof Error ? error : new Error(String(error))),
-      );
+    const socketAuth = attachSocketAuth(io, identity, {
+      allowedOrigins: config.allowedOrigins,
+      ownOrigin: () => baseUrl,
+      sameHostFallback: !config.allowedOrigins && !config.publicUrl,
+      crossProcess: Boolean(config.redisUrl),
+      logger,
     });
-    const live = new LiveRepository(store);
-    const lock = new KeyedLock();
-    const floor = new FloorService(live, lock, options.clock);
-    const qna = new QnaService(live, lock, options.clock);
     const liveSessions = new LiveSessions({
       io,
       logger,
       programme,
       floor,
       qna,
-      findParticipant: async (id) => store.get<Participant>('participants', id),
+      findParticipant: (id) => participants.get(id),
       clock: options.clock,
     });
     await liveSessions.resumeTimers((await repo.listEvents()).map((e) => e.id));
@@ -120,21 +160,45 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
     const port = (httpServer.address() as AddressInfo).port;
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     const url = config.publicUrl ?? `http://${shownHost}:${port}`;
+    baseUrl = url;
+
+    const organizerLinks: { eventId: string; link: string }[] = [];
+    for (const event of await repo.listEvents()) {
+      const link = await identity.ensureOrganizer(event.id);
+      if (link) organizerLinks.push({ eventId: event.id, link });
+    }
 
     let closing: Promise<void> | undefined;
     const close = (): Promise<void> => {
       closing ??= (async () => {
         liveSessions.close();
+        socketAuth.close();
         await realtime.close();
         httpServer.closeAllConnections();
         await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        await mailer.close();
         await store.close();
         logger.info('stopped');
       })();
       return closing;
     };
 
-    return { url, port, config, logger, store, programme, httpServer, io, live: { floor, qna, sessions: liveSessions }, close };
+    return {
+      url,
+      port,
+      config,
+      logger,
+      store,
+      programme,
+      httpServer,
+      io,
+      live: { floor, qna, sessions: liveSessions },
+      identity,
+      mailer,
+      socketAuth,
+      organizerLinks,
+      close,
+    };
   } catch (error) {
     await store.close();
     throw error;

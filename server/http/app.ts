@@ -1,8 +1,8 @@
 import path from 'node:path';
-import express, { type Express, type Router } from 'express';
+import express, { type Express, type RequestHandler, type Router } from 'express';
 import helmet from 'helmet';
 import { AppError } from '../errors.ts';
-import type { Logger } from '../logger.ts';
+import { loggablePath, type Logger } from '../logger.ts';
 import { errorHandler, notFoundApi, toAppError } from './error-handler.ts';
 import { renderErrorPage } from './pages.ts';
 import { attachCaller } from './caller.ts';
@@ -16,6 +16,8 @@ export interface AppParts {
   /** Routers in the order they are mounted. */
   routers: Router[];
   callers: CallerResolver;
+  /** Run after the caller is resolved, before the routers (CSRF protection). */
+  middleware?: RequestHandler[];
   trustProxy?: boolean;
 }
 
@@ -47,6 +49,7 @@ export function createApp(parts: AppParts): Express {
   app.use(express.urlencoded({ extended: false, limit: '64kb' }));
   app.use(requestContext);
   app.use(attachCaller(parts.callers));
+  for (const handler of parts.middleware ?? []) app.use(handler);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -61,7 +64,7 @@ export function createApp(parts: AppParts): Express {
       return;
     }
     const appError = toAppError(error);
-    if (appError.status >= 500) parts.logger.error({ err: error, path: req.path }, 'page failed');
+    if (appError.status >= 500) parts.logger.error({ err: error, path: loggablePath(req.path) }, 'page failed');
     renderErrorPage(parts.views, req, res, appError);
   }) as express.ErrorRequestHandler);
   app.use((req, res) => {

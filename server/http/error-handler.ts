@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, isAppError, toErrorBody } from '../errors.ts';
-import type { Logger } from '../logger.ts';
+import { loggablePath, type Logger } from '../logger.ts';
 
 export const notFoundApi: RequestHandler = (req, _res, next) => {
   next(new AppError('not_found', `No route for ${req.method} ${req.path}.`));
@@ -11,9 +11,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const appError = toAppError(error);
     if (appError.status >= 500) {
-      logger.error({ err: error, method: req.method, path: req.path }, 'request failed');
+      logger.error({ err: error, method: req.method, path: loggablePath(req.path) }, 'request failed');
     } else {
-      logger.debug({ code: appError.code, method: req.method, path: req.path }, 'request refused');
+      logger.debug({ code: appError.code, method: req.method, path: loggablePath(req.path) }, 'request refused');
     }
     if (res.headersSent) return;
     res.status(appError.status).json({ error: toErrorBody(appError) });

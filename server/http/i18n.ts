@@ -1,4 +1,5 @@
 import type { Language } from '../domain/programme.ts';
+import { identityMessages } from './identity-messages.ts';
 import { roomMessages } from './room-messages.ts';
 
 /** UI strings. Keys are shared by pages, e-mails and the client script. */
@@ -90,8 +91,8 @@ export const messages = {
 export type MessageKey = keyof (typeof messages)['en'];
 
 const tables: Record<Language, Record<string, string>> = {
-  en: { ...messages.en, ...roomMessages.en },
-  zh: { ...messages.zh, ...roomMessages.zh },
+  en: { ...messages.en, ...roomMessages.en, ...identityMessages.en },
+  zh: { ...messages.zh, ...roomMessages.zh, ...identityMessages.zh },
 };
 
 export function translate(lang: Language, key: string, vars: Record<string, string | number> = {}): string {

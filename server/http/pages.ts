@@ -4,6 +4,7 @@ import { AppError } from '../errors.ts';
 import type { Language, ProgrammeSessionView } from '../domain/programme.ts';
 import { listTimeZones } from '../domain/zones.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
+import { callerView, identityContext } from './caller.ts';
 import { translate } from './i18n.ts';
 import { roomMessages } from './room-messages.ts';
 import { rememberZone } from './request-context.ts';
@@ -106,8 +107,8 @@ export function pagesRouter(programme: ProgrammeService, views: Views, extras: P
   return router;
 }
 
-function base(req: Request): { lang: Language; title: string; zoneSource: string; viewerZone: string | undefined } {
-  return { lang: req.ctx.lang, title: '', zoneSource: req.ctx.zoneSource, viewerZone: req.ctx.zone };
+function base(req: Request): { lang: Language; title: string; zoneSource: string; viewerZone: string | undefined } & ReturnType<typeof identityContext> {
+  return { lang: req.ctx.lang, title: '', zoneSource: req.ctx.zoneSource, viewerZone: req.ctx.zone, ...identityContext(req) };
 }
 
 function decorate(req: Request, s: ProgrammeSessionView, extras: PageExtras): Record<string, unknown> {
@@ -122,6 +123,7 @@ function decorate(req: Request, s: ProgrammeSessionView, extras: PageExtras): Re
     dayNote,
     descriptionText: s.description[lang] || s.description[lang === 'zh' ? 'en' : 'zh'],
     calendarLinks: extras.calendarLinks?.(req, s.eventId, s)?.session ?? [],
+    bookmarked: callerView(req).bookmarks.includes(s.id),
   };
 }
 
@@ -132,6 +134,7 @@ export function renderErrorPage(views: Views, req: Request, res: Response, error
     .type('html')
     .send(
       views.render('error', {
+        ...identityContext(req),
         lang,
         title: error.status === 404 ? translate(lang, 'notFound') : 'Error',
         heading: error.status === 404 ? translate(lang, 'notFound') : `Error ${error.status}`,

@@ -335,12 +335,13 @@ export class IdentityService extends EventEmitter<IdentityEvents> implements Cal
     return { participant };
   }
 
-  /** Ends every token and browser session of the participant, at once. */
+  /** Ends every token, browser session and agenda feed address of the participant, at once. */
   async revoke(eventId: string, participantId: string, actor: Actor): Promise<Participant> {
     await this.require(eventId, participantId);
     const now = this.clock().toISOString();
     await this.repo.revokeCredentials(participantId, now);
     await this.repo.removeSessions(participantId);
+    await this.repo.removeCalendarTokens(participantId);
     const result = await this.repo.mutate(participantId, (p) => ({ ...p, revokedAt: now, updatedAt: now }));
     if (!result) throw new AppError('participant_not_found', `Event "${eventId}" has no participant "${participantId}".`);
     const participant = withoutRev(result.after);
@@ -422,7 +423,9 @@ export class IdentityService extends EventEmitter<IdentityEvents> implements Cal
     const result = await this.repo.mutate(participant.id, (p) => {
       const has = p.bookmarks.includes(sessionId);
       if (has === on) return null;
-      return { ...p, bookmarks: on ? [...p.bookmarks, sessionId] : p.bookmarks.filter((b) => b !== sessionId) };
+      // updatedAt moves so the agenda feed's Last-Modified follows the stars.
+      const bookmarks = on ? [...p.bookmarks, sessionId] : p.bookmarks.filter((b) => b !== sessionId);
+      return { ...p, bookmarks, updatedAt: this.clock().toISOString() };
     });
     if (!result) throw new AppError('participant_not_found', 'You are no longer registered.');
     return withoutRev(result.after);

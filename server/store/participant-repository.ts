@@ -184,10 +184,14 @@ export class ParticipantRepository {
 
   /** Replaces the participant's calendar token (the old feed URL stops working). */
   async replaceCalendarToken(token: CalendarToken): Promise<void> {
-    for (const old of await this.store.find<CalendarToken>(calendarTokens, { participantId: token.participantId })) {
+    await this.removeCalendarTokens(token.participantId);
+    await this.store.insert(calendarTokens, token);
+  }
+
+  async removeCalendarTokens(participantId: string): Promise<void> {
+    for (const old of await this.store.find<CalendarToken>(calendarTokens, { participantId })) {
       await this.store.remove(calendarTokens, old.id);
     }
-    await this.store.insert(calendarTokens, token);
   }
 
   getCalendarToken(hash: string): Promise<Stored<CalendarToken> | null> {

@@ -1,0 +1,165 @@
+import { Router, type Request, type Response } from 'express';
+import { AppError } from '../errors.ts';
+import { sessionCookieName, sessionCookieOf, type IdentityService } from '../identity/identity-service.ts';
+import { authorize } from '../identity/policy.ts';
+import { registrationInput } from '../identity/schemas.ts';
+import type { ProgrammeService } from '../services/programme-service.ts';
+import { callerOf, pageBase } from './caller.ts';
+import { translate } from './i18n.ts';
+import { dateLabel } from './pages.ts';
+import { emptyForm, fieldErrors, formInput, formModel, formValues } from './participant-forms.ts';
+import { agendaFeedLinks, agendaOwner } from './participants-api.ts';
+import type { Csrf } from './csrf.ts';
+import type { RateLimiters } from './rate-limits.ts';
+import { parseId, parseInput } from './validate.ts';
+import type { Views } from './views.ts';
+
+export interface IdentityPagesDeps {
+  identity: IdentityService;
+  programme: ProgrammeService;
+  views: Views;
+  limits: RateLimiters;
+  csrf: Csrf;
+  /** Cookies only over HTTPS (PUBLIC_URL is https). */
+  secureCookies: boolean;
+}
+
+/**
+ * Pages of identity: sign-in by invitation link, sign-out, the registration
+ * form, the star buttons and the personal agenda. Plain forms that work
+ * without JavaScript; every one carries the CSRF token.
+ */
+export function identityPages(deps: IdentityPagesDeps): Router {
+  const { identity, programme, views, limits } = deps;
+  const router = Router();
+
+  // --- sign-in by link, sign-out ---
+
+  router.get('/i/:token', limits.signIn, async (req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    const result = await identity.signIn(String(req.params.token ?? ''));
+    if (typeof result === 'string') {
+      const lang = req.ctx.lang;
+      res.status(401).type('html').send(views.render('sign-in-failed', { ...pageBase(req, translate(lang, 'id_signInFailed')), message: translate(lang, `id_signIn_${result}`) }));
+      return;
+    }
+    setSessionCookie(res, result.sessionId, result.maxAgeMs, deps.secureCookies);
+    res.redirect(303, `/events/${result.participant.eventId}`);
+  });
+
+  router.post('/signout', async (req, res) => {
+    const cookie = sessionCookieOf(req.headers.cookie);
+    if (cookie) await identity.signOut(cookie);
+    res.clearCookie(sessionCookieName, { path: '/', httpOnly: true, sameSite: 'lax', secure: deps.secureCookies });
+    if (req.accepts(['html', 'json']) === 'json') res.status(204).end();
+    else res.redirect(303, '/');
+  });
+
+  // --- registration ---
+
+  router.get('/events/:eventId/register', async (req, res) => {
+    const eventId = parseId(req.params.eventId, 'eventId');
+    const event = await programme.requireEvent(eventId);
+    const lang = req.ctx.lang;
+    res.type('html').send(
+      views.render('register', {
+        ...pageBase(req, `${translate(lang, 'id_registerTitle')} — ${event.title[lang]}`),
+        event,
+        ...formModel(lang, emptyForm(lang, req.ctx.zone)),
+      }),
+    );
+  });
+
+  router.post('/events/:eventId/register', limits.registration, async (req, res) => {
+    const eventId = parseId(req.params.eventId, 'eventId');
+    const event = await programme.requireEvent(eventId);
+    const lang = req.ctx.lang;
+    const values = formValues(req.body);
+    let result;
+    try {
+      const input = parseInput(registrationInput, formInput(values));
+      result = await identity.register(eventId, input, lang);
+    } catch (error) {
+      const errors = fieldErrors(error, lang);
+      if (!errors) throw error;
+      res
+        .status((error as AppError).status)
+        .type('html')
+        .send(views.render('register', { ...pageBase(req, `${translate(lang, 'id_registerTitle')} — ${event.title[lang]}`), event, ...formModel(lang, values, errors) }));
+      return;
+    }
+    res.setHeader('Cache-Control', 'no-store');
+    const approved = result.participant.status === 'approved' && result.token !== undefined;
+    if (approved && result.token) {
+      // Registered as of right: this browser is signed in at once.
+      const signedIn = await identity.signIn(result.token);
+      if (typeof signedIn !== 'string') {
+        setSessionCookie(res, signedIn.sessionId, signedIn.maxAgeMs, deps.secureCookies);
+        deps.csrf.rebind(req, res, signedIn.sessionId);
+        req.caller = { kind: 'participant', participant: signedIn.participant };
+      }
+    }
+    res
+      .status(201)
+      .type('html')
+      .send(
+        views.render('registered', {
+          ...pageBase(req, translate(lang, 'id_registeredTitle')),
+          event,
+          participant: result.participant,
+          approved,
+          link: result.link,
+          mailEnabled: identity.mailEnabled,
+        }),
+      );
+  });
+
+  // --- bookmarks (the star buttons' no-JavaScript path) and the agenda ---
+
+  router.post('/events/:eventId/bookmarks/:sessionId', async (req, res) => {
+    const eventId = parseId(req.params.eventId, 'eventId');
+    const sessionId = parseId(req.params.sessionId, 'sessionId');
+    const owner = agendaOwner(req);
+    const body = req.body as Record<string, unknown> | undefined;
+    await identity.setBookmark(owner, sessionId, body?.bookmarked !== 'false');
+    const back = typeof body?.returnTo === 'string' && /^\/events\/[a-z0-9-]+(\/agenda)?$/.test(body.returnTo) ? body.returnTo : `/events/${eventId}`;
+    res.redirect(303, `${back}#session-${sessionId}`);
+  });
+
+  router.get('/events/:eventId/agenda', async (req, res) => {
+    await renderAgenda(req, res, null);
+  });
+
+  router.post('/events/:eventId/agenda/calendar-link', async (req, res) => {
+    const owner = agendaOwner(req);
+    const token = await identity.resetCalendarToken(owner);
+    res.setHeader('Cache-Control', 'no-store');
+    await renderAgenda(req, res, agendaFeedLinks(identity.publicUrl, token));
+  });
+
+  async function renderAgenda(req: Request, res: Response, feed: { url: string; webcal: string } | null): Promise<void> {
+    const eventId = parseId(req.params.eventId, 'eventId');
+    authorize(callerOf(req), 'agenda.edit', { eventId });
+    const owner = agendaOwner(req);
+    const lang = req.ctx.lang;
+    const view = await programme.programme(eventId, req.ctx.zone);
+    const sessions = view.sessions
+      .filter((s) => owner.bookmarks.includes(s.id))
+      .map((s) => ({ ...s, dateLabel: dateLabel(s.viewerZone.date, lang), timingLabel: translate(lang, `timing_${s.timing}`) }));
+    res.type('html').send(
+      views.render('agenda', {
+        ...pageBase(req, `${translate(lang, 'id_myAgenda')} — ${view.event.title[lang]}`),
+        event: view.event,
+        sessions,
+        feed,
+        hasFeed: feed !== null || (await identity.repo.hasCalendarToken(owner.id)),
+      }),
+    );
+  }
+
+  return router;
+}
+
+export function setSessionCookie(res: Response, sessionId: string, maxAgeMs: number, secure: boolean): void {
+  res.cookie(sessionCookieName, sessionId, { httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: maxAgeMs });
+}

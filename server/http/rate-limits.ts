@@ -1,0 +1,43 @@
+import type { RequestHandler } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import { AppError } from '../errors.ts';
+
+export interface RateLimit {
+  limit: number;
+  windowMs: number;
+}
+
+export interface RateLimitOptions {
+  /** Self-registration (API and form), per client address. */
+  registration?: RateLimit;
+  /** Opening invitation links, per client address. */
+  signIn?: RateLimit;
+}
+
+export interface RateLimiters {
+  registration: RequestHandler;
+  signIn: RequestHandler;
+}
+
+export const defaultRateLimits: Required<RateLimitOptions> = {
+  registration: { limit: 20, windowMs: 15 * 60_000 },
+  signIn: { limit: 30, windowMs: 15 * 60_000 },
+};
+
+/** In-memory limits (per process); refusals are `429 rate_limited` through the one error mapping. */
+export function rateLimiters(options: RateLimitOptions = {}): RateLimiters {
+  const make = (what: string, limit: RateLimit): RequestHandler =>
+    rateLimit({
+      windowMs: limit.windowMs,
+      limit: limit.limit,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      handler: (_req, _res, next) => {
+        next(new AppError('rate_limited', `Too many ${what} attempts from your address; wait a few minutes and try again.`));
+      },
+    });
+  return {
+    registration: make('registration', options.registration ?? defaultRateLimits.registration),
+    signIn: make('sign-in', options.signIn ?? defaultRateLimits.signIn),
+  };
+}

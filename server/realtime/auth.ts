@@ -1,0 +1,218 @@
+import { EventEmitter } from 'node:events';
+import type { ExtendedError, Server, Socket } from 'socket.io';
+import { AppError, type ErrorCode } from '../errors.ts';
+import type { Participant } from '../domain/participants.ts';
+import { anonymous, type Caller } from '../identity/caller.ts';
+import type { IdentityEvents } from '../identity/identity-service.ts';
+import { sessionCookieOf } from '../identity/identity-service.ts';
+import type { CallerResolver } from '../identity/resolve.ts';
+import { hashSecret } from '../identity/tokens.ts';
+import type { Logger } from '../logger.ts';
+
+/** A resolver that also announces revocations and changes (the identity service). */
+export interface SocketIdentity extends CallerResolver {
+  fromSessionCookie(value: string): Promise<Caller>;
+  on<K extends keyof IdentityEvents>(event: K, listener: (...args: IdentityEvents[K]) => void): unknown;
+  off<K extends keyof IdentityEvents>(event: K, listener: (...args: IdentityEvents[K]) => void): unknown;
+}
+
+export interface SocketAuthOptions {
+  /** Origins allowed to open sockets (ALLOWED_ORIGINS). Default: `ownOrigin` only. */
+  allowedOrigins?: readonly string[] | undefined;
+  /** The server's own public origin (PUBLIC_URL, or the listening URL); read per handshake. */
+  ownOrigin: () => string;
+  /**
+   * Without ALLOWED_ORIGINS or PUBLIC_URL the server cannot know the name
+   * browsers use for it (localhost, 127.0.0.1, a LAN name), so it also
+   * accepts an Origin equal to the handshake's own Host. Off once either is set.
+   */
+  sameHostFallback?: boolean;
+  /** Relay revocations to other server processes (the Redis Streams adapter). */
+  crossProcess?: boolean;
+  logger?: Logger;
+}
+
+export interface SocketAuthEvents {
+  /** A connected participant's status or roles changed; `socket.data.caller` already holds the new caller. */
+  'caller-changed': [{ socket: Socket; caller: Caller; previous: Participant }];
+}
+
+export interface SocketAuth extends EventEmitter<SocketAuthEvents> {
+  /** The Socket.IO middleware: `io.use(auth.middleware)`. */
+  middleware(socket: Socket, next: (error?: ExtendedError) => void): void;
+  /** Open sockets of a participant on this process. */
+  socketsOf(participantId: string): readonly Socket[];
+  /** Disconnects a participant's sockets here (and, with crossProcess, everywhere). */
+  disconnectParticipant(participantId: string): void;
+  /** Stops listening to the identity service. */
+  close(): void;
+}
+
+interface SocketIdentityData {
+  caller?: Caller;
+  /** Stored hash of the browser session cookie the socket came with. */
+  sessionKey?: string;
+}
+
+const crossProcessEvent = 'plenary:identity';
+
+/**
+ * Socket authentication: resolves `handshake.auth.token` (else the session
+ * cookie) into `socket.data.caller`, refuses foreign Origins and presented
+ * tokens that do not work, and cuts a participant's sockets the moment the
+ * identity service revokes them. Refusals reach the client as
+ * `connect_error` with `err.data = { code, message }`.
+ */
+export function socketAuth(identity: SocketIdentity, options: SocketAuthOptions, io?: Server): SocketAuth {
+  const byParticipant = new Map<string, Set<Socket>>();
+  const emitter = new EventEmitter<SocketAuthEvents>();
+
+  const track = (participantId: string, socket: Socket): void => {
+    let set = byParticipant.get(participantId);
+    if (!set) {
+      set = new Set();
+      byParticipant.set(participantId, set);
+    }
+    set.add(socket);
+    socket.once('disconnect', () => {
+      set.delete(socket);
+      if (set.size === 0 && byParticipant.get(participantId) === set) byParticipant.delete(participantId);
+    });
+  };
+
+  const cutLocal = (participantId: string, why: string, filter: (s: Socket) => boolean = () => true): void => {
+    const sockets = [...(byParticipant.get(participantId) ?? [])].filter(filter);
+    for (const socket of sockets) socket.disconnect(true);
+    if (sockets.length > 0) options.logger?.info({ participantId, sockets: sockets.length, why }, 'sockets disconnected');
+  };
+
+  const refreshLocal = (participant: Participant, previous: Participant): void => {
+    for (const socket of [...(byParticipant.get(participant.id) ?? [])]) {
+      if (participant.status !== 'approved') {
+        socket.disconnect(true);
+        continue;
+      }
+      const caller: Caller = { kind: 'participant', participant };
+      (socket.data as SocketIdentityData).caller = caller;
+      emitter.emit('caller-changed', { socket, caller, previous });
+    }
+  };
+
+  const relay = (message: RelayMessage): void => {
+    if (options.crossProcess && io) io.serverSideEmit(crossProcessEvent, message);
+  };
+
+  const onRevoked = ({ participantId }: IdentityEvents['revoked'][0]): void => {
+    cutLocal(participantId, 'revoked');
+    relay({ type: 'revoked', participantId });
+  };
+  const onChanged = ({ participant, previous }: IdentityEvents['changed'][0]): void => {
+    refreshLocal(participant, previous);
+    relay({ type: 'changed', participant, previous });
+  };
+  const onSignedOut = ({ participantId, sessionKey }: IdentityEvents['signed-out'][0]): void => {
+    cutLocal(participantId, 'signed out', (s) => (s.data as SocketIdentityData).sessionKey === sessionKey);
+    relay({ type: 'signed-out', participantId, sessionKey });
+  };
+  identity.on('revoked', onRevoked);
+  identity.on('changed', onChanged);
+  identity.on('signed-out', onSignedOut);
+
+  const allowed = new Set((options.allowedOrigins ?? []).map(normalizeOrigin));
+  const originOk = (socket: Socket): boolean => {
+    const origin = socket.handshake.headers.origin;
+    // Browsers always send Origin on cross-site requests and WebSocket
+    // upgrades; a missing one is a non-browser client (or a same-origin GET).
+    if (!origin) return true;
+    const o = normalizeOrigin(origin);
+    if (allowed.size > 0) return allowed.has(o);
+    if (o === normalizeOrigin(options.ownOrigin())) return true;
+    if (!options.sameHostFallback) return false;
+    const host = socket.handshake.headers.host;
+    return Boolean(host) && (o === `http://${host}` || o === `https://${host}`);
+  };
+
+  const middleware = (socket: Socket, next: (error?: ExtendedError) => void): void => {
+    if (!originOk(socket)) {
+      options.logger?.warn({ origin: socket.handshake.headers.origin }, 'socket refused: origin not allowed');
+      next(refusal('origin_not_allowed', 'This site may not open a connection to the forum.'));
+      return;
+    }
+    const data = socket.data as SocketIdentityData;
+    const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+    const cookie = sessionCookieOf(socket.handshake.headers.cookie);
+    const resolving =
+      typeof token === 'string' && token
+        ? identity.fromToken(token)
+        : cookie
+          ? identity.fromSessionCookie(cookie)
+          : Promise.resolve(anonymous);
+    resolving.then(
+      (caller) => {
+        // A token that was presented and does not work is an error the client must see.
+        if (typeof token === 'string' && token && caller.kind === 'anonymous') {
+          const code = caller.refused ?? 'unauthenticated';
+          next(refusal(code, code === 'token_revoked' ? 'This invitation was revoked; ask an organiser for a new link.' : 'This token does not sign anyone in.'));
+          return;
+        }
+        data.caller = caller;
+        if (caller.kind === 'participant') {
+          if (!token && cookie) data.sessionKey = hashSecret(cookie);
+          track(caller.participant.id, socket);
+        }
+        next();
+      },
+      (error: unknown) => next(error instanceof Error ? error : new Error(String(error))),
+    );
+  };
+
+  const auth = Object.assign(emitter, {
+    middleware,
+    socketsOf: (participantId: string) => [...(byParticipant.get(participantId) ?? [])],
+    disconnectParticipant: (participantId: string) => {
+      cutLocal(participantId, 'disconnected by the server');
+      relay({ type: 'revoked', participantId });
+    },
+    close: () => {
+      identity.off('revoked', onRevoked);
+      identity.off('changed', onChanged);
+      identity.off('signed-out', onSignedOut);
+      if (io) io.off(crossProcessEvent as never, onRelay);
+    },
+  });
+
+  function onRelay(message: RelayMessage): void {
+    if (message.type === 'revoked') cutLocal(message.participantId, 'revoked elsewhere');
+    else if (message.type === 'changed') refreshLocal(message.participant, message.previous);
+    else cutLocal(message.participantId, 'signed out elsewhere', (s) => (s.data as SocketIdentityData).sessionKey === message.sessionKey);
+  }
+
+  if (io && options.crossProcess) io.on(crossProcessEvent as never, onRelay);
+  return auth;
+}
+
+type RelayMessage =
+  | { type: 'revoked'; participantId: string }
+  | { type: 'changed'; participant: Participant; previous: Participant }
+  | { type: 'signed-out'; participantId: string; sessionKey: string };
+
+/** Installs socket authentication on a Socket.IO server; call before other middleware and handlers. */
+export function attachSocketAuth(io: Server, identity: SocketIdentity, options: SocketAuthOptions): SocketAuth {
+  const auth = socketAuth(identity, options, io);
+  io.use(auth.middleware);
+  return auth;
+}
+
+function refusal(code: ErrorCode, message: string): ExtendedError {
+  const error = new AppError(code, message) as AppError & ExtendedError;
+  error.data = { code, message };
+  return error;
+}
+
+function normalizeOrigin(origin: string): string {
+  try {
+    return new URL(origin).origin;
+  } catch {
+    return origin.replace(/\/+$/, '').toLowerCase();
+  }
+}
