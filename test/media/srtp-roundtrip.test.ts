@@ -264,20 +264,22 @@ describe('mediasoup worker SRTP (libsrtp2 compatibility patch)', () => {
 					}
 				};
 
+				const arrived = (payload: Buffer) => received.some(r => r.equals(payload));
 				const deadline = Date.now() + 5000;
 
-				while (received.length < payloads.length && Date.now() < deadline) {
-					if (received.length === 0) {
-						// Until the first packet makes it (transports settling), resend all.
-						await sendAll(payloads);
-					}
-
-					await sleep(50);
+				// Resend what has not arrived yet (the first packets may meet
+				// transports still settling), until everything is through.
+				while (!payloads.every(arrived) && Date.now() < deadline) {
+					await sendAll(payloads.filter(p => !arrived(p)));
+					await sleep(100);
 				}
+
+				// Let resent duplicates still in flight land.
+				await sleep(100);
 
 				// Every payload arrived, byte for byte (duplicates from resends allowed).
 				for (const payload of payloads) {
-					expect(received.some(r => r.equals(payload))).toBe(true);
+					expect(arrived(payload)).toBe(true);
 				}
 
 				for (const r of received) {
@@ -317,12 +319,12 @@ describe('mediasoup worker SRTP (libsrtp2 compatibility patch)', () => {
 				const after = Buffer.concat([marker, Buffer.from('after'), randomBytes(64)]);
 				const afterDeadline = Date.now() + 3000;
 
-				while (!received.some(r => r.equals(after)) && Date.now() < afterDeadline) {
+				while (!arrived(after) && Date.now() < afterDeadline) {
 					await sendAll([after]);
 					await sleep(50);
 				}
 
-				expect(received.some(r => r.equals(after))).toBe(true);
+				expect(arrived(after)).toBe(true);
 
 				const statsB = await srtpB.getStats();
 
