@@ -71,7 +71,8 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
   try {
     const repo = new ProgrammeRepository(store);
     const programme = new ProgrammeService(repo, options.clock);
-    const editor = new ProgrammeEditor(programme);
+    // Moved or cancelled sessions are mailed to bookmarkers and role holders (identity is made below).
+    const editor = new ProgrammeEditor(programme, { onCalendarChange: (event, session, fields) => identity.onCalendarChange(event, session, fields) });
 
     if (config.seed === 'auto' && (await repo.listEvents()).length === 0) {
       const result = await seedForum(repo, readSeed());

@@ -467,6 +467,21 @@ export class IdentityService extends EventEmitter<IdentityEvents> implements Cal
     return recipients;
   }
 
+  /**
+   * The programme editor's hook (ProgrammeEditor's onCalendarChange): a
+   * session that moved, was cancelled or was reinstated is mailed to those
+   * who care; edits of wording alone reach them through their calendars.
+   */
+  onCalendarChange(event: ForumEvent, session: Session, changedFields: readonly string[]): void {
+    const moved = changedFields.includes('start') || changedFields.includes('end');
+    const cancelledOrBack = changedFields.includes('status') && (session.status === 'cancelled' || session.status === 'scheduled');
+    if (!moved && !cancelledOrBack) return;
+    this.notifyScheduleChange(event, session).then(
+      (recipients) => this.logger.info({ eventId: event.id, sessionId: session.id, recipients: recipients.length }, 'schedule change notified'),
+      (error: unknown) => this.logger.error({ err: error, sessionId: session.id }, 'schedule change notification failed'),
+    );
+  }
+
   private async audit(eventId: string, actor: Actor, action: string, targetId: string, before: unknown, after: unknown): Promise<void> {
     await this.programme.repo.appendAudit({
       id: crypto.randomUUID(),

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { AppError } from '../errors.ts';
-import type { ProgrammeSessionView, Session } from '../domain/programme.ts';
+import type { ForumEvent, ProgrammeSessionView, Session } from '../domain/programme.ts';
 import {
   applySessionPatch,
   cancelSession,
@@ -39,11 +39,22 @@ const maxAttempts = 4;
  * to the fresh document, and gives up with 409 conflict after a few tries),
  * and each change is written to the event's audit log.
  */
+export interface ProgrammeEditorOptions {
+  /**
+   * Called after a saved change that calendars show (SEQUENCE went up), with
+   * the fields that changed; the identity service mails bookmarkers and role
+   * holders from here. Errors are the listener's to handle.
+   */
+  onCalendarChange?: (event: ForumEvent, session: Session, changedFields: string[]) => void;
+}
+
 export class ProgrammeEditor {
   private readonly programme: ProgrammeService;
+  private readonly options: ProgrammeEditorOptions;
 
-  constructor(programme: ProgrammeService) {
+  constructor(programme: ProgrammeService, options: ProgrammeEditorOptions = {}) {
     this.programme = programme;
+    this.options = options;
   }
 
   async create(actor: Actor, eventId: string, draft: SessionDraft): Promise<SessionEdit> {
@@ -114,6 +125,7 @@ export class ProgrammeEditor {
         after.sequence = saved.sequence;
       }
       await this.record(actor, action, saved, before, after);
+      if (result.calendarChanged) this.options.onCalendarChange?.(event, saved, Object.keys(result.changes));
       return { session: await this.view(eventId, sessionId), changed: true };
     }
   }
