@@ -1,0 +1,293 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Plenary } from '../../server/plenary.ts';
+import { asOrganizer, Browser, eventId, invite, signInCookie, uniqueEmail } from '../support/identity.ts';
+import { getJson, startTestServer } from '../support/server.ts';
+
+interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+describe('CSRF on cookie-authenticated requests', () => {
+  let server: Plenary;
+  let organizer: Browser;
+  beforeAll(async () => {
+    server = await startTestServer();
+    organizer = new Browser(await signInCookie(server.organizerLinks[0]?.link ?? ''));
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  const registerOther = async () =>
+    (
+      await getJson<{ participant: { id: string } }>(`${server.url}/api/events/${eventId}/registrations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Waiting', email: uniqueEmail('csrf'), organization: 'NGO', country: 'FR', group: 'other' }),
+      })
+    ).body.participant.id;
+
+  it('refuses a form post without its CSRF token (403 csrf_invalid), and changes nothing', async () => {
+    const id = await registerOther();
+    const res = await organizer.postForm(`${server.url}/events/${eventId}/console/participants/${id}/status`, { status: 'approved' });
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain('This form has expired or did not come from this site');
+    const json = await organizer.fetch(`${server.url}/events/${eventId}/console/participants/${id}/status`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: 'status=approved',
+    });
+    expect(json.status).toBe(403);
+    const after = await getJson<{ participant: { status: string } }>(`${server.url}/api/events/${eventId}/participants/${id}`, { headers: asOrganizer });
+    expect(after.body.participant.status).toBe('pending');
+  });
+
+  it('refuses a token minted for another browser session', async () => {
+    const id = await registerOther();
+    const other = new Browser(await signInCookie((await invite(server, { name: 'Other Browser' })).link));
+    const foreign = (await other.page(`${server.url}/events/${eventId}`)).csrf;
+    const res = await organizer.postForm(`${server.url}/events/${eventId}/console/participants/${id}/status`, { _csrf: foreign, status: 'approved' });
+    expect(res.status).toBe(403);
+  });
+
+  it('accepts the form with its token, and JSON from the page with the x-csrf-token header', async () => {
+    const id = await registerOther();
+    const { csrf } = await organizer.page(`${server.url}/events/${eventId}/console/participants`);
+    const res = await organizer.postForm(`${server.url}/events/${eventId}/console/participants/${id}/status`, { _csrf: csrf, status: 'approved' });
+    expect(res.status).toBe(201); // the new link is shown once
+    const withoutHeader = await organizer.fetch(`${server.url}/api/events/${eventId}/participants/${id}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ organizer: true }),
+    });
+    expect(withoutHeader.status).toBe(403);
+    expect(((await withoutHeader.json()) as ErrorBody).error.code).toBe('csrf_invalid');
+    const withHeader = await organizer.fetch(`${server.url}/api/events/${eventId}/participants/${id}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': csrf },
+      body: JSON.stringify({ roles: [{ sessionId: 'closing', role: 'panelist' }] }),
+    });
+    expect(withHeader.status).toBe(200);
+  });
+
+  it('exempts bearer-token requests, which a cross-site page cannot make', async () => {
+    const p = await invite(server, { name: 'App Client' });
+    const res = await fetch(`${server.url}/api/events/${eventId}/bookmarks/opening`, { method: 'PUT', headers: { authorization: `Bearer ${p.token}` } });
+    expect(res.status).toBe(200);
+  });
+});
+
+describe('the participants console', () => {
+  let server: Plenary;
+  let organizer: Browser;
+  let csrf: string;
+  beforeAll(async () => {
+    server = await startTestServer();
+    organizer = new Browser(await signInCookie(server.organizerLinks[0]?.link ?? ''));
+    csrf = (await organizer.page(`${server.url}/events/${eventId}/console/participants`)).csrf;
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  const participant = async (id: string) =>
+    (await getJson<{ participant: { status: string; statusReason: string | null; roles: unknown[]; organizer: boolean; revokedAt: string | null } }>(`${server.url}/api/events/${eventId}/participants/${id}`, { headers: asOrganizer })).body.participant;
+
+  it('lists pending registrations and approves or rejects them with a reason', async () => {
+    const ids: string[] = [];
+    for (const name of ['Academic One', 'Academic Two']) {
+      const res = await getJson<{ participant: { id: string } }>(`${server.url}/api/events/${eventId}/registrations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name, email: uniqueEmail('console'), organization: 'University', country: 'IN', group: 'other' }),
+      });
+      ids.push(res.body.participant.id);
+    }
+    const page = await organizer.page(`${server.url}/events/${eventId}/console/participants?lang=zh`);
+    expect(page.status).toBe(200);
+    expect(page.html).toContain('待审批');
+    expect(page.html).toMatch(/<li class="pending" data-participant-id="[^"]+">\s*<p><strong>Academic One<\/strong>/);
+    await organizer.page(`${server.url}/events/${eventId}/console/participants?lang=en`);
+
+    const approve = await organizer.postForm(`${server.url}/events/${eventId}/console/participants/${ids[0]}/status`, { _csrf: csrf, status: 'approved' });
+    expect(approve.status).toBe(201);
+    expect(await approve.text()).toMatch(/data-testid="invitation-link"[^>]*|value="http:\/\/127\.0\.0\.1:\d+\/i\/[A-Za-z0-9_-]{43}"/);
+    const reject = await organizer.postForm(`${server.url}/events/${eventId}/console/participants/${ids[1]}/status`, { _csrf: csrf, status: 'rejected', reason: 'Outside the forum’s scope' });
+    expect(reject.status).toBe(303);
+    expect(reject.headers.get('location')).toBe(`/events/${eventId}/console/participants?notice=rejected&who=${ids[1]}#participant-${ids[1]}`);
+    expect(await participant(ids[0] ?? '')).toMatchObject({ status: 'approved' });
+    expect(await participant(ids[1] ?? '')).toMatchObject({ status: 'rejected', statusReason: 'Outside the forum’s scope' });
+    const after = await organizer.page(`${server.url}/events/${eventId}/console/participants?notice=rejected&who=${ids[1]}`);
+    expect(after.html).toContain('role="status">Academic Two was rejected.');
+  });
+
+  it('assigns and removes session roles, organiser rights, and revokes', async () => {
+    const p = await invite(server, { name: 'Role Holder' });
+    const id = p.participant.id;
+    const post = (action: string, fields: Record<string, string> = {}) => organizer.postForm(`${server.url}/events/${eventId}/console/participants/${id}/${action}`, { _csrf: csrf, ...fields });
+
+    expect((await post('roles', { op: 'add', sessionId: 'thematic-4', role: 'interpreter', language: 'fr' })).status).toBe(303);
+    expect((await post('roles', { op: 'add', sessionId: 'opening', role: 'moderator', language: 'ignored' })).status).toBe(303);
+    expect((await participant(id)).roles).toEqual([
+      { sessionId: 'thematic-4', role: 'interpreter', language: 'fr' },
+      { sessionId: 'opening', role: 'moderator' },
+    ]);
+    expect((await post('roles', { op: 'remove', sessionId: 'thematic-4', role: 'interpreter', language: 'fr' })).status).toBe(303);
+    expect((await participant(id)).roles).toEqual([{ sessionId: 'opening', role: 'moderator' }]);
+
+    const bad = await post('roles', { op: 'add', sessionId: 'thematic-4', role: 'interpreter' });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toMatch(/role="alert">That did not work: .*interpreter needs a language/);
+
+    expect((await post('organizer', { organizer: 'true' })).status).toBe(303);
+    expect((await participant(id)).organizer).toBe(true);
+    const asNewOrganizer = await getJson(`${server.url}/api/events/${eventId}/participants`, { headers: { authorization: `Bearer ${p.token}` } });
+    expect(asNewOrganizer.status).toBe(200);
+
+    expect((await post('revoke')).status).toBe(303);
+    expect((await participant(id)).revokedAt).not.toBeNull();
+    expect((await getJson(`${server.url}/api/me`, { headers: { authorization: `Bearer ${p.token}` } })).body).toEqual({ caller: { kind: 'anonymous' } });
+
+    const reissued = await post('invitation');
+    expect(reissued.status).toBe(201);
+    const link = /value="(http:\/\/[^"]+\/i\/[A-Za-z0-9_-]{43})"/.exec(await reissued.text())?.[1] ?? '';
+    expect((await fetch(link, { redirect: 'manual' })).status).toBe(303);
+  });
+
+  it('invites from the console, showing errors in place', async () => {
+    const refused = await organizer.postForm(`${server.url}/events/${eventId}/console/participants/invite`, { _csrf: csrf, name: '', email: 'x', organization: 'O', country: 'CH', group: 'workers' });
+    expect(refused.status).toBe(400);
+    const html = await refused.text();
+    expect(html).toContain('class="error-summary" role="alert"');
+    expect(html).toContain('href="#field-name"');
+
+    const ok = await organizer.postForm(`${server.url}/events/${eventId}/console/participants/invite`, {
+      _csrf: csrf,
+      name: 'Console Invitee',
+      email: uniqueEmail('invitee'),
+      organization: 'Employers’ federation',
+      country: 'JP',
+      group: 'employers',
+      language: 'zh',
+    });
+    expect(ok.status).toBe(201);
+    expect(await ok.text()).toContain('Invitation link for Console Invitee');
+  });
+
+  it('exports invitation links and the list as CSV that a spreadsheet cannot run', async () => {
+    await invite(server, { name: '=HYPERLINK("http://evil.example","click")', organization: '+SUM(1,2)', group: 'workers' });
+    const res = await organizer.postForm(`${server.url}/events/${eventId}/console/participants/invitations.csv`, { _csrf: csrf });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(res.headers.get('content-disposition')).toContain(`${eventId}-invitations.csv`);
+    const csv = await res.text();
+    const lines = csv.replace(/^\uFEFF/, '').split('\r\n');
+    expect(lines[0]).toBe('"name","email","organization","country","group","language","link"');
+    expect(csv).toContain(`"'=HYPERLINK(""http://evil.example"",""click"")"`);
+    expect(csv).toContain(`"'+SUM(1,2)"`);
+    const link = /"(http:\/\/[^"]+\/i\/[A-Za-z0-9_-]{43})"/.exec(lines.find((l) => l.includes('HYPERLINK')) ?? '')?.[1] ?? '';
+    expect((await fetch(link, { redirect: 'manual' })).status).toBe(303);
+
+    const list = await fetch(`${server.url}/api/events/${eventId}/participants.csv`, { headers: asOrganizer });
+    expect(list.status).toBe(200);
+    const text = await list.text();
+    expect(text).toContain(`"'=HYPERLINK(""http://evil.example"",""click"")"`);
+    expect(text).not.toMatch(/\/i\//);
+  });
+});
+
+describe('bookmarks and the personal agenda feed', () => {
+  let server: Plenary;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  const vevents = (ics: string) => ics.split('BEGIN:VEVENT').slice(1);
+  const uidOf = (vevent: string) => /UID:(\S+)/.exec(vevent)?.[1];
+
+  it('stars sessions over the API and the feed follows stars, edits and resets', async () => {
+    const p = await invite(server, { name: 'Agenda Keeper', language: 'zh' });
+    const auth = { authorization: `Bearer ${p.token}` };
+    const put = await getJson<{ bookmarks: string[] }>(`${server.url}/api/events/${eventId}/bookmarks/thematic-1`, { method: 'PUT', headers: auth });
+    expect(put.body.bookmarks).toEqual(['thematic-1']);
+    // Idempotent.
+    expect((await getJson<{ bookmarks: string[] }>(`${server.url}/api/events/${eventId}/bookmarks/thematic-1`, { method: 'PUT', headers: auth })).body.bookmarks).toEqual(['thematic-1']);
+    const unknown = await getJson<ErrorBody>(`${server.url}/api/events/${eventId}/bookmarks/no-such-session`, { method: 'PUT', headers: auth });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe('session_not_found');
+
+    const made = await getJson<{ token: string; url: string; webcal: string }>(`${server.url}/api/events/${eventId}/agenda/calendar-token`, { method: 'POST', headers: auth });
+    expect(made.status).toBe(201);
+    expect(made.body.url).toBe(`${server.url}/calendar/agenda/${made.body.token}.ics`);
+    expect(made.body.webcal).toBe(made.body.url.replace(/^http:/, 'webcal:'));
+    expect(made.body.token).not.toBe(p.token);
+    // It is no sign-in token.
+    expect((await getJson<{ caller: { kind: string } }>(`${server.url}/api/me`, { headers: { authorization: `Bearer ${made.body.token}` } })).body.caller.kind).toBe('anonymous');
+
+    const feed = async (url = made.body.url) => {
+      const res = await fetch(url);
+      return { status: res.status, type: res.headers.get('content-type'), ics: await res.text() };
+    };
+    let f = await feed();
+    expect(f.status).toBe(200);
+    expect(f.type).toBe('text/calendar; charset=utf-8');
+    expect(f.ics).toContain('X-WR-CALNAME:我的日程');
+    expect(vevents(f.ics).map(uidOf)).toEqual([`thematic-1.${eventId}@plenary`]);
+    expect(f.ics).toContain('DTSTART;TZID=Europe/Zurich:20220222T144500');
+
+    await getJson(`${server.url}/api/events/${eventId}/bookmarks/closing`, { method: 'PUT', headers: auth });
+    f = await feed();
+    expect(vevents(f.ics).map(uidOf)).toEqual([`thematic-1.${eventId}@plenary`, `closing.${eventId}@plenary`]);
+
+    const edit = await fetch(`${server.url}/api/events/${eventId}/sessions/thematic-1`, {
+      method: 'PATCH',
+      headers: { ...asOrganizer, 'content-type': 'application/json' },
+      body: JSON.stringify({ start: '2022-02-22T15:00', end: '2022-02-22T16:30' }),
+    });
+    expect(edit.status).toBe(200);
+    f = await feed();
+    const moved = vevents(f.ics).find((v) => uidOf(v) === `thematic-1.${eventId}@plenary`) ?? '';
+    expect(moved).toContain('DTSTART;TZID=Europe/Zurich:20220222T150000');
+    expect(moved).toContain('SEQUENCE:1');
+
+    await getJson(`${server.url}/api/events/${eventId}/bookmarks/thematic-1`, { method: 'DELETE', headers: auth });
+    f = await feed();
+    expect(vevents(f.ics).map(uidOf)).toEqual([`closing.${eventId}@plenary`]);
+
+    const reset = await getJson<{ url: string }>(`${server.url}/api/events/${eventId}/agenda/calendar-token`, { method: 'POST', headers: auth });
+    expect((await feed()).status).toBe(404);
+    expect((await feed(reset.body.url)).status).toBe(200);
+
+    await fetch(`${server.url}/api/events/${eventId}/participants/${p.participant.id}`, { method: 'DELETE', headers: asOrganizer });
+    expect((await feed(reset.body.url)).status).toBe(404);
+  });
+
+  it('includes the sessions a participant holds a role in', async () => {
+    const p = await invite(server, { name: 'Panel Member', roles: [{ sessionId: 'thematic-2', role: 'panelist' }] });
+    const made = await getJson<{ url: string }>(`${server.url}/api/events/${eventId}/agenda/calendar-token`, { method: 'POST', headers: { authorization: `Bearer ${p.token}` } });
+    const ics = await (await fetch(made.body.url)).text();
+    expect(vevents(ics).map(uidOf)).toEqual([`thematic-2.${eventId}@plenary`]);
+  });
+
+  it('stars without JavaScript: the form posts, the page comes back pressed, the agenda lists it', async () => {
+    const p = await invite(server, { name: 'No Script' });
+    const browser = new Browser(await signInCookie(p.link));
+    const before = await browser.page(`${server.url}/events/${eventId}`);
+    expect(before.html).toMatch(/action="\/events\/global-forum-2022\/bookmarks\/opening"[\s\S]*?aria-pressed="false"/);
+    const res = await browser.postForm(`${server.url}/events/${eventId}/bookmarks/opening`, { _csrf: before.csrf, bookmarked: 'true', returnTo: `/events/${eventId}` });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe(`/events/${eventId}#session-opening`);
+    const after = await browser.page(`${server.url}/events/${eventId}`);
+    expect(after.html).toMatch(/action="\/events\/global-forum-2022\/bookmarks\/opening"[\s\S]*?name="bookmarked" value="false"[\s\S]*?aria-pressed="true"/);
+    const agenda = await browser.page(`${server.url}/events/${eventId}/agenda`);
+    expect(agenda.status).toBe(200);
+    expect(agenda.html).toContain('data-session-id="opening"');
+    const link = await browser.postForm(`${server.url}/events/${eventId}/agenda/calendar-link`, { _csrf: agenda.csrf });
+    expect(link.status).toBe(200);
+    const url = /data-testid="agenda-feed-url"|value="(http:\/\/[^"]+\/calendar\/agenda\/[A-Za-z0-9_-]{43}\.ics)"/.exec(await link.text())?.[1] ?? '';
+    expect((await fetch(url)).status).toBe(200);
+  });
+});
