@@ -1,6 +1,6 @@
 import type { Socket } from 'socket.io-client';
 import type { Ack, ClientEventName, JoinAck, QnaQuestionMessage, QueueStateMessage, SessionStateMessage } from '../server/protocol/events.ts';
-import { applyQuestion, applyQueue, recordVote, resync, type SessionView } from './session-state.ts';
+import { applyQuestion, applyQueue, applyStatus, recordVote, resync, type SessionView } from './session-state.ts';
 
 export interface LiveClientEvents {
   change(sessionId: string, view: SessionView, cause: string): void;
@@ -39,9 +39,7 @@ export class LiveClient {
     });
     socket.on('session:state', (m: SessionStateMessage) => {
       const view = this.views.get(m.sessionId);
-      if (!view) return;
-      view.status = m.status;
-      this.onChange(m.sessionId, view, 'status');
+      if (view && applyStatus(view, m)) this.onChange(m.sessionId, view, 'status');
     });
     socket.on('connect', () => {
       // The first connect is followed by explicit joins; later ones are reconnects.

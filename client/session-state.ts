@@ -9,6 +9,7 @@ import type { JoinAck, QnaQuestionMessage, QnaSnapshot, QueueStateMessage, Quest
 export interface SessionView {
   sessionId: string;
   status: SessionStateMessage['status'];
+  statusVersion: number;
   you: JoinAck['you'];
   queue: QueueStateMessage;
   qnaVersion: number;
@@ -24,6 +25,7 @@ export function fromJoin(ack: JoinAck, now = Date.now()): SessionView {
   return {
     sessionId: ack.sessionId,
     status: ack.session.status,
+    statusVersion: ack.session.version,
     you: ack.you,
     queue: ack.queue,
     qnaVersion: ack.qna.version,
@@ -38,11 +40,22 @@ export function fromJoin(ack: JoinAck, now = Date.now()): SessionView {
 export function resync(view: SessionView | undefined, ack: JoinAck, now = Date.now()): SessionView {
   const fresh = fromJoin(ack, now);
   if (!view) return fresh;
+  if (view.statusVersion > fresh.statusVersion) {
+    fresh.status = view.status;
+    fresh.statusVersion = view.statusVersion;
+  }
   if (view.queue.version > fresh.queue.version) {
     fresh.queue = view.queue;
     fresh.queueReceivedAt = view.queueReceivedAt;
   }
   return fresh;
+}
+
+export function applyStatus(view: SessionView, message: SessionStateMessage): boolean {
+  if (message.sessionId !== view.sessionId || message.version <= view.statusVersion) return false;
+  view.status = message.status;
+  view.statusVersion = message.version;
+  return true;
 }
 
 export function applyQueue(view: SessionView, message: QueueStateMessage, now = Date.now()): boolean {

@@ -148,6 +148,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       floor,
       qna,
       findParticipant: (id) => participants.get(id),
+      crossProcess: realtime.shared,
       clock: options.clock,
     });
     await liveSessions.resumeTimers((await repo.listEvents()).map((e) => e.id));

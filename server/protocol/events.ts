@@ -139,6 +139,8 @@ export interface QnaSnapshot {
 export interface SessionStateMessage {
   sessionId: string;
   status: 'scheduled' | 'live' | 'ended' | 'cancelled';
+  /** The session record's revision: a newer status always has a higher one. */
+  version: number;
 }
 
 export interface JoinAck {

@@ -4,6 +4,8 @@ import type { Logger } from '../logger.ts';
 
 export interface RealtimeServer {
   io: Server;
+  /** True when rooms span processes (REDIS_URL): server-side events then reach the others. */
+  shared: boolean;
   close(): Promise<void>;
 }
 
@@ -38,8 +40,10 @@ export async function createRealtimeServer(
   }
   return {
     io,
+    shared: closeRedis !== undefined,
+    // Close transports without a disconnect packet: clients then reconnect
+    // (to this server restarted, or to another process) and resync.
     close: async () => {
-      io.disconnectSockets(true);
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await closeRedis?.();
     },

@@ -22,6 +22,8 @@ export interface LiveSessionsDeps {
   floor: FloorService;
   qna: QnaService;
   findParticipant: (participantId: string) => Promise<Participant | null>;
+  /** Rooms span processes (Redis): tell the other processes when a queue changes. */
+  crossProcess?: boolean;
   clock?: () => Date;
 }
 
@@ -100,18 +102,21 @@ export class LiveSessions {
     socket.on('disconnect', () => this.limiter.forget(socket.id));
 
     on(socket, 'session:join', deps, async (p) => {
-      const { caller, eventId, sessionId, session } = await this.scope(socket, p, 'session.join');
+      const { caller, eventId, sessionId } = await this.scope(socket, p, 'session.join');
       const moderator = decide(caller, 'queue.moderate', { eventId, sessionId }).allowed;
       const pid = callerId(caller);
+      // Join the rooms before reading the state: a change after the read is
+      // broadcast to us, one before it is in the snapshot; versions sort out overlap.
       await socket.join([sessionRoom(eventId, sessionId), ...(moderator ? [moderatorRoom(eventId, sessionId)] : []), ...(pid ? [participantRoom(eventId, sessionId, pid)] : [])]);
-      const [queue, qna] = await Promise.all([
+      const [session, queue, qna] = await Promise.all([
+        this.deps.programme.requireSession(eventId, sessionId),
         this.deps.floor.state(eventId, sessionId),
         this.deps.qna.snapshot(eventId, sessionId, { participantId: pid, moderator }),
       ]);
       const panelist = caller.kind === 'participant' && hasSessionRole(caller.participant, sessionId, 'panelist');
       const ack: JoinAck = {
         sessionId,
-        session: { sessionId, status: session.status },
+        session: { sessionId, status: session.status, version: session.rev },
         you: { participantId: pid, name: callerName(caller), moderator, panelist, canRequestFloor: caller.kind === 'participant' },
         queue: this.deps.floor.message(queue),
         qna,
@@ -247,10 +252,8 @@ export class LiveSessions {
   private async setStatus(eventId: string, sessionId: string, status: 'live' | 'ended'): Promise<SessionStateMessage> {
     const session = await this.deps.programme.requireSession(eventId, sessionId);
     if (session.status === 'cancelled') throw new AppError('conflict', 'This session is cancelled.');
-    if (session.status !== status) {
-      await this.deps.programme.repo.updateSession({ ...session, status });
-    }
-    const message: SessionStateMessage = { sessionId, status };
+    const stored = session.status === status ? session : await this.deps.programme.repo.updateSession({ ...session, status });
+    const message: SessionStateMessage = { sessionId, status, version: stored.rev };
     this.deps.io.to(sessionRoom(eventId, sessionId)).emit(serverEvents.sessionState, message);
     this.events.emit('session-status', { eventId, sessionId, status });
     return message;
@@ -260,7 +263,7 @@ export class LiveSessions {
   publishQueue(state: QueueState, before?: QueueState): void {
     const { eventId, sessionId } = state;
     this.deps.io.to(sessionRoom(eventId, sessionId)).emit(serverEvents.queueState, this.deps.floor.message(state));
-    this.deps.io.serverSideEmit(crossProcessEvent, eventId, sessionId);
+    if (this.deps.crossProcess) this.deps.io.serverSideEmit(crossProcessEvent, eventId, sessionId);
     this.armTimers(state);
     const previous = before ?? null;
     const was = previous ? this.deps.floor.speakerOf(previous) : null;
