@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Plenary } from '../../server/plenary.ts';
+import { hasChromium, launchChromium } from '../support/browser.ts';
+import { createParticipant, type TestParticipant } from '../support/realtime.ts';
+import { startTestServer } from '../support/server.ts';
+
+const sessionId = 'thematic-1';
+
+describe.skipIf(!hasChromium)('the session room in headless Chromium: a moderator and two delegates', () => {
+  let server: Plenary;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  const errors: string[] = [];
+
+  async function openRoom(p: TestParticipant, locale = 'en-GB'): Promise<Page> {
+    const context = await browser.newContext({ locale, timezoneId: 'Europe/Paris' });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on('pageerror', (e) => errors.push(`${p.name}: ${e.message}`));
+    await page.goto(`${server.url}/i/${p.token}`);
+    await page.goto(`${server.url}/events/global-forum-2022/sessions/${sessionId}`);
+    await page.locator('#live-room').waitFor({ state: 'visible' });
+    return page;
+  }
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    for (const c of contexts) await c.close();
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('runs the floor and the questions live across three browsers', async () => {
+    const moderator = await createParticipant(server, { name: 'Chair', roles: [{ sessionId, role: 'moderator' }] });
+    const amara = await createParticipant(server, { name: 'Amara (Workers, SN)', group: 'workers', country: 'SN' });
+    const li = await createParticipant(server, { name: '李华', group: 'employers', country: 'CN' });
+
+    const mod = await openRoom(moderator);
+    const a = await openRoom(amara);
+    const b = await openRoom(li, 'zh-CN');
+
+    // Only the moderator sees the console; delegates see the request button.
+    expect(await mod.locator('#moderator-controls').isVisible()).toBe(true);
+    expect(await a.locator('#moderator-controls').isVisible()).toBe(false);
+    await expect.poll(() => b.locator('[data-testid="request-floor"]').innerText()).toBe('申请发言');
+
+    // The moderator opens the session; delegates hear about it.
+    await mod.getByTestId('open-session').click();
+    await expect.poll(() => a.locator('#session-status').getAttribute('data-status')).toBe('live');
+    await expect.poll(() => a.locator('#announcer').innerText()).toContain('The session is live');
+
+    // Both delegates ask for the floor, by keyboard.
+    await a.getByTestId('request-floor').focus();
+    await a.keyboard.press('Enter');
+    await expect.poll(() => a.getByTestId('my-position').innerText()).toBe('You are number 1 in the queue.');
+    await b.getByTestId('request-floor').click();
+    await expect.poll(() => b.getByTestId('my-position').innerText()).toContain('2');
+    await expect.poll(() => mod.locator('#queue li').count()).toBe(2);
+
+    // The moderator moves the second entry up by keyboard, then gives it the floor.
+    const second = mod.locator('#queue li').nth(1);
+    await second.locator('button[data-action="move-up"]').focus();
+    await mod.keyboard.press('Enter');
+    await expect.poll(() => mod.locator('#queue li').first().locator('.entry-name').innerText()).toBe('李华');
+    await expect.poll(() => b.getByTestId('my-position').innerText()).toContain('1');
+    await mod.locator('#queue li').first().getByTestId('give-floor').click();
+    await expect.poll(() => a.getByTestId('floor-speaker').innerText()).toBe('李华 has the floor');
+    await expect.poll(() => b.getByTestId('my-position').innerText()).toBe('现在由您发言。');
+    await expect.poll(async () => /^\d+:\d\d$/.test(await a.getByTestId('floor-timer').innerText())).toBe(true);
+    await expect.poll(() => a.locator('#announcer').innerText()).toContain('李华 has the floor');
+
+    await mod.getByTestId('end-floor').click();
+    await expect.poll(() => a.getByTestId('floor-speaker').innerText()).toBe('Nobody has the floor.');
+
+    // Questions: pre-moderated, anonymous to delegates, visible to the moderator.
+    await a.locator('#question-text').fill('How will the Global Accelerator reach informal workers?');
+    await a.locator('#question-anonymous').check();
+    await a.getByTestId('ask-question').click();
+    await expect.poll(() => mod.locator('#questions li').count()).toBe(1);
+    expect(await mod.locator('#questions li .question-meta').innerText()).toContain('Amara');
+    expect(await b.locator('#questions li').count()).toBe(0);
+    await mod.getByTestId('qna-approve').click();
+    await expect.poll(() => b.locator('#questions li').count()).toBe(1);
+    const seenByB = await b.locator('#questions li .question-meta').innerText();
+    expect(seenByB).toContain('匿名');
+    expect(seenByB).not.toContain('Amara');
+
+    // A vote from B reaches everyone.
+    await b.getByTestId('vote').click();
+    await expect.poll(() => b.getByTestId('vote').getAttribute('aria-pressed')).toBe('true');
+    await expect.poll(() => mod.locator('#questions li .question-meta').innerText()).toContain('1 votes');
+    expect(errors).toEqual([]);
+  });
+
+  it('shows an anonymous visitor how to sign in instead of the live room', async () => {
+    const context = await browser.newContext();
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(`${server.url}/events/global-forum-2022/sessions/${sessionId}`);
+    await page.locator('#room-signin').waitFor({ state: 'visible' });
+    expect(await page.locator('#live-room').isVisible()).toBe(false);
+  });
+});
