@@ -9,9 +9,9 @@ import { authorize } from '../identity/policy.ts';
 import { invitationInput, roleInput } from '../identity/schemas.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
 import { callerOf, pageBase } from './caller.ts';
-import { toCsv } from './csv.ts';
 import { toAppError } from './error-handler.ts';
 import { translate } from './i18n.ts';
+import { invitationsCsv } from './participants-api.ts';
 import { emptyForm, fieldErrors, formInput, formModel, formValues, type FieldErrors, type ParticipantFormValues } from './participant-forms.ts';
 import { idPattern, parseId, parseInput } from './validate.ts';
 import type { Views } from './views.ts';
@@ -76,7 +76,7 @@ export function consoleParticipants(identity: IdentityService, programme: Progra
     const issued = await identity.exportInvitations(eventId, actorOf(callerOf(req)));
     res.setHeader('Cache-Control', 'no-store');
     res.type('text/csv; charset=utf-8').attachment(`${eventId}-invitations.csv`);
-    res.send(toCsv(['name', 'email', 'organization', 'country', 'group', 'language', 'link'], issued.map(({ participant: p, link }) => [p.name, p.email, p.organization, p.country, p.group, p.language, link])));
+    res.send(invitationsCsv(issued));
   });
 
   router.post('/events/:eventId/console/participants/:participantId/status', async (req, res) => {

@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { Participant } from '../domain/participants.ts';
-import { actorOf, type IdentityService } from '../identity/identity-service.ts';
+import { actorOf, type IdentityService, type Issued } from '../identity/identity-service.ts';
 import { authorize } from '../identity/policy.ts';
 import { invitationInput, participantPatch, registrationInput } from '../identity/schemas.ts';
 import { callerOf } from './caller.ts';
@@ -69,7 +69,7 @@ export function participantsApi(identity: IdentityService, limits: RateLimiters)
     const issued = await identity.exportInvitations(eventId, actorOf(callerOf(req)));
     res.setHeader('Cache-Control', 'no-store');
     res.type('text/csv; charset=utf-8').attachment(`${eventId}-invitations.csv`);
-    res.send(toCsv(['name', 'email', 'organization', 'country', 'group', 'language', 'link'], issued.map(({ participant: p, link }) => [p.name, p.email, p.organization, p.country, p.group, p.language, link])));
+    res.send(invitationsCsv(issued));
   });
 
   router.get('/api/events/:eventId/participants/:participantId', async (req, res) => {
@@ -123,6 +123,14 @@ export function participantsApi(identity: IdentityService, limits: RateLimiters)
   });
 
   return router;
+}
+
+/** One row per invitation link, for organisers who send links themselves. */
+export function invitationsCsv(issued: readonly Issued[]): string {
+  return toCsv(
+    ['name', 'email', 'organization', 'country', 'group', 'language', 'link'],
+    issued.map(({ participant: p, link }) => [p.name, p.email, p.organization, p.country, p.group, p.language, link]),
+  );
 }
 
 /** The event id, once the caller is allowed to manage the event. */

@@ -157,6 +157,7 @@ export class IdentityService extends EventEmitter<IdentityEvents> implements Cal
       if (credential.usedAt) return 'used';
       if (credential.expiresAt && Date.parse(credential.expiresAt) <= now.getTime()) return 'expired';
       if (!(await this.repo.consumeCredential(credential, now.toISOString()))) return 'used';
+      await this.repo.revokeUnusedOneTime(credential.participantId, now.toISOString());
     }
     const changed = await this.repo.mutate(credential.participantId, (p) => ({ ...p, signedInAt: now.toISOString() }));
     if (!changed) return 'invalid';
@@ -388,7 +389,7 @@ export class IdentityService extends EventEmitter<IdentityEvents> implements Cal
    * On a fresh start: make sure the event has an organiser who can sign in.
    * Creates "Organiser" when the event has none, and while no organiser has
    * ever signed in, issues a one-time sign-in link (valid 24 h, used once;
-   * any earlier unused one is revoked). Returns the link to print, or null.
+   * using one retires every other). Returns the link to print, or null.
    */
   async ensureOrganizer(eventId: string): Promise<string | null> {
     const organizers: Participant[] = (await this.repo.listOrganizers(eventId)).map((o) => withoutRev(o));
@@ -397,22 +398,27 @@ export class IdentityService extends EventEmitter<IdentityEvents> implements Cal
     if (!bootstrap) {
       if (organizers.length > 0) return null;
       const event = await this.programme.requireEvent(eventId);
-      bootstrap = await this.create(
-        event,
-        {
-          name: 'Organiser',
-          email: `organiser@${eventId}.invalid`,
-          organization: event.organizer.en || 'Organiser',
-          country: 'CH',
-          group: 'international_organization',
-        },
-        'en',
-        { source: 'bootstrap', roles: [], organizer: true, status: 'approved' },
-      );
+      try {
+        bootstrap = await this.create(
+          event,
+          {
+            name: 'Organiser',
+            email: `organiser@${eventId}.invalid`,
+            organization: event.organizer.en || 'Organiser',
+            country: 'CH',
+            group: 'international_organization',
+          },
+          'en',
+          { source: 'bootstrap', roles: [], organizer: true, status: 'approved' },
+        );
+      } catch (error) {
+        // Another server process starting at the same moment made it first; that one prints the link.
+        if (error instanceof AppError && error.code === 'duplicate_registration') return null;
+        throw error;
+      }
       this.logger.info({ participantId: bootstrap.id, eventId }, 'created the first organiser');
     }
-    // Nobody has signed in with an earlier link: it is replaced by this one.
-    await this.repo.revokeCredentials(bootstrap.id, this.clock().toISOString());
+    // Earlier links (other processes, earlier starts) stay valid until they expire or one of them is used.
     return this.linkFor(await this.issue(bootstrap, 'one-time'));
   }
 

@@ -158,6 +158,15 @@ export class ParticipantRepository {
     return count;
   }
 
+  /** Retires the participant's one-time links that were never used (one of them just was). */
+  async revokeUnusedOneTime(participantId: string, at: string): Promise<void> {
+    for (const credential of await this.listCredentials(participantId)) {
+      if (credential.kind === 'one-time' && !credential.usedAt && !credential.revokedAt) {
+        await this.store.put(credentials, { ...credential, revokedAt: at });
+      }
+    }
+  }
+
   // --- browser sessions ---
 
   addSession(session: WebSession): Promise<Stored<WebSession>> {

@@ -205,28 +205,35 @@ describe('the first organiser', () => {
     }
   });
 
-  it('expires after 24 hours, and a restart before anyone signed in replaces it', async () => {
+  it('expires after 24 hours; a restart before anyone signed in prints another, and using one retires the others', async () => {
     const dataDir = tempDir();
     let now = Date.parse('2022-02-20T08:00:00Z');
     const clock = () => new Date(now);
     const first = await startTestServer({ PLENARY_DATA_DIR: dataDir }, { clock });
-    const oldLink = first.organizerLinks[0]?.link ?? '';
+    const firstLink = first.organizerLinks[0]?.link ?? '';
     await first.close();
 
     const second = await startTestServer({ PLENARY_DATA_DIR: dataDir }, { clock });
+    const secondLink = second.organizerLinks[0]?.link ?? '';
+    expect(secondLink).not.toBe('');
+    const tokenOf = (link: string) => link.split('/i/')[1] ?? '';
+    expect(tokenOf(secondLink)).not.toBe(tokenOf(firstLink));
+    await second.close();
+
+    const third = await startTestServer({ PLENARY_DATA_DIR: dataDir }, { clock });
     try {
-      const newLink = second.organizerLinks[0]?.link ?? '';
-      expect(newLink).not.toBe('');
-      expect(newLink.split('/i/')[1]).not.toBe(oldLink.split('/i/')[1]);
-      // The earlier link was replaced.
-      const old = await fetch(`${second.url}/i/${oldLink.split('/i/')[1]}`, { redirect: 'manual' });
-      expect(old.status).toBe(401);
       now += 24 * 3600 * 1000 + 1;
-      const late = await fetch(newLink, { redirect: 'manual' });
+      const late = await fetch(`${third.url}/i/${tokenOf(firstLink)}`, { redirect: 'manual' });
       expect(late.status).toBe(401);
       expect(await late.text()).toContain('expired');
+      now -= 2;
+      // Issued at the same instant as the first: not expired yet. Using it retires the third start's link.
+      expect((await fetch(`${third.url}/i/${tokenOf(secondLink)}`, { redirect: 'manual' })).status).toBe(303);
+      const retired = await fetch(third.organizerLinks[0]?.link ?? '', { redirect: 'manual' });
+      expect(retired.status).toBe(401);
+      expect(await retired.text()).toContain('withdrawn');
     } finally {
-      await second.close();
+      await third.close();
     }
   });
 });
