@@ -7,7 +7,7 @@ import type { Language } from '../domain/programme.ts';
 const text = {
   en: {
     heading: 'Sessions',
-    intro: 'Times are wall-clock times in the event zone, {zone} ({abbreviation}); what you type is what delegates in {zone} see. Every change updates subscribed calendars.',
+    intro: 'Times are wall-clock times in the event zone, {zone} (daylight saving time is applied for you); what you type is what delegates in {zone} see. Every change updates subscribed calendars.',
     titleZh: 'Title (Chinese)',
     titleEn: 'Title (English)',
     descriptionZh: 'Description (Chinese)',
@@ -43,7 +43,7 @@ const text = {
   },
   zh: {
     heading: '会议',
-    intro: '时间为会议时区 {zone}（{abbreviation}）的当地时间；您输入的时间即 {zone} 的与会者看到的时间。每次修改都会更新已订阅的日历。',
+    intro: '时间为会议时区 {zone} 的当地时间（夏令时自动换算）；您输入的时间即 {zone} 的与会者看到的时间。每次修改都会更新已订阅的日历。',
     titleZh: '标题（中文）',
     titleEn: '标题（英文）',
     descriptionZh: '说明（中文）',

@@ -1,10 +1,8 @@
 import { Router, type Request, type Response } from 'express';
-import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { pick } from '../calendar/build-calendar.ts';
 import { AppError } from '../errors.ts';
 import { sessionStatuses, toWallClock, type ForumEvent, type Session } from '../domain/programme.ts';
-import { zoneAbbreviation } from '../domain/zones.ts';
 import { authorize } from '../identity/policy.ts';
 import { actorOf, type ProgrammeEditor } from '../services/programme-editor.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
@@ -88,8 +86,6 @@ export function consoleSessions(programme: ProgrammeService, editor: ProgrammeEd
       state.notice?.notice && noticeSession
         ? format(text[`notice_${state.notice.notice}`], { title: pick(noticeSession.title, lang), n: noticeSession.sequence })
         : undefined;
-    const firstStart = sessions[0]?.start;
-    const abbreviation = zoneAbbreviation(firstStart ? DateTime.fromISO(firstStart).setZone(event.zone) : DateTime.now().setZone(event.zone));
 
     const rows = sessions.map((s) => {
       const own = refusal?.target === s.id ? refusal : undefined;
@@ -114,7 +110,7 @@ export function consoleSessions(programme: ProgrammeService, editor: ProgrammeEd
         csrfToken: typeof res.locals.csrfToken === 'string' ? res.locals.csrfToken : undefined,
         text,
         event,
-        intro: format(text.intro, { zone: event.zone, abbreviation }),
+        intro: format(text.intro, { zone: event.zone }),
         notice,
         sessions: rows,
         create: {

@@ -48,7 +48,7 @@ export function sessionEditingApi(programme: ProgrammeService, editor: Programme
   router.get('/api/events/:eventId/audit', async (req, res) => {
     const eventId = parseId(req.params.eventId, 'eventId');
     authorize(callerOf(req), 'event.manage', { eventId });
-    res.json({ entries: await editor.audit(eventId) });
+    res.set('Cache-Control', 'no-store').json({ entries: await editor.audit(eventId) });
   });
 
   return router;

@@ -32,13 +32,6 @@ export interface SessionEdit {
 
 const maxAttempts = 4;
 
-/**
- * Organisers' programme edits: create, change, cancel. Each write is a
- * compare-and-set on the session's revision (two organisers, or two server
- * processes, cannot overwrite each other: the loser re-applies its change
- * to the fresh document, and gives up with 409 conflict after a few tries),
- * and each change is written to the event's audit log.
- */
 export interface ProgrammeEditorOptions {
   /**
    * Called after a saved change that calendars show (SEQUENCE went up), with
@@ -48,6 +41,13 @@ export interface ProgrammeEditorOptions {
   onCalendarChange?: (event: ForumEvent, session: Session, changedFields: string[]) => void;
 }
 
+/**
+ * Organisers' programme edits: create, change, cancel. Each write is a
+ * compare-and-set on the session's revision (two organisers, or two server
+ * processes, cannot overwrite each other: the loser re-applies its change
+ * to the fresh document, and gives up with 409 conflict after a few tries),
+ * and each change is written to the event's audit log.
+ */
 export class ProgrammeEditor {
   private readonly programme: ProgrammeService;
   private readonly options: ProgrammeEditorOptions;
