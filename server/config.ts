@@ -32,6 +32,7 @@ const envSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     PLENARY_SEED: z.enum(['auto', 'never']).default('auto'),
     ALLOWED_ORIGINS: z.string().optional(),
+    TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
     MEDIA_LISTEN_IP: z.string().min(1).default('127.0.0.1'),
     MEDIA_ANNOUNCED_ADDRESS: z.string().min(1).optional(),
     MEDIA_RTC_MIN_PORT: port.default(40000),
@@ -58,6 +59,8 @@ export interface Config {
   logLevel: string;
   seed: 'auto' | 'never';
   allowedOrigins: string[] | undefined;
+  /** Reverse proxies in front of Plenary whose X-Forwarded-For to believe (rate limits, secure cookies). */
+  trustProxy: number;
   media: {
     enabled: boolean;
     listenIp: string;
@@ -98,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     seed: e.PLENARY_SEED,
     allowedOrigins: e.ALLOWED_ORIGINS?.split(',').map((o) => o.trim()).filter(Boolean),
+    trustProxy: e.TRUST_PROXY,
     media: {
       enabled: e.MEDIA_ENABLED === 'true',
       listenIp: e.MEDIA_LISTEN_IP,

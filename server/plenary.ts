@@ -109,6 +109,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
     const assets = await buildClientAssets(path.join(repoRoot, 'client'));
     const app = createApp({
       logger,
+      trustProxy: config.trustProxy,
       views,
       callers: identity,
       middleware: [csrf.middleware],

@@ -18,14 +18,15 @@ export interface AppParts {
   callers: CallerResolver;
   /** Run after the caller is resolved, before the routers (CSRF protection). */
   middleware?: RequestHandler[];
-  trustProxy?: boolean;
+  /** Number of reverse-proxy hops to trust for the client's address. */
+  trustProxy?: number;
 }
 
 /** The Express application: security headers, parsing, routers, and the one error mapping. */
 export function createApp(parts: AppParts): Express {
   const app = express();
   app.disable('x-powered-by');
-  if (parts.trustProxy) app.set('trust proxy', 1);
+  if (parts.trustProxy) app.set('trust proxy', parts.trustProxy);
   app.use(
     helmet({
       contentSecurityPolicy: {
