@@ -6,7 +6,7 @@ import { sessionStatuses, toWallClock, type ForumEvent, type Session } from '../
 import { authorize } from '../identity/policy.ts';
 import { actorOf, type ProgrammeEditor } from '../services/programme-editor.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
-import { callerOf } from './caller.ts';
+import { callerOf, identityContext } from './caller.ts';
 import { consoleText, format, type ConsoleText } from './console-messages.ts';
 import { toAppError } from './error-handler.ts';
 import { sessionDraftSchema, sessionPatchSchema } from './session-input.ts';
@@ -107,7 +107,8 @@ export function consoleSessions(programme: ProgrammeService, editor: ProgrammeEd
         title: `${text.heading} — ${pick(event.title, lang)}`,
         viewerZone: req.ctx.zone,
         zoneSource: req.ctx.zoneSource,
-        csrfToken: typeof res.locals.csrfToken === 'string' ? res.locals.csrfToken : undefined,
+        // The header's "signed in as" and console links, and the CSRF token every form carries.
+        ...identityContext(req),
         text,
         event,
         intro: format(text.intro, { zone: event.zone }),

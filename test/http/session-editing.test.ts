@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plenary } from '../../server/plenary.ts';
 import { asOrganiser, api, decodeHtml } from '../calendar/support.ts';
+import { Browser, invite, signInCookie } from '../support/identity.ts';
 import { organizerToken, startTestServer } from '../support/server.ts';
 
 const eventId = 'global-forum-2022';
@@ -296,8 +297,9 @@ describe('organiser console for sessions', () => {
     const res = await fetch(`${page}?lang=en`, { headers: organiser });
     expect(res.status).toBe(200);
     const html = decodeHtml(await res.text());
-    expect(html.match(/<form method="post"/g)?.length).toBe(6 * 2 + 1); // edit + cancel per session, one create
-    expect(html.match(/name="_csrf"/g)?.length).toBe(13);
+    const article = html.slice(html.indexOf('<article class="console"'));
+    expect(article.match(/<form method="post"/g)?.length).toBe(6 * 2 + 1); // edit + cancel per session, one create
+    expect(article.match(/name="_csrf"/g)?.length).toBe(13);
     expect(html).toContain('<label for="s-opening-start">Starts (Europe/Zurich)</label>');
     expect(html).toContain('id="s-opening-start" name="start" type="datetime-local" value="2022-02-22T13:00"');
     expect(html).toContain('id="s-closing-end" name="end" type="datetime-local" value="2022-02-24T16:15"');
@@ -355,5 +357,56 @@ describe('organiser console for sessions', () => {
     expect(html).not.toContain('action="/events/global-forum-2022/console/sessions/thematic-2/cancel"');
     const audit = (await api<{ entries: AuditEntry[] }>(`${server.url}/api/events/${eventId}/audit`, 'GET')).body.entries;
     expect(audit.map((e) => `${e.action} ${e.target.id}`)).toEqual(['session.update opening', 'session.create closing-reception', 'session.cancel thematic-2']);
+  });
+});
+
+describe('organiser console in a signed-in browser (cookie + CSRF)', () => {
+  let server: Plenary;
+  let page: string;
+  let organiser: Browser;
+  beforeAll(async () => {
+    server = await startTestServer();
+    page = `${server.url}/events/${eventId}/console/sessions`;
+    organiser = new Browser(await signInCookie(server.organizerLinks[0]?.link ?? ''));
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  const fields = { title_zh: '', title_en: 'Opening (moved)', description_zh: '', description_en: '', start: '2022-02-22T13:30', end: '2022-02-22T15:00', status: 'scheduled' };
+
+  it('renders the page with the session’s CSRF token in every form', async () => {
+    const { status, html, csrf } = await organiser.page(`${page}?lang=en`);
+    expect(status).toBe(200);
+    expect(csrf).not.toBe('');
+    const article = html.slice(html.indexOf('<article class="console"'));
+    const tokens = [...article.matchAll(/name="_csrf" value="([^"]*)"/g)].map((m) => m[1]);
+    expect(tokens).toHaveLength(13); // edit + cancel per session, one create
+    expect(new Set(tokens)).toEqual(new Set([csrf]));
+  });
+
+  it('refuses a form without its token (403 csrf_invalid) and saves one with it', async () => {
+    const forged = await organiser.postForm(`${page}/opening`, fields);
+    expect(forged.status).toBe(403);
+    expect(await forged.text()).toContain('Error 403');
+    expect((await api<{ session: SessionView }>(`${server.url}/api/events/${eventId}/sessions/opening`, 'GET')).body.session.sequence).toBe(0);
+
+    const { csrf } = await organiser.page(page);
+    const saved = await organiser.postForm(`${page}/opening`, { ...fields, _csrf: csrf });
+    expect(saved.status).toBe(303);
+    expect((await api<{ session: SessionView }>(`${server.url}/api/events/${eventId}/sessions/opening`, 'GET')).body.session).toMatchObject({ sequence: 1, startUtc: '2022-02-22T12:30:00Z' });
+    const audit = (await api<{ entries: AuditEntry[] }>(`${server.url}/api/events/${eventId}/audit`, 'GET')).body.entries;
+    expect(audit.at(-1)?.actor).toMatchObject({ kind: 'participant', id: expect.any(String) });
+  });
+
+  it('answers a delegate with 403', async () => {
+    const delegate = await invite(server);
+    const browser = new Browser(await signInCookie(delegate.link));
+    const res = await browser.fetch(page, { headers: { accept: 'text/html' } });
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain('Only an organiser');
+    const api403 = await api<ErrorBody>(`${server.url}/api/events/${eventId}/sessions/opening`, 'PATCH', { title: { en: 'x' } }, { authorization: `Bearer ${delegate.token}`, 'content-type': 'application/json' });
+    expect(api403.status).toBe(403);
+    expect(api403.body.error.code).toBe('not_organizer');
   });
 });
