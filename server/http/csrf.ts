@@ -48,6 +48,13 @@ export function csrfProtection(options: CsrfOptions): Csrf {
   });
 
   const middleware: RequestHandler = (req, res, next) => {
+    // Without a session there is no token to check, but a cross-site form
+    // could still sign this browser in as someone else (registration signs
+    // in): refuse unsafe requests that the browser marks as cross-site.
+    if (isUnsafe(req) && !bearerToken(req.headers) && !sessionCookieOf(req.headers.cookie) && isCrossSite(req)) {
+      next(new AppError('csrf_invalid', 'This form did not come from this site.'));
+      return;
+    }
     // csrf-csrf reads req.cookies; request-context has parsed them already.
     (req as Request & { cookies: Record<string, string | undefined> }).cookies = req.ctx.cookies;
     doubleCsrfProtection(req, res, (error?: unknown) => {
@@ -65,6 +72,24 @@ export function csrfProtection(options: CsrfOptions): Csrf {
     res.locals.csrfToken = generateCsrfToken(req, res, { overwrite: true });
   };
   return { middleware, tokenFor: (req, res) => generateCsrfToken(req, res, { overwrite: false }), rebind };
+}
+
+function isUnsafe(req: Request): boolean {
+  return !['GET', 'HEAD', 'OPTIONS'].includes(req.method);
+}
+
+/** Fetch metadata first (every current browser sends it), then the Origin header. */
+function isCrossSite(req: Request): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (site === 'cross-site' || site === 'same-site') return true;
+  const origin = req.headers.origin;
+  if (!origin) return false;
+  if (origin === 'null') return true;
+  try {
+    return new URL(origin).host !== req.headers.host;
+  } catch {
+    return true;
+  }
 }
 
 function wantsPage(req: Request): boolean {
