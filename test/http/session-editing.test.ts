@@ -307,6 +307,10 @@ describe('organiser console for sessions', () => {
     expect(html).toContain('action="/events/global-forum-2022/console/sessions/thematic-1/cancel"');
     const zh = await (await fetch(`${page}?lang=zh`, { headers: organiser })).text();
     expect(zh).toContain('标题（中文）');
+    const programme = await (await fetch(`${server.url}/events/${eventId}?lang=en`, { headers: organiser })).text();
+    expect(programme).toContain(`<a href="/events/${eventId}/console/sessions">Organiser console: Programme</a>`);
+    const anonymous = await (await fetch(`${server.url}/events/${eventId}?lang=en`)).text();
+    expect(anonymous).not.toContain('/console/sessions');
   });
 
   it('saves an edit and redirects back with a notice', async () => {
