@@ -81,7 +81,9 @@ function isUnsafe(req: Request): boolean {
 /** Fetch metadata first (every current browser sends it), then the Origin header. */
 function isCrossSite(req: Request): boolean {
   const site = req.headers['sec-fetch-site'];
-  if (site === 'cross-site' || site === 'same-site') return true;
+  // With Referrer-Policy: no-referrer, browsers send `Origin: null` even on
+  // same-origin form posts, so when fetch metadata is there it decides alone.
+  if (typeof site === 'string') return site === 'cross-site' || site === 'same-site';
   const origin = req.headers.origin;
   if (!origin) return false;
   if (origin === 'null') return true;
