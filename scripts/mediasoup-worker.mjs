@@ -541,10 +541,7 @@ function fetchSources({ rootDir, version, integrity, work, log }) {
 		readJson(path.join(installed, 'package.json'))?.version === version &&
 		isFile(path.join(installed, 'worker', 'meson.build'))
 	) {
-		log(
-			`mediasoup-worker: npm pack failed (${(res.stderr || res.error?.message || '').trim()}), ` +
-				`using the sources in ${installed}`
-		);
+		log(`mediasoup-worker: npm pack failed (${failure(res)}), using the sources in ${installed}`);
 
 		const pkgDir = path.join(work, 'package');
 
@@ -555,9 +552,13 @@ function fetchSources({ rootDir, version, integrity, work, log }) {
 		return pkgDir;
 	}
 
-	throw new Error(
-		`npm pack mediasoup@${version} failed: ${(res.stderr || res.error?.message || '').trim()}`
-	);
+	throw new Error(`npm pack mediasoup@${version} failed (${failure(res)})`);
+}
+
+function failure(res) {
+	const detail = (res.stderr || '').trim().split('\n').slice(-3).join(' ');
+
+	return [res.error?.message ?? `exit ${res.status ?? res.signal}`, detail].filter(Boolean).join(': ');
 }
 
 function installShims(workerDir) {

@@ -12,10 +12,19 @@
 // bytes on the wire between A and B do not contain the plaintext and carry the
 // suite's authentication tag, and that B drops packets tampered with on the
 // wire.
+//
+// A last test runs a DTLS-SRTP handshake (ICE via a hand-made STUN request,
+// then `openssl s_client -dtls1_2` as the client) against a WebRtcTransport:
+// with Debian's kTLS-enabled OpenSSL the unpatched worker crashes there
+// (scripts/mediasoup-worker/02-dtls-bio-callback-result.patch).
 
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
 import * as dgram from 'node:dgram';
-import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { crc32 } from 'node:zlib';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as mediasoup from 'mediasoup';
@@ -107,6 +116,53 @@ function closeUdp(socket: dgram.Socket): Promise<void> {
 }
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+const HAS_OPENSSL_CLI = spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0;
+
+/** STUN Binding request as an ICE controlling agent (RFC 5389 / 8445). */
+function stunBindingRequest(ice: ms.IceParameters): Buffer {
+	const transactionId = randomBytes(12);
+	const attributes: Buffer[] = [];
+	const add = (type: number, value: Buffer) => {
+		const attribute = Buffer.alloc(4 + value.length + ((4 - (value.length % 4)) % 4));
+
+		attribute.writeUInt16BE(type, 0);
+		attribute.writeUInt16BE(value.length, 2);
+		value.copy(attribute, 4);
+		attributes.push(attribute);
+	};
+	// Header with the message length counting `extra` bytes beyond the attributes so far.
+	const header = (extra: number) => {
+		const h = Buffer.alloc(20);
+
+		h.writeUInt16BE(0x0001, 0);
+		h.writeUInt16BE(Buffer.concat(attributes).length + extra, 2);
+		h.writeUInt32BE(0x2112a442, 4);
+		transactionId.copy(h, 8);
+
+		return h;
+	};
+	const priority = Buffer.alloc(4);
+
+	priority.writeUInt32BE(0x6e0001ff);
+	add(0x0006, Buffer.from(`${ice.usernameFragment}:plenary`)); // USERNAME
+	add(0x0024, priority); // PRIORITY
+	add(0x802a, randomBytes(8)); // ICE-CONTROLLING
+	add(0x0025, Buffer.alloc(0)); // USE-CANDIDATE
+	add(
+		0x0008, // MESSAGE-INTEGRITY
+		createHmac('sha1', ice.password)
+			.update(Buffer.concat([header(24), ...attributes]))
+			.digest()
+	);
+
+	const fingerprint = Buffer.alloc(4);
+
+	fingerprint.writeUInt32BE((crc32(Buffer.concat([header(8), ...attributes])) ^ 0x5354554e) >>> 0);
+	add(0x8028, fingerprint); // FINGERPRINT
+
+	return Buffer.concat([header(0), ...attributes]);
+}
 
 describe('mediasoup worker SRTP (libsrtp2 compatibility patch)', () => {
 	let worker: ms.Worker;
@@ -337,5 +393,104 @@ describe('mediasoup worker SRTP (libsrtp2 compatibility patch)', () => {
 			expect(worker.died).toBe(false);
 		},
 		30_000
+	);
+	it.skipIf(!HAS_OPENSSL_CLI)(
+		'DTLS-SRTP handshake on a WebRtcTransport completes (worker survives the ServerHello)',
+		async () => {
+			expect(worker.died).toBe(false);
+
+			const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plenary-dtls-'));
+			const router = await worker.createRouter({ mediaCodecs });
+			const client = await bindUdp();
+			let opensslClient: ReturnType<typeof spawn> | undefined;
+
+			sockets.push(client);
+
+			try {
+				const cert = path.join(dir, 'cert.pem');
+				const key = path.join(dir, 'key.pem');
+
+				execFileSync(
+					'openssl',
+					[
+						'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+						'-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=plenary-test',
+					],
+					{ stdio: 'ignore' }
+				);
+
+				const fingerprint = execFileSync('openssl', ['x509', '-in', cert, '-noout', '-fingerprint', '-sha256'])
+					.toString()
+					.split('=')[1]!
+					.trim();
+				const transport = await router.createWebRtcTransport({ listenInfos: [listenInfo] });
+				const serverPort = transport.iceCandidates[0]!.port;
+				const dtlsStates: string[] = [];
+
+				transport.on('dtlsstatechange', state => dtlsStates.push(state));
+
+				// Our UDP socket is the ICE-checked tuple; it relays between
+				// `openssl s_client` and the transport.
+				let opensslPort: number | undefined;
+
+				client.on('message', (msg, rinfo) => {
+					if (rinfo.port === serverPort) {
+						const isStun = (msg[0] ?? 0) < 2;
+
+						if (!isStun && opensslPort) {
+							client.send(msg, opensslPort, IP);
+						}
+					} else {
+						opensslPort = rinfo.port;
+						client.send(msg, serverPort, IP);
+					}
+				});
+
+				const iceCompleted = new Promise<void>(resolve => {
+					transport.on('icestatechange', state => {
+						if (state === 'completed' || state === 'connected') {
+							resolve();
+						}
+					});
+				});
+
+				client.send(stunBindingRequest(transport.iceParameters), serverPort, IP);
+				await iceCompleted;
+				await transport.connect({
+					dtlsParameters: { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: fingerprint }] },
+				});
+
+				const connected = new Promise<void>((resolve, reject) => {
+					transport.on('dtlsstatechange', state => {
+						if (state === 'connected') {
+							resolve();
+						} else if (state === 'failed' || state === 'closed') {
+							reject(new Error(`DTLS ${state}`));
+						}
+					});
+					worker.once('died', error => reject(error));
+				});
+
+				opensslClient = spawn(
+					'openssl',
+					[
+						's_client', '-dtls1_2', '-connect', `${IP}:${client.address().port}`,
+						'-cert', cert, '-key', key, '-use_srtp', 'SRTP_AES128_CM_SHA1_80', '-quiet',
+					],
+					{ stdio: ['pipe', 'ignore', 'ignore'] }
+				);
+
+				await connected;
+
+				expect(dtlsStates).toContain('connected');
+				expect(transport.dtlsParameters.role).toBe('server');
+				expect(worker.died).toBe(false);
+			} finally {
+				opensslClient?.kill();
+				router.close();
+				fs.rmSync(dir, { recursive: true, force: true });
+			}
+		},
+		20_000
 	);
 });
