@@ -39,6 +39,12 @@ export type ErrorCode =
   | 'question_not_found'
   | 'question_not_open'
   | 'not_joined'
+  | 'media_disabled'
+  | 'media_unavailable'
+  | 'media_not_found'
+  | 'cannot_consume'
+  | 'video_not_allowed'
+  | 'muted_by_moderator'
   | 'internal';
 
 const statusByCode: Partial<Record<ErrorCode, number>> = {
@@ -68,6 +74,12 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
   question_not_found: 404,
   question_not_open: 409,
   not_joined: 409,
+  media_disabled: 409,
+  media_unavailable: 503,
+  media_not_found: 404,
+  cannot_consume: 409,
+  video_not_allowed: 403,
+  muted_by_moderator: 403,
   internal: 500,
 };
 

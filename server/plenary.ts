@@ -33,6 +33,8 @@ import { KeyedLock } from './services/keyed-lock.ts';
 import { QnaService } from './services/qna-service.ts';
 import { LiveRepository } from './store/live-repository.ts';
 import { LiveSessions } from './realtime/live-sessions.ts';
+import { MediaService } from './media/media-service.ts';
+import { attachMediaSignalling } from './realtime/media-handlers.ts';
 import { speakingReports } from './http/reports.ts';
 import type { Participant } from './domain/participants.ts';
 import { openStore } from './store/open-store.ts';
@@ -49,6 +51,8 @@ export interface Plenary {
   httpServer: http.Server;
   io: SocketServer;
   live: { floor: FloorService; qna: QnaService; sessions: LiveSessions };
+  /** mediasoup workers and session routers; null when MEDIA_ENABLED=false. */
+  media: MediaService | null;
   identity: IdentityService;
   mailer: Mailer;
   socketAuth: SocketAuth;
@@ -61,6 +65,8 @@ export interface StartOptions {
   logger?: Logger;
   clock?: () => Date;
   rateLimits?: RateLimitOptions;
+  /** How long a session's media stays up with nobody connected (default one minute). */
+  mediaIdleCloseMs?: number;
 }
 
 /** The composition root: wires store, services, HTTP and realtime, and knows how to take them down. */
@@ -68,6 +74,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
   const logger = options.logger ?? createLogger(config.logLevel);
   const store = await openStore(config);
   logger.info({ store: store.kind, dataDir: store.kind === 'embedded' ? config.dataDir : undefined }, 'store opened');
+  let media: MediaService | null = null;
   try {
     const repo = new ProgrammeRepository(store);
     const programme = new ProgrammeService(repo, options.clock);
@@ -153,6 +160,8 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       clock: options.clock,
     });
     await liveSessions.resumeTimers((await repo.listEvents()).map((e) => e.id));
+    media = config.media.enabled ? await MediaService.start(config.media, logger, { idleCloseMs: options.mediaIdleCloseMs }) : null;
+    const mediaSignalling = attachMediaSignalling({ io, logger, media, programme, floor, liveSessions, socketAuth });
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
       httpServer.listen(config.port, config.host, () => {
@@ -175,8 +184,10 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
     const close = (): Promise<void> => {
       closing ??= (async () => {
         liveSessions.close();
+        mediaSignalling.close();
         socketAuth.close();
         await realtime.close();
+        await media?.close();
         httpServer.closeAllConnections();
         await new Promise<void>((resolve) => httpServer.close(() => resolve()));
         await mailer.close();
@@ -196,6 +207,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       httpServer,
       io,
       live: { floor, qna, sessions: liveSessions },
+      media,
       identity,
       mailer,
       socketAuth,
@@ -203,6 +215,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       close,
     };
   } catch (error) {
+    await media?.close();
     await store.close();
     throw error;
   }

@@ -4,6 +4,7 @@
  * source of truth for the server handlers and the browser client alike.
  */
 import { z } from 'zod';
+import { mediaClientEvents } from './media-events.ts';
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be lowercase letters, digits and dashes');
 const opaqueId = z.string().min(1).max(100).regex(/^[A-Za-z0-9_-]+$/, 'must be an id');
@@ -50,6 +51,8 @@ export const clientEvents = {
     reason: z.string().max(500).optional(),
   }),
   'qna:mode': sessionScoped.extend({ mode: z.enum(['pre-moderated', 'open']) }),
+  // WebRTC signalling for the live panel (protocol/media-events.ts).
+  ...mediaClientEvents,
 } as const;
 
 export type ClientEventName = keyof typeof clientEvents;

@@ -1,0 +1,222 @@
+import { EventEmitter } from 'node:events';
+import type { Config } from '../config.ts';
+import { AppError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type { ProduceRight, ProducerInfo } from '../protocol/media-events.ts';
+import { KeyedLock } from '../services/keyed-lock.ts';
+import { SessionMedia, type MediaNotice, type ProduceInput, type RouterStats } from './session-media.ts';
+import { resolveWorkerBinary } from './worker-binary.ts';
+import { WorkerPool } from './worker-pool.ts';
+
+export interface MediaServiceEvents {
+  /** Something the session's clients must hear (media-handlers.ts fans it out). */
+  notice: [{ eventId: string; sessionId: string; notice: MediaNotice }];
+}
+
+export interface MediaServiceOptions {
+  /** How long a session's routers stay up with nobody connected. */
+  idleCloseMs?: number;
+}
+
+export interface MediaStats {
+  workers: { index: number; pid: number; routers: number }[];
+  sessions: { eventId: string; sessionId: string; routers: RouterStats[]; peers: number; producers: number }[];
+}
+
+const key = (eventId: string, sessionId: string): string => `${eventId}/${sessionId}`;
+
+/**
+ * The mediasoup side of Plenary: the worker pool and one SessionMedia per
+ * live session, created on first use and closed when the session ends, when
+ * its home worker dies (clients are told to rejoin) or when nobody has been
+ * connected for a while. Sends are serialised per session with the floor's
+ * changes, so a producer never outlives the floor that permitted it.
+ */
+export class MediaService extends EventEmitter<MediaServiceEvents> {
+  readonly pool: WorkerPool;
+  private readonly config: Config['media'];
+  private readonly logger: Logger;
+  private readonly options: MediaServiceOptions;
+  private readonly sessions = new Map<string, SessionMedia>();
+  private readonly creating = new Map<string, Promise<SessionMedia>>();
+  private readonly idle = new Map<string, NodeJS.Timeout>();
+  private readonly lock = new KeyedLock();
+  private closing = false;
+
+  private constructor(pool: WorkerPool, config: Config['media'], logger: Logger, options: MediaServiceOptions) {
+    super();
+    this.pool = pool;
+    this.config = config;
+    this.logger = logger;
+    this.options = options;
+    pool.on('worker-died', ({ index, pid }) => this.onWorkerDied(index, pid));
+  }
+
+  static async start(config: Config['media'], logger: Logger, options: MediaServiceOptions = {}): Promise<MediaService> {
+    const { version } = await import('mediasoup');
+    const bin = await resolveWorkerBinary(version);
+    logger.info({ workerBin: bin.path ?? '(mediasoup default)', source: bin.source, workers: config.workers }, 'starting mediasoup workers');
+    const portBase = config.rtcMinPort;
+    if (portBase + config.workers - 1 > config.rtcMaxPort) {
+      throw new Error(`MEDIA_RTC_MIN_PORT..MEDIA_RTC_MAX_PORT (${config.rtcMinPort}-${config.rtcMaxPort}) has no room for ${config.workers} WebRTC servers`);
+    }
+    const pool = await WorkerPool.start({
+      count: config.workers,
+      workerBin: bin.path,
+      listenIp: config.listenIp,
+      announcedAddress: config.announcedAddress,
+      basePort: portBase,
+      // Plain and pipe transports use the rest of the range (or the same range when it is all WebRTC servers).
+      portRange: portBase + config.workers <= config.rtcMaxPort ? { min: portBase + config.workers, max: config.rtcMaxPort } : { min: config.rtcMinPort, max: config.rtcMaxPort },
+      logger,
+    });
+    return new MediaService(pool, config, logger, options);
+  }
+
+  /** The session's media, created on first use. */
+  session(eventId: string, sessionId: string): Promise<SessionMedia> {
+    if (this.closing) return Promise.reject(new AppError('media_unavailable', 'The server is shutting down.'));
+    const k = key(eventId, sessionId);
+    this.cancelIdle(k);
+    const existing = this.sessions.get(k);
+    if (existing && !existing.closed) return Promise.resolve(existing);
+    let pending = this.creating.get(k);
+    if (!pending) {
+      pending = SessionMedia.create({
+        pool: this.pool,
+        eventId,
+        sessionId,
+        maxConsumersPerRouter: this.config.maxConsumersPerRouter,
+        logger: this.logger,
+        notify: (notice) => this.onNotice(eventId, sessionId, notice),
+      }).then(
+        (media) => {
+          this.creating.delete(k);
+          this.sessions.set(k, media);
+          this.logger.info({ eventId, sessionId, stats: media.stats().routers }, 'session media opened');
+          return media;
+        },
+        (error: unknown) => {
+          this.creating.delete(k);
+          throw error;
+        },
+      );
+      this.creating.set(k, pending);
+    }
+    return pending;
+  }
+
+  /** The session's media if it is open. */
+  existing(eventId: string, sessionId: string): SessionMedia | undefined {
+    const media = this.sessions.get(key(eventId, sessionId));
+    return media && !media.closed ? media : undefined;
+  }
+
+  /** The session's media, or a coded refusal when nobody joined it yet. */
+  require(eventId: string, sessionId: string): SessionMedia {
+    const media = this.existing(eventId, sessionId);
+    if (!media) throw new AppError('not_joined', 'Join the session’s media first (media:capabilities).');
+    return media;
+  }
+
+  /**
+   * Produces after `decide` (which reads who holds the floor) allows it,
+   * in step with the floor's changes for this session.
+   */
+  produce(eventId: string, sessionId: string, socketId: string, input: ProduceInput, decide: () => Promise<ProduceRight>): Promise<{ producerId: string }> {
+    return this.lock.run(`rights:${key(eventId, sessionId)}`, async () => {
+      const right = await decide();
+      return this.require(eventId, sessionId).produce(socketId, input, right);
+    });
+  }
+
+  /** The floor passed: the previous holder's floor producers close at once. */
+  floorEnded(eventId: string, sessionId: string, participantId: string): Promise<ProducerInfo[]> {
+    return this.lock.run(`rights:${key(eventId, sessionId)}`, async () => this.existing(eventId, sessionId)?.closeFloorProducers(participantId) ?? []);
+  }
+
+  /** A participant's roles changed: close producers whose right is gone. */
+  revoke(participantId: string, stillAllowed: (eventId: string, sessionId: string, info: ProducerInfo) => boolean): void {
+    for (const media of this.sessions.values()) {
+      if (media.closed) continue;
+      media.closeWhere((info) => info.participantId === participantId && !stillAllowed(media.eventId, media.sessionId, info), 'rights-changed');
+    }
+  }
+
+  /** The session ended (or was cancelled): its routers close and everyone is told. */
+  closeSession(eventId: string, sessionId: string, reason: 'session-ended' | 'closed' = 'session-ended'): void {
+    const k = key(eventId, sessionId);
+    this.cancelIdle(k);
+    const media = this.sessions.get(k);
+    if (!media) return;
+    this.sessions.delete(k);
+    media.close(reason);
+  }
+
+  /** A socket went away: it leaves every session's media. */
+  disconnect(socketId: string): void {
+    for (const media of this.sessions.values()) if (media.hasPeer(socketId)) media.leave(socketId, 'disconnected');
+  }
+
+  stats(): MediaStats {
+    return {
+      workers: this.pool.workers.map((s) => ({ index: s.index, pid: s.worker.pid, routers: s.routers })),
+      sessions: [...this.sessions.values()].filter((m) => !m.closed).map((m) => ({ eventId: m.eventId, sessionId: m.sessionId, ...m.stats() })),
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    for (const timer of this.idle.values()) clearTimeout(timer);
+    this.idle.clear();
+    await Promise.allSettled(this.creating.values());
+    for (const media of this.sessions.values()) media.close('closed');
+    this.sessions.clear();
+    await this.pool.close();
+  }
+
+  private onNotice(eventId: string, sessionId: string, notice: MediaNotice): void {
+    if (notice.type === 'empty') {
+      this.scheduleIdle(eventId, sessionId);
+      return;
+    }
+    this.emit('notice', { eventId, sessionId, notice });
+  }
+
+  private onWorkerDied(index: number, pid: number): void {
+    for (const [k, media] of [...this.sessions]) {
+      const uses = media.usesWorker(index, pid);
+      if (uses.home) {
+        // Everything of the session was there: close what is left and let every client start again.
+        this.sessions.delete(k);
+        media.close('worker-died');
+        this.emit('notice', { eventId: media.eventId, sessionId: media.sessionId, notice: { type: 'rejoin', reason: 'worker-died' } });
+      } else if (uses.audience) {
+        const socketIds = media.dropWorker(index, pid);
+        if (socketIds.length > 0) this.emit('notice', { eventId: media.eventId, sessionId: media.sessionId, notice: { type: 'rejoin', socketIds, reason: 'worker-died' } });
+      }
+    }
+  }
+
+  private scheduleIdle(eventId: string, sessionId: string): void {
+    const k = key(eventId, sessionId);
+    this.cancelIdle(k);
+    const timer = setTimeout(() => {
+      this.idle.delete(k);
+      const media = this.sessions.get(k);
+      if (media && media.peerCount === 0) {
+        this.logger.info({ eventId, sessionId }, 'session media closed: nobody connected');
+        this.closeSession(eventId, sessionId, 'closed');
+      }
+    }, this.options.idleCloseMs ?? 60_000);
+    timer.unref();
+    this.idle.set(k, timer);
+  }
+
+  private cancelIdle(k: string): void {
+    const timer = this.idle.get(k);
+    if (timer) clearTimeout(timer);
+    this.idle.delete(k);
+  }
+}

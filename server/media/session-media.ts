@@ -1,0 +1,565 @@
+import type {
+  ActiveSpeakerObserver, Consumer, MediaKind, PlainTransport, Producer, Router, RtpCapabilities, RtpParameters, Transport, WebRtcTransport,
+} from 'mediasoup/types';
+import { AppError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type {
+  ActiveSpeakerMessage, ConsumeAck, CreateTransportAck, DtlsParametersInput, MediaSettings, MediaSource, ProduceRight,
+  ProducerClosedReason, ProducerInfo, RtpCapabilitiesInput, RtpParametersInput, SrtpParametersInput,
+} from '../protocol/media-events.ts';
+import { mediaCodecs } from './codecs.ts';
+import { preferredLayers, type PreferredLayers } from './layers.ts';
+import type { WorkerPool, WorkerSlot } from './worker-pool.ts';
+
+/** What the session's media tells the signalling layer, which fans it out. */
+export type MediaNotice =
+  | { type: 'new-producer'; producer: ProducerInfo }
+  | { type: 'producer-closed'; producerId: string; participantId: string; reason: ProducerClosedReason }
+  | { type: 'producer-paused'; producerId: string; paused: boolean; pausedByModerator: boolean }
+  | { type: 'active-speaker'; producerId: string; participantId: string }
+  | { type: 'settings'; delegateVideo: boolean }
+  /** These sockets (all in the session when absent) lost their transports: start again from media:capabilities. */
+  | { type: 'rejoin'; socketIds?: string[]; reason: 'worker-died' | 'closed' }
+  | { type: 'empty' };
+
+/** A router of the session on one worker; the first one (home) holds every producer. */
+interface RouterSlot {
+  router: Router;
+  worker: WorkerSlot;
+  home: boolean;
+  /** Consumers of viewers on this router (not pipes): what MEDIA_MAX_CONSUMERS_PER_ROUTER caps. */
+  consumers: number;
+}
+
+interface PeerTransport {
+  transport: Transport;
+  type: 'webrtc' | 'plain';
+  direction: 'send' | 'recv';
+  slot: RouterSlot;
+}
+
+interface PeerConsumer {
+  consumer: Consumer;
+  producerId: string;
+}
+
+/** One socket's media in the session. */
+export interface PeerInit {
+  socketId: string;
+  participantId: string | null;
+  name: string;
+  /** The signalling connection's remote address: plain transports send only there. */
+  address: string;
+}
+
+interface Peer extends PeerInit {
+  rtpCapabilities?: RtpCapabilities;
+  recvSlot?: RouterSlot;
+  transports: Map<string, PeerTransport>;
+  producers: Set<string>;
+  consumers: Map<string, PeerConsumer>;
+}
+
+interface ProducerEntry {
+  producer: Producer;
+  peer: Peer;
+  info: ProducerInfo;
+  height: number | undefined;
+  /** As the sender asked for them (mediasoup keeps no scaleResolutionDownBy). */
+  encodings: readonly { scaleResolutionDownBy?: number | undefined }[];
+  closeReason?: ProducerClosedReason;
+}
+
+export interface SessionMediaOptions {
+  pool: WorkerPool;
+  eventId: string;
+  sessionId: string;
+  maxConsumersPerRouter: number;
+  logger: Logger;
+  notify: (notice: MediaNotice) => void;
+}
+
+export interface ProduceInput {
+  transportId: string;
+  kind: MediaKind;
+  rtpParameters: RtpParametersInput;
+  source: MediaSource;
+  language?: string | undefined;
+  height?: number | undefined;
+  paused: boolean;
+}
+
+export interface ConnectInput {
+  transportId: string;
+  dtlsParameters?: DtlsParametersInput | undefined;
+  ip?: string | undefined;
+  port?: number | undefined;
+  srtpParameters?: SrtpParametersInput | undefined;
+}
+
+export interface RouterStats {
+  routerId: string;
+  workerIndex: number;
+  workerPid: number;
+  home: boolean;
+  consumers: number;
+}
+
+const maxTransportsPerPeer = 4;
+const maxConsumersPerPeer = 300;
+
+/**
+ * The media of one live session: a home router (producers, the active
+ * speaker observer, the first viewers) and, once it carries
+ * MEDIA_MAX_CONSUMERS_PER_ROUTER consumers, audience routers on other
+ * workers fed by pipeToRouter. Owns peers (one per socket), their
+ * transports, producers and consumers. The rules on who may send are
+ * decided before a call reaches it (media-rights.ts).
+ */
+export class SessionMedia {
+  readonly eventId: string;
+  readonly sessionId: string;
+  private readonly options: SessionMediaOptions;
+  private readonly home: RouterSlot;
+  private readonly audience: RouterSlot[] = [];
+  private readonly observer: ActiveSpeakerObserver;
+  private readonly peers = new Map<string, Peer>();
+  private readonly producers = new Map<string, ProducerEntry>();
+  /** Producers piped into audience routers: `${routerId}/${producerId}` → the pipe producer there. */
+  private readonly pipes = new Map<string, Promise<Producer>>();
+  private placing: Promise<unknown> = Promise.resolve();
+  private activeSpeaker: ActiveSpeakerMessage | null = null;
+  private delegateVideo = false;
+  private closedWith: 'session-ended' | 'worker-died' | 'closed' | null = null;
+
+  private constructor(options: SessionMediaOptions, home: RouterSlot, observer: ActiveSpeakerObserver) {
+    this.options = options;
+    this.eventId = options.eventId;
+    this.sessionId = options.sessionId;
+    this.home = home;
+    this.observer = observer;
+    observer.on('dominantspeaker', ({ producer }) => {
+      const entry = this.producers.get(producer.id);
+      if (!entry) return;
+      this.activeSpeaker = { sessionId: this.sessionId, producerId: producer.id, participantId: entry.info.participantId };
+      options.notify({ type: 'active-speaker', producerId: producer.id, participantId: entry.info.participantId });
+    });
+  }
+
+  static async create(options: SessionMediaOptions): Promise<SessionMedia> {
+    const worker = options.pool.pick();
+    if (!worker) throw new AppError('media_unavailable', 'No media worker is running right now; try again in a moment.');
+    const router = await options.pool.createRouter(worker, { mediaCodecs, appData: { eventId: options.eventId, sessionId: options.sessionId } });
+    try {
+      const observer = await router.createActiveSpeakerObserver({ interval: 300 });
+      const media = new SessionMedia(options, { router, worker, home: true, consumers: 0 }, observer);
+      // The worker died or the router was closed under us: everything of the session is gone.
+      router.observer.once('close', () => media.close(worker.worker.died ? 'worker-died' : 'closed'));
+      return media;
+    } catch (error) {
+      router.close();
+      throw error;
+    }
+  }
+
+  get closed(): boolean {
+    return this.closedWith !== null;
+  }
+
+  get rtpCapabilities(): RtpCapabilities {
+    return this.home.router.rtpCapabilities;
+  }
+
+  get settings(): MediaSettings {
+    return { sessionId: this.sessionId, delegateVideo: this.delegateVideo };
+  }
+
+  get speaker(): ActiveSpeakerMessage | null {
+    return this.activeSpeaker && this.producers.has(this.activeSpeaker.producerId) ? this.activeSpeaker : null;
+  }
+
+  setDelegateVideo(allowed: boolean): MediaSettings {
+    this.delegateVideo = allowed;
+    this.options.notify({ type: 'settings', delegateVideo: allowed });
+    return this.settings;
+  }
+
+  producerList(): ProducerInfo[] {
+    return [...this.producers.values()].map((e) => ({ ...e.info }));
+  }
+
+  producer(producerId: string): ProducerInfo | undefined {
+    const entry = this.producers.get(producerId);
+    return entry ? { ...entry.info } : undefined;
+  }
+
+  hasPeer(socketId: string): boolean {
+    return this.peers.has(socketId);
+  }
+
+  get peerCount(): number {
+    return this.peers.size;
+  }
+
+  /** Workers this session has routers on. */
+  usesWorker(index: number, pid: number): { home: boolean; audience: boolean } {
+    const on = (s: RouterSlot) => s.worker.index === index && s.worker.worker.pid === pid;
+    return { home: on(this.home), audience: this.audience.some(on) };
+  }
+
+  /** (Re)joins: whatever this socket had in the session is closed first. */
+  join(init: PeerInit): void {
+    this.requireOpen();
+    this.leave(init.socketId, 'closed', false);
+    this.peers.set(init.socketId, { ...init, transports: new Map(), producers: new Set(), consumers: new Map() });
+  }
+
+  /** Closes a socket's transports (and so its producers and consumers). */
+  leave(socketId: string, reason: ProducerClosedReason = 'disconnected', announceEmpty = true): void {
+    const peer = this.peers.get(socketId);
+    if (!peer) return;
+    this.peers.delete(socketId);
+    for (const producerId of peer.producers) {
+      const entry = this.producers.get(producerId);
+      if (entry) entry.closeReason ??= reason;
+    }
+    for (const { transport } of peer.transports.values()) transport.close();
+    if (announceEmpty && this.peers.size === 0) this.options.notify({ type: 'empty' });
+  }
+
+  async createTransport(socketId: string, input: { direction: 'send' | 'recv'; type: 'webrtc' | 'plain'; rtpCapabilities?: RtpCapabilitiesInput | undefined }): Promise<CreateTransportAck> {
+    const peer = this.peer(socketId);
+    if (peer.transports.size >= maxTransportsPerPeer) throw new AppError('conflict', `At most ${maxTransportsPerPeer} transports per connection; close one first.`);
+    if (input.direction === 'recv') {
+      if (!input.rtpCapabilities) throw new AppError('bad_request', 'A recv transport needs the device’s rtpCapabilities.');
+      peer.rtpCapabilities = input.rtpCapabilities as RtpCapabilities;
+    }
+    const slot = input.direction === 'send' ? this.home : (peer.recvSlot ??= await this.placeViewer());
+    this.requireOpen();
+    const appData = { socketId, direction: input.direction };
+    let ack: CreateTransportAck;
+    let transport: Transport;
+    if (input.type === 'webrtc') {
+      const t = await slot.router.createWebRtcTransport({
+        webRtcServer: slot.worker.webRtcServer,
+        enableUdp: true,
+        enableTcp: true,
+        preferUdp: true,
+        initialAvailableOutgoingBitrate: 1_000_000,
+        appData,
+      });
+      t.on('dtlsstatechange', (state) => {
+        if (state === 'failed' || state === 'closed') t.close();
+      });
+      transport = t;
+      ack = {
+        transportId: t.id,
+        type: 'webrtc',
+        direction: input.direction,
+        iceParameters: t.iceParameters,
+        iceCandidates: t.iceCandidates,
+        dtlsParameters: t.dtlsParameters as DtlsParametersInput,
+      };
+    } else {
+      const t = await slot.router.createPlainTransport({
+        listenInfo: this.options.pool.plainListenInfo(),
+        rtcpMux: true,
+        comedia: false,
+        enableSrtp: true,
+        srtpCryptoSuite: 'AEAD_AES_256_GCM',
+        appData,
+      });
+      transport = t;
+      const srtp = t.srtpParameters;
+      if (!srtp) throw new Error('plain transport without SRTP parameters');
+      ack = { transportId: t.id, type: 'plain', direction: input.direction, ip: t.tuple.localAddress, port: t.tuple.localPort, srtpParameters: srtp };
+    }
+    if (input.direction === 'send') await transport.setMaxIncomingBitrate(4_000_000).catch(() => undefined);
+    // The peer may have left while the transport was being made.
+    if (this.peers.get(socketId) !== peer || this.closed) {
+      transport.close();
+      throw new AppError('media_not_found', 'This connection left the session’s media meanwhile.');
+    }
+    peer.transports.set(transport.id, { transport, type: input.type, direction: input.direction, slot });
+    transport.observer.once('close', () => peer.transports.delete(transport.id));
+    return ack;
+  }
+
+  async connectTransport(socketId: string, input: ConnectInput): Promise<void> {
+    const pt = this.transport(socketId, input.transportId);
+    if (pt.type === 'webrtc') {
+      if (!input.dtlsParameters) throw new AppError('bad_request', 'A WebRTC transport connects with dtlsParameters.');
+      await (pt.transport as WebRtcTransport).connect({ dtlsParameters: input.dtlsParameters });
+      return;
+    }
+    if (!input.ip || !input.port || !input.srtpParameters) throw new AppError('bad_request', 'A plain transport connects with ip, port and srtpParameters.');
+    const peer = this.peer(socketId);
+    if (normalizeIp(input.ip) !== normalizeIp(peer.address)) {
+      throw new AppError('forbidden', 'A plain transport sends only to the address the signalling connection comes from.');
+    }
+    await (pt.transport as PlainTransport).connect({ ip: input.ip, port: input.port, srtpParameters: input.srtpParameters });
+  }
+
+  async restartIce(socketId: string, transportId: string): Promise<{ iceParameters: WebRtcTransport['iceParameters'] }> {
+    const pt = this.transport(socketId, transportId);
+    if (pt.type !== 'webrtc') throw new AppError('bad_request', 'Only WebRTC transports restart ICE.');
+    return { iceParameters: await (pt.transport as WebRtcTransport).restartIce() };
+  }
+
+  /** Creates a producer; `right` was decided by media-rights.ts. One producer per participant and source (and language). */
+  async produce(socketId: string, input: ProduceInput, right: ProduceRight): Promise<{ producerId: string }> {
+    const peer = this.peer(socketId);
+    const pt = this.transport(socketId, input.transportId);
+    if (pt.direction !== 'send') throw new AppError('bad_request', 'Produce on a send transport.');
+    if (!peer.participantId) throw new AppError('forbidden', 'Only a participant sends on the stage.');
+    const language = input.source === 'interpretation' ? (input.language ?? null) : null;
+    const producer = await pt.transport.produce({
+      kind: input.kind,
+      rtpParameters: input.rtpParameters as RtpParameters,
+      paused: input.paused,
+      appData: { participantId: peer.participantId, source: input.source, language },
+    });
+    if (this.peers.get(socketId) !== peer || this.closed || producer.closed) {
+      producer.close();
+      throw new AppError('media_not_found', 'This connection left the session’s media meanwhile.');
+    }
+    // A second microphone (or camera, screen, channel) of the same person replaces the first.
+    for (const other of this.producers.values()) {
+      if (other.info.participantId === peer.participantId && other.info.source === input.source && other.info.language === language) {
+        this.closeProducer(other.info.producerId, 'replaced');
+      }
+    }
+    const info: ProducerInfo = {
+      producerId: producer.id,
+      participantId: peer.participantId,
+      name: peer.name,
+      kind: input.kind,
+      source: input.source,
+      right,
+      language,
+      paused: producer.paused,
+      pausedByModerator: false,
+    };
+    const entry: ProducerEntry = { producer, peer, info, height: input.height, encodings: input.rtpParameters.encodings ?? [] };
+    this.producers.set(producer.id, entry);
+    peer.producers.add(producer.id);
+    producer.observer.once('close', () => {
+      this.producers.delete(producer.id);
+      peer.producers.delete(producer.id);
+      const reason = entry.closeReason ?? (this.home.worker.worker.died ? 'worker-died' : this.closedWith === 'session-ended' ? 'session-ended' : 'closed');
+      this.options.notify({ type: 'producer-closed', producerId: producer.id, participantId: info.participantId, reason });
+    });
+    if (input.kind === 'audio' && input.source === 'mic') {
+      await this.observer.addProducer({ producerId: producer.id }).catch((error: unknown) => {
+        this.options.logger.warn({ err: error, producerId: producer.id }, 'active speaker observer refused a producer');
+      });
+    }
+    this.options.notify({ type: 'new-producer', producer: { ...info } });
+    return { producerId: producer.id };
+  }
+
+  async consume(socketId: string, input: { transportId: string; producerId: string }): Promise<ConsumeAck> {
+    const peer = this.peer(socketId);
+    const pt = this.transport(socketId, input.transportId);
+    if (pt.direction !== 'recv') throw new AppError('bad_request', 'Consume on a recv transport.');
+    const entry = this.producers.get(input.producerId);
+    if (!entry) throw new AppError('media_not_found', 'That producer is not on this session’s stage (any more).');
+    if (!peer.rtpCapabilities) throw new AppError('bad_request', 'Send rtpCapabilities with the recv transport first.');
+    if (peer.consumers.size >= maxConsumersPerPeer) throw new AppError('conflict', `At most ${maxConsumersPerPeer} consumers per connection.`);
+    for (const c of peer.consumers.values()) {
+      if (c.producerId === input.producerId) throw new AppError('conflict', 'This connection already consumes that producer.');
+    }
+    const local = await this.localProducer(pt.slot, input.producerId);
+    if (!pt.slot.router.canConsume({ producerId: local.id, rtpCapabilities: peer.rtpCapabilities })) {
+      throw new AppError('cannot_consume', 'This device cannot receive that producer’s codec.');
+    }
+    const consumer = await pt.transport.consume({
+      producerId: local.id,
+      rtpCapabilities: peer.rtpCapabilities,
+      paused: true,
+      ignoreDtx: true,
+      appData: { producerId: input.producerId, socketId },
+    });
+    if (this.peers.get(socketId) !== peer || consumer.closed) {
+      consumer.close();
+      throw new AppError('media_not_found', 'This connection left the session’s media meanwhile.');
+    }
+    pt.slot.consumers += 1;
+    peer.consumers.set(consumer.id, { consumer, producerId: input.producerId });
+    consumer.observer.once('close', () => {
+      pt.slot.consumers -= 1;
+      peer.consumers.delete(consumer.id);
+    });
+    return {
+      consumerId: consumer.id,
+      producerId: input.producerId,
+      kind: consumer.kind,
+      rtpParameters: consumer.rtpParameters as RtpParametersInput,
+      type: consumer.type,
+      paused: consumer.paused,
+      producerPaused: consumer.producerPaused,
+      producer: { ...entry.info },
+    };
+  }
+
+  async resumeConsumer(socketId: string, consumerId: string): Promise<void> {
+    const { consumer } = this.consumer(socketId, consumerId);
+    await consumer.resume();
+    if (consumer.kind === 'video') await consumer.requestKeyFrame().catch(() => undefined);
+  }
+
+  async pauseConsumer(socketId: string, consumerId: string): Promise<void> {
+    await this.consumer(socketId, consumerId).consumer.pause();
+  }
+
+  /** Picks the simulcast layer for the size the viewer shows this video at; null for single-layer consumers. */
+  async setPreferredLayers(socketId: string, consumerId: string, tile: { width: number; height: number }): Promise<PreferredLayers | null> {
+    const { consumer, producerId } = this.consumer(socketId, consumerId);
+    if (consumer.type !== 'simulcast' && consumer.type !== 'svc') return null;
+    const entry = this.producers.get(producerId);
+    const layers = preferredLayers({ height: entry?.height, encodings: entry?.encodings ?? [] }, tile);
+    await consumer.setPreferredLayers(layers);
+    return layers;
+  }
+
+  closeProducer(producerId: string, reason: ProducerClosedReason): ProducerInfo {
+    const entry = this.producers.get(producerId);
+    if (!entry) throw new AppError('media_not_found', 'That producer is not on this session’s stage (any more).');
+    entry.closeReason ??= reason;
+    entry.producer.close();
+    return entry.info;
+  }
+
+  async pauseProducer(producerId: string, paused: boolean, byModerator: boolean): Promise<ProducerInfo> {
+    const entry = this.producers.get(producerId);
+    if (!entry) throw new AppError('media_not_found', 'That producer is not on this session’s stage (any more).');
+    if (!paused && entry.info.pausedByModerator && !byModerator) {
+      throw new AppError('muted_by_moderator', 'The moderator muted you; ask the moderator to unmute.');
+    }
+    if (paused) await entry.producer.pause();
+    else await entry.producer.resume();
+    entry.info.paused = paused;
+    entry.info.pausedByModerator = paused && (byModerator || entry.info.pausedByModerator);
+    this.options.notify({ type: 'producer-paused', producerId, paused, pausedByModerator: entry.info.pausedByModerator });
+    return { ...entry.info };
+  }
+
+  /** The floor ended: the delegate's floor producers close at once. */
+  closeFloorProducers(participantId: string): ProducerInfo[] {
+    const closed = [...this.producers.values()].filter((e) => e.info.participantId === participantId && e.info.right === 'floor').map((e) => e.info);
+    for (const info of closed) this.closeProducer(info.producerId, 'floor-ended');
+    return closed;
+  }
+
+  /** Closes producers whose right no longer holds (roles changed). */
+  closeWhere(predicate: (info: ProducerInfo) => boolean, reason: ProducerClosedReason): ProducerInfo[] {
+    const closed = [...this.producers.values()].filter((e) => predicate(e.info)).map((e) => e.info);
+    for (const info of closed) this.closeProducer(info.producerId, reason);
+    return closed;
+  }
+
+  /**
+   * A worker holding one of the audience routers died: its viewers lost their
+   * transports and are told to rejoin (they land on a live router).
+   */
+  dropWorker(index: number, pid: number): string[] {
+    const dead = this.audience.filter((s) => s.worker.index === index && s.worker.worker.pid === pid);
+    if (dead.length === 0) return [];
+    const affected = [...this.peers.values()].filter((p) => p.recvSlot && dead.includes(p.recvSlot)).map((p) => p.socketId);
+    for (const slot of dead) this.audience.splice(this.audience.indexOf(slot), 1);
+    for (const key of [...this.pipes.keys()]) {
+      if (dead.some((s) => key.startsWith(`${s.router.id}/`))) this.pipes.delete(key);
+    }
+    for (const socketId of affected) this.leave(socketId, 'worker-died', false);
+    return affected;
+  }
+
+  /** Closes every router of the session (and so everything on them). */
+  close(reason: 'session-ended' | 'worker-died' | 'closed'): void {
+    if (this.closedWith) return;
+    this.closedWith = reason;
+    for (const entry of this.producers.values()) entry.closeReason ??= reason === 'closed' ? 'closed' : reason;
+    this.home.router.close();
+    for (const slot of this.audience) slot.router.close();
+    this.peers.clear();
+  }
+
+  stats(): { routers: RouterStats[]; peers: number; producers: number } {
+    const row = (s: RouterSlot): RouterStats => ({ routerId: s.router.id, workerIndex: s.worker.index, workerPid: s.worker.worker.pid, home: s.home, consumers: s.consumers });
+    return { routers: [row(this.home), ...this.audience.map(row)], peers: this.peers.size, producers: this.producers.size };
+  }
+
+  /** Where a new viewer's recv transport goes: the first router under the cap, else a new one on another worker. */
+  private placeViewer(): Promise<RouterSlot> {
+    const run = async (): Promise<RouterSlot> => {
+      const cap = this.options.maxConsumersPerRouter;
+      const open = [this.home, ...this.audience].find((s) => s.consumers < cap && !s.router.closed);
+      if (open) return open;
+      const used = new Set([this.home, ...this.audience].map((s) => s.worker.index));
+      const worker = this.options.pool.pick(used);
+      if (!worker) throw new AppError('media_unavailable', 'No media worker is running right now; try again in a moment.');
+      const router = await this.options.pool.createRouter(worker, { mediaCodecs, appData: { eventId: this.eventId, sessionId: this.sessionId, audience: true } });
+      if (this.closed) {
+        router.close();
+        throw new AppError('media_not_found', 'This session’s media closed meanwhile.');
+      }
+      const slot: RouterSlot = { router, worker, home: false, consumers: 0 };
+      this.audience.push(slot);
+      this.options.logger.info({ eventId: this.eventId, sessionId: this.sessionId, worker: worker.index, routers: this.audience.length + 1 }, 'audience router added');
+      return slot;
+    };
+    const next = this.placing.then(run, run);
+    this.placing = next.catch(() => undefined);
+    return next;
+  }
+
+  /** The producer as seen from a router: itself on the home router, its pipe elsewhere. */
+  private localProducer(slot: RouterSlot, producerId: string): Promise<Producer> {
+    const entry = this.producers.get(producerId);
+    if (!entry) return Promise.reject(new AppError('media_not_found', 'That producer is not on this session’s stage (any more).'));
+    if (slot.home) return Promise.resolve(entry.producer);
+    const key = `${slot.router.id}/${producerId}`;
+    let pipe = this.pipes.get(key);
+    if (!pipe) {
+      pipe = this.home.router
+        .pipeToRouter({ producerId, router: slot.router, keepId: false, enableSctp: false, listenInfo: this.options.pool.pipeListenInfo() })
+        .then(({ pipeProducer }) => {
+          if (!pipeProducer) throw new Error('pipeToRouter returned no producer');
+          pipeProducer.observer.once('close', () => this.pipes.delete(key));
+          return pipeProducer;
+        });
+      this.pipes.set(key, pipe);
+      pipe.catch(() => this.pipes.delete(key));
+    }
+    return pipe;
+  }
+
+  private requireOpen(): void {
+    if (this.closed) throw new AppError('media_not_found', 'This session’s media closed; join again.');
+  }
+
+  private peer(socketId: string): Peer {
+    this.requireOpen();
+    const peer = this.peers.get(socketId);
+    if (!peer) throw new AppError('not_joined', 'Join the session’s media first (media:capabilities).');
+    return peer;
+  }
+
+  private transport(socketId: string, transportId: string): PeerTransport {
+    const pt = this.peer(socketId).transports.get(transportId);
+    if (!pt) throw new AppError('media_not_found', 'No such transport on this connection.');
+    return pt;
+  }
+
+  private consumer(socketId: string, consumerId: string): PeerConsumer {
+    const c = this.peer(socketId).consumers.get(consumerId);
+    if (!c) throw new AppError('media_not_found', 'No such consumer on this connection.');
+    return c;
+  }
+}
+
+/** "::ffff:127.0.0.1" and "127.0.0.1" are the same peer. */
+export function normalizeIp(ip: string): string {
+  const lower = ip.toLowerCase();
+  return lower.startsWith('::ffff:') && lower.includes('.') ? lower.slice(7) : lower;
+}
