@@ -2,6 +2,7 @@ import { io } from 'socket.io-client';
 import type { QueueEntryView, QueueTimerMessage, QuestionMessageBody } from '../server/protocol/events.ts';
 import type { RoomStrings } from '../server/http/room-messages.ts';
 import { idempotencyKey, LiveClient } from './live-client.ts';
+import { Stage } from './media-stage.ts';
 import { floorRemainingMs, myPosition, type SessionView } from './session-state.ts';
 import { browserTimeZone, rememberZone } from './zone.ts';
 
@@ -65,7 +66,11 @@ async function start(root: HTMLElement, s: RoomStrings): Promise<void> {
   let order: 'votes' | 'time' = 'votes';
   const knownQuestions = new Set<string>();
   const socket = io({ transports: ['websocket', 'polling'] });
-  const live = new LiveClient(socket, (_id, view, cause) => render(view, cause));
+  let stage: Stage | undefined;
+  const live = new LiveClient(socket, (_id, view, cause) => {
+    render(view, cause);
+    stage?.update(view);
+  });
 
   socket.on('disconnect', (reason) => {
     if (reason === 'io client disconnect') return;
@@ -107,6 +112,10 @@ async function start(root: HTMLElement, s: RoomStrings): Promise<void> {
     return;
   }
   byId('live-room').hidden = false;
+  // The live stage (audio and video) follows the session's status and floor.
+  stage = new Stage({ socket, sessionId, strings: s, lang: document.documentElement.lang || 'en', request: (e, p) => live.request(e, p), announce, showError });
+  const joinedView = live.views.get(sessionId);
+  if (joinedView) stage.update(joinedView);
 
   root.addEventListener('click', (event) => {
     const button = (event.target as HTMLElement).closest<HTMLButtonElement>('button[data-action]');

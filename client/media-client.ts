@@ -1,0 +1,447 @@
+import { Device, type types } from 'mediasoup-client';
+import type { Socket } from 'socket.io-client';
+import type { ClientEventName } from '../server/protocol/events.ts';
+import type {
+  ActiveSpeakerMessage, ConsumeAck, MediaCapabilitiesAck, MediaSettings, MediaSource, NewProducerMessage, ProducerClosedMessage,
+  ProducerClosedReason, ProducerInfo, ProducerPausedMessage, RejoinMessage, WebRtcTransportAck,
+} from '../server/protocol/media-events.ts';
+
+// The stage's media in the browser: mediasoup-client over the media:*
+// signalling. Holds what the server says is on stage, consumes what the
+// viewer wants to see and hear, and publishes the viewer's own tracks when
+// the server allows it. No DOM here: media-stage.ts renders.
+
+export type Request = <T extends object>(event: ClientEventName, payload: Record<string, unknown>) => Promise<T>;
+
+export interface RemoteTrack {
+  info: ProducerInfo;
+  consumer: types.Consumer;
+  track: MediaStreamTrack;
+  /** Paused by this viewer (hidden tile, another language). */
+  hidden: boolean;
+}
+
+export interface LocalSend {
+  source: MediaSource;
+  producer: types.Producer;
+  track: MediaStreamTrack;
+  info?: ProducerInfo;
+}
+
+export type MediaChange =
+  | { type: 'joined' }
+  | { type: 'left' }
+  | { type: 'producers' }
+  | { type: 'track'; producerId: string }
+  | { type: 'speaker' }
+  | { type: 'settings' }
+  | { type: 'local'; source: MediaSource }
+  | { type: 'local-closed'; source: MediaSource; reason: ProducerClosedReason }
+  | { type: 'error'; error: unknown };
+
+export interface ConsumerStats {
+  producerId: string;
+  participantId: string;
+  kind: 'audio' | 'video';
+  source: MediaSource;
+  packetsReceived: number;
+  bytesReceived: number;
+  framesDecoded: number;
+}
+
+const cameraEncodings: types.RtpEncodingParameters[] = [
+  { scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+  { scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+  { scaleResolutionDownBy: 1, maxBitrate: 1_200_000 },
+];
+
+export class MediaClient {
+  readonly sessionId: string;
+  caps: MediaCapabilitiesAck | null = null;
+  readonly producers = new Map<string, ProducerInfo>();
+  readonly remote = new Map<string, RemoteTrack>();
+  readonly local = new Map<MediaSource, LocalSend>();
+  activeSpeaker: ActiveSpeakerMessage | null = null;
+  settings: MediaSettings;
+  /** The interpretation language listened to; null for the floor. */
+  language: string | null = null;
+  private readonly socket: Socket;
+  private readonly request: Request;
+  /** This viewer's participant id (null for the organiser token). */
+  private readonly selfId: string | null;
+  private readonly onChange: (change: MediaChange) => void;
+  private device: Device | null = null;
+  private sendTransport: types.Transport | null = null;
+  private recvTransport: types.Transport | null = null;
+  private joining: Promise<void> | null = null;
+  private wantJoined = false;
+  private readonly consuming = new Set<string>();
+  private readonly listeners: [string, (...args: never[]) => void][] = [];
+
+  constructor(socket: Socket, sessionId: string, selfId: string | null, request: Request, onChange: (change: MediaChange) => void) {
+    this.socket = socket;
+    this.selfId = selfId;
+    this.sessionId = sessionId;
+    this.request = request;
+    this.onChange = onChange;
+    this.settings = { sessionId, delegateVideo: false };
+    const mine = <T extends { sessionId: string }>(event: string, handler: (m: T) => void): void => {
+      const listener = (m: T) => {
+        if (m.sessionId === this.sessionId) handler(m);
+      };
+      socket.on(event, listener);
+      this.listeners.push([event, listener as (...args: never[]) => void]);
+    };
+    mine<NewProducerMessage>('media:new-producer', (m) => this.addProducer(m.producer));
+    mine<ProducerClosedMessage>('media:producer-closed', (m) => this.removeProducer(m.producerId, m.reason));
+    mine<ProducerPausedMessage>('media:producer-paused', (m) => this.producerPaused(m));
+    mine<ActiveSpeakerMessage>('media:active-speaker', (m) => {
+      this.activeSpeaker = m;
+      this.onChange({ type: 'speaker' });
+    });
+    mine<MediaSettings>('media:settings', (m) => {
+      this.settings = m;
+      this.onChange({ type: 'settings' });
+    });
+    mine<RejoinMessage>('media:rejoin', () => void this.rejoin());
+  }
+
+  get joined(): boolean {
+    return this.caps !== null && this.recvTransport !== null;
+  }
+
+  /** Joins the session's media (idempotent while joined). */
+  join(): Promise<void> {
+    this.wantJoined = true;
+    this.joining ??= this.doJoin().finally(() => {
+      this.joining = null;
+    });
+    return this.joining;
+  }
+
+  /** Leaves: closes transports (and so every consumer and own producer). */
+  async leave(): Promise<void> {
+    this.wantJoined = false;
+    await this.joining?.catch(() => undefined);
+    const wasJoined = this.caps !== null;
+    this.teardown(true);
+    if (wasJoined) await this.request('media:leave', { sessionId: this.sessionId }).catch(() => undefined);
+    this.onChange({ type: 'left' });
+  }
+
+  /**
+   * Starts again from media:capabilities: after a worker died, a reconnect,
+   * or a transport that could not recover. Every consumer is restored; own
+   * tracks are published again where the server still allows it.
+   */
+  async rejoin(): Promise<void> {
+    if (!this.wantJoined) return;
+    await this.joining?.catch(() => undefined);
+    const republish = [...this.local.values()].filter((l) => l.track.readyState === 'live').map((l) => ({ source: l.source, track: l.track, language: l.info?.language ?? undefined, paused: l.producer.paused }));
+    this.teardown(false);
+    await this.join();
+    for (const item of republish) {
+      await this.publish(item.source, item.track, { language: item.language, paused: item.paused }).catch((error: unknown) => {
+        item.track.stop();
+        this.onChange({ type: 'error', error });
+      });
+    }
+  }
+
+  dispose(): void {
+    for (const [event, listener] of this.listeners) this.socket.off(event, listener as never);
+    this.teardown(true);
+  }
+
+  /** Publishes a track; the server decides whether this viewer may (coded refusal otherwise). */
+  async publish(source: MediaSource, track: MediaStreamTrack, options: { language?: string | undefined; paused?: boolean } = {}): Promise<LocalSend> {
+    await this.join();
+    const transport = await this.ensureSendTransport();
+    this.local.get(source)?.producer.close();
+    const height = track.kind === 'video' ? track.getSettings().height : undefined;
+    const producer = await transport.produce({
+      track,
+      stopTracks: false,
+      ...(source === 'camera' ? { encodings: cameraEncodings, codecOptions: { videoGoogleStartBitrate: 1000 } } : {}),
+      ...(source === 'screen' ? { encodings: [{ maxBitrate: 1_500_000 }] } : {}),
+      ...(track.kind === 'audio' ? { codecOptions: { opusStereo: false, opusDtx: true, opusFec: true } } : {}),
+      appData: { source, ...(options.language ? { language: options.language } : {}), ...(height ? { height } : {}), paused: options.paused ?? false },
+    });
+    if (options.paused) producer.pause();
+    const send: LocalSend = { source, producer, track, info: this.producers.get(producer.id) };
+    this.local.set(source, send);
+    this.onChange({ type: 'local', source });
+    return send;
+  }
+
+  /** Stops publishing a source (closes the producer on the server too). */
+  async unpublish(source: MediaSource): Promise<void> {
+    const send = this.local.get(source);
+    if (!send) return;
+    this.local.delete(source);
+    send.producer.close();
+    send.track.stop();
+    await this.request('media:close-producer', { sessionId: this.sessionId, producerId: send.producer.id }).catch(() => undefined);
+    this.onChange({ type: 'local', source });
+  }
+
+  async setMuted(source: MediaSource, muted: boolean): Promise<void> {
+    const send = this.local.get(source);
+    if (!send) return;
+    await this.request(muted ? 'media:pause-producer' : 'media:resume-producer', { sessionId: this.sessionId, producerId: send.producer.id });
+    if (muted) send.producer.pause();
+    else send.producer.resume();
+    this.onChange({ type: 'local', source });
+  }
+
+  isMuted(source: MediaSource): boolean {
+    const send = this.local.get(source);
+    return send ? send.producer.paused || Boolean(this.producers.get(send.producer.id)?.paused) : false;
+  }
+
+  /** Swaps the device behind a published source without a new producer. */
+  async replaceTrack(source: MediaSource, track: MediaStreamTrack): Promise<void> {
+    const send = this.local.get(source);
+    if (!send) return;
+    await send.producer.replaceTrack({ track });
+    send.track.stop();
+    send.track = track;
+  }
+
+  /** Moderator: mute, unmute or stop anyone's producer. */
+  async moderate(producerId: string, action: 'mute' | 'unmute' | 'stop'): Promise<void> {
+    const event = action === 'mute' ? 'media:pause-producer' : action === 'unmute' ? 'media:resume-producer' : 'media:close-producer';
+    await this.request(event, { sessionId: this.sessionId, producerId });
+  }
+
+  async setDelegateVideo(allowed: boolean): Promise<void> {
+    await this.request('media:settings', { sessionId: this.sessionId, delegateVideo: allowed });
+  }
+
+  /** Floor audio (null) or an interpretation channel. */
+  async setLanguage(language: string | null): Promise<void> {
+    this.language = language;
+    await this.syncWanted();
+  }
+
+  /** A tile scrolled out of view (or back): its consumer pauses on the server, saving the bandwidth. */
+  async setVisible(producerId: string, visible: boolean): Promise<void> {
+    const remote = this.remote.get(producerId);
+    if (!remote || remote.hidden === !visible) return;
+    remote.hidden = !visible;
+    await this.request(visible ? 'media:resume' : 'media:pause-consumer', { sessionId: this.sessionId, consumerId: remote.consumer.id }).catch(() => undefined);
+  }
+
+  /** The size a video is shown at, in device pixels: the server picks the simulcast layer. */
+  async setTileSize(producerId: string, width: number, height: number): Promise<void> {
+    const remote = this.remote.get(producerId);
+    if (!remote || remote.info.kind !== 'video') return;
+    await this.request('media:set-preferred-layers', { sessionId: this.sessionId, consumerId: remote.consumer.id, width: Math.round(width), height: Math.round(height) }).catch(() => undefined);
+  }
+
+  /** Receive-side figures per consumer (also what the browser test reads). */
+  async stats(): Promise<ConsumerStats[]> {
+    const rows: ConsumerStats[] = [];
+    for (const remote of this.remote.values()) {
+      const report = await remote.consumer.getStats();
+      let packetsReceived = 0;
+      let bytesReceived = 0;
+      let framesDecoded = 0;
+      report.forEach((s: { type: string; packetsReceived?: number; bytesReceived?: number; framesDecoded?: number }) => {
+        if (s.type !== 'inbound-rtp') return;
+        packetsReceived += s.packetsReceived ?? 0;
+        bytesReceived += s.bytesReceived ?? 0;
+        framesDecoded += s.framesDecoded ?? 0;
+      });
+      rows.push({ producerId: remote.info.producerId, participantId: remote.info.participantId, kind: remote.info.kind, source: remote.info.source, packetsReceived, bytesReceived, framesDecoded });
+    }
+    return rows;
+  }
+
+  /** Which producers this viewer receives: everything on stage, and only the chosen interpretation channel. */
+  private wants(info: ProducerInfo): boolean {
+    // Our own sends are shown from the local track.
+    if (info.participantId === this.selfId) return false;
+    if (info.source === 'interpretation') return info.language === this.language;
+    return true;
+  }
+
+  /** Listening to a channel pauses floor audio (and the other way round). */
+  private audible(info: ProducerInfo): boolean {
+    if (info.kind !== 'audio') return true;
+    if (info.source === 'interpretation') return info.language === this.language;
+    return this.language === null || ![...this.producers.values()].some((p) => p.source === 'interpretation' && p.language === this.language);
+  }
+
+  private async doJoin(): Promise<void> {
+    if (this.joined) return;
+    try {
+      const caps = await this.request<MediaCapabilitiesAck>('media:capabilities', { sessionId: this.sessionId });
+      const device = await Device.factory();
+      await device.load({ routerRtpCapabilities: caps.rtpCapabilities as types.RtpCapabilities });
+      this.device = device;
+      this.caps = caps;
+      this.settings = caps.settings;
+      this.activeSpeaker = caps.activeSpeaker;
+      this.producers.clear();
+      for (const p of caps.producers) this.producers.set(p.producerId, p);
+      this.recvTransport = await this.createTransport('recv');
+      this.onChange({ type: 'joined' });
+      await this.syncWanted();
+    } catch (error) {
+      this.teardown(false);
+      throw error;
+    }
+  }
+
+  private teardown(stopTracks: boolean): void {
+    for (const remote of this.remote.values()) remote.consumer.close();
+    this.remote.clear();
+    this.consuming.clear();
+    for (const send of this.local.values()) {
+      send.producer.close();
+      if (stopTracks) send.track.stop();
+    }
+    this.local.clear();
+    this.sendTransport?.close();
+    this.recvTransport?.close();
+    this.sendTransport = null;
+    this.recvTransport = null;
+    this.device = null;
+    this.caps = null;
+    this.producers.clear();
+    this.activeSpeaker = null;
+  }
+
+  private addProducer(info: ProducerInfo): void {
+    if (!this.caps) return;
+    this.producers.set(info.producerId, info);
+    const send = [...this.local.values()].find((l) => l.producer.id === info.producerId);
+    if (send) send.info = info;
+    this.onChange({ type: 'producers' });
+    void this.syncWanted();
+  }
+
+  private removeProducer(producerId: string, reason: ProducerClosedReason): void {
+    const info = this.producers.get(producerId);
+    this.producers.delete(producerId);
+    const remote = this.remote.get(producerId);
+    if (remote) {
+      remote.consumer.close();
+      this.remote.delete(producerId);
+      this.onChange({ type: 'track', producerId });
+    }
+    for (const [source, send] of this.local) {
+      if (send.producer.id !== producerId || reason === 'replaced') continue;
+      // The server closed our own producer (floor ended, moderator, rights changed): release the device.
+      this.local.delete(source);
+      send.producer.close();
+      send.track.stop();
+      this.onChange({ type: 'local-closed', source, reason });
+    }
+    if (info) this.onChange({ type: 'producers' });
+    void this.syncWanted();
+  }
+
+  private producerPaused(m: ProducerPausedMessage): void {
+    const info = this.producers.get(m.producerId);
+    if (!info) return;
+    info.paused = m.paused;
+    info.pausedByModerator = m.pausedByModerator;
+    for (const send of this.local.values()) {
+      if (send.producer.id !== m.producerId) continue;
+      if (m.paused) send.producer.pause();
+      else send.producer.resume();
+      this.onChange({ type: 'local', source: send.source });
+    }
+    this.onChange({ type: 'producers' });
+  }
+
+  /** Consumes what is wanted and not yet consumed; closes what is no longer wanted; pauses what is inaudible. */
+  private async syncWanted(): Promise<void> {
+    if (!this.caps || !this.recvTransport) return;
+    for (const [producerId, remote] of this.remote) {
+      if (!this.producers.has(producerId) || !this.wants(remote.info)) {
+        remote.consumer.close();
+        this.remote.delete(producerId);
+        this.onChange({ type: 'track', producerId });
+        continue;
+      }
+      const audible = this.audible(remote.info);
+      if (audible === remote.hidden) await this.setVisible(producerId, audible);
+    }
+    for (const info of this.producers.values()) {
+      if (!this.wants(info) || this.remote.has(info.producerId) || this.consuming.has(info.producerId)) continue;
+      await this.consume(info).catch((error: unknown) => this.onChange({ type: 'error', error }));
+    }
+  }
+
+  private async consume(info: ProducerInfo): Promise<void> {
+    const transport = this.recvTransport;
+    if (!transport) return;
+    this.consuming.add(info.producerId);
+    try {
+      const ack = await this.request<ConsumeAck>('media:consume', { sessionId: this.sessionId, transportId: transport.id, producerId: info.producerId });
+      if (transport.closed || !this.producers.has(info.producerId)) {
+        await this.request('media:pause-consumer', { sessionId: this.sessionId, consumerId: ack.consumerId }).catch(() => undefined);
+        return;
+      }
+      const consumer = await transport.consume({ id: ack.consumerId, producerId: ack.producerId, kind: ack.kind, rtpParameters: ack.rtpParameters as types.RtpParameters });
+      const hidden = !this.audible(info);
+      this.remote.set(info.producerId, { info: this.producers.get(info.producerId) ?? ack.producer, consumer, track: consumer.track, hidden });
+      if (!hidden) await this.request('media:resume', { sessionId: this.sessionId, consumerId: ack.consumerId });
+      this.onChange({ type: 'track', producerId: info.producerId });
+    } finally {
+      this.consuming.delete(info.producerId);
+    }
+  }
+
+  private async ensureSendTransport(): Promise<types.Transport> {
+    this.sendTransport ??= await this.createTransport('send');
+    return this.sendTransport;
+  }
+
+  private async createTransport(direction: 'send' | 'recv'): Promise<types.Transport> {
+    const device = this.device;
+    if (!device) throw new Error('media device not loaded');
+    const ack = await this.request<WebRtcTransportAck>('media:create-transport', {
+      sessionId: this.sessionId,
+      direction,
+      type: 'webrtc',
+      ...(direction === 'recv' ? { rtpCapabilities: device.rtpCapabilities } : {}),
+    });
+    const options = { id: ack.transportId, iceParameters: ack.iceParameters, iceCandidates: ack.iceCandidates as types.IceCandidate[], dtlsParameters: ack.dtlsParameters as types.DtlsParameters };
+    const transport = direction === 'send' ? device.createSendTransport(options) : device.createRecvTransport(options);
+    transport.on('connect', ({ dtlsParameters }, callback, errback) => {
+      this.request('media:connect-transport', { sessionId: this.sessionId, transportId: transport.id, dtlsParameters }).then(() => callback(), errback);
+    });
+    if (direction === 'send') {
+      transport.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
+        const { paused, ...data } = appData as { paused?: boolean };
+        this.request<{ producerId: string }>('media:produce', { sessionId: this.sessionId, transportId: transport.id, kind, rtpParameters, appData: data, paused: paused ?? false }).then(
+          ({ producerId }) => callback({ id: producerId }),
+          errback,
+        );
+      });
+    }
+    let recovering: number | undefined;
+    transport.on('connectionstatechange', (state) => {
+      window.clearTimeout(recovering);
+      if (state === 'failed') void this.restartIce(transport);
+      // A short network blip often heals itself; restart ICE if it does not.
+      if (state === 'disconnected') recovering = window.setTimeout(() => void this.restartIce(transport), 2000);
+    });
+    return transport;
+  }
+
+  private async restartIce(transport: types.Transport): Promise<void> {
+    if (transport.closed) return;
+    try {
+      const { iceParameters } = await this.request<{ iceParameters: types.IceParameters }>('media:restart-ice', { sessionId: this.sessionId, transportId: transport.id });
+      await transport.restartIce({ iceParameters });
+    } catch {
+      // The server no longer knows the transport (restart, worker replaced): start again.
+      await this.rejoin();
+    }
+  }
+}

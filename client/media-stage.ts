@@ -1,0 +1,580 @@
+import type { Socket } from 'socket.io-client';
+import type { RoomStrings } from '../server/http/room-messages.ts';
+import type { MediaSource, ProducerInfo } from '../server/protocol/media-events.ts';
+import { MediaClient, type ConsumerStats, type MediaChange, type Request } from './media-client.ts';
+import type { SessionView } from './session-state.ts';
+
+// The live stage of the session room: tiles for the panel and the floor
+// speaker (active speaker highlighted), the listening language, a
+// panelist's and an interpreter's publish controls, a delegate's
+// microphone while holding the floor, and the moderator's list of senders.
+// The server decides every right; the controls only follow what it said.
+
+declare global {
+  interface Window {
+    /** Receive figures of this page's consumers (diagnostics; the browser tests read them). */
+    plenaryMedia?: { stats(): Promise<ConsumerStats[]>; producers(): ProducerInfo[] };
+  }
+}
+
+export interface StageDeps {
+  socket: Socket;
+  sessionId: string;
+  strings: RoomStrings;
+  lang: string;
+  request: Request;
+  announce(text: string): void;
+  showError(error: unknown): void;
+}
+
+function byId<T extends HTMLElement = HTMLElement>(id: string): T {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`#${id} missing`);
+  return el as T;
+}
+
+function fmt(template: string, vars: Record<string, string>): string {
+  return template.replace(/\{(\w+)\}/g, (_, k: string) => vars[k] ?? '');
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+export class Stage {
+  private readonly deps: StageDeps;
+  private readonly s: RoomStrings;
+  private media: MediaClient | null = null;
+  private view: SessionView | null = null;
+  private disabled = false;
+  private floorMic: 'idle' | 'starting' | 'live' | 'failed' = 'idle';
+  private publishing = false;
+  private readonly tiles = new Map<string, HTMLElement>();
+  private readonly audios = new Map<string, HTMLAudioElement>();
+  private readonly announcedOnStage = new Set<string>();
+  private readonly languageNames: Intl.DisplayNames | null;
+  private readonly visibility: IntersectionObserver;
+  private readonly sizes: ResizeObserver;
+  private readonly sizeTimers = new Map<string, number>();
+
+  constructor(deps: StageDeps) {
+    this.deps = deps;
+    this.s = deps.strings;
+    this.languageNames = typeof Intl.DisplayNames === 'function' ? new Intl.DisplayNames([deps.lang], { type: 'language' }) : null;
+    // Hidden tiles pause their consumer on the server; shown ones get the layer their size needs.
+    this.visibility = new IntersectionObserver((entries) => {
+      for (const entry of entries) {
+        const producerId = (entry.target as HTMLElement).dataset.producerId;
+        if (producerId) void this.media?.setVisible(producerId, entry.isIntersecting);
+      }
+    });
+    this.sizes = new ResizeObserver((entries) => {
+      for (const entry of entries) {
+        const producerId = (entry.target as HTMLElement).dataset.producerId;
+        if (!producerId) continue;
+        const { width, height } = entry.contentRect;
+        window.clearTimeout(this.sizeTimers.get(producerId));
+        this.sizeTimers.set(producerId, window.setTimeout(() => void this.media?.setTileSize(producerId, width * devicePixelRatio, height * devicePixelRatio), 250));
+      }
+    });
+    this.wire();
+    window.plenaryMedia = {
+      stats: () => this.media?.stats() ?? Promise.resolve([]),
+      producers: () => [...(this.media?.producers.values() ?? [])],
+    };
+    // After a reconnect the server has forgotten this socket's transports.
+    deps.socket.on('connect', () => {
+      if (this.media?.caps) void this.media.rejoin().catch((e: unknown) => this.onError(e));
+    });
+  }
+
+  /** Follows the session: the stage opens when it is live, the floor opens a delegate's microphone. */
+  update(view: SessionView): void {
+    this.view = view;
+    if (this.disabled) return;
+    if (!this.media) {
+      this.media = new MediaClient(this.deps.socket, this.deps.sessionId, view.you.participantId, this.deps.request, (c) => this.onMedia(c));
+    }
+    const live = view.status === 'live';
+    if (live && !this.media.caps) {
+      void this.media.join().catch((e: unknown) => this.onError(e));
+    } else if (!live && this.media.caps) {
+      this.floorMic = 'idle';
+      this.publishing = false;
+      void this.media.leave();
+    }
+    this.followFloor();
+    this.render();
+  }
+
+  private get iHoldFloor(): boolean {
+    const view = this.view;
+    const me = view?.you.participantId;
+    const floor = view?.queue.floor;
+    if (!view || !me || !floor) return false;
+    return view.queue.entries.find((e) => e.id === floor.entryId)?.participantId === me;
+  }
+
+  private followFloor(): void {
+    const media = this.media;
+    if (!media?.caps) return;
+    if (this.iHoldFloor && !media.caps.you.panel) {
+      if (this.floorMic === 'idle') void this.startFloorMic();
+    } else if (this.floorMic !== 'idle') {
+      const wasLive = this.floorMic === 'live';
+      this.floorMic = 'idle';
+      // The server closes floor producers itself; release the devices here too.
+      for (const [source, send] of media.local) {
+        if (send.info?.right === 'floor' || source === 'mic') void media.unpublish(source);
+      }
+      if (wasLive) this.deps.announce(this.s.announceFloorMicOff);
+    }
+  }
+
+  private async startFloorMic(): Promise<void> {
+    const media = this.media;
+    if (!media) return;
+    this.floorMic = 'starting';
+    this.render();
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia({ audio: this.deviceConstraint('mic-select') });
+      const track = stream.getAudioTracks()[0];
+      if (!track) throw new Error('no microphone');
+      if (!this.iHoldFloor) {
+        track.stop();
+        this.floorMic = 'idle';
+        return;
+      }
+      await media.publish('mic', track);
+      this.floorMic = 'live';
+      this.deps.announce(this.s.floorMicLive);
+      void this.fillDevices();
+    } catch (error) {
+      this.floorMic = this.iHoldFloor ? 'failed' : 'idle';
+      this.onError(error);
+    }
+    this.render();
+  }
+
+  private onMedia(change: MediaChange): void {
+    const media = this.media;
+    switch (change.type) {
+      case 'local-closed':
+        if (change.reason === 'floor-ended') this.deps.announce(this.s.announceFloorMicOff);
+        else if (change.reason === 'moderator') this.deps.announce(fmt(this.s.announceStoppedByModerator, { source: this.sourceLabel(change.source) }));
+        if (media && media.local.size === 0) this.publishing = false;
+        break;
+      case 'local': {
+        const send = media?.local.get(change.source);
+        if (send && media?.producers.get(send.producer.id)?.pausedByModerator && change.source === 'mic') this.deps.announce(this.s.announceMutedByModerator);
+        break;
+      }
+      case 'producers':
+        if (media) {
+          for (const p of media.producers.values()) {
+            if (p.source === 'interpretation' || this.announcedOnStage.has(p.participantId) || p.participantId === this.view?.you.participantId) continue;
+            this.announcedOnStage.add(p.participantId);
+            this.deps.announce(fmt(this.s.announceOnStage, { name: p.name }));
+          }
+        }
+        break;
+      case 'joined':
+        this.followFloor();
+        break;
+      case 'error':
+        this.onError(change.error);
+        break;
+      default:
+        break;
+    }
+    this.render();
+  }
+
+  private onError(error: unknown): void {
+    const code = (error as { code?: string }).code;
+    if (code === 'media_disabled') {
+      this.disabled = true;
+      byId('stage-note').textContent = this.s.mediaOff;
+      byId('stage-live').hidden = true;
+      return;
+    }
+    if (code === 'session_not_live') return;
+    if (error instanceof DOMException) {
+      this.deps.showError(fmt(this.s.deviceBlocked, { reason: error.message || error.name }));
+      return;
+    }
+    this.deps.showError(error);
+  }
+
+  private wire(): void {
+    byId('publish').addEventListener('click', () => void this.togglePublish());
+    byId('toggle-mic').addEventListener('click', () => void this.toggleMute('mic'));
+    byId('floor-mic-mute').addEventListener('click', () => void this.toggleMute('mic'));
+    byId('toggle-camera').addEventListener('click', () => void this.toggleCamera());
+    byId('floor-camera').addEventListener('click', () => void this.toggleCamera());
+    byId('share-screen').addEventListener('click', () => void this.toggleScreen());
+    byId('floor-mic-retry').addEventListener('click', () => {
+      this.floorMic = 'idle';
+      this.followFloor();
+    });
+    byId('enable-sound').addEventListener('click', () => {
+      for (const audio of this.audios.values()) void audio.play().catch(() => undefined);
+      byId('enable-sound').hidden = true;
+    });
+    byId<HTMLSelectElement>('language-select').addEventListener('change', (e) => {
+      const value = (e.target as HTMLSelectElement).value;
+      void this.media?.setLanguage(value || null).then(() => this.deps.announce(fmt(this.s.announceListening, { language: value ? this.languageName(value) : this.s.floorAudio })));
+    });
+    byId<HTMLInputElement>('delegate-video').addEventListener('change', (e) => {
+      void this.media?.setDelegateVideo((e.target as HTMLInputElement).checked).catch((error: unknown) => this.onError(error));
+    });
+    for (const id of ['mic-select', 'camera-select']) {
+      byId<HTMLSelectElement>(id).addEventListener('change', () => void this.switchDevice(id === 'mic-select' ? 'mic' : 'camera'));
+    }
+    byId('senders').addEventListener('click', (event) => {
+      const button = (event.target as HTMLElement).closest<HTMLButtonElement>('button[data-producer-id]');
+      const action = button?.dataset.action as 'mute' | 'unmute' | 'stop' | undefined;
+      if (!button || !action) return;
+      void this.media?.moderate(button.dataset.producerId ?? '', action).catch((error: unknown) => this.onError(error));
+    });
+    byId('interpreter-controls').addEventListener('click', (event) => {
+      const button = (event.target as HTMLElement).closest<HTMLButtonElement>('button[data-language]');
+      if (button) void this.toggleInterpretation(button.dataset.language ?? '');
+    });
+  }
+
+  private deviceConstraint(selectId: string): MediaTrackConstraints | boolean {
+    const value = byId<HTMLSelectElement>(selectId).value;
+    return value ? { deviceId: { exact: value } } : true;
+  }
+
+  private async togglePublish(): Promise<void> {
+    const media = this.media;
+    if (!media) return;
+    try {
+      if (this.publishing) {
+        this.publishing = false;
+        await Promise.all((['mic', 'camera', 'screen'] as const).map((source) => media.unpublish(source)));
+        this.deps.announce(this.s.announceYouOff);
+      } else {
+        const stream = await navigator.mediaDevices.getUserMedia({ audio: this.deviceConstraint('mic-select'), video: this.videoConstraint() });
+        this.publishing = true;
+        const [audio] = stream.getAudioTracks();
+        const [video] = stream.getVideoTracks();
+        if (audio) await media.publish('mic', audio);
+        if (video) await media.publish('camera', video);
+        this.deps.announce(this.s.announceYouLive);
+        void this.fillDevices();
+      }
+    } catch (error) {
+      this.publishing = media.local.size > 0;
+      this.onError(error);
+    }
+    this.render();
+  }
+
+  private videoConstraint(): MediaTrackConstraints {
+    const device = byId<HTMLSelectElement>('camera-select').value;
+    return { width: { ideal: 1280 }, height: { ideal: 720 }, ...(device ? { deviceId: { exact: device } } : {}) };
+  }
+
+  private async toggleMute(source: MediaSource): Promise<void> {
+    const media = this.media;
+    if (!media?.local.has(source)) return;
+    await media.setMuted(source, !media.isMuted(source)).catch((error: unknown) => this.onError(error));
+    this.render();
+  }
+
+  private async toggleCamera(): Promise<void> {
+    const media = this.media;
+    if (!media) return;
+    try {
+      if (media.local.has('camera')) {
+        await media.unpublish('camera');
+      } else {
+        const stream = await navigator.mediaDevices.getUserMedia({ video: this.videoConstraint() });
+        const [video] = stream.getVideoTracks();
+        if (video) await media.publish('camera', video);
+      }
+    } catch (error) {
+      this.onError(error);
+    }
+    this.render();
+  }
+
+  private async toggleScreen(): Promise<void> {
+    const media = this.media;
+    if (!media) return;
+    try {
+      if (media.local.has('screen')) {
+        await media.unpublish('screen');
+      } else {
+        const stream = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+        const [video] = stream.getVideoTracks();
+        if (!video) return;
+        // The browser's own "Stop sharing" button ends the track.
+        video.addEventListener('ended', () => void media.unpublish('screen').then(() => this.render()));
+        await media.publish('screen', video);
+      }
+    } catch (error) {
+      this.onError(error);
+    }
+    this.render();
+  }
+
+  private async toggleInterpretation(language: string): Promise<void> {
+    const media = this.media;
+    if (!media) return;
+    try {
+      const current = media.local.get('interpretation');
+      if (current) {
+        await media.unpublish('interpretation');
+        if (current.info?.language === language) return;
+      }
+      const stream = await navigator.mediaDevices.getUserMedia({ audio: this.deviceConstraint('mic-select') });
+      const [audio] = stream.getAudioTracks();
+      if (audio) await media.publish('interpretation', audio, { language });
+      void this.fillDevices();
+    } catch (error) {
+      this.onError(error);
+    }
+    this.render();
+  }
+
+  private async switchDevice(source: 'mic' | 'camera'): Promise<void> {
+    const media = this.media;
+    const target = source === 'mic' && !media?.local.has('mic') && media?.local.has('interpretation') ? 'interpretation' : source;
+    if (!media?.local.has(target)) return;
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia(source === 'mic' ? { audio: this.deviceConstraint('mic-select') } : { video: this.videoConstraint() });
+      const [track] = source === 'mic' ? stream.getAudioTracks() : stream.getVideoTracks();
+      if (track) await media.replaceTrack(target, track);
+    } catch (error) {
+      this.onError(error);
+    }
+    this.render();
+  }
+
+  /** Device names are only known once the browser granted access. */
+  private async fillDevices(): Promise<void> {
+    const devices = await navigator.mediaDevices.enumerateDevices().catch(() => [] as MediaDeviceInfo[]);
+    const fill = (id: string, kind: MediaDeviceKind, active: MediaStreamTrack | undefined) => {
+      const select = byId<HTMLSelectElement>(id);
+      const current = active?.getSettings().deviceId ?? select.value;
+      const list = devices.filter((d) => d.kind === kind);
+      select.replaceChildren(...list.map((d, i) => el('option', { value: d.deviceId }, d.label || `${kind === 'audioinput' ? this.s.microphone : this.s.camera} ${i + 1}`)));
+      if (current) select.value = current;
+    };
+    fill('mic-select', 'audioinput', this.media?.local.get('mic')?.track ?? this.media?.local.get('interpretation')?.track);
+    fill('camera-select', 'videoinput', this.media?.local.get('camera')?.track);
+  }
+
+  private languageName(code: string): string {
+    try {
+      return this.languageNames?.of(code) ?? code;
+    } catch {
+      return code;
+    }
+  }
+
+  private sourceLabel(source: MediaSource): string {
+    return (this.s as Record<string, string>)[`source_${source}`] ?? source;
+  }
+
+  private render(): void {
+    const media = this.media;
+    const caps = media?.caps ?? null;
+    const live = this.view?.status === 'live';
+    byId('stage-live').hidden = !caps || this.disabled;
+    if (!this.disabled) byId('stage-note').textContent = !live ? this.s.stageClosed : media && media.producers.size === 0 && media.local.size === 0 ? this.s.stageEmpty : '';
+    byId('stage-note').hidden = Boolean(caps && live && media && (media.producers.size > 0 || media.local.size > 0));
+    this.renderTiles();
+    this.renderAudio();
+    if (!media || !caps) return;
+
+    // Listening language.
+    const select = byId<HTMLSelectElement>('language-select');
+    const languages = [...new Set([...media.producers.values()].filter((p) => p.source === 'interpretation' && p.language).map((p) => p.language as string))].sort();
+    const wanted = ['', ...languages];
+    const present = [...select.options].map((o) => o.value);
+    if (wanted.join('|') !== present.join('|')) {
+      select.replaceChildren(el('option', { value: '' }, this.s.floorAudio), ...languages.map((l) => el('option', { value: l }, this.languageName(l))));
+      select.value = media.language && languages.includes(media.language) ? media.language : '';
+    }
+
+    // A panelist's controls.
+    byId('publish-controls').hidden = !caps.you.panel;
+    const publish = byId('publish');
+    publish.setAttribute('aria-pressed', String(this.publishing));
+    for (const [id, source] of [['toggle-mic', 'mic'], ['floor-mic-mute', 'mic']] as const) {
+      byId(id).hidden = !media.local.has(source);
+      byId(id).setAttribute('aria-pressed', String(media.isMuted(source)));
+    }
+    byId('toggle-camera').hidden = !this.publishing;
+    byId('toggle-camera').setAttribute('aria-pressed', String(!media.local.has('camera')));
+    byId('share-screen').hidden = !this.publishing;
+    byId('share-screen').setAttribute('aria-pressed', String(media.local.has('screen')));
+
+    // An interpreter's channels.
+    const booth = byId('interpreter-controls');
+    booth.hidden = caps.you.interpretationLanguages.length === 0;
+    const channel = media.local.get('interpretation')?.info?.language ?? (media.local.has('interpretation') ? '?' : null);
+    booth.replaceChildren(
+      ...caps.you.interpretationLanguages.map((l) =>
+        el('button', { type: 'button', 'data-language': l, 'data-testid': 'publish-interpretation', 'aria-pressed': String(channel === l) }, fmt(this.s.interpretInto, { language: this.languageName(l) })),
+      ),
+    );
+
+    // A delegate holding the floor.
+    const floorBox = byId('floor-media');
+    const onFloor = this.iHoldFloor && !caps.you.panel;
+    floorBox.hidden = !onFloor;
+    byId('floor-media-note').textContent = this.floorMic === 'live' ? this.s.floorMicLive : this.s.floorMicAsk;
+    byId('floor-mic-retry').hidden = this.floorMic !== 'failed';
+    byId('floor-camera').hidden = !onFloor || !media.settings.delegateVideo || this.floorMic !== 'live';
+    byId('floor-camera').setAttribute('aria-pressed', String(media.local.has('camera')));
+
+    // The moderator's senders.
+    byId('stage-moderation').hidden = !caps.you.moderator;
+    byId<HTMLInputElement>('delegate-video').checked = media.settings.delegateVideo;
+    const senders = [...media.producers.values()];
+    byId('senders-empty').hidden = senders.length > 0;
+    byId('senders').replaceChildren(...senders.map((p) => this.senderItem(p)));
+  }
+
+  private senderItem(p: ProducerInfo): HTMLLIElement {
+    const what = p.source === 'interpretation' ? `${this.sourceLabel(p.source)} (${this.languageName(p.language ?? '')})` : this.sourceLabel(p.source);
+    const state = p.pausedByModerator ? this.s.mutedByModerator : p.paused ? this.s.mutedLabel : '';
+    const li = el('li', { 'data-producer-id': p.producerId }, `${p.name} · ${what}${state ? ` · ${state}` : ''} `);
+    const mute = el('button', { type: 'button', 'data-action': p.paused ? 'unmute' : 'mute', 'data-producer-id': p.producerId, 'data-testid': 'mod-mute', 'aria-pressed': String(p.paused), 'aria-label': `${this.s.modMute}: ${p.name}, ${what}` }, this.s.modMute);
+    const stop = el('button', { type: 'button', 'data-action': 'stop', 'data-producer-id': p.producerId, 'data-testid': 'mod-stop', 'aria-label': `${this.s.modStop}: ${p.name}, ${what}` }, this.s.modStop);
+    li.append(mute, stop);
+    return li;
+  }
+
+  /** One tile per person on stage (camera or a name card), one per shared screen; own camera from the local track. */
+  private renderTiles(): void {
+    const media = this.media;
+    const container = byId('stage-tiles');
+    const wanted = new Map<string, { name: string; participantId: string; video: MediaStreamTrack | null; producerId: string | null; local: boolean; muted: boolean; screen: boolean }>();
+    if (media?.caps) {
+      const me = this.view?.you.participantId ?? null;
+      for (const p of media.producers.values()) {
+        if (p.source === 'interpretation' || p.participantId === me) continue;
+        const key = p.source === 'screen' ? `screen:${p.producerId}` : `p:${p.participantId}`;
+        const tile = wanted.get(key) ?? { name: p.name, participantId: p.participantId, video: null, producerId: null, local: false, muted: false, screen: p.source === 'screen' };
+        if (p.kind === 'video') {
+          tile.video = media.remote.get(p.producerId)?.track ?? null;
+          tile.producerId = p.producerId;
+        } else {
+          tile.muted = p.paused;
+        }
+        wanted.set(key, tile);
+      }
+      const own = [...media.local.values()].filter((l) => l.source !== 'interpretation');
+      if (me && own.length > 0) {
+        const camera = media.local.get('camera');
+        wanted.set(`p:${me}`, { name: this.s.you, participantId: me, video: camera?.track ?? null, producerId: null, local: true, muted: media.isMuted('mic'), screen: false });
+      }
+    }
+    for (const [key, node] of this.tiles) {
+      if (wanted.has(key)) continue;
+      const video = node.querySelector('video');
+      if (video) {
+        this.visibility.unobserve(video);
+        this.sizes.unobserve(video);
+      }
+      node.remove();
+      this.tiles.delete(key);
+    }
+    const speaker = media?.activeSpeaker?.participantId ?? null;
+    for (const [key, tile] of wanted) {
+      let node = this.tiles.get(key);
+      if (!node) {
+        node = el('figure', { class: 'tile', role: 'listitem', 'data-testid': 'stage-tile' });
+        node.append(el('div', { class: 'tile-media' }), el('figcaption'));
+        container.append(node);
+        this.tiles.set(key, node);
+      }
+      node.dataset.participantId = tile.participantId;
+      const speaking = !tile.screen && speaker === tile.participantId;
+      node.classList.toggle('speaking', speaking);
+      node.classList.toggle('screen', tile.screen);
+      const caption = node.querySelector('figcaption');
+      if (caption) {
+        const parts = [tile.screen ? `${tile.name} · ${this.s.source_screen}` : tile.name];
+        if (tile.muted) parts.push(this.s.mutedLabel);
+        if (speaking) parts.push(this.s.speakingNow);
+        caption.textContent = parts.join(' · ');
+      }
+      this.attachVideo(node, tile.video, tile.producerId, tile.local);
+    }
+  }
+
+  private attachVideo(node: HTMLElement, track: MediaStreamTrack | null, producerId: string | null, local: boolean): void {
+    const box = node.querySelector('.tile-media');
+    if (!box) return;
+    let video = box.querySelector('video');
+    if (!track) {
+      if (video) {
+        this.visibility.unobserve(video);
+        this.sizes.unobserve(video);
+        video.remove();
+      }
+      return;
+    }
+    if (!video) {
+      video = el('video', { playsinline: '', autoplay: '', 'aria-hidden': 'true' });
+      video.muted = true;
+      box.append(video);
+    }
+    const current = (video.srcObject as MediaStream | null)?.getVideoTracks()[0];
+    if (current !== track) {
+      video.srcObject = new MediaStream([track]);
+      void video.play().catch(() => undefined);
+    }
+    video.classList.toggle('mirrored', local);
+    if (producerId && video.dataset.producerId !== producerId) {
+      if (video.dataset.producerId) {
+        this.visibility.unobserve(video);
+        this.sizes.unobserve(video);
+      }
+      video.dataset.producerId = producerId;
+      this.visibility.observe(video);
+      this.sizes.observe(video);
+    } else if (!producerId && video.dataset.producerId) {
+      this.visibility.unobserve(video);
+      this.sizes.unobserve(video);
+      delete video.dataset.producerId;
+    }
+  }
+
+  /** Remote audio plays through hidden audio elements; a blocked autoplay shows "Turn on sound". */
+  private renderAudio(): void {
+    const media = this.media;
+    const container = byId('stage-audio');
+    const wanted = new Map<string, MediaStreamTrack>();
+    for (const [producerId, remote] of media?.remote ?? []) {
+      if (remote.info.kind === 'audio') wanted.set(producerId, remote.track);
+    }
+    for (const [producerId, audio] of this.audios) {
+      if (wanted.get(producerId) === (audio.srcObject as MediaStream | null)?.getAudioTracks()[0]) continue;
+      audio.srcObject = null;
+      audio.remove();
+      this.audios.delete(producerId);
+    }
+    for (const [producerId, track] of wanted) {
+      if (this.audios.has(producerId)) continue;
+      const audio = el('audio', { autoplay: '', 'data-producer-id': producerId });
+      audio.srcObject = new MediaStream([track]);
+      container.append(audio);
+      this.audios.set(producerId, audio);
+      audio.play().catch(() => {
+        byId('enable-sound').hidden = false;
+      });
+    }
+  }
+}

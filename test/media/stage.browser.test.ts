@@ -1,0 +1,129 @@
+// The live stage in headless Chromium with fake camera and microphone,
+// against a real mediasoup worker: a panelist goes live, a delegate's page
+// decodes the video, the moderator gives a delegate the floor and that
+// delegate's microphone reaches another page, and ending the floor stops it.
+// Progress is read from the consumers' getStats() (window.plenaryMedia) and
+// from the signalling, never from timings.
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Plenary } from '../../server/plenary.ts';
+import type { ProducerClosedMessage } from '../../server/protocol/media-events.ts';
+import { hasChromium, launchChromium } from '../support/browser.ts';
+import { connect, createParticipant, eventId, nextEvent, ok, type TestParticipant } from '../support/realtime.ts';
+import { startMediaServer } from './support.ts';
+
+const sessionId = 'thematic-4';
+const poll = { timeout: 30_000, interval: 250 };
+
+interface Row {
+  producerId: string;
+  participantId: string;
+  kind: 'audio' | 'video';
+  source: string;
+  packetsReceived: number;
+  framesDecoded: number;
+}
+
+describe.skipIf(!hasChromium)('the live stage in headless Chromium (real mediasoup worker)', () => {
+  let server: Plenary;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  const errors: string[] = [];
+
+  async function openRoom(p: TestParticipant): Promise<Page> {
+    const context = await browser.newContext({ locale: 'en-GB', timezoneId: 'Europe/Zurich', permissions: ['camera', 'microphone'] });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on('pageerror', (e) => errors.push(`${p.name}: ${e.message}`));
+    await page.goto(`${server.url}/i/${p.token}`);
+    await page.goto(`${server.url}/events/${eventId}/sessions/${sessionId}`);
+    await page.locator('#live-room').waitFor({ state: 'visible' });
+    return page;
+  }
+
+  const stats = (page: Page): Promise<Row[]> => page.evaluate(async () => (await window.plenaryMedia?.stats()) ?? []);
+  const row = async (page: Page, participantId: string, kind: 'audio' | 'video'): Promise<Row | undefined> =>
+    (await stats(page)).find((r) => r.participantId === participantId && r.kind === kind);
+
+  beforeAll(async () => {
+    server = await startMediaServer({ MEDIA_WORKERS: '1' });
+    browser = await launchChromium();
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const c of contexts) await c.close();
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('a panelist goes live, delegates watch, the floor opens and closes a delegate’s microphone', async () => {
+    const moderator = await createParticipant(server, { name: 'Chair', roles: [{ sessionId, role: 'moderator' }] });
+    const panelist = await createParticipant(server, { name: 'Panelist Ana', group: 'workers', roles: [{ sessionId, role: 'panelist' }] });
+    const speaker = await createParticipant(server, { name: 'Kwame (Government, GH)', group: 'government', country: 'GH' });
+    const viewer = await createParticipant(server, { name: 'Viewer Li', group: 'employers', country: 'CN' });
+
+    const mod = await openRoom(moderator);
+    const pan = await openRoom(panelist);
+    const view = await openRoom(viewer);
+    const del = await openRoom(speaker);
+    await expect.poll(() => view.getByTestId('stage-note').innerText()).toContain('The stage opens when the session is live');
+
+    // The moderator opens the session; the panelist's controls appear and they go live.
+    await mod.getByTestId('open-session').click();
+    await pan.getByTestId('publish').waitFor({ state: 'visible', timeout: 30_000 });
+    expect(await view.getByTestId('publish').isVisible()).toBe(false);
+    await pan.getByTestId('publish').click();
+    await expect.poll(() => pan.getByTestId('publish').getAttribute('aria-pressed'), poll).toBe('true');
+    await expect.poll(() => pan.locator('#announcer').innerText(), poll).toContain('You are live');
+
+    // The viewer's page shows the panelist's tile and decodes frames, more and more.
+    const tile = view.locator(`[data-testid="stage-tile"][data-participant-id="${panelist.id}"]`);
+    await tile.waitFor({ state: 'visible', timeout: 30_000 });
+    await tile.scrollIntoViewIfNeeded();
+    await expect.poll(async () => (await row(view, panelist.id, 'video'))?.framesDecoded ?? 0, poll).toBeGreaterThan(0);
+    const firstCount = (await row(view, panelist.id, 'video'))?.framesDecoded ?? 0;
+    await expect.poll(async () => (await row(view, panelist.id, 'video'))?.framesDecoded ?? 0, poll).toBeGreaterThan(firstCount + 10);
+    expect(await view.locator('#stage-tiles video').count()).toBeGreaterThan(0);
+    await expect.poll(async () => (await row(view, panelist.id, 'audio'))?.packetsReceived ?? 0, poll).toBeGreaterThan(0);
+
+    // The moderator's console lists the senders and can mute one (a hard mute the panelist sees).
+    const micRow = mod.locator('#senders li', { hasText: 'Panelist Ana · microphone' });
+    await micRow.getByTestId('mod-mute').click();
+    await expect.poll(() => pan.getByTestId('toggle-mic').getAttribute('aria-pressed'), poll).toBe('true');
+    await expect.poll(() => micRow.innerText(), poll).toContain('muted by the moderator');
+    await mod.locator('#senders li', { hasText: 'Panelist Ana · microphone' }).getByTestId('mod-mute').click();
+    await expect.poll(() => pan.getByTestId('toggle-mic').getAttribute('aria-pressed'), poll).toBe('false');
+
+    // An observer socket hears what the room hears.
+    const observer = await connect(server.url, { token: viewer.token });
+    await ok(observer, 'session:join', { sessionId });
+
+    // The delegate asks for the floor and is given it: their microphone goes live on its own.
+    await del.getByTestId('request-floor').click();
+    await expect.poll(() => mod.locator('#queue li').count(), poll).toBe(1);
+    await mod.locator('#queue li').first().getByTestId('give-floor').click();
+    await expect.poll(() => del.getByTestId('floor-media-note').innerText(), poll).toBe('You have the floor: your microphone is live.');
+    expect(await del.getByTestId('floor-mic-mute').getAttribute('aria-pressed')).toBe('false');
+
+    // Their audio reaches the viewer's page.
+    await expect.poll(async () => (await row(view, speaker.id, 'audio'))?.packetsReceived ?? 0, poll).toBeGreaterThan(0);
+    const heard = (await row(view, speaker.id, 'audio'))?.packetsReceived ?? 0;
+    await expect.poll(async () => (await row(view, speaker.id, 'audio'))?.packetsReceived ?? 0, poll).toBeGreaterThan(heard + 20);
+    const speakerProducer = (await row(view, speaker.id, 'audio'))?.producerId;
+
+    // Ending the floor closes the delegate's producer at once, for everyone.
+    const closed = nextEvent<ProducerClosedMessage>(observer, 'media:producer-closed', (m) => m.producerId === speakerProducer, 30_000);
+    await mod.getByTestId('end-floor').click();
+    expect(await closed).toMatchObject({ participantId: speaker.id, reason: 'floor-ended' });
+    await expect.poll(async () => (await row(view, speaker.id, 'audio')) === undefined, poll).toBe(true);
+    await expect.poll(() => view.evaluate((id) => window.plenaryMedia?.producers().some((p) => p.producerId === id) ?? true, speakerProducer), poll).toBe(false);
+    await expect.poll(() => del.getByTestId('floor-media-note').isVisible(), poll).toBe(false);
+    await expect.poll(() => del.locator('#announcer').innerText(), poll).toContain('your microphone is off');
+    // The panel goes on.
+    const before = (await row(view, panelist.id, 'video'))?.framesDecoded ?? 0;
+    await expect.poll(async () => (await row(view, panelist.id, 'video'))?.framesDecoded ?? 0, poll).toBeGreaterThan(before);
+
+    observer.close();
+    expect(errors).toEqual([]);
+  }, 180_000);
+});
