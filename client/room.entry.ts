@@ -1,5 +1,5 @@
 import { io } from 'socket.io-client';
-import type { QueueEntryView, QueueTimerMessage, QuestionMessageBody } from '../server/protocol/events.ts';
+import type { QueueEntryView, QueueTimerMessage, QuestionMessageBody, RosterEntry } from '../server/protocol/events.ts';
 import type { RoomStrings } from '../server/http/room-messages.ts';
 import { idempotencyKey, LiveClient } from './live-client.ts';
 import { Stage } from './media-stage.ts';
@@ -171,6 +171,49 @@ async function start(root: HTMLElement, s: RoomStrings): Promise<void> {
   byId<HTMLSelectElement>('queue-mode').addEventListener('change', (e) => {
     void act('queue:rules', { mode: (e.target as HTMLSelectElement).value });
   });
+  byId<HTMLInputElement>('budget-minutes').addEventListener('change', (e) => {
+    const minutes = Number((e.target as HTMLInputElement).value);
+    const view = live.views.get(sessionId);
+    if (!view || !Number.isFinite(minutes) || minutes <= 0) return;
+    void act('queue:rules', { mode: view.queue.mode, budgetsMs: { ...view.queue.budgetsMs, default: Math.round(minutes * 60_000) } });
+  });
+
+  // Adding a speaker on their behalf: search the roster as the moderator types.
+  const roster = new Map<string, string>();
+  let rosterTimer: number | undefined;
+  byId<HTMLInputElement>('add-speaker-query').addEventListener('input', (e) => {
+    const query = (e.target as HTMLInputElement).value;
+    if (roster.has(query)) return;
+    window.clearTimeout(rosterTimer);
+    rosterTimer = window.setTimeout(() => {
+      void live
+        .request<{ participants: RosterEntry[] }>('queue:roster', { sessionId, query })
+        .then(({ participants }) => {
+          const list = byId('roster-list');
+          list.replaceChildren(
+            ...participants.map((p) => {
+              const label = `${p.name} — ${p.country} (${p.organization})`;
+              roster.set(label, p.participantId);
+              return el('option', { value: label });
+            }),
+          );
+        })
+        .catch(showError);
+    }, 200);
+  });
+  byId<HTMLFormElement>('add-speaker-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const input = byId<HTMLInputElement>('add-speaker-query');
+    const participantId = roster.get(input.value);
+    if (!participantId) {
+      showError(new Error(s.noSuchParticipant));
+      return;
+    }
+    void act('queue:add', { participantId, kind: byId<HTMLSelectElement>('add-speaker-kind').value }).then(() => {
+      if (byId('room-error').hidden) input.value = '';
+    });
+  });
+
   byId<HTMLSelectElement>('qna-mode').addEventListener('change', (e) => {
     void act('qna:mode', { mode: (e.target as HTMLSelectElement).value });
   });
@@ -236,6 +279,8 @@ async function start(root: HTMLElement, s: RoomStrings): Promise<void> {
     byId('delegate-controls').hidden = !view.you.canRequestFloor;
     byId<HTMLSelectElement>('queue-mode').value = view.queue.mode;
     byId<HTMLSelectElement>('qna-mode').value = view.qnaMode;
+    const budget = byId<HTMLInputElement>('budget-minutes');
+    if (document.activeElement !== budget) budget.value = String(view.queue.budgetsMs.default / 60_000);
     byId('qna-mode-note').textContent = view.qnaMode === 'open' ? s.openNote : s.preModeratedNote;
 
     const status = byId('session-status');

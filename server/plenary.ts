@@ -156,6 +156,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       floor,
       qna,
       findParticipant: (id) => participants.get(id),
+      listParticipants: (eventId) => participants.list(eventId),
       crossProcess: realtime.shared,
       clock: options.clock,
     });

@@ -25,6 +25,7 @@ export const clientEvents = {
   'queue:request': sessionScoped.extend({ kind: z.enum(['statement', 'reply']).default('statement'), idempotencyKey }),
   'queue:withdraw': sessionScoped,
   'queue:add': sessionScoped.extend({ participantId: opaqueId, kind: z.enum(['statement', 'reply']).default('statement') }),
+  'queue:roster': sessionScoped.extend({ query: z.string().trim().max(100).default('') }),
   'queue:reorder': sessionScoped.extend({ entryIds: z.array(opaqueId).max(2000) }),
   'queue:give-floor': sessionScoped.extend({ entryId: opaqueId }),
   'queue:end-floor': sessionScoped,
@@ -144,6 +145,15 @@ export interface SessionStateMessage {
   status: 'scheduled' | 'live' | 'ended' | 'cancelled';
   /** The session record's revision: a newer status always has a higher one. */
   version: number;
+}
+
+/** A participant a moderator may add to the queue on their behalf. */
+export interface RosterEntry {
+  participantId: string;
+  name: string;
+  group: string;
+  country: string;
+  organization: string;
 }
 
 export interface JoinAck {

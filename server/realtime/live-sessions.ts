@@ -22,6 +22,8 @@ export interface LiveSessionsDeps {
   floor: FloorService;
   qna: QnaService;
   findParticipant: (participantId: string) => Promise<Participant | null>;
+  /** Approved participants of an event, for a moderator adding someone to the queue. */
+  listParticipants: (eventId: string) => Promise<Participant[]>;
   /** Rooms span processes (Redis): tell the other processes when a queue changes. */
   crossProcess?: boolean;
   clock?: () => Date;
@@ -174,6 +176,17 @@ export class LiveSessions {
       const state = await this.deps.floor.addOnBehalf(eventId, sessionId, toSpeaker(participant, sessionId), p.kind, callerId(caller));
       this.publishQueue(state);
       return { version: state.version };
+    });
+
+    on(socket, 'queue:roster', deps, async (p) => {
+      const { eventId } = await this.scope(socket, p, 'queue.moderate');
+      const query = p.query.toLocaleLowerCase();
+      const matches = (await this.deps.listParticipants(eventId))
+        .filter((x) => x.status === 'approved')
+        .filter((x) => !query || [x.name, x.organization, x.country].some((field) => field.toLocaleLowerCase().includes(query)))
+        .slice(0, 20)
+        .map((x) => ({ participantId: x.id, name: x.name, group: x.group, country: x.country, organization: x.organization }));
+      return { participants: matches };
     });
 
     on(socket, 'queue:reorder', deps, async (p) => {

@@ -76,6 +76,13 @@ describe.skipIf(!hasChromium)('the session room in headless Chromium: a moderato
     await mod.getByTestId('end-floor').click();
     await expect.poll(() => a.getByTestId('floor-speaker').innerText()).toBe('Nobody has the floor.');
 
+    // The moderator adds a delegate on their behalf, found by country code.
+    await mod.locator('#add-speaker-query').pressSequentially('SN', { delay: 50 });
+    await expect.poll(() => mod.locator('#roster-list option').count()).toBeGreaterThan(0);
+    await mod.locator('#add-speaker-query').fill(await mod.locator('#roster-list option').first().getAttribute('value') ?? '');
+    await mod.getByTestId('add-speaker').click();
+    await expect.poll(() => a.getByTestId('my-position').innerText()).toBe('You are number 1 in the queue.');
+
     // Questions: pre-moderated, anonymous to delegates, visible to the moderator.
     await a.locator('#question-text').fill('How will the Global Accelerator reach informal workers?');
     await a.locator('#question-anonymous').check();

@@ -124,6 +124,7 @@ describe('the speaker queue over Socket.IO', () => {
       ['session:open', { sessionId }],
       ['session:end', { sessionId }],
       ['queue:add', { sessionId, participantId: gov.id }],
+      ['queue:roster', { sessionId, query: 'Kenya' }],
       ['queue:reorder', { sessionId, entryIds: [entryId] }],
       ['queue:give-floor', { sessionId, entryId }],
       ['queue:end-floor', { sessionId }],
@@ -170,6 +171,19 @@ describe('the speaker queue over Socket.IO', () => {
     const limited = replies.filter((r) => !r.ok && r.error.code === 'rate_limited');
     expect(limited.length).toBeGreaterThan(0);
     expect(replies.filter((r) => r.ok).length).toBeGreaterThan(0);
+  });
+
+  it('lets a moderator find approved participants and add one on their behalf', async () => {
+    const ghana = await createParticipant(server, { name: 'Ghana Government', group: 'government', country: 'GH' });
+    const { socket: mod } = await join(moderator);
+    const found = await ok<{ participants: { participantId: string; name: string; country: string }[] }>(mod, 'queue:roster', { sessionId, query: 'ghana' });
+    expect(found.participants).toEqual([expect.objectContaining({ participantId: ghana.id, name: 'Ghana Government', country: 'GH' })]);
+    expect((await ok<{ participants: unknown[] }>(mod, 'queue:roster', { sessionId, query: 'nobody-by-this-name' })).participants).toEqual([]);
+    await ok(mod, 'queue:add', { sessionId, participantId: ghana.id, kind: 'reply' });
+    const after = (await ok<JoinAck>(mod, 'session:join', { sessionId })).queue;
+    expect(after.entries.at(-1)).toMatchObject({ participantId: ghana.id, kind: 'reply', status: 'waiting' });
+    expect(await emit(mod, 'queue:add', { sessionId, participantId: ghana.id })).toMatchObject({ ok: false, error: { code: 'already_in_queue' } });
+    expect(await emit(mod, 'queue:add', { sessionId, participantId: 'no-such-person' })).toMatchObject({ ok: false, error: { code: 'participant_not_found' } });
   });
 
   it('lets an organiser (token) moderate any session', async () => {
