@@ -311,7 +311,9 @@ export class LiveSessions {
     const left = remainingMs(floor, this.clock());
     const room = sessionRoom(state.eventId, state.sessionId);
     const signal = (phase: QueueTimerMessage['phase']) => () => {
-      const message: QueueTimerMessage = { sessionId: state.sessionId, entryId: floor.entryId, phase, remainingMs: remainingMs(floor, this.clock()) };
+      // Timers may fire a millisecond early against Date.now(); the signal means what its phase says.
+      const limit = phase === 'warning' ? warningBeforeEndMs : 0;
+      const message: QueueTimerMessage = { sessionId: state.sessionId, entryId: floor.entryId, phase, remainingMs: Math.min(limit, remainingMs(floor, this.clock())) };
       this.deps.io.local.to(room).emit(serverEvents.queueTimer, message);
     };
     const handles: NodeJS.Timeout[] = [];
