@@ -130,7 +130,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
         sessionEditingApi(programme, editor),
         calendarFeeds(programme, { publicUrl: config.publicUrl }),
         consoleSessions(programme, editor, views),
-        speakingReports(programme, floor, views),
+        speakingReports(programme, floor, qna, views),
         pagesRouter(programme, views, { calendarLinks: pageCalendarLinks(config.publicUrl) }),
       ],
     });

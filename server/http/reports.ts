@@ -4,6 +4,7 @@ import { speakingReport, type SpeakingReport } from '../domain/speaking-report.t
 import { authorize } from '../identity/policy.ts';
 import type { FloorService } from '../services/floor-service.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
+import type { QnaService } from '../services/qna-service.ts';
 import { callerOf } from './caller.ts';
 import { toCsv } from './csv.ts';
 import { translate } from './i18n.ts';
@@ -13,8 +14,22 @@ import type { Views } from './views.ts';
 const reportQuery = z.object({ sessionId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/).optional() });
 
 /** Speaking time by constituent group, gender and country, for organisers: JSON, CSV and a page. */
-export function speakingReports(programme: ProgrammeService, floor: FloorService, views: Views): Router {
+export function speakingReports(programme: ProgrammeService, floor: FloorService, qna: QnaService, views: Views): Router {
   const router = Router();
+
+  // The session's logs: floor decisions (including overrides of the rules'
+  // proposal) and question moderation, for its moderators and organisers.
+  router.get('/api/events/:eventId/sessions/:sessionId/logs', async (req, res) => {
+    const eventId = parseId(req.params.eventId, 'eventId');
+    const sessionId = parseId(req.params.sessionId, 'sessionId');
+    authorize(callerOf(req), 'queue.moderate', { eventId, sessionId });
+    await programme.requireSession(eventId, sessionId);
+    const [queue, moderation] = await Promise.all([floor.state(eventId, sessionId), qna.moderationLog(eventId, sessionId)]);
+    res.json({
+      floor: queue.log,
+      moderation: moderation.map(({ id, at, by, byName, questionId, action, reason }) => ({ id, at, by, byName, questionId, action, reason })),
+    });
+  });
 
   async function build(req: Request): Promise<{ eventId: string; sessionId: string | undefined; report: SpeakingReport }> {
     const eventId = parseId(req.params.eventId, 'eventId');
