@@ -211,6 +211,7 @@ export class IdentityService extends EventEmitter<IdentityEvents> implements Cal
       source: 'invitation',
       roles,
       organizer: input.organizer ?? false,
+      headOfState: input.headOfState ?? false,
       status: 'approved',
     });
     await this.audit(eventId, actor, 'participant.invite', participant.id, null, participant);
@@ -224,7 +225,7 @@ export class IdentityService extends EventEmitter<IdentityEvents> implements Cal
     event: ForumEvent,
     input: RegistrationInput,
     fallbackLanguage: Language,
-    extra: { source: Participant['source']; roles: SessionRole[]; organizer: boolean; status?: ParticipantStatus },
+    extra: { source: Participant['source']; roles: SessionRole[]; organizer: boolean; headOfState?: boolean; status?: ParticipantStatus },
   ): Promise<Participant> {
     const now = this.clock().toISOString();
     const participant: Participant = {
@@ -241,7 +242,7 @@ export class IdentityService extends EventEmitter<IdentityEvents> implements Cal
       status: extra.status ?? initialStatus(input.group),
       statusReason: null,
       organizer: extra.organizer,
-      headOfState: false,
+      headOfState: extra.headOfState ?? false,
       roles: extra.roles,
       bookmarks: [],
       createdAt: now,
@@ -313,6 +314,7 @@ export class IdentityService extends EventEmitter<IdentityEvents> implements Cal
       }
       if (roles) next.roles = roles;
       if (patch.organizer !== undefined) next.organizer = patch.organizer;
+      if (patch.headOfState !== undefined) next.headOfState = patch.headOfState;
       return next;
     });
     if (!result) throw new AppError('participant_not_found', `Event "${eventId}" has no participant "${participantId}".`);
@@ -517,7 +519,7 @@ function checkRoles(roles: readonly SessionRole[], sessions: readonly Session[])
 }
 
 function authorityChanged(a: Participant, b: Participant): boolean {
-  return a.status !== b.status || a.organizer !== b.organizer || JSON.stringify(a.roles) !== JSON.stringify(b.roles);
+  return a.status !== b.status || a.organizer !== b.organizer || a.headOfState !== b.headOfState || JSON.stringify(a.roles) !== JSON.stringify(b.roles);
 }
 
 export function withoutRev<T extends object>(doc: T & { rev?: number }): T {

@@ -54,6 +54,8 @@ export type RegistrationInput = z.infer<typeof registrationInput>;
 export const invitationInput = registrationInput.extend({
   roles: z.array(roleInput).max(100).optional(),
   organizer: z.boolean().optional(),
+  /** A visiting Head of State or Government: speaks beyond the tripartite quota. Set by organisers only. */
+  headOfState: z.boolean().optional(),
 });
 export type InvitationInput = z.infer<typeof invitationInput>;
 
@@ -63,9 +65,10 @@ export const participantPatch = z
     reason: z.string().trim().max(500).refine(noControlExceptNewlines, 'must not contain control characters').optional(),
     roles: z.array(roleInput).max(100).optional(),
     organizer: z.boolean().optional(),
+    headOfState: z.boolean().optional(),
   })
-  .refine((p) => p.status !== undefined || p.roles !== undefined || p.organizer !== undefined, {
-    message: 'give at least one of status, roles, organizer',
+  .refine((p) => p.status !== undefined || p.roles !== undefined || p.organizer !== undefined || p.headOfState !== undefined, {
+    message: 'give at least one of status, roles, organizer, headOfState',
   });
 export type ParticipantPatch = z.infer<typeof participantPatch>;
 

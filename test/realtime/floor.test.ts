@@ -173,6 +173,23 @@ describe('the speaker queue over Socket.IO', () => {
     expect(replies.filter((r) => r.ok).length).toBeGreaterThan(0);
   });
 
+  it('keeps one speaker per group per State, with a Head of State beyond the quota', async () => {
+    const { socket: mod } = await join(moderator);
+    await ok(mod, 'queue:rules', { sessionId, mode: 'tripartite' });
+    const first = await createParticipant(server, { name: 'Chile Government', group: 'government', country: 'CL' });
+    const second = await createParticipant(server, { name: 'Chile Government 2', group: 'government', country: 'CL' });
+    const president = await createParticipant(server, { name: 'President of Chile', group: 'government', country: 'CL', headOfState: true });
+    const [a, b, c] = await Promise.all([join(first), join(second), join(president)]);
+    await ok(a.socket, 'queue:request', { sessionId });
+    expect(await emit(b.socket, 'queue:request', { sessionId })).toMatchObject({ ok: false, error: { code: 'group_quota' } });
+    await ok(c.socket, 'queue:request', { sessionId });
+    const state = (await ok<JoinAck>(mod, 'session:join', { sessionId })).queue;
+    expect(state.entries.filter((e) => e.country === 'CL' && e.status === 'waiting').map((e) => [e.name, e.headOfState])).toEqual([
+      ['Chile Government', false],
+      ['President of Chile', true],
+    ]);
+  });
+
   it('lets a moderator find approved participants and add one on their behalf', async () => {
     const ghana = await createParticipant(server, { name: 'Ghana Government', group: 'government', country: 'GH' });
     const { socket: mod } = await join(moderator);

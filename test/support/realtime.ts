@@ -16,7 +16,7 @@ let counter = 0;
 /** Creates a participant through the organiser API and returns their token. */
 export async function createParticipant(
   server: Pick<Plenary, 'url'>,
-  fields: Partial<{ name: string; group: string; country: string; gender: string; roles: { sessionId: string; role: string; language?: string }[]; organizer: boolean }> = {},
+  fields: Partial<{ name: string; group: string; country: string; gender: string; roles: { sessionId: string; role: string; language?: string }[]; organizer: boolean; headOfState: boolean }> = {},
 ): Promise<TestParticipant> {
   counter += 1;
   const name = fields.name ?? `Delegate ${counter}`;
@@ -32,6 +32,7 @@ export async function createParticipant(
       ...(fields.gender ? { gender: fields.gender } : {}),
       roles: fields.roles ?? [],
       ...(fields.organizer ? { organizer: true } : {}),
+      ...(fields.headOfState ? { headOfState: true } : {}),
     }),
   });
   if (res.status !== 201 && res.status !== 200) throw new Error(`could not create participant: ${res.status} ${JSON.stringify(res.body)}`);
