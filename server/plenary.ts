@@ -78,8 +78,12 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
   try {
     const repo = new ProgrammeRepository(store);
     const programme = new ProgrammeService(repo, options.clock);
-    // Moved or cancelled sessions are mailed to bookmarkers and role holders (identity is made below).
-    const editor = new ProgrammeEditor(programme, { onCalendarChange: (event, session, fields) => identity.onCalendarChange(event, session, fields) });
+    // Moved or cancelled sessions are mailed to bookmarkers and role holders, and
+    // status changes reach the live rooms (identity and liveSessions are made below).
+    const editor = new ProgrammeEditor(programme, {
+      onCalendarChange: (event, session, fields) => identity.onCalendarChange(event, session, fields),
+      onStatusChange: (session) => liveSessions.announceStatus(session),
+    });
 
     if (config.seed === 'auto' && (await repo.listEvents()).length === 0) {
       const result = await seedForum(repo, readSeed());

@@ -145,8 +145,8 @@ export class LiveSessions {
 
     on(socket, 'session:end', deps, async (p) => {
       const { caller, eventId, sessionId } = await this.scope(socket, p, 'session.open');
-      const state = await this.deps.floor.closeFloor(eventId, sessionId, callerId(caller));
-      this.publishQueue(state);
+      const before = await this.deps.floor.state(eventId, sessionId);
+      if (before.floor) this.publishQueue(await this.deps.floor.closeFloor(eventId, sessionId, callerId(caller)), before);
       return { session: await this.setStatus(eventId, sessionId, 'ended') };
     });
 
@@ -266,10 +266,28 @@ export class LiveSessions {
     const session = await this.deps.programme.requireSession(eventId, sessionId);
     if (session.status === 'cancelled') throw new AppError('conflict', 'This session is cancelled.');
     const stored = session.status === status ? session : await this.deps.programme.repo.updateSession({ ...session, status });
-    const message: SessionStateMessage = { sessionId, status, version: stored.rev };
-    this.deps.io.to(sessionRoom(eventId, sessionId)).emit(serverEvents.sessionState, message);
-    this.events.emit('session-status', { eventId, sessionId, status });
+    return this.announceStatus(stored);
+  }
+
+  /**
+   * Tells the room (and the media layer) a session's status, however it
+   * changed: from a moderator here, or an organiser's programme edit.
+   */
+  announceStatus(session: { eventId: string; id: string; status: SessionStateMessage['status']; rev: number }): SessionStateMessage {
+    const message: SessionStateMessage = { sessionId: session.id, status: session.status, version: session.rev };
+    this.deps.io.to(sessionRoom(session.eventId, session.id)).emit(serverEvents.sessionState, message);
+    this.events.emit('session-status', { eventId: session.eventId, sessionId: session.id, status: session.status });
+    if (session.status === 'ended' || session.status === 'cancelled') void this.closeFloorOf(session.eventId, session.id);
     return message;
+  }
+
+  private async closeFloorOf(eventId: string, sessionId: string): Promise<void> {
+    try {
+      const before = await this.deps.floor.state(eventId, sessionId);
+      if (before.floor) this.publishQueue(await this.deps.floor.closeFloor(eventId, sessionId, null), before);
+    } catch (error) {
+      this.deps.logger.error({ err: error, eventId, sessionId }, 'could not close the floor of an ended session');
+    }
   }
 
   /** Broadcasts the queue, re-arms the clock, and tells the media layer who gained or lost the floor. */

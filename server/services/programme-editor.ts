@@ -39,6 +39,8 @@ export interface ProgrammeEditorOptions {
    * holders from here. Errors are the listener's to handle.
    */
   onCalendarChange?: (event: ForumEvent, session: Session, changedFields: string[]) => void;
+  /** Called after a saved status change (live, ended, cancelled, scheduled), so live rooms hear of it. */
+  onStatusChange?: (session: Stored<Session>) => void;
 }
 
 /**
@@ -126,6 +128,7 @@ export class ProgrammeEditor {
       }
       await this.record(actor, action, saved, before, after);
       if (result.calendarChanged) this.options.onCalendarChange?.(event, saved, Object.keys(result.changes));
+      if ('status' in result.changes) this.options.onStatusChange?.(saved);
       return { session: await this.view(eventId, sessionId), changed: true };
     }
   }
