@@ -148,11 +148,19 @@ interface FormFields {
   title_en: string;
   description_zh: string;
   description_en: string;
+  /** Undefined when the form did not carry the field: the stored value is then kept. */
+  format_zh?: string;
+  format_en?: string;
+  questions_zh?: string;
+  questions_en?: string;
   status: string;
 }
 
 const formKeys = ['id', 'start', 'end', 'title_zh', 'title_en', 'description_zh', 'description_en', 'status'] as const;
+const optionalKeys = ['format_zh', 'format_en', 'questions_zh', 'questions_en'] as const;
 const emptyValues: FormFields = { id: '', start: '', end: '', title_zh: '', title_en: '', description_zh: '', description_en: '', status: 'scheduled' };
+
+const paragraphs = (text: string): string[] => text.replace(/\r\n?/g, '\n').split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean);
 
 /** The form's fields as strings (a repeated or missing field becomes ""; the schema then says what is wrong). */
 function formFields(body: unknown): FormFields {
@@ -161,6 +169,10 @@ function formFields(body: unknown): FormFields {
   for (const key of formKeys) {
     const value = source[key];
     fields[key] = typeof value === 'string' ? value : '';
+  }
+  for (const key of optionalKeys) {
+    const value = source[key];
+    if (typeof value === 'string') fields[key] = value;
   }
   return fields;
 }
@@ -172,8 +184,21 @@ function formToInput(form: FormFields): Record<string, unknown> {
     end: form.end,
     title: { zh: form.title_zh, en: form.title_en },
     description: { zh: form.description_zh, en: form.description_en },
+    ...(form.format_zh !== undefined || form.format_en !== undefined
+      ? { format: (form.format_zh ?? '').trim() || (form.format_en ?? '').trim() ? { zh: form.format_zh ?? '', en: form.format_en ?? '' } : null }
+      : {}),
+    ...(form.questions_zh !== undefined || form.questions_en !== undefined
+      ? { guidingQuestions: pairQuestions(form.questions_zh ?? '', form.questions_en ?? '') }
+      : {}),
     status: form.status,
   };
+}
+
+/** The i-th Chinese paragraph and the i-th English one make the i-th guiding question. */
+function pairQuestions(zh: string, en: string): { zh: string; en: string }[] {
+  const a = paragraphs(zh);
+  const b = paragraphs(en);
+  return Array.from({ length: Math.max(a.length, b.length) }, (_, i) => ({ zh: a[i] ?? '', en: b[i] ?? '' }));
 }
 
 function storedValues(s: Session, event: ForumEvent): FormFields {
@@ -185,6 +210,10 @@ function storedValues(s: Session, event: ForumEvent): FormFields {
     title_en: s.title.en,
     description_zh: s.description.zh,
     description_en: s.description.en,
+    format_zh: s.format?.zh ?? '',
+    format_en: s.format?.en ?? '',
+    questions_zh: s.guidingQuestions.map((q) => q.zh).join('\n\n'),
+    questions_en: s.guidingQuestions.map((q) => q.en).join('\n\n'),
     status: s.status,
   };
 }

@@ -362,6 +362,31 @@ describe('organiser console for sessions', () => {
     const audit = (await api<{ entries: AuditEntry[] }>(`${server.url}/api/events/${eventId}/audit`, 'GET')).body.entries;
     expect(audit.map((e) => `${e.action} ${e.target.id}`)).toEqual(['session.update opening', 'session.create closing-reception', 'session.cancel thematic-2']);
   });
+
+  it('edits the guiding questions and format, pairing Chinese and English paragraphs, and keeps them when a form omits them', async () => {
+    const fields = {
+      ...openingFields,
+      title_zh: '开幕会议',
+      title_en: 'Opening (questions)',
+      format_zh: '高级别发言',
+      format_en: 'High-level statements',
+      questions_zh: '第一个问题？\r\n\r\n第二个问题？',
+      questions_en: 'First question?\n\nSecond question?',
+    };
+    expect((await fetch(`${page}/thematic-4`, form(fields))).status).toBe(303);
+    const url = `${server.url}/api/events/${eventId}/sessions/thematic-4`;
+    const after = (await api<{ session: SessionView & { guidingQuestions: unknown[]; format: unknown } }>(url, 'GET')).body.session;
+    expect(after.guidingQuestions).toEqual([
+      { zh: '第一个问题？', en: 'First question?' },
+      { zh: '第二个问题？', en: 'Second question?' },
+    ]);
+    expect(after.format).toEqual({ zh: '高级别发言', en: 'High-level statements' });
+    const { format_zh: _a, format_en: _b, questions_zh: _c, questions_en: _d, ...withoutThem } = fields;
+    expect((await fetch(`${page}/thematic-4`, form({ ...withoutThem, title_en: 'Opening' }))).status).toBe(303);
+    const kept = (await api<{ session: SessionView & { guidingQuestions: unknown[]; format: unknown } }>(url, 'GET')).body.session;
+    expect(kept.guidingQuestions).toHaveLength(2);
+    expect(kept.format).toEqual({ zh: '高级别发言', en: 'High-level statements' });
+  });
 });
 
 describe('organiser console in a signed-in browser (cookie + CSRF)', () => {
