@@ -1,47 +1,24 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asOrganizer, eventId, invite } from '../support/identity.ts';
-import { freePort, startProcess, stopProcess } from '../support/processes.ts';
-import { getJson, organizerToken, tempDir, waitFor } from '../support/server.ts';
+import { hasRedis, redisServerPath, startServerCluster, type ServerCluster } from '../support/processes.ts';
+import { getJson } from '../support/server.ts';
 
-const redisServer = '/usr/bin/redis-server';
-const hasRedis = fs.existsSync(redisServer);
-if (!hasRedis) console.warn(`SKIPPED: the cross-process revocation test needs ${redisServer} (Debian package "redis-server").`);
-
-const root = path.resolve(import.meta.dirname, '..', '..');
+if (!hasRedis) console.warn(`SKIPPED: the cross-process revocation test needs ${redisServerPath} (Debian package "redis-server").`);
 
 describe.skipIf(!hasRedis)('revocation across server processes (Redis Streams adapter)', () => {
-  const children: ChildProcess[] = [];
-  const urls: string[] = [];
-  const outputs: (() => string)[] = [];
+  let cluster: ServerCluster;
+  let urls: string[] = [];
+  let outputs: (() => string)[] = [];
 
   beforeAll(async () => {
-    const redisPort = await freePort();
-    const redis = startProcess(redisServer, ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {});
-    children.push(redis.child);
-    await waitFor(() => /Ready to accept connections/i.test(redis.output()), { timeout: 10_000 });
-    const dataDir = tempDir();
-    for (let i = 0; i < 2; i++) {
-      const server = startProcess(process.execPath, [path.join(root, 'server/main.ts')], {
-        PORT: '0',
-        HOST: '127.0.0.1',
-        PLENARY_DATA_DIR: dataDir,
-        REDIS_URL: `redis://127.0.0.1:${redisPort}`,
-        PLENARY_ORGANIZER_TOKEN: organizerToken,
-        MEDIA_ENABLED: 'false',
-        LOG_LEVEL: 'info',
-      });
-      children.push(server.child);
-      outputs.push(server.output);
-      urls.push(await waitFor(() => /running at (http:\/\/\S+)/.exec(server.output())?.[1], { timeout: 20_000 }));
-    }
+    cluster = await startServerCluster(2, 'info');
+    urls = cluster.urls;
+    outputs = cluster.outputs;
   }, 60_000);
 
   afterAll(async () => {
-    for (const child of children.reverse()) await stopProcess(child);
+    await cluster?.stop();
   });
 
   it('prints the one-time organiser link on the first start only, to stdout and not to the log', () => {
