@@ -4,6 +4,7 @@
  * source of truth for the server handlers and the browser client alike.
  */
 import { z } from 'zod';
+import type { QuestionView } from '../domain/qna.ts';
 import { mediaClientEvents } from './media-events.ts';
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be lowercase letters, digits and dashes');
@@ -112,19 +113,8 @@ export interface QueueTimerMessage {
   remainingMs: number;
 }
 
-export interface QuestionMessageBody {
-  id: string;
-  text: string;
-  status: 'pending' | 'approved' | 'hidden' | 'answered';
-  votes: number;
-  pinned: boolean;
-  anonymous: boolean;
-  author?: { id: string; name: string };
-  votedByMe: boolean;
-  mine: boolean;
-  createdAt: string;
-  version: number;
-}
+/** One question as a viewer sees it (the author only where that viewer may know it). */
+export type QuestionMessageBody = QuestionView;
 
 /** `qna:question`: one question, versioned by the session's Q&A version. */
 export interface QnaQuestionMessage {
