@@ -5,7 +5,7 @@
 // Progress is read from the consumers' getStats() (window.plenaryMedia) and
 // from the signalling, never from timings.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Plenary } from '../../server/plenary.ts';
 import type { ProducerClosedMessage } from '../../server/protocol/media-events.ts';
 import { hasChromium, launchChromium } from '../support/browser.ts';
@@ -50,8 +50,11 @@ describe.skipIf(!hasChromium)('the live stage in headless Chromium (real mediaso
     browser = await launchChromium();
   }, 60_000);
 
+  afterEach(async () => {
+    while (contexts.length) await contexts.pop()?.close();
+  });
+
   afterAll(async () => {
-    for (const c of contexts) await c.close();
     await browser?.close();
     await server?.close();
   });
@@ -124,6 +127,46 @@ describe.skipIf(!hasChromium)('the live stage in headless Chromium (real mediaso
     await expect.poll(async () => (await row(view, panelist.id, 'video'))?.framesDecoded ?? 0, poll).toBeGreaterThan(before);
 
     observer.close();
+    expect(errors).toEqual([]);
+  }, 180_000);
+
+  it('lets a delegate pick an interpretation channel instead of the floor audio', async () => {
+    const moderator = await createParticipant(server, { name: 'Chair 2', roles: [{ sessionId, role: 'moderator' }] });
+    const panelist = await createParticipant(server, { name: 'Panelist Bo', roles: [{ sessionId, role: 'panelist' }] });
+    const interpreter = await createParticipant(server, { name: 'Booth FR', roles: [{ sessionId, role: 'interpreter', language: 'fr' }] });
+    const viewer = await createParticipant(server, { name: 'Viewer Amara', group: 'workers', country: 'SN' });
+
+    const mod = await openRoom(moderator);
+    await mod.getByTestId('open-session').click();
+    const pan = await openRoom(panelist);
+    await pan.getByTestId('publish').click();
+    const booth = await openRoom(interpreter);
+    await booth.getByTestId('publish-interpretation').click();
+    await expect.poll(() => booth.getByTestId('publish-interpretation').getAttribute('aria-pressed'), poll).toBe('true');
+    // An interpreter has no panel controls.
+    expect(await booth.getByTestId('publish').isVisible()).toBe(false);
+
+    const view = await openRoom(viewer);
+    const select = view.getByTestId('language-select');
+    await expect.poll(() => select.locator('option[value="fr"]').count(), poll).toBe(1);
+    expect(await select.locator('option[value="fr"]').innerText()).toBe('French');
+    // Floor audio plays; the channel is not received until chosen.
+    await expect.poll(async () => (await row(view, panelist.id, 'audio'))?.packetsReceived ?? 0, poll).toBeGreaterThan(0);
+    expect(await row(view, interpreter.id, 'audio')).toBeUndefined();
+
+    await select.selectOption('fr');
+    await expect.poll(() => view.locator('#announcer').innerText(), poll).toContain('Listening to French');
+    await expect.poll(async () => (await row(view, interpreter.id, 'audio'))?.packetsReceived ?? 0, poll).toBeGreaterThan(20);
+    // The floor audio is paused on the server meanwhile: its packet count stands still.
+    await new Promise((r) => setTimeout(r, 500));
+    const floorPackets = (await row(view, panelist.id, 'audio'))?.packetsReceived ?? 0;
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await row(view, panelist.id, 'audio'))?.packetsReceived).toBe(floorPackets);
+
+    // Back to the floor.
+    await select.selectOption('');
+    await expect.poll(async () => (await row(view, panelist.id, 'audio'))?.packetsReceived ?? 0, poll).toBeGreaterThan(floorPackets + 20);
+    expect(await row(view, interpreter.id, 'audio')).toBeUndefined();
     expect(errors).toEqual([]);
   }, 180_000);
 });

@@ -175,7 +175,8 @@ describe('the live panel over media:* signalling (real mediasoup worker)', () =>
     expect((await closedForSpeaker).reason).toBe('floor-ended');
     expect(server.media?.stats().sessions[0]?.producers).toBe(0);
 
-    // Nothing flows any more, and the delegate cannot send again without the floor.
+    // Nothing flows any more (after what was already on the wire), and the delegate cannot send again without the floor.
+    await new Promise((r) => setTimeout(r, 300));
     const after = received.packets();
     await new Promise((r) => setTimeout(r, 500));
     expect(received.packets()).toBe(after);
@@ -237,6 +238,51 @@ describe('the live panel over media:* signalling (real mediasoup worker)', () =>
     const gone = nextEvent<ProducerClosedMessage>(mod.socket, 'media:producer-closed');
     pan.socket.disconnect();
     expect(await gone).toMatchObject({ producerId: mic.producerId, reason: 'disconnected' });
+  });
+
+  it('picks a simulcast layer from the tile size, pauses hidden tiles, and restarts ICE', async () => {
+    const mod = await joined(moderator);
+    const pan = await joined(panelist);
+    const view = await joined(viewer);
+    await setStatus(mod.socket, 'open');
+    await Promise.all([pan.media.join(), view.media.join()]);
+    // A three-layer VP8 camera as a browser announces it (no media needs to flow for the choice).
+    const { producerId } = await ok<{ producerId: string }>(pan.socket, 'media:produce', {
+      sessionId,
+      transportId: await pan.media.sendTransportId(),
+      kind: 'video',
+      rtpParameters: {
+        codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000, rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }] }],
+        encodings: [
+          { ssrc: 1111, scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+          { ssrc: 2222, scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+          { ssrc: 3333, scaleResolutionDownBy: 1, maxBitrate: 1_200_000 },
+        ],
+        rtcp: { cname: 'camera' },
+      },
+      appData: { source: 'camera', height: 720 },
+    });
+    const received = await view.media.consume(producerId);
+    expect(received.ack.type).toBe('simulcast');
+    const layers = (width: number, height: number) =>
+      ok<{ layers: { spatialLayer: number; temporalLayer: number } }>(view.socket, 'media:set-preferred-layers', { sessionId, consumerId: received.consumerId, width, height });
+    expect((await layers(320, 180)).layers).toEqual({ spatialLayer: 0, temporalLayer: 2 });
+    expect((await layers(640, 360)).layers).toEqual({ spatialLayer: 1, temporalLayer: 2 });
+    expect((await layers(1920, 1080)).layers).toEqual({ spatialLayer: 2, temporalLayer: 2 });
+    expect((await layers(160, 90)).layers).toEqual({ spatialLayer: 0, temporalLayer: 0 });
+    await ok(view.socket, 'media:pause-consumer', { sessionId, consumerId: received.consumerId });
+    await ok(view.socket, 'media:resume', { sessionId, consumerId: received.consumerId });
+    // Someone else's consumer is not ours to steer.
+    expect(await emit(pan.socket, 'media:pause-consumer', { sessionId, consumerId: received.consumerId })).toMatchObject({ ok: false, error: { code: 'media_not_found' } });
+
+    // A WebRTC transport restarts ICE with fresh credentials; a plain one has no ICE.
+    const webrtc = await ok<{ transportId: string; iceParameters: { usernameFragment: string } }>(view.socket, 'media:create-transport', {
+      sessionId, direction: 'recv', type: 'webrtc', rtpCapabilities: view.media.caps.rtpCapabilities,
+    });
+    const restarted = await ok<{ iceParameters: { usernameFragment: string; password: string } }>(view.socket, 'media:restart-ice', { sessionId, transportId: webrtc.transportId });
+    expect(restarted.iceParameters.usernameFragment).toEqual(expect.any(String));
+    expect(restarted.iceParameters.usernameFragment).not.toBe(webrtc.iceParameters.usernameFragment);
+    expect(await emit(view.socket, 'media:restart-ice', { sessionId, transportId: await pan.media.sendTransportId() })).toMatchObject({ ok: false, error: { code: 'media_not_found' } });
   });
 
   it('refuses every media event with media_disabled when MEDIA_ENABLED=false', async () => {

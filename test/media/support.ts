@@ -101,7 +101,12 @@ export class NodeMediaClient {
   }
 
   static async create(socket: Socket, sessionId: string, worker: Worker): Promise<NodeMediaClient> {
-    const router = await worker.createRouter({ mediaCodecs: [{ kind: 'audio', mimeType: 'audio/opus', clockRate: 48000, channels: 2 }] });
+    const router = await worker.createRouter({
+      mediaCodecs: [
+        { kind: 'audio', mimeType: 'audio/opus', clockRate: 48000, channels: 2 },
+        { kind: 'video', mimeType: 'video/VP8', clockRate: 90000 },
+      ],
+    });
     const client = new NodeMediaClient(socket, sessionId, router);
     client.direct = await router.createDirectTransport();
     return client;
