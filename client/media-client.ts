@@ -74,6 +74,7 @@ export class MediaClient {
   private sendTransport: types.Transport | null = null;
   private recvTransport: types.Transport | null = null;
   private joining: Promise<void> | null = null;
+  private rejoining: Promise<void> | null = null;
   private wantJoined = false;
   private readonly consuming = new Set<string>();
   private readonly listeners: [string, (...args: never[]) => void][] = [];
@@ -103,7 +104,7 @@ export class MediaClient {
       this.settings = m;
       this.onChange({ type: 'settings' });
     });
-    mine<RejoinMessage>('media:rejoin', () => void this.rejoin());
+    mine<RejoinMessage>('media:rejoin', () => void this.rejoin().catch((error: unknown) => this.onChange({ type: 'error', error })));
   }
 
   get joined(): boolean {
@@ -134,12 +135,31 @@ export class MediaClient {
    * or a transport that could not recover. Every consumer is restored; own
    * tracks are published again where the server still allows it.
    */
-  async rejoin(): Promise<void> {
+  rejoin(): Promise<void> {
+    // One rejoin at a time: a worker's death and the transport failing with it arrive together.
+    this.rejoining ??= this.doRejoin().finally(() => {
+      this.rejoining = null;
+    });
+    return this.rejoining;
+  }
+
+  private async doRejoin(): Promise<void> {
     if (!this.wantJoined) return;
     await this.joining?.catch(() => undefined);
     const republish = [...this.local.values()].filter((l) => l.track.readyState === 'live').map((l) => ({ source: l.source, track: l.track, language: l.info?.language ?? undefined, paused: l.producer.paused }));
     this.teardown(false);
-    await this.join();
+    // A replacement worker may take a moment to start: retry while the server says media is unavailable.
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        await this.join();
+        break;
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        // not_joined: after a reconnect the session:join may still be on its way.
+        if (!this.wantJoined || attempt >= 8 || (code !== 'media_unavailable' && code !== 'media_not_found' && code !== 'not_joined')) throw error;
+        await new Promise((resolve) => window.setTimeout(resolve, Math.min(4000, 250 * 2 ** attempt)));
+      }
+    }
     for (const item of republish) {
       await this.publish(item.source, item.track, { language: item.language, paused: item.paused }).catch((error: unknown) => {
         item.track.stop();
@@ -332,7 +352,8 @@ export class MediaClient {
       this.onChange({ type: 'track', producerId });
     }
     for (const [source, send] of this.local) {
-      if (send.producer.id !== producerId || reason === 'replaced') continue;
+      // Replaced by our own newer producer, or lost with a worker: media:rejoin follows and republishes it.
+      if (send.producer.id !== producerId || reason === 'replaced' || reason === 'worker-died') continue;
       // The server closed our own producer (floor ended, moderator, rights changed): release the device.
       this.local.delete(source);
       send.producer.close();
@@ -441,7 +462,7 @@ export class MediaClient {
       await transport.restartIce({ iceParameters });
     } catch {
       // The server no longer knows the transport (restart, worker replaced): start again.
-      await this.rejoin();
+      await this.rejoin().catch((error: unknown) => this.onChange({ type: 'error', error }));
     }
   }
 }

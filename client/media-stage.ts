@@ -201,7 +201,8 @@ export class Stage {
       byId('stage-live').hidden = true;
       return;
     }
-    if (code === 'session_not_live') return;
+    // The session or the floor ended while a request was on its way: the status change says it all.
+    if (code === 'session_not_live' || code === 'not_on_floor') return;
     if (error instanceof DOMException) {
       this.deps.showError(fmt(this.s.deviceBlocked, { reason: error.message || error.name }));
       return;

@@ -169,4 +169,31 @@ describe.skipIf(!hasChromium)('the live stage in headless Chromium (real mediaso
     expect(await row(view, interpreter.id, 'audio')).toBeUndefined();
     expect(errors).toEqual([]);
   }, 180_000);
+
+  it('recovers when the media worker dies: the panelist republishes and viewers decode again', async () => {
+    const moderator = await createParticipant(server, { name: 'Chair 3', roles: [{ sessionId, role: 'moderator' }] });
+    const panelist = await createParticipant(server, { name: 'Panelist Chen', roles: [{ sessionId, role: 'panelist' }] });
+    const viewer = await createParticipant(server, { name: 'Viewer Omar', group: 'workers', country: 'EG' });
+    const mod = await openRoom(moderator);
+    await mod.getByTestId('open-session').click();
+    const pan = await openRoom(panelist);
+    await pan.getByTestId('publish').click();
+    const view = await openRoom(viewer);
+    await view.locator(`[data-testid="stage-tile"][data-participant-id="${panelist.id}"]`).scrollIntoViewIfNeeded({ timeout: 30_000 });
+    await expect.poll(async () => (await row(view, panelist.id, 'video'))?.framesDecoded ?? 0, poll).toBeGreaterThan(0);
+    const before = (await row(view, panelist.id, 'video'))?.producerId;
+
+    const media = server.media!;
+    const pid = media.stats().sessions.find((x) => x.sessionId === sessionId)?.routers[0]?.workerPid;
+    expect(pid).toBeGreaterThan(0);
+    process.kill(pid!, 'SIGKILL');
+    // The pool replaces the worker; the pages rejoin by themselves (the panelist's tracks are still live).
+    await expect.poll(() => media.stats().workers.some((w) => w.pid !== pid), poll).toBe(true);
+    await expect.poll(async () => {
+      const r = await row(view, panelist.id, 'video');
+      return r && r.producerId !== before ? r.framesDecoded : 0;
+    }, poll).toBeGreaterThan(0);
+    expect(await pan.getByTestId('publish').getAttribute('aria-pressed')).toBe('true');
+    expect(errors).toEqual([]);
+  }, 180_000);
 });
