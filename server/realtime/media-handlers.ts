@@ -170,8 +170,9 @@ export function attachMediaSignalling(deps: MediaSignallingDeps): MediaSignallin
       const info = room.producer(p.producerId);
       if (!info) throw new AppError('media_not_found', 'That producer is not on this session’s stage (any more).');
       const owner = callerId(caller) === info.participantId;
+      const moderator = decide(caller, 'media.moderate', { eventId, sessionId }).allowed;
       if (!owner) authorize(caller, 'media.moderate', { eventId, sessionId });
-      return { room, owner };
+      return { room, owner, moderator };
     };
 
     on(socket, 'media:close-producer', handlerDeps, async (p) => {
@@ -186,10 +187,8 @@ export function attachMediaSignalling(deps: MediaSignallingDeps): MediaSignallin
     });
 
     on(socket, 'media:resume-producer', handlerDeps, async (p) => {
-      const { caller, eventId, sessionId } = await scope(socket, p);
-      const { room, owner } = await producerAction(p);
+      const { room, owner, moderator } = await producerAction(p);
       // A moderator unmuting themselves also lifts a mute another moderator set.
-      const moderator = decide(caller, 'media.moderate', { eventId, sessionId }).allowed;
       return { producer: await room.pauseProducer(p.producerId, false, !owner || moderator) };
     });
 

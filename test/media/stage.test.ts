@@ -229,6 +229,47 @@ describe('the live panel over media:* signalling (real mediasoup worker)', () =>
     expect(await emit(view.socket, 'media:consume', { sessionId, transportId: received.ack.consumerId, producerId: second.producerId })).toMatchObject({ ok: false, error: { code: 'not_joined' } });
   });
 
+  it('lets the moderator allow delegates’ video on the floor, and closes it when withdrawn', async () => {
+    const mod = await joined(moderator);
+    // A delegate who has not spoken yet (a second statement is refused by the queue's rules).
+    const seen = await createParticipant(server, { name: 'Chile Workers', group: 'workers', country: 'CL' });
+    const del = await joined(seen);
+    await setStatus(mod.socket, 'open');
+    await Promise.all([mod.media.join(), del.media.join()]);
+    expect(await emit(del.socket, 'media:settings', { sessionId, delegateVideo: true })).toMatchObject({ ok: false, error: { code: 'not_moderator' } });
+    const announced = nextEvent<{ sessionId: string; delegateVideo: boolean }>(del.socket, 'media:settings');
+    await ok(mod.socket, 'media:settings', { sessionId, delegateVideo: true });
+    expect(await announced).toEqual({ sessionId, delegateVideo: true });
+
+    const { entryId } = await ok<{ entryId: string }>(del.socket, 'queue:request', { sessionId });
+    await ok(mod.socket, 'queue:give-floor', { sessionId, entryId });
+    const camera = await ok<{ producerId: string }>(del.socket, 'media:produce', {
+      sessionId, transportId: await del.media.sendTransportId(), kind: 'video',
+      rtpParameters: { codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 }], encodings: [{ ssrc: 4242 }] }, appData: { source: 'camera' },
+    });
+    const closed = nextEvent<ProducerClosedMessage>(mod.socket, 'media:producer-closed');
+    await ok(mod.socket, 'media:settings', { sessionId, delegateVideo: false });
+    expect(await closed).toMatchObject({ producerId: camera.producerId, participantId: seen.id, reason: 'moderator' });
+  });
+
+  it('closes a panelist’s producers when an organiser takes the panel role away', async () => {
+    const mod = await joined(moderator);
+    const former = await createParticipant(server, { name: 'Former panelist', roles: [{ sessionId, role: 'panelist' }] });
+    const pan = await joined(former);
+    await setStatus(mod.socket, 'open');
+    await Promise.all([mod.media.join(), pan.media.join()]);
+    const mic = await pan.media.produceAudio();
+    const closed = nextEvent<ProducerClosedMessage>(mod.socket, 'media:producer-closed');
+    const res = await fetch(`${server.url}/api/events/${eventId}/participants/${former.id}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${organizerToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ roles: [] }),
+    });
+    expect(res.status).toBe(200);
+    expect(await closed).toMatchObject({ producerId: mic.producerId, participantId: former.id, reason: 'rights-changed' });
+    expect(await emit(pan.socket, 'media:create-transport', { sessionId, direction: 'send', type: 'plain' })).toMatchObject({ ok: false, error: { code: 'not_on_floor' } });
+  });
+
   it('closes a disconnected panelist’s producers and tells everyone', async () => {
     const mod = await joined(moderator);
     const pan = await joined(panelist);
