@@ -37,6 +37,7 @@ export interface FloorEvents {
 }
 
 const crossProcessEvent = 'plenary:queue-changed';
+const crossProcessStatus = 'plenary:session-status';
 
 export function callerOf(socket: Socket): Caller {
   return (socket.data as { caller?: Caller }).caller ?? anonymous;
@@ -58,12 +59,17 @@ export class LiveSessions {
     this.deps = deps;
     this.clock = deps.clock ?? (() => new Date());
     deps.io.on('connection', (socket) => this.connect(socket));
-    // Another process changed a queue: re-arm this process's timers for it.
-    deps.io.on(crossProcessEvent as never, (eventId: string, sessionId: string) => {
+    // Another process changed a queue: re-arm this process's timers for it,
+    // and tell this process's media layer who lost or gained the floor.
+    deps.io.on(crossProcessEvent as never, (eventId: string, sessionId: string, was: string | null, now: string | null) => {
+      this.emitFloorChange(eventId, sessionId, was, now);
       void this.deps.floor.state(eventId, sessionId).then(
         (state) => this.armTimers(state),
         (error: unknown) => this.deps.logger.error({ err: error, eventId, sessionId }, 'could not re-arm floor timers'),
       );
+    });
+    deps.io.on(crossProcessStatus as never, (eventId: string, sessionId: string, status: SessionStateMessage['status']) => {
+      this.events.emit('session-status', { eventId, sessionId, status });
     });
   }
 
@@ -277,6 +283,7 @@ export class LiveSessions {
     const message: SessionStateMessage = { sessionId: session.id, status: session.status, version: session.rev };
     this.deps.io.to(sessionRoom(session.eventId, session.id)).emit(serverEvents.sessionState, message);
     this.events.emit('session-status', { eventId: session.eventId, sessionId: session.id, status: session.status });
+    if (this.deps.crossProcess) this.deps.io.serverSideEmit(crossProcessStatus, session.eventId, session.id, session.status);
     if (session.status === 'ended' || session.status === 'cancelled') void this.closeFloorOf(session.eventId, session.id);
     return message;
   }
@@ -294,11 +301,14 @@ export class LiveSessions {
   publishQueue(state: QueueState, before?: QueueState): void {
     const { eventId, sessionId } = state;
     this.deps.io.to(sessionRoom(eventId, sessionId)).emit(serverEvents.queueState, this.deps.floor.message(state));
-    if (this.deps.crossProcess) this.deps.io.serverSideEmit(crossProcessEvent, eventId, sessionId);
     this.armTimers(state);
-    const previous = before ?? null;
-    const was = previous ? this.deps.floor.speakerOf(previous) : null;
+    const was = before ? this.deps.floor.speakerOf(before) : null;
     const now = this.deps.floor.speakerOf(state);
+    if (this.deps.crossProcess) this.deps.io.serverSideEmit(crossProcessEvent, eventId, sessionId, was, now);
+    this.emitFloorChange(eventId, sessionId, was, now);
+  }
+
+  private emitFloorChange(eventId: string, sessionId: string, was: string | null, now: string | null): void {
     if (was && was !== now) this.events.emit('floor-ended', { eventId, sessionId, participantId: was });
     if (now && now !== was) this.events.emit('floor-given', { eventId, sessionId, participantId: now });
   }

@@ -49,7 +49,7 @@ export interface ServerCluster {
  * A real redis-server on a free loopback port and `count` Plenary processes
  * (`node server/main.ts`) sharing it and one data directory.
  */
-export async function startServerCluster(count: number, logLevel = 'warn'): Promise<ServerCluster> {
+export async function startServerCluster(count: number, logLevel = 'warn', envFor: (index: number) => Record<string, string> = () => ({})): Promise<ServerCluster> {
   const children: ChildProcess[] = [];
   const stop = async (): Promise<void> => {
     for (const child of children.reverse()) await stopProcess(child);
@@ -71,6 +71,7 @@ export async function startServerCluster(count: number, logLevel = 'warn'): Prom
         PLENARY_ORGANIZER_TOKEN: organizerToken,
         MEDIA_ENABLED: 'false',
         LOG_LEVEL: logLevel,
+        ...envFor(i),
       });
       children.push(server.child);
       outputs.push(server.output);
