@@ -59,9 +59,26 @@ export class LiveClient {
   /** Sends a client event; resolves with the ack or rejects with its coded error. */
   async request<T extends object>(event: ClientEventName, payload: Record<string, unknown>): Promise<T> {
     const body = this.eventId ? { eventId: this.eventId, ...payload } : payload;
-    const ack = (await this.socket.timeout(10_000).emitWithAck(event, body)) as Ack<T>;
-    if (!ack.ok) throw Object.assign(new Error(ack.error.message), { code: ack.error.code });
-    return ack as unknown as T;
+    // A request with an idempotency key is safe to send again when its ack
+    // is lost (timeout, connection cut): the server answers the copy with
+    // the first answer. Others fail and let the person decide.
+    const retriable = typeof payload.idempotencyKey === 'string';
+    for (let attempt = 1; ; attempt += 1) {
+      let ack: Ack<T>;
+      try {
+        ack = (await this.socket.timeout(retriable ? 5_000 : 10_000).emitWithAck(event, body)) as Ack<T>;
+      } catch (error) {
+        if (!retriable || attempt >= 4) throw error;
+        await this.connected();
+        continue;
+      }
+      if (!ack.ok) throw Object.assign(new Error(ack.error.message), { code: ack.error.code });
+      return ack as unknown as T;
+    }
+  }
+
+  private connected(): Promise<void> {
+    return new Promise((resolve) => (this.socket.connected ? resolve() : this.socket.once('connect', () => resolve())));
   }
 
   async vote(sessionId: string, questionId: string, idempotencyKey: string): Promise<void> {

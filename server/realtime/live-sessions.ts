@@ -160,10 +160,9 @@ export class LiveSessions {
       const { caller, eventId, sessionId, session } = await this.scope(socket, p, 'queue.request');
       requireLive(session.status);
       const speaker = speakerOf(caller, sessionId);
-      const state = await this.deps.floor.request(eventId, sessionId, speaker, p.kind);
-      this.publishQueue(state);
-      const entry = state.entries.find((e) => e.participantId === speaker.participantId && e.status === 'waiting');
-      return { entryId: entry?.id ?? null, version: state.version };
+      const { state, entryId, replayed } = await this.deps.floor.request(eventId, sessionId, speaker, p.kind, p.idempotencyKey);
+      if (!replayed) this.publishQueue(state);
+      return { entryId, version: state.version, replayed };
     });
 
     on(socket, 'queue:withdraw', deps, async (p) => {

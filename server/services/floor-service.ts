@@ -7,6 +7,7 @@ import {
 import type { QueueStateMessage } from '../protocol/events.ts';
 import type { LiveRepository } from '../store/live-repository.ts';
 import type { KeyedLock } from './keyed-lock.ts';
+import { Idempotency } from './idempotency.ts';
 import { retryOnConflict } from './retry.ts';
 
 /**
@@ -18,11 +19,13 @@ export class FloorService {
   private readonly live: LiveRepository;
   private readonly lock: KeyedLock;
   private readonly clock: () => Date;
+  private readonly idempotency: Idempotency;
 
   constructor(live: LiveRepository, lock: KeyedLock, clock: () => Date = () => new Date()) {
     this.live = live;
     this.lock = lock;
     this.clock = clock;
+    this.idempotency = new Idempotency(live, clock);
   }
 
   async state(eventId: string, sessionId: string): Promise<QueueState> {
@@ -45,8 +48,19 @@ export class FloorService {
     );
   }
 
-  request(eventId: string, sessionId: string, speaker: Speaker, kind: EntryKind): Promise<QueueState> {
-    return this.change(eventId, sessionId, (s, now) => requestFloor(s, { entryId: newId(), speaker, kind, now }));
+  /**
+   * A delegate asks for the floor. With an idempotency key, a resent request
+   * (its ack was lost) answers with the entry the first one created.
+   */
+  async request(eventId: string, sessionId: string, speaker: Speaker, kind: EntryKind, idempotencyKey?: string): Promise<{ state: QueueState; entryId: string; replayed: boolean }> {
+    const entryId = newId();
+    const { result, replayed } = await this.lock.run(`request:${eventId}/${sessionId}/${speaker.participantId}`, () =>
+      this.idempotency.once(speaker.participantId, idempotencyKey && `queue:${eventId}/${sessionId}:${idempotencyKey}`, async () => {
+        await this.change(eventId, sessionId, (s, now) => requestFloor(s, { entryId, speaker, kind, now }));
+        return entryId;
+      }),
+    );
+    return { state: await this.state(eventId, sessionId), entryId: result, replayed };
   }
 
   addOnBehalf(eventId: string, sessionId: string, speaker: Speaker, kind: EntryKind, moderatorId: string | null): Promise<QueueState> {

@@ -8,6 +8,7 @@ import type { QnaSnapshot, QuestionMessageBody } from '../protocol/events.ts';
 import type { LiveRepository, QnaMeta } from '../store/live-repository.ts';
 import type { Stored } from '../store/port.ts';
 import type { KeyedLock } from './keyed-lock.ts';
+import { Idempotency } from './idempotency.ts';
 import { retryOnConflict } from './retry.ts';
 
 export const defaultModerationMode: ModerationMode = 'pre-moderated';
@@ -26,11 +27,13 @@ export class QnaService {
   private readonly live: LiveRepository;
   private readonly lock: KeyedLock;
   private readonly clock: () => Date;
+  private readonly idempotency: Idempotency;
 
   constructor(live: LiveRepository, lock: KeyedLock, clock: () => Date = () => new Date()) {
     this.live = live;
     this.lock = lock;
     this.clock = clock;
+    this.idempotency = new Idempotency(live, clock);
   }
 
   private serial<T>(eventId: string, sessionId: string, task: () => Promise<T>): Promise<T> {
@@ -50,17 +53,6 @@ export class QnaService {
     });
   }
 
-  /** Runs `task` once per (participant, key): a retried request gets the first answer back. */
-  private async once<T>(participantId: string, key: string | undefined, task: () => Promise<T>): Promise<{ result: T; replayed: boolean }> {
-    if (!key) return { result: await task(), replayed: false };
-    const id = `${participantId}:${key}`;
-    const seen = await this.live.getIdempotent(id);
-    if (seen) return { result: seen.result as T, replayed: true };
-    const result = await task();
-    await this.live.putIdempotent({ id, at: this.clock().toISOString(), result });
-    return { result, replayed: false };
-  }
-
   ask(
     eventId: string,
     sessionId: string,
@@ -70,7 +62,7 @@ export class QnaService {
     idempotencyKey: string | undefined,
   ): Promise<{ change: QnaChange; replayed: boolean }> {
     return this.serial(eventId, sessionId, async () => {
-      const { result, replayed } = await this.once(author.id, idempotencyKey && `ask:${idempotencyKey}`, async () => {
+      const { result, replayed } = await this.idempotency.once(author.id, idempotencyKey && `ask:${idempotencyKey}`, async () => {
         const meta = await this.meta(eventId, sessionId);
         // Validate before taking a version, so a refused question changes nothing.
         const draft = ask({ id: 'draft', eventId, sessionId, text, author, anonymous, mode: meta.mode, version: 0, now: this.clock() });
@@ -93,7 +85,7 @@ export class QnaService {
     idempotencyKey: string | undefined,
   ): Promise<{ change: QnaChange; replayed: boolean; voted: boolean }> {
     return this.serial(eventId, sessionId, async () => {
-      const { result, replayed } = await this.once(participantId, idempotencyKey && `vote:${idempotencyKey}`, async () => {
+      const { result, replayed } = await this.idempotency.once(participantId, idempotencyKey && `vote:${idempotencyKey}`, async () => {
         const current = await this.require(eventId, sessionId, questionId);
         const now = this.clock();
         const probe = vote === undefined ? toggleVote(current, participantId, 0, now) : setVote(current, participantId, vote, 0, now);

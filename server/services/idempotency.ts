@@ -1,0 +1,26 @@
+import type { LiveRepository } from '../store/live-repository.ts';
+
+/**
+ * Runs an action once per (participant, key): a client that lost an ack and
+ * resends the same request gets the first answer back, and nothing happens
+ * twice. Callers serialise per session, so two copies never race here.
+ */
+export class Idempotency {
+  private readonly live: LiveRepository;
+  private readonly clock: () => Date;
+
+  constructor(live: LiveRepository, clock: () => Date = () => new Date()) {
+    this.live = live;
+    this.clock = clock;
+  }
+
+  async once<T>(participantId: string, key: string | undefined, task: () => Promise<T>): Promise<{ result: T; replayed: boolean }> {
+    if (!key) return { result: await task(), replayed: false };
+    const id = `${participantId}:${key}`;
+    const seen = await this.live.getIdempotent(id);
+    if (seen) return { result: seen.result as T, replayed: true };
+    const result = await task();
+    await this.live.putIdempotent({ id, at: this.clock().toISOString(), result });
+    return { result, replayed: false };
+  }
+}
