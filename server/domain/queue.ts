@@ -55,6 +55,8 @@ export interface QueueRules {
   mode: QueueMode;
   /** Speaking time in ms; `default` applies unless a more specific budget does. */
   budgetsMs: { default: number; reply?: number; headOfState?: number; panelist?: number };
+  /** Whether a delegate holding the floor may also send video (audio always). */
+  delegateVideo?: boolean;
 }
 
 export interface QueueLogEntry {

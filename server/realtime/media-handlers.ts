@@ -71,13 +71,20 @@ export function attachMediaSignalling(deps: MediaSignallingDeps): MediaSignallin
     return { caller, eventId, sessionId: session.id, session };
   };
 
-  const floorHolder = async (eventId: string, sessionId: string): Promise<string | null> => deps.floor.speakerOf(await deps.floor.state(eventId, sessionId));
+  // The floor's holder and its rules live in the store (shared by processes, kept across restarts).
+  const floorFacts = async (eventId: string, sessionId: string): Promise<{ floorHolder: string | null; delegateVideo: boolean }> => {
+    const state = await deps.floor.state(eventId, sessionId);
+    return { floorHolder: deps.floor.speakerOf(state), delegateVideo: state.rules.delegateVideo ?? false };
+  };
 
   function registerHandlers(socket: Socket, media: MediaService): void {
     on(socket, 'media:capabilities', handlerDeps, async (p) => {
       const { caller, eventId, sessionId, session } = await scope(socket, p);
       if (session.status !== 'live') throw new AppError('session_not_live', 'The stage opens when the moderator opens the session.');
       const room = await media.session(eventId, sessionId);
+      // A room made after a restart (or on another process) starts from the stored setting.
+      const { delegateVideo } = await floorFacts(eventId, sessionId);
+      if (room.settings.delegateVideo !== delegateVideo) room.setDelegateVideo(delegateVideo);
       room.join({ socketId: socket.id, participantId: callerId(caller), name: callerName(caller) ?? '', address: socket.handshake.address });
       const ack: MediaCapabilitiesAck = {
         sessionId,
@@ -104,7 +111,7 @@ export function attachMediaSignalling(deps: MediaSignallingDeps): MediaSignallin
       const { caller, eventId, sessionId, session } = await scope(socket, p);
       const room = media.require(eventId, sessionId);
       if (p.direction === 'send') {
-        mayOpenSendTransport({ caller, eventId, sessionId, status: session.status, floorHolder: await floorHolder(eventId, sessionId), delegateVideo: room.settings.delegateVideo });
+        mayOpenSendTransport({ caller, eventId, sessionId, status: session.status, ...(await floorFacts(eventId, sessionId)) });
       }
       return room.createTransport(socket.id, { direction: p.direction, type: p.type, rtpCapabilities: p.rtpCapabilities });
     });
@@ -131,11 +138,10 @@ export function attachMediaSignalling(deps: MediaSignallingDeps): MediaSignallin
           eventId,
           sessionId,
           status: session.status,
-          floorHolder: await floorHolder(eventId, sessionId),
+          ...(await floorFacts(eventId, sessionId)),
           kind: p.kind,
           source: p.appData.source,
           language: p.appData.language,
-          delegateVideo: media.require(eventId, sessionId).settings.delegateVideo,
         });
       });
     });
@@ -196,6 +202,8 @@ export function attachMediaSignalling(deps: MediaSignallingDeps): MediaSignallin
       const { caller, eventId, sessionId } = await scope(socket, p);
       authorize(caller, 'media.moderate', { eventId, sessionId });
       const room = media.require(eventId, sessionId);
+      const current = await deps.floor.state(eventId, sessionId);
+      await deps.floor.rules(eventId, sessionId, { ...current.rules, delegateVideo: p.delegateVideo });
       const settings = room.setDelegateVideo(p.delegateVideo);
       if (!p.delegateVideo) room.closeWhere((info) => info.right === 'floor' && info.source === 'camera', 'moderator');
       return { settings };
