@@ -11,8 +11,10 @@
 //    sinks miss more than 0.5 % of the packets or the worker uses a full
 //    core; each step is measured over a few seconds.
 //
+// 3. Socket.IO fan-out: see scripts/bench-realtime.ts.
+//
 // Options: --runs=N (browser runs, default 7), --browser-only,
-// --consumers-only, --max-seconds=S (bound for part 2, default 120).
+// --consumers-only, --realtime-only, --max-seconds=S (bound for part 2, default 120).
 import { fork } from 'node:child_process';
 import dgram from 'node:dgram';
 import os from 'node:os';
@@ -20,6 +22,7 @@ import path from 'node:path';
 import * as mediasoup from 'mediasoup';
 import type { PlainTransport, Worker } from 'mediasoup/types';
 import { loadConfig } from '../server/config.ts';
+import { realtimeFanOut } from './bench-realtime.ts';
 import { createLogger } from '../server/logger.ts';
 import { resolveWorkerBinary } from '../server/media/worker-binary.ts';
 import { startPlenary } from '../server/plenary.ts';
@@ -41,10 +44,11 @@ const median = (values: number[]): number => {
   return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 };
 
-console.log(`Plenary media bench — ${os.cpus()[0]?.model ?? 'cpu'} × ${os.availableParallelism()}, Node ${process.version}, mediasoup ${mediasoup.version}, loopback`);
+console.log(`Plenary bench — ${os.cpus()[0]?.model ?? 'cpu'} × ${os.availableParallelism()}, Node ${process.version}, mediasoup ${mediasoup.version}, loopback`);
 
-if (!args.has('consumers-only')) await browserJoin();
-if (!args.has('browser-only')) await srtpFanOut();
+if (!args.has('consumers-only') && !args.has('realtime-only')) await browserJoin();
+if (!args.has('browser-only') && !args.has('realtime-only')) await srtpFanOut();
+if (!args.has('browser-only') && !args.has('consumers-only')) await realtimeFanOut([250, 500, 1000, 2000], 10);
 
 async function browserJoin(): Promise<void> {
   console.log('\n1. Browser join → first decoded frame (headless Chromium, fake camera, loopback)');
