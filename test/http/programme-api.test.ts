@@ -189,3 +189,44 @@ describe('persistence and seeding', () => {
     expect(err).toMatch(/PORT/);
   });
 });
+
+describe('programme API for other events in the same zone', () => {
+  let server: Plenary;
+  const text = (en: string) => ({ zh: en, en });
+  beforeAll(async () => {
+    server = await startTestServer();
+    const { seedForum } = await import('../../server/seed/seed.ts');
+    await seedForum(server.programme.repo, {
+      event: { id: 'summer-test', zone: 'Europe/Zurich', title: text('Summer test'), organizer: text('ILO'), description: text('') },
+      sessions: [{ id: 'june', kind: 'session', start: '2022-06-14T09:00', end: '2022-06-14T10:30', title: text('June'), description: text(''), guidingQuestions: [] }],
+    });
+    await seedForum(server.programme.repo, {
+      event: { id: 'dst-test', zone: 'Europe/Zurich', title: text('Across the March change'), organizer: text('ILO'), description: text('') },
+      sessions: [
+        { id: 'saturday', kind: 'session', start: '2022-03-26T13:00', end: '2022-03-26T14:00', title: text('Saturday'), description: text(''), guidingQuestions: [] },
+        { id: 'overnight', kind: 'session', start: '2022-03-27T01:30', end: '2022-03-27T03:30', title: text('Overnight'), description: text(''), guidingQuestions: [] },
+        { id: 'sunday', kind: 'session', start: '2022-03-27T13:00', end: '2022-03-27T14:00', title: text('Sunday'), description: text(''), guidingQuestions: [] },
+      ],
+    });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('shows a June event in CEST, +02:00, and converts it for a viewer', async () => {
+    const { body } = await getJson<ProgrammeBody>(`${server.url}/api/events/summer-test/programme?tz=America/New_York`);
+    expect(body.sessions[0]?.eventZone).toMatchObject({ start: '2022-06-14T09:00:00+02:00', end: '2022-06-14T10:30:00+02:00', abbreviation: 'CEST' });
+    expect(body.sessions[0]?.viewerZone).toMatchObject({ start: '2022-06-14T03:00:00-04:00', abbreviation: 'EDT' });
+  });
+
+  it('keeps wall-clock times on both sides of the March change, and the real length across it', async () => {
+    const { body } = await getJson<ProgrammeBody & { sessions: { durationMinutes: number }[] }>(`${server.url}/api/events/dst-test/programme?tz=Asia/Tokyo`);
+    expect(body.sessions.map((s) => [s.id, s.eventZone.start, s.eventZone.abbreviation, s.viewerZone.start])).toEqual([
+      ['saturday', '2022-03-26T13:00:00+01:00', 'CET', '2022-03-26T21:00:00+09:00'],
+      ['overnight', '2022-03-27T01:30:00+01:00', 'CET', '2022-03-27T09:30:00+09:00'],
+      ['sunday', '2022-03-27T13:00:00+02:00', 'CEST', '2022-03-27T20:00:00+09:00'],
+    ]);
+    expect(body.sessions[1]?.eventZone.end).toBe('2022-03-27T03:30:00+02:00');
+    expect(body.sessions[1]?.durationMinutes).toBe(60);
+  });
+});
