@@ -352,8 +352,9 @@ export class MediaClient {
       this.onChange({ type: 'track', producerId });
     }
     for (const [source, send] of this.local) {
-      // Replaced by our own newer producer, or lost with a worker: media:rejoin follows and republishes it.
-      if (send.producer.id !== producerId || reason === 'replaced' || reason === 'worker-died') continue;
+      // Replaced by our own newer producer, lost with a worker, or with our own dropped
+      // connection (replayed to us after it came back): a rejoin follows and republishes it.
+      if (send.producer.id !== producerId || reason === 'replaced' || reason === 'worker-died' || reason === 'disconnected') continue;
       // The server closed our own producer (floor ended, moderator, rights changed): release the device.
       this.local.delete(source);
       send.producer.close();

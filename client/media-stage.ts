@@ -85,10 +85,15 @@ export class Stage {
       stats: () => this.media?.stats() ?? Promise.resolve([]),
       producers: () => [...(this.media?.producers.values() ?? [])],
     };
-    // After a reconnect the server has forgotten this socket's transports.
-    deps.socket.on('connect', () => {
-      if (this.media?.caps) void this.media.rejoin().catch((e: unknown) => this.onError(e));
-    });
+  }
+
+  /**
+   * Called after the session was re-joined on a new connection: the server
+   * has forgotten this socket's transports, so media joins again (and
+   * republishes what this page was sending).
+   */
+  resynced(): void {
+    if (this.media?.caps) void this.media.rejoin().catch((e: unknown) => this.onError(e));
   }
 
   /** Follows the session: the stage opens when it is live, the floor opens a delegate's microphone. */

@@ -70,6 +70,8 @@ async function start(root: HTMLElement, s: RoomStrings): Promise<void> {
   const live = new LiveClient(socket, (_id, view, cause) => {
     render(view, cause);
     stage?.update(view);
+    // After a reconnect, media is rejoined only once the session is joined again.
+    if (cause === 'resync') stage?.resynced();
   });
 
   socket.on('disconnect', (reason) => {

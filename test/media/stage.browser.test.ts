@@ -196,4 +196,32 @@ describe.skipIf(!hasChromium)('the live stage in headless Chromium (real mediaso
     expect(await pan.getByTestId('publish').getAttribute('aria-pressed')).toBe('true');
     expect(errors).toEqual([]);
   }, 180_000);
+  it('recovers when the panelist’s connection drops: the page rejoins the session, then its media, and viewers decode again', async () => {
+    const moderator = await createParticipant(server, { name: 'Chair 4', roles: [{ sessionId, role: 'moderator' }] });
+    const panelist = await createParticipant(server, { name: 'Panelist Dara', roles: [{ sessionId, role: 'panelist' }] });
+    const viewer = await createParticipant(server, { name: 'Viewer Lea', group: 'employers', country: 'FR' });
+    const mod = await openRoom(moderator);
+    await mod.getByTestId('open-session').click();
+    const pan = await openRoom(panelist);
+    await pan.getByTestId('publish').click();
+    const view = await openRoom(viewer);
+    await view.locator(`[data-testid="stage-tile"][data-participant-id="${panelist.id}"]`).scrollIntoViewIfNeeded({ timeout: 30_000 });
+    await expect.poll(async () => (await row(view, panelist.id, 'video'))?.framesDecoded ?? 0, poll).toBeGreaterThan(0);
+    const before = (await row(view, panelist.id, 'video'))?.producerId;
+
+    // Cut the panelist's connection from the server side; Socket.IO reconnects it.
+    const panelistSockets = [...server.io.sockets.sockets.values()].filter((s) => {
+      const caller = (s.data as { caller?: { kind: string; participant?: { id: string } } }).caller;
+      return caller?.kind === 'participant' && caller.participant?.id === panelist.id;
+    });
+    expect(panelistSockets.length).toBeGreaterThan(0);
+    for (const s of panelistSockets) s.conn.close();
+
+    await expect.poll(async () => {
+      const r = await row(view, panelist.id, 'video');
+      return r && r.producerId !== before ? r.framesDecoded : 0;
+    }, poll).toBeGreaterThan(0);
+    expect(await pan.getByTestId('publish').getAttribute('aria-pressed')).toBe('true');
+    expect(errors).toEqual([]);
+  }, 180_000);
 });
