@@ -88,6 +88,8 @@ describe.skipIf(!hasChromium)('the live stage in headless Chromium (real mediaso
     await expect.poll(async () => (await row(view, panelist.id, 'video'))?.framesDecoded ?? 0, poll).toBeGreaterThan(firstCount + 10);
     expect(await view.locator('#stage-tiles video').count()).toBeGreaterThan(0);
     await expect.poll(async () => (await row(view, panelist.id, 'audio'))?.packetsReceived ?? 0, poll).toBeGreaterThan(0);
+    // Chromium's fake microphone beeps: the server's active-speaker observer hears it and the tile is highlighted.
+    await expect.poll(() => tile.getAttribute('class'), poll).toContain('speaking');
 
     // The moderator's console lists the senders and can mute one (a hard mute the panelist sees).
     const micRow = mod.locator('#senders li', { hasText: 'Panelist Ana · microphone' });
