@@ -1,0 +1,86 @@
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import type { Plenary } from '../../server/plenary.ts';
+import { hasChromium, launchChromium } from '../support/browser.ts';
+import { createParticipant } from '../support/realtime.ts';
+import { startTestServer } from '../support/server.ts';
+
+const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+interface Violation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+/** axe-core's WCAG 2.1 A/AA rules on the rendered page; serious and critical findings fail. */
+async function audit(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: axeSource });
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: Violation[] }> } }).axe;
+    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return result.violations;
+  });
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+}
+
+describe.skipIf(!hasChromium)('accessibility of the pages (axe-core in headless Chromium)', () => {
+  let server: Plenary;
+  let browser: Browser;
+  let organiserLink: string;
+  let delegateLink: string;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    browser = await launchChromium();
+    const organiser = await createParticipant(server, { name: 'Organiser', organizer: true });
+    const delegate = await createParticipant(server, { name: 'Delegate', roles: [{ sessionId: 'opening', role: 'moderator' }] });
+    organiserLink = `${server.url}/i/${organiser.token}`;
+    delegateLink = `${server.url}/i/${delegate.token}`;
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  const pages: [string, string, 'anonymous' | 'organiser' | 'moderator'][] = [
+    ['events', '/', 'anonymous'],
+    ['programme (en)', '/events/global-forum-2022?lang=en', 'anonymous'],
+    ['programme (zh)', '/events/global-forum-2022?lang=zh', 'anonymous'],
+    ['registration', '/events/global-forum-2022/register', 'anonymous'],
+    ['session room as moderator', '/events/global-forum-2022/sessions/opening', 'moderator'],
+    ['session console', '/events/global-forum-2022/console/sessions', 'organiser'],
+    ['participants console', '/events/global-forum-2022/console/participants', 'organiser'],
+    ['speaking-time report', '/events/global-forum-2022/console/speaking-time', 'organiser'],
+  ];
+
+  it('the audit does catch a violation (an unlabelled field)', async () => {
+    const context = await browser.newContext({ bypassCSP: true });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/events/global-forum-2022/register`);
+    await page.evaluate(() => {
+      const input = document.createElement('input');
+      document.querySelector('main')?.append(input);
+    });
+    const found = await audit(page);
+    expect(found.some((v) => v.startsWith('label'))).toBe(true);
+    await context.close();
+  });
+
+  it.each(pages)('%s has no serious or critical WCAG 2.1 AA violations', async (_name, path, who) => {
+    // The pages' CSP (script-src 'self') would refuse the injected axe script; other browser tests run with it.
+    const context = await browser.newContext({ locale: 'en-GB', timezoneId: 'Europe/Berlin', bypassCSP: true });
+    const page = await context.newPage();
+    if (who === 'organiser') await page.goto(organiserLink);
+    if (who === 'moderator') await page.goto(delegateLink);
+    await page.goto(`${server.url}${path}`);
+    if (who === 'moderator') await page.locator('#live-room').waitFor({ state: 'visible' });
+    expect(await audit(page)).toEqual([]);
+    await context.close();
+  });
+});
