@@ -300,7 +300,8 @@ export class IdentityService extends EventEmitter<IdentityEvents> implements Cal
    */
   async update(eventId: string, participantId: string, patch: ParticipantPatch, actor: Actor): Promise<{ participant: Participant; token?: string; link?: string }> {
     const event = await this.programme.requireEvent(eventId);
-    await this.require(eventId, participantId);
+    const current = await this.require(eventId, participantId);
+    if (patch.organizer === false || (patch.status !== undefined && patch.status !== 'approved')) await this.keepAnOrganizer(current);
     const sessions = patch.roles ? await this.programme.sessions(eventId) : [];
     const roles = patch.roles ? checkRoles(patch.roles, sessions) : undefined;
     const now = this.clock().toISOString();
@@ -339,8 +340,22 @@ export class IdentityService extends EventEmitter<IdentityEvents> implements Cal
   }
 
   /** Ends every token, browser session and agenda feed address of the participant, at once. */
-  async revoke(eventId: string, participantId: string, actor: Actor): Promise<Participant> {
-    await this.require(eventId, participantId);
+  /**
+   * An event must keep one organiser who can sign in: removing, rejecting or
+   * revoking the last one would lock everybody out of the consoles (unless the
+   * standing PLENARY_ORGANIZER_TOKEN is configured).
+   */
+  private async keepAnOrganizer(target: Participant): Promise<void> {
+    if (!target.organizer || target.status !== 'approved' || this.organizerToken) return;
+    const others = (await this.repo.listOrganizers(target.eventId)).filter((o) => o.id !== target.id && o.status === 'approved' && !o.revokedAt);
+    if (others.length === 0) {
+      throw new AppError('conflict', 'This is the last organiser of the event: make someone else an organiser first.');
+    }
+  }
+
+  async revoke(eventId: string, participantId: string, actor: Actor, options: { reissuing?: boolean } = {}): Promise<Participant> {
+    const current = await this.require(eventId, participantId);
+    if (!options.reissuing) await this.keepAnOrganizer(current);
     const now = this.clock().toISOString();
     await this.repo.revokeCredentials(participantId, now);
     await this.repo.removeSessions(participantId);
@@ -361,7 +376,7 @@ export class IdentityService extends EventEmitter<IdentityEvents> implements Cal
     if (current.status !== 'approved') {
       throw new AppError('conflict', 'Approve the participant before sending an invitation.');
     }
-    await this.revoke(eventId, participantId, actor);
+    await this.revoke(eventId, participantId, actor, { reissuing: true });
     const now = this.clock().toISOString();
     const result = await this.repo.mutate(participantId, (p) => ({ ...p, revokedAt: null, updatedAt: now }));
     const participant = result ? withoutRev(result.after) : current;
