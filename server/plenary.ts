@@ -20,6 +20,7 @@ import { csrfProtection } from './http/csrf.ts';
 import { identityPages } from './http/identity-pages.ts';
 import { participantsApi } from './http/participants-api.ts';
 import { rateLimiters, type RateLimitOptions } from './http/rate-limits.ts';
+import { sharedLimitStore } from './http/shared-limit-store.ts';
 import { IdentityService } from './identity/identity-service.ts';
 import { Mailer } from './mail/mailer.ts';
 import { MailTemplates } from './mail/mail-templates.ts';
@@ -115,7 +116,8 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       clock: options.clock,
     });
     const csrf = csrfProtection({ secret: await participants.serverSecret('csrf'), secure: secureCookies });
-    const limits = rateLimiters(options.rateLimits);
+    const limitStore = config.redisUrl ? await sharedLimitStore(config.redisUrl, logger) : undefined;
+    const limits = rateLimiters(options.rateLimits, limitStore?.store);
     const views = new Views(path.join(repoRoot, 'templates'));
     const assets = await buildClientAssets(path.join(repoRoot, 'client'));
     const app = createApp({
@@ -196,6 +198,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
         httpServer.closeAllConnections();
         await new Promise<void>((resolve) => httpServer.close(() => resolve()));
         await mailer.close();
+        await limitStore?.close();
         await store.close();
         logger.info('stopped');
       })();

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { rateLimit, type Store } from 'express-rate-limit';
 import { AppError } from '../errors.ts';
 
 export interface RateLimit {
@@ -24,10 +24,16 @@ export const defaultRateLimits: Required<RateLimitOptions> = {
   signIn: { limit: 30, windowMs: 15 * 60_000 },
 };
 
-/** In-memory limits (per process); refusals are `429 rate_limited` through the one error mapping. */
-export function rateLimiters(options: RateLimitOptions = {}): RateLimiters {
+/**
+ * Refusals are `429 rate_limited` through the one error mapping. Counts are
+ * kept in memory (one process), or in a shared store (Redis) when the server
+ * runs as several processes, so a client cannot multiply its allowance by
+ * the number of processes behind the balancer.
+ */
+export function rateLimiters(options: RateLimitOptions = {}, store?: (name: string) => Store): RateLimiters {
   const make = (what: string, limit: RateLimit): RequestHandler =>
     rateLimit({
+      ...(store ? { store: store(what) } : {}),
       windowMs: limit.windowMs,
       limit: limit.limit,
       standardHeaders: 'draft-8',

@@ -1,6 +1,6 @@
 import { io as connectClient, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asOrganizer, eventId, invite } from '../support/identity.ts';
+import { asOrganizer, eventId, invite, uniqueEmail } from '../support/identity.ts';
 import { hasRedis, redisServerPath, startServerCluster, type ServerCluster } from '../support/processes.ts';
 import { getJson } from '../support/server.ts';
 
@@ -46,5 +46,18 @@ describe.skipIf(!hasRedis)('revocation across server processes (Redis Streams ad
     } finally {
       socket.close();
     }
+  });
+  it('counts registrations against one shared limit, whichever process answers', async () => {
+    const register = (url: string) =>
+      getJson(`${url}/api/events/${eventId}/registrations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Registrant', email: uniqueEmail('limit'), organization: 'Org', country: 'CH', group: 'workers' }),
+      });
+    const statuses: number[] = [];
+    // The default allowance is 20 per address per 15 minutes; alternate between the two processes.
+    for (let i = 0; i < 21; i++) statuses.push((await register(urls[i % 2]!)).status);
+    expect(statuses.slice(0, 20).every((s) => s === 201)).toBe(true);
+    expect(statuses[20]).toBe(429);
   });
 });
