@@ -328,18 +328,18 @@ export class IdentityService extends EventEmitter<IdentityEvents> implements Cal
       this.notifier.rejection(participant, event, participant.statusReason);
     }
     if (participant.status === 'approved' && previous.status !== 'approved') {
+      // Whoever is (re-)approved gets a fresh link by mail; a link from before
+      // a rejection is retired, so only the one just sent works.
       const live = (await this.repo.listCredentials(participantId)).some((c) => c.kind === 'invitation' && !c.revokedAt);
-      if (!live) {
-        const token = await this.issue(participant, 'invitation');
-        const link = this.linkFor(token);
-        this.notifier.approval(participant, event, link);
-        return { participant, token, link };
-      }
+      if (live) await this.repo.revokeCredentials(participantId, now);
+      const token = await this.issue(participant, 'invitation');
+      const link = this.linkFor(token);
+      this.notifier.approval(participant, event, link);
+      return { participant, token, link };
     }
     return { participant };
   }
 
-  /** Ends every token, browser session and agenda feed address of the participant, at once. */
   /**
    * An event must keep one organiser who can sign in: removing, rejecting or
    * revoking the last one would lock everybody out of the consoles (unless the
@@ -353,6 +353,7 @@ export class IdentityService extends EventEmitter<IdentityEvents> implements Cal
     }
   }
 
+  /** Ends every token, browser session and agenda feed address of the participant, at once. */
   async revoke(eventId: string, participantId: string, actor: Actor, options: { reissuing?: boolean } = {}): Promise<Participant> {
     const current = await this.require(eventId, participantId);
     if (!options.reissuing) await this.keepAnOrganizer(current);

@@ -98,6 +98,34 @@ describe('mail through SMTP', () => {
     expect(rejection.text).not.toMatch(/\/i\//);
   });
 
+  it('mails a fresh link when a rejected participant is approved again, and retires the old one', async () => {
+    const email = uniqueEmail('mail-again');
+    const reg = await getJson<{ participant: { id: string }; token: string }>(`${server.url}/api/events/${eventId}/registrations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Second Chance', email, organization: 'Union', country: 'PH', group: 'workers' }),
+    });
+    const id = reg.body.participant.id;
+    const patch = (body: unknown) =>
+      getJson<{ link?: string }>(`${server.url}/api/events/${eventId}/participants/${id}`, {
+        method: 'PATCH',
+        headers: { ...asOrganizer, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    await patch({ status: 'rejected', reason: 'Duplicate delegation' });
+    await mailTo(email, /registration/i);
+    const again = await patch({ status: 'approved' });
+    const approval = await mailTo(email, /approved/);
+    expect(again.body.link).toBeDefined();
+    expect(approval.text).toContain(again.body.link);
+    // The link from before the rejection no longer signs anyone in; the new one does.
+    const old = await getJson<{ caller: { kind: string } }>(`${server.url}/api/me`, { headers: { authorization: `Bearer ${reg.body.token}` } });
+    expect(old.body.caller.kind).toBe('anonymous');
+    const token = again.body.link?.split('/i/')[1] ?? '';
+    const fresh = await getJson<{ caller: { kind: string } }>(`${server.url}/api/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect(fresh.body.caller.kind).toBe('participant');
+  });
+
   it('tells bookmarkers and role holders when a session moves, in their own time zone', async () => {
     const bookmarker = await invite(server, { name: 'Bookmarker', email: uniqueEmail('bm'), timeZone: 'Asia/Tokyo' });
     const moderator = await invite(server, { name: 'Moderator', email: uniqueEmail('mod'), roles: [{ sessionId: 'thematic-3', role: 'moderator' }] });
