@@ -172,10 +172,11 @@ describe.skipIf(!hasChromium)('the live stage in headless Chromium (real mediaso
     expect(errors).toEqual([]);
   }, 180_000);
 
-  it('recovers when the media worker dies: the panelist republishes and viewers decode again', async () => {
-    const moderator = await createParticipant(server, { name: 'Chair 3', roles: [{ sessionId, role: 'moderator' }] });
-    const panelist = await createParticipant(server, { name: 'Panelist Chen', roles: [{ sessionId, role: 'panelist' }] });
-    const viewer = await createParticipant(server, { name: 'Viewer Omar', group: 'workers', country: 'EG' });
+  /** A moderator opens the session, a panelist goes live, and a viewer decodes their video. */
+  async function panelistWatched(names: { moderator: string; panelist: string; viewer: string }) {
+    const moderator = await createParticipant(server, { name: names.moderator, roles: [{ sessionId, role: 'moderator' }] });
+    const panelist = await createParticipant(server, { name: names.panelist, roles: [{ sessionId, role: 'panelist' }] });
+    const viewer = await createParticipant(server, { name: names.viewer, group: 'workers', country: 'EG' });
     const mod = await openRoom(moderator);
     await mod.getByTestId('open-session').click();
     const pan = await openRoom(panelist);
@@ -183,47 +184,40 @@ describe.skipIf(!hasChromium)('the live stage in headless Chromium (real mediaso
     const view = await openRoom(viewer);
     await view.locator(`[data-testid="stage-tile"][data-participant-id="${panelist.id}"]`).scrollIntoViewIfNeeded({ timeout: 30_000 });
     await expect.poll(async () => (await row(view, panelist.id, 'video'))?.framesDecoded ?? 0, poll).toBeGreaterThan(0);
-    const before = (await row(view, panelist.id, 'video'))?.producerId;
+    const producerId = (await row(view, panelist.id, 'video'))?.producerId;
+    return { panelist, pan, view, producerId };
+  }
 
+  /** The viewer decodes the panelist again, from a new producer, and the panelist is still live. */
+  async function decodesAgain({ panelist, pan, view, producerId }: Awaited<ReturnType<typeof panelistWatched>>): Promise<void> {
+    await expect.poll(async () => {
+      const r = await row(view, panelist.id, 'video');
+      return r && r.producerId !== producerId ? r.framesDecoded : 0;
+    }, poll).toBeGreaterThan(0);
+    expect(await pan.getByTestId('publish').getAttribute('aria-pressed')).toBe('true');
+    expect(errors).toEqual([]);
+  }
+
+  it('recovers when the media worker dies: the panelist republishes and viewers decode again', async () => {
+    const stage = await panelistWatched({ moderator: 'Chair 3', panelist: 'Panelist Chen', viewer: 'Viewer Omar' });
     const media = server.media!;
     const pid = media.stats().sessions.find((x) => x.sessionId === sessionId)?.routers[0]?.workerPid;
     expect(pid).toBeGreaterThan(0);
     process.kill(pid!, 'SIGKILL');
     // The pool replaces the worker; the pages rejoin by themselves (the panelist's tracks are still live).
     await expect.poll(() => media.stats().workers.some((w) => w.pid !== pid), poll).toBe(true);
-    await expect.poll(async () => {
-      const r = await row(view, panelist.id, 'video');
-      return r && r.producerId !== before ? r.framesDecoded : 0;
-    }, poll).toBeGreaterThan(0);
-    expect(await pan.getByTestId('publish').getAttribute('aria-pressed')).toBe('true');
-    expect(errors).toEqual([]);
+    await decodesAgain(stage);
   }, 180_000);
-  it('recovers when the panelist’s connection drops: the page rejoins the session, then its media, and viewers decode again', async () => {
-    const moderator = await createParticipant(server, { name: 'Chair 4', roles: [{ sessionId, role: 'moderator' }] });
-    const panelist = await createParticipant(server, { name: 'Panelist Dara', roles: [{ sessionId, role: 'panelist' }] });
-    const viewer = await createParticipant(server, { name: 'Viewer Lea', group: 'employers', country: 'FR' });
-    const mod = await openRoom(moderator);
-    await mod.getByTestId('open-session').click();
-    const pan = await openRoom(panelist);
-    await pan.getByTestId('publish').click();
-    const view = await openRoom(viewer);
-    await view.locator(`[data-testid="stage-tile"][data-participant-id="${panelist.id}"]`).scrollIntoViewIfNeeded({ timeout: 30_000 });
-    await expect.poll(async () => (await row(view, panelist.id, 'video'))?.framesDecoded ?? 0, poll).toBeGreaterThan(0);
-    const before = (await row(view, panelist.id, 'video'))?.producerId;
 
+  it('recovers when the panelist’s connection drops: the page rejoins the session, then its media, and viewers decode again', async () => {
+    const stage = await panelistWatched({ moderator: 'Chair 4', panelist: 'Panelist Dara', viewer: 'Viewer Lea' });
     // Cut the panelist's connection from the server side; Socket.IO reconnects it.
     const panelistSockets = [...server.io.sockets.sockets.values()].filter((s) => {
       const caller = (s.data as { caller?: { kind: string; participant?: { id: string } } }).caller;
-      return caller?.kind === 'participant' && caller.participant?.id === panelist.id;
+      return caller?.kind === 'participant' && caller.participant?.id === stage.panelist.id;
     });
     expect(panelistSockets.length).toBeGreaterThan(0);
     for (const s of panelistSockets) s.conn.close();
-
-    await expect.poll(async () => {
-      const r = await row(view, panelist.id, 'video');
-      return r && r.producerId !== before ? r.framesDecoded : 0;
-    }, poll).toBeGreaterThan(0);
-    expect(await pan.getByTestId('publish').getAttribute('aria-pressed')).toBe('true');
-    expect(errors).toEqual([]);
+    await decodesAgain(stage);
   }, 180_000);
 });
