@@ -92,6 +92,16 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
     }
 
     const live = new LiveRepository(store);
+    // Idempotency records only need to outlive a client's retries; forget them after a day.
+    const pruneIdempotency = (): void => {
+      const before = new Date((options.clock?.() ?? new Date()).getTime() - 24 * 3600_000);
+      live.pruneIdempotent(before).then(
+        (removed) => removed > 0 && logger.info({ removed }, 'pruned idempotency records'),
+        (error: unknown) => logger.error({ err: error }, 'could not prune idempotency records'),
+      );
+    };
+    pruneIdempotency();
+    const pruneTimer = setInterval(pruneIdempotency, 3600_000).unref();
     const lock = new KeyedLock();
     const floor = new FloorService(live, lock, options.clock);
     const qna = new QnaService(live, lock, options.clock);
@@ -190,6 +200,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
     let closing: Promise<void> | undefined;
     const close = (): Promise<void> => {
       closing ??= (async () => {
+        clearInterval(pruneTimer);
         liveSessions.close();
         mediaSignalling.close();
         socketAuth.close();

@@ -82,4 +82,13 @@ export class LiveRepository {
   putIdempotent(doc: IdempotencyDoc): Promise<Stored<IdempotencyDoc>> {
     return this.store.put('idempotency', doc);
   }
+
+  /** Forgets idempotency records older than `before` (a retry comes within seconds, not days). */
+  async pruneIdempotent(before: Date): Promise<number> {
+    let removed = 0;
+    for (const doc of await this.store.find<IdempotencyDoc>('idempotency')) {
+      if (Date.parse(doc.at) < before.getTime() && (await this.store.remove('idempotency', doc.id))) removed += 1;
+    }
+    return removed;
+  }
 }
