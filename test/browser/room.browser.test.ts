@@ -18,6 +18,10 @@ describe.skipIf(!hasChromium)('the session room in headless Chromium: a moderato
     contexts.push(context);
     const page = await context.newPage();
     page.on('pageerror', (e) => errors.push(`${p.name}: ${e.message}`));
+    // CSP violations and failed loads show up as console errors.
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(`${p.name}: ${m.text()}`);
+    });
     await page.goto(`${server.url}/i/${p.token}`);
     await page.goto(`${server.url}/events/global-forum-2022/sessions/${sessionId}`);
     await page.locator('#live-room').waitFor({ state: 'visible' });
