@@ -54,7 +54,10 @@ async function start(root: HTMLElement, s: RoomStrings): Promise<void> {
     window.setTimeout(() => (announcer.textContent = text), 50);
   };
   const showError = (error: unknown): void => {
-    const message = error instanceof Error ? error.message : String(error);
+    // Coded refusals are shown in the page's language; anything else as the server worded it.
+    const code = (error as { code?: unknown } | null)?.code;
+    const translated = typeof code === 'string' ? (s as Record<string, string>)[`error_${code}`] : undefined;
+    const message = translated ?? (error instanceof Error ? error.message : String(error));
     const box = byId('room-error');
     box.hidden = false;
     box.textContent = message;

@@ -52,6 +52,10 @@ describe.skipIf(!hasChromium)('the session room in headless Chromium: a moderato
     expect(await a.locator('#moderator-controls').isVisible()).toBe(false);
     await expect.poll(() => b.locator('[data-testid="request-floor"]').innerText()).toBe('申请发言');
 
+    // Before the session is open, asking for the floor is refused, in the delegate's language.
+    await b.getByTestId('request-floor').click();
+    await expect.poll(() => b.locator('#room-error').innerText()).toBe('会议尚未开始，请等待主持人开启。');
+
     // The moderator opens the session; delegates hear about it.
     await mod.getByTestId('open-session').click();
     await expect.poll(() => a.locator('#session-status').getAttribute('data-status')).toBe('live');
