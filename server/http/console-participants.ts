@@ -17,13 +17,14 @@ import { idPattern, parseId, parseInput } from './validate.ts';
 import type { Views } from './views.ts';
 
 const noticeQuery = z.object({
-  notice: z.enum(['approved', 'rejected', 'pending', 'roles', 'organizer', 'revoked']).optional(),
+  notice: z.enum(['approved', 'rejected', 'pending', 'roles', 'organizer', 'head-of-state', 'revoked']).optional(),
   who: z.string().regex(idPattern).optional(),
 });
 
 const statusForm = z.object({ status: z.enum(['approved', 'rejected', 'pending']), reason: z.string().max(500).optional() });
 const rolesForm = z.object({ op: z.enum(['add', 'remove']), sessionId: z.string(), role: z.string(), language: z.string().optional() });
 const organizerForm = z.object({ organizer: z.enum(['true', 'false']) });
+const headOfStateForm = z.object({ headOfState: z.enum(['true', 'false']) });
 
 /**
  * The organiser's participants console: pending registrations with
@@ -119,6 +120,16 @@ export function consoleParticipants(identity: IdentityService, programme: Progra
       const form = parseInput(organizerForm, req.body);
       await identity.update(eventId, participantId, { organizer: form.organizer === 'true' }, actorOf(callerOf(req)));
       return { notice: 'organizer' };
+    });
+  });
+
+  router.post('/events/:eventId/console/participants/:participantId/head-of-state', async (req, res) => {
+    const eventId = manage(req);
+    const participantId = parseId(req.params.participantId, 'participantId');
+    await act(req, res, eventId, participantId, async () => {
+      const form = parseInput(headOfStateForm, req.body);
+      await identity.update(eventId, participantId, { headOfState: form.headOfState === 'true' }, actorOf(callerOf(req)));
+      return { notice: 'head-of-state' };
     });
   });
 

@@ -87,6 +87,7 @@ describe('authorisation matrix of the identity routes', () => {
     ['POST', `/events/${eventId}/console/participants/${target.participant.id}/status`, { status: 'rejected', reason: 'x' }],
     ['POST', `/events/${eventId}/console/participants/${delegate.participant.id}/roles`, { op: 'add', sessionId: 'opening', role: 'moderator' }],
     ['POST', `/events/${eventId}/console/participants/${delegate.participant.id}/organizer`, { organizer: 'true' }],
+    ['POST', `/events/${eventId}/console/participants/${delegate.participant.id}/head-of-state`, { headOfState: 'true' }],
     ['POST', `/events/${eventId}/console/participants/${target.participant.id}/revoke`, {}],
     ['POST', `/events/${eventId}/console/participants/${target.participant.id}/invitation`, {}],
   ];

@@ -70,6 +70,20 @@ describe('CSRF on cookie-authenticated requests', () => {
     expect(withHeader.status).toBe(200);
   });
 
+  it('marks a Head of State or Government from the console, and unmarks them', async () => {
+    const p = await invite(server, { name: 'President Example' });
+    const { csrf } = await organizer.page(`${server.url}/events/${eventId}/console/participants`);
+    const mark = await organizer.postForm(`${server.url}/events/${eventId}/console/participants/${p.participant.id}/head-of-state`, { _csrf: csrf, headOfState: 'true' });
+    expect(mark.status).toBe(303);
+    const page = await (await organizer.fetch(`${server.url}${mark.headers.get('location')}&lang=en`, { headers: { accept: 'text/html' } })).text();
+    expect(page).toContain('President Example <span class="badge">Head of State or Government</span>');
+    const api = await fetch(`${server.url}/api/events/${eventId}/participants/${p.participant.id}`, { headers: asOrganizer });
+    expect(((await api.json()) as { participant: { headOfState: boolean } }).participant.headOfState).toBe(true);
+    await organizer.postForm(`${server.url}/events/${eventId}/console/participants/${p.participant.id}/head-of-state`, { _csrf: csrf, headOfState: 'false' });
+    const after = await fetch(`${server.url}/api/events/${eventId}/participants/${p.participant.id}`, { headers: asOrganizer });
+    expect(((await after.json()) as { participant: { headOfState: boolean } }).participant.headOfState).toBe(false);
+  });
+
   it('exempts bearer-token requests, which a cross-site page cannot make', async () => {
     const p = await invite(server, { name: 'App Client' });
     const res = await fetch(`${server.url}/api/events/${eventId}/bookmarks/opening`, { method: 'PUT', headers: { authorization: `Bearer ${p.token}` } });
