@@ -95,6 +95,8 @@ describe('speaking-time report and session logs', () => {
     expect(body.floor.filter((l) => l.action === 'override')).toHaveLength(1);
     expect(body.floor.find((l) => l.action === 'override')?.detail).toMatch(/government.*employers/);
     expect(body.moderation).toEqual([expect.objectContaining({ action: 'hide', reason: 'duplicate', byName: 'Chair' })]);
+    const anonymous = await getJson<{ error: { code: string } }>(`${server.url}/api/events/${eventId}/sessions/${sessionId}/logs`);
+    expect([anonymous.status, anonymous.body.error.code]).toEqual([401, 'unauthenticated']);
     for (const token of [women.token, otherModerator.token]) {
       const refused = await getJson<{ error: { code: string } }>(`${server.url}/api/events/${eventId}/sessions/${sessionId}/logs`, { headers: { authorization: `Bearer ${token}` } });
       expect(refused.status).toBe(403);

@@ -116,9 +116,11 @@ describe('the speaker queue over Socket.IO', () => {
     expect(done?.overrunMs).toBeGreaterThan(0);
   });
 
-  it('refuses every moderator event from a delegate and from another session’s moderator', async () => {
+  it('refuses every moderator event from an anonymous socket, a delegate and another session’s moderator', async () => {
     const { socket: delegate, ack } = await join(gov);
     const { socket: stranger } = await join(otherModerator);
+    const anonymous = await connect(server.url, {});
+    sockets.push(anonymous);
     const entryId = ack.queue.entries[0]?.id ?? 'x';
     const attempts: [string, Record<string, unknown>][] = [
       ['session:open', { sessionId }],
@@ -138,6 +140,7 @@ describe('the speaker queue over Socket.IO', () => {
         const reply = await emit(socket, event, payload);
         expect(reply, `${event} as ${socket === delegate ? 'delegate' : 'other moderator'}`).toMatchObject({ ok: false, error: { code: 'not_moderator' } });
       }
+      expect(await emit(anonymous, event, payload), `${event} as anonymous`).toMatchObject({ ok: false, error: { code: 'unauthenticated' } });
     }
   });
 
