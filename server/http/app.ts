@@ -5,6 +5,7 @@ import { AppError } from '../errors.ts';
 import { loggablePath, type Logger } from '../logger.ts';
 import { errorHandler, notFoundApi, toAppError } from './error-handler.ts';
 import { renderErrorPage } from './pages.ts';
+import { accessLog } from './access-log.ts';
 import { attachCaller } from './caller.ts';
 import { requestContext } from './request-context.ts';
 import type { CallerResolver } from '../identity/resolve.ts';
@@ -26,6 +27,7 @@ export interface AppParts {
 export function createApp(parts: AppParts): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(accessLog(parts.logger));
   if (parts.trustProxy) app.set('trust proxy', parts.trustProxy);
   app.use(
     helmet({
