@@ -23,8 +23,7 @@ const noticeQuery = z.object({
 
 const statusForm = z.object({ status: z.enum(['approved', 'rejected', 'pending']), reason: z.string().max(500).optional() });
 const rolesForm = z.object({ op: z.enum(['add', 'remove']), sessionId: z.string(), role: z.string(), language: z.string().optional() });
-const organizerForm = z.object({ organizer: z.enum(['true', 'false']) });
-const headOfStateForm = z.object({ headOfState: z.enum(['true', 'false']) });
+const flagForm = (field: 'organizer' | 'headOfState') => z.object({ [field]: z.enum(['true', 'false']) }) as z.ZodType<Record<string, 'true' | 'false'>>;
 
 /**
  * The organiser's participants console: pending registrations with
@@ -113,25 +112,22 @@ export function consoleParticipants(identity: IdentityService, programme: Progra
     });
   });
 
-  router.post('/events/:eventId/console/participants/:participantId/organizer', async (req, res) => {
-    const eventId = manage(req);
-    const participantId = parseId(req.params.participantId, 'participantId');
-    await act(req, res, eventId, participantId, async () => {
-      const form = parseInput(organizerForm, req.body);
-      await identity.update(eventId, participantId, { organizer: form.organizer === 'true' }, actorOf(callerOf(req)));
-      return { notice: 'organizer' };
+  // Yes/no flags set by a one-button form: organiser rights, Head of State or Government.
+  const flags = [
+    { path: 'organizer', field: 'organizer', notice: 'organizer' },
+    { path: 'head-of-state', field: 'headOfState', notice: 'head-of-state' },
+  ] as const;
+  for (const flag of flags) {
+    router.post(`/events/:eventId/console/participants/:participantId/${flag.path}`, async (req, res) => {
+      const eventId = manage(req);
+      const participantId = parseId(req.params.participantId, 'participantId');
+      await act(req, res, eventId, participantId, async () => {
+        const form = parseInput(flagForm(flag.field), req.body);
+        await identity.update(eventId, participantId, { [flag.field]: form[flag.field] === 'true' }, actorOf(callerOf(req)));
+        return { notice: flag.notice };
+      });
     });
-  });
-
-  router.post('/events/:eventId/console/participants/:participantId/head-of-state', async (req, res) => {
-    const eventId = manage(req);
-    const participantId = parseId(req.params.participantId, 'participantId');
-    await act(req, res, eventId, participantId, async () => {
-      const form = parseInput(headOfStateForm, req.body);
-      await identity.update(eventId, participantId, { headOfState: form.headOfState === 'true' }, actorOf(callerOf(req)));
-      return { notice: 'head-of-state' };
-    });
-  });
+  }
 
   router.post('/events/:eventId/console/participants/:participantId/revoke', async (req, res) => {
     const eventId = manage(req);
