@@ -31,6 +31,7 @@ import { ProgrammeEditor } from './services/programme-editor.ts';
 import { ProgrammeService } from './services/programme-service.ts';
 import { FloorService } from './services/floor-service.ts';
 import { KeyedLock } from './services/keyed-lock.ts';
+import { Idempotency } from './services/idempotency.ts';
 import { QnaService } from './services/qna-service.ts';
 import { LiveRepository } from './store/live-repository.ts';
 import { LiveSessions } from './realtime/live-sessions.ts';
@@ -103,8 +104,10 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
     pruneIdempotency();
     const pruneTimer = setInterval(pruneIdempotency, 3600_000).unref();
     const lock = new KeyedLock();
-    const floor = new FloorService(live, lock, options.clock);
-    const qna = new QnaService(live, lock, options.clock);
+    const clock = options.clock ?? (() => new Date());
+    const liveDeps = { live, lock, clock, idempotency: new Idempotency(live, clock) };
+    const floor = new FloorService(liveDeps);
+    const qna = new QnaService(liveDeps);
     // Links need the public URL, known only once the server listens.
     let baseUrl = config.publicUrl ?? '';
     const secureCookies = (config.publicUrl ?? '').startsWith('https:');

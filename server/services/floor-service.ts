@@ -7,7 +7,7 @@ import {
 import type { QueueStateMessage } from '../protocol/events.ts';
 import type { LiveRepository } from '../store/live-repository.ts';
 import type { KeyedLock } from './keyed-lock.ts';
-import { Idempotency } from './idempotency.ts';
+import type { Idempotency, LiveServiceDeps } from './idempotency.ts';
 import { retryOnConflict } from './retry.ts';
 
 /**
@@ -21,11 +21,8 @@ export class FloorService {
   private readonly clock: () => Date;
   private readonly idempotency: Idempotency;
 
-  constructor(live: LiveRepository, lock: KeyedLock, clock: () => Date = () => new Date()) {
-    this.live = live;
-    this.lock = lock;
-    this.clock = clock;
-    this.idempotency = new Idempotency(live, clock);
+  constructor(deps: LiveServiceDeps) {
+    ({ live: this.live, lock: this.lock, clock: this.clock, idempotency: this.idempotency } = deps);
   }
 
   async state(eventId: string, sessionId: string): Promise<QueueState> {

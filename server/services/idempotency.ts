@@ -1,4 +1,13 @@
 import type { LiveRepository } from '../store/live-repository.ts';
+import type { KeyedLock } from './keyed-lock.ts';
+
+/** What the live-state services (floor, Q&A) share: the store, per-session ordering, retry safety, the clock. */
+export interface LiveServiceDeps {
+  live: LiveRepository;
+  lock: KeyedLock;
+  idempotency: Idempotency;
+  clock: () => Date;
+}
 
 /**
  * Runs an action once per (participant, key): a client that lost an ack and

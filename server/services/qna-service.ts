@@ -8,7 +8,7 @@ import type { QnaSnapshot, QuestionMessageBody } from '../protocol/events.ts';
 import type { LiveRepository, QnaMeta } from '../store/live-repository.ts';
 import type { Stored } from '../store/port.ts';
 import type { KeyedLock } from './keyed-lock.ts';
-import { Idempotency } from './idempotency.ts';
+import type { Idempotency, LiveServiceDeps } from './idempotency.ts';
 import { retryOnConflict } from './retry.ts';
 
 export const defaultModerationMode: ModerationMode = 'pre-moderated';
@@ -29,11 +29,8 @@ export class QnaService {
   private readonly clock: () => Date;
   private readonly idempotency: Idempotency;
 
-  constructor(live: LiveRepository, lock: KeyedLock, clock: () => Date = () => new Date()) {
-    this.live = live;
-    this.lock = lock;
-    this.clock = clock;
-    this.idempotency = new Idempotency(live, clock);
+  constructor(deps: LiveServiceDeps) {
+    ({ live: this.live, lock: this.lock, clock: this.clock, idempotency: this.idempotency } = deps);
   }
 
   private serial<T>(eventId: string, sessionId: string, task: () => Promise<T>): Promise<T> {
