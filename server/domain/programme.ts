@@ -145,17 +145,10 @@ export function sortByStart<T extends { start: string }>(sessions: readonly T[])
   return [...sessions].sort((a, b) => Date.parse(a.start) - Date.parse(b.start));
 }
 
-export interface ProgrammeSessionView {
-  id: string;
-  eventId: string;
-  kind: SessionKind;
-  title: Localized;
-  format: Localized | null;
-  description: Localized;
-  guidingQuestions: Localized[];
-  status: SessionStatus;
+/** A session as the programme shows it: its texts, plus its times in both zones. */
+export interface ProgrammeSessionView
+  extends Pick<Session, 'id' | 'eventId' | 'kind' | 'title' | 'format' | 'description' | 'guidingQuestions' | 'status' | 'sequence'> {
   timing: Timing;
-  sequence: number;
   startUtc: string;
   endUtc: string;
   durationMinutes: number;
