@@ -229,8 +229,7 @@ export class LiveSessions {
 
     on(socket, 'queue:rules', deps, async (p) => {
       const { eventId, sessionId } = await this.scope(socket, p, 'queue.moderate');
-      const current = await this.deps.floor.state(eventId, sessionId);
-      const state = await this.deps.floor.rules(eventId, sessionId, { ...current.rules, mode: p.mode, budgetsMs: p.budgetsMs ?? current.rules.budgetsMs });
+      const state = await this.deps.floor.patchRules(eventId, sessionId, { mode: p.mode, ...(p.budgetsMs ? { budgetsMs: p.budgetsMs } : {}) });
       this.publishQueue(state);
       return { version: state.version };
     });

@@ -202,8 +202,7 @@ export function attachMediaSignalling(deps: MediaSignallingDeps): MediaSignallin
       const { caller, eventId, sessionId } = await scope(socket, p);
       authorize(caller, 'media.moderate', { eventId, sessionId });
       const room = media.require(eventId, sessionId);
-      const current = await deps.floor.state(eventId, sessionId);
-      await deps.floor.rules(eventId, sessionId, { ...current.rules, delegateVideo: p.delegateVideo });
+      await deps.floor.patchRules(eventId, sessionId, { delegateVideo: p.delegateVideo });
       const settings = room.setDelegateVideo(p.delegateVideo);
       if (!p.delegateVideo) room.closeWhere((info) => info.right === 'floor' && info.source === 'camera', 'moderator');
       return { settings };

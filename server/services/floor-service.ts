@@ -84,8 +84,12 @@ export class FloorService {
     return this.change(eventId, sessionId, (s, now) => controlTimer(s, control, by, now));
   }
 
-  rules(eventId: string, sessionId: string, rules: QueueRules): Promise<QueueState> {
-    return this.change(eventId, sessionId, (s) => setRules(s, rules));
+  /**
+   * Merges a patch into the rules inside the lock, so a mode change and a
+   * delegate-video toggle made at the same moment both hold.
+   */
+  patchRules(eventId: string, sessionId: string, patch: Partial<QueueRules>): Promise<QueueState> {
+    return this.change(eventId, sessionId, (s) => setRules(s, { ...s.rules, ...patch }));
   }
 
   /** Ends whoever has the floor (when the session ends); no-op if nobody does. */

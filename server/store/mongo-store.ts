@@ -1,5 +1,5 @@
-import mongoose, { type Connection, type Model } from 'mongoose';
-import { assertCollection, assertField, StoreConflictError, type Doc, type DocumentStore, type Scalar, type Stored } from './port.ts';
+import mongoose, { type ClientSession, type Connection, type Model } from 'mongoose';
+import { assertCollection, assertField, StoreConflictError, type Doc, type DocumentStore, type Scalar, type Stored, type WriteOp } from './port.ts';
 
 interface RawDocument {
   _id: string;
@@ -99,6 +99,56 @@ export class MongoStore implements DocumentStore {
   async remove(collection: string, id: string): Promise<boolean> {
     const result = await this.model(collection).collection.deleteOne({ _id: id } as never);
     return result.deletedCount > 0;
+  }
+
+  /** A multi-document transaction: needs a replica set (docker-compose runs a one-member set). */
+  async write(ops: readonly WriteOp[]): Promise<number[]> {
+    for (const op of ops) assertCollection(op.collection);
+    const session = await this.connection.startSession();
+    try {
+      let revs: number[] = [];
+      await session.withTransaction(async () => {
+        revs = [];
+        for (const op of ops) revs.push(await this.applyIn(op, session));
+      });
+      return revs;
+    } finally {
+      await session.endSession();
+    }
+  }
+
+  private async applyIn(op: WriteOp, session: ClientSession): Promise<number> {
+    const collection = this.model(op.collection).collection;
+    switch (op.op) {
+      case 'insert': {
+        const { id, ...rest } = op.doc;
+        try {
+          await collection.insertOne({ ...rest, _id: id, rev: 1, seq: this.nextSeq() } as never, { session });
+        } catch (error) {
+          if (isDuplicateKey(error)) throw new StoreConflictError(op.collection, id, 'exists');
+          throw error;
+        }
+        return 1;
+      }
+      case 'update': {
+        const { id, rev, ...rest } = op.doc;
+        const result = await collection.updateOne({ _id: id, rev } as never, { $set: { ...rest, rev: rev + 1 } } as never, { session });
+        if (result.matchedCount === 0) throw new StoreConflictError(op.collection, id, 'stale');
+        return rev + 1;
+      }
+      case 'put': {
+        const { id, rev: _ignored, ...rest } = op.doc as Doc & { rev?: number };
+        const updated = await collection.findOneAndUpdate(
+          { _id: id } as never,
+          { $set: rest, $inc: { rev: 1 }, $setOnInsert: { seq: this.nextSeq() } } as never,
+          { upsert: true, returnDocument: 'after', session },
+        );
+        return (updated as unknown as { rev?: number } | null)?.rev ?? 1;
+      }
+      case 'remove':
+        await collection.deleteOne({ _id: op.id } as never, { session });
+        return 0;
+    }
   }
 
   async close(): Promise<void> {

@@ -30,8 +30,33 @@ export interface DocumentStore {
   /** Unconditional write (insert or replace). */
   put<T extends Doc>(collection: string, doc: T): Promise<Stored<T>>;
   remove(collection: string, id: string): Promise<boolean>;
+  /**
+   * Applies every operation or none, in order. Fails with StoreConflictError,
+   * having written nothing, when an insert finds its id taken or an update a
+   * newer revision. Returns the revision each operation left (0 for a remove).
+   * This is how a change and its idempotency record or audit entry are kept
+   * together: a crash between two separate writes cannot keep only one.
+   */
+  write(ops: readonly WriteOp[]): Promise<number[]>;
   close(): Promise<void>;
 }
+
+export type WriteOp =
+  | { op: 'insert'; collection: string; doc: Doc }
+  | { op: 'update'; collection: string; doc: Stored<Doc> }
+  | { op: 'put'; collection: string; doc: Doc }
+  | { op: 'remove'; collection: string; id: string };
+
+/** Typed constructors for write(): `writes.update('queues', doc)`. */
+export const writes = {
+  insert: <T extends Doc>(collection: string, doc: T): WriteOp => ({ op: 'insert', collection, doc }),
+  update: <T extends Doc>(collection: string, doc: Stored<T>): WriteOp => ({ op: 'update', collection, doc }),
+  put: <T extends Doc>(collection: string, doc: T): WriteOp => ({ op: 'put', collection, doc }),
+  remove: (collection: string, id: string): WriteOp => ({ op: 'remove', collection, id }),
+  /** Insert when new (rev undefined), else compare-and-set on rev. */
+  save: <T extends Doc>(collection: string, doc: T, rev: number | undefined): WriteOp =>
+    rev === undefined ? { op: 'insert', collection, doc } : { op: 'update', collection, doc: { ...doc, rev } },
+};
 
 export class StoreConflictError extends Error {
   constructor(collection: string, id: string, reason: 'exists' | 'stale') {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { assertCollection, assertField, StoreConflictError, type Doc, type DocumentStore, type Scalar, type Stored } from './port.ts';
+import { assertCollection, assertField, StoreConflictError, type Doc, type DocumentStore, type Scalar, type Stored, type WriteOp } from './port.ts';
 
 /**
  * The embedded store: one SQLite file through Node's built-in node:sqlite,
@@ -120,6 +120,53 @@ export class SqliteStore implements DocumentStore {
     assertCollection(collection);
     const result = this.prepare('DELETE FROM documents WHERE collection = ? AND id = ?').run(collection, id);
     return Number(result.changes) > 0;
+  }
+
+  async write(ops: readonly WriteOp[]): Promise<number[]> {
+    for (const op of ops) assertCollection(op.collection);
+    if (this.closed) throw new Error('store is closed');
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const revs = ops.map((op) => this.apply(op));
+      this.db.exec('COMMIT');
+      return revs;
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  /** One operation of write(), inside its transaction; throws StoreConflictError to roll it back. */
+  private apply(op: WriteOp): number {
+    switch (op.op) {
+      case 'insert': {
+        const result = this.prepare('INSERT OR IGNORE INTO documents (collection, id, rev, data) VALUES (?, ?, 1, ?)').run(
+          op.collection, op.doc.id, JSON.stringify({ ...op.doc, rev: 1 }),
+        );
+        if (Number(result.changes) === 0) throw new StoreConflictError(op.collection, op.doc.id, 'exists');
+        return 1;
+      }
+      case 'update': {
+        const rev = op.doc.rev + 1;
+        const result = this.prepare('UPDATE documents SET rev = ?, data = ? WHERE collection = ? AND id = ? AND rev = ?').run(
+          rev, JSON.stringify({ ...op.doc, rev }), op.collection, op.doc.id, op.doc.rev,
+        );
+        if (Number(result.changes) === 0) throw new StoreConflictError(op.collection, op.doc.id, 'stale');
+        return rev;
+      }
+      case 'put': {
+        const current = this.prepare('SELECT rev FROM documents WHERE collection = ? AND id = ?').get(op.collection, op.doc.id) as { rev: number } | undefined;
+        const rev = (current?.rev ?? 0) + 1;
+        this.prepare(
+          `INSERT INTO documents (collection, id, rev, data) VALUES (?, ?, ?, ?)
+           ON CONFLICT (collection, id) DO UPDATE SET rev = excluded.rev, data = excluded.data`,
+        ).run(op.collection, op.doc.id, rev, JSON.stringify({ ...op.doc, rev }));
+        return rev;
+      }
+      case 'remove':
+        this.prepare('DELETE FROM documents WHERE collection = ? AND id = ?').run(op.collection, op.id);
+        return 0;
+    }
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StoreConflictError, type Doc, type DocumentStore } from '../../server/store/port.ts';
+import { StoreConflictError, writes, type Doc, type DocumentStore } from '../../server/store/port.ts';
 
 interface Note extends Doc {
   eventId: string;
@@ -90,6 +90,36 @@ export function storeContract(name: string, factory: () => StoreFactory): void {
     it('refuses collection and field names that could be injected', async () => {
       await expect(store.find('notes', { "x') OR 1=1 --": 1 })).rejects.toThrow(/invalid field/);
       await expect(store.get('Notes; DROP', 'a')).rejects.toThrow(/invalid collection/);
+    });
+
+    it('writes several documents together, or none when one would conflict', async () => {
+      const a = await store.insert('notes', note('a'));
+      await store.insert('notes', note('taken'));
+      const revs = await store.write([
+        writes.update('notes', { ...a, votes: 1 }),
+        writes.insert('notes', note('b')),
+        writes.put('log', note('entry')),
+      ]);
+      expect(revs).toEqual([2, 1, 1]);
+      expect(await store.get<Note>('notes', 'a')).toMatchObject({ votes: 1, rev: 2 });
+      expect(await store.get<Note>('log', 'entry')).toMatchObject({ rev: 1 });
+
+      // A stale update at the end undoes the insert and the put before it.
+      await expect(store.write([
+        writes.insert('notes', note('c')),
+        writes.put('notes', note('b', { votes: 9 })),
+        writes.update('notes', { ...a, votes: 7 }),
+      ])).rejects.toBeInstanceOf(StoreConflictError);
+      expect(await store.get('notes', 'c')).toBeNull();
+      expect(await store.get<Note>('notes', 'b')).toMatchObject({ votes: 0, rev: 1 });
+      expect(await store.get<Note>('notes', 'a')).toMatchObject({ votes: 1, rev: 2 });
+
+      // So does an insert whose id is taken.
+      await expect(store.write([writes.remove('notes', 'a'), writes.insert('notes', note('taken'))])).rejects.toBeInstanceOf(StoreConflictError);
+      expect(await store.get('notes', 'a')).not.toBeNull();
+
+      expect(await store.write([writes.remove('notes', 'a')])).toEqual([0]);
+      expect(await store.get('notes', 'a')).toBeNull();
     });
 
     it('keeps everything across a close and reopen', async () => {
