@@ -1,38 +1,54 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { Worker } from 'node:worker_threads';
 import { assertCollection, assertField, StoreConflictError, type Doc, type DocumentStore, type Scalar, type Stored, type WriteOp } from './port.ts';
+import { connectionPragmas, schema, type CallResult, type FromWriter, type ToWriter, type WireError, type WireOp } from './sqlite-protocol.ts';
 
 /**
  * The embedded store: one SQLite file through Node's built-in node:sqlite,
- * so `npm start` needs no database server. WAL mode keeps readers and the
- * single writer out of each other's way, and `synchronous=FULL` means a
- * write acknowledged to a client survives a crash of the process.
+ * so `npm start` needs no database server.
+ *
+ * node:sqlite is synchronous, and a durable commit waits for an fsync, so
+ * writes run on a worker thread (sqlite-worker.ts) that commits them in
+ * groups: the writes that arrive while one transaction commits share the
+ * next one and its single fsync. `synchronous=FULL` there means a write
+ * acknowledged to a client survives a crash of the process. Reads stay on
+ * this thread, on a query-only connection: in WAL mode they never wait for
+ * the writer, and see every write whose promise has resolved.
  */
 export class SqliteStore implements DocumentStore {
   readonly kind = 'embedded' as const;
   readonly file: string;
-  private readonly db: DatabaseSync;
+  private readonly reader: DatabaseSync;
   private readonly statements = new Map<string, StatementSync>();
+  private readonly writer: Worker;
+  private readonly pending = new Map<number, { resolve: (result: CallResult & { ok: true }) => void; reject: (error: Error) => void }>();
+  private nextSeq = 1;
   private closed = false;
+  private closing: Promise<void> | undefined;
+  /** Set when the writer thread is gone: later writes fail with it. */
+  private failure: Error | undefined;
+  private readonly exited: Promise<void>;
 
   constructor(file: string) {
     this.file = file;
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    this.db = new DatabaseSync(file);
-    this.db.exec(`
-      PRAGMA journal_mode = WAL;
-      PRAGMA synchronous = FULL;
-      PRAGMA busy_timeout = 5000;
-      CREATE TABLE IF NOT EXISTS documents (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        collection TEXT NOT NULL,
-        id TEXT NOT NULL,
-        rev INTEGER NOT NULL,
-        data TEXT NOT NULL,
-        UNIQUE (collection, id)
-      );
-    `);
+    // The schema exists before the first read; the writer opens the same file.
+    this.reader = new DatabaseSync(file);
+    this.reader.exec(connectionPragmas + schema + 'PRAGMA query_only = 1;');
+    this.writer = new Worker(new URL('./sqlite-worker.ts', import.meta.url), { workerData: { file } });
+    this.writer.unref();
+    this.writer.on('message', (message: FromWriter) => {
+      if (message.type === 'results') for (const result of message.results) this.settle(result);
+    });
+    this.writer.on('error', (error) => this.fail(new Error(`the store's writer thread failed: ${error.message}`, { cause: error })));
+    this.exited = new Promise((resolve) => {
+      this.writer.once('exit', (code) => {
+        this.fail(new Error(`the store's writer thread exited (code ${code})`));
+        resolve();
+      });
+    });
   }
 
   static inDirectory(dataDir: string): SqliteStore {
@@ -43,7 +59,7 @@ export class SqliteStore implements DocumentStore {
     if (this.closed) throw new Error('store is closed');
     let statement = this.statements.get(sql);
     if (!statement) {
-      statement = this.db.prepare(sql);
+      statement = this.reader.prepare(sql);
       this.statements.set(sql, statement);
     }
     return statement;
@@ -78,103 +94,96 @@ export class SqliteStore implements DocumentStore {
   }
 
   async insert<T extends Doc>(collection: string, doc: T): Promise<Stored<T>> {
-    assertCollection(collection);
-    const stored = { ...doc, rev: 1 };
-    const result = this.prepare('INSERT OR IGNORE INTO documents (collection, id, rev, data) VALUES (?, ?, 1, ?)').run(
-      collection,
-      doc.id,
-      JSON.stringify(stored),
-    );
-    if (Number(result.changes) === 0) throw new StoreConflictError(collection, doc.id, 'exists');
-    return stored;
+    await this.call([wire({ op: 'insert', collection, doc })]);
+    return { ...doc, rev: 1 };
   }
 
   async update<T extends Doc>(collection: string, doc: Stored<T>): Promise<Stored<T>> {
-    assertCollection(collection);
-    const stored = { ...doc, rev: doc.rev + 1 };
-    const result = this.prepare('UPDATE documents SET rev = ?, data = ? WHERE collection = ? AND id = ? AND rev = ?').run(
-      stored.rev,
-      JSON.stringify(stored),
-      collection,
-      doc.id,
-      doc.rev,
-    );
-    if (Number(result.changes) === 0) throw new StoreConflictError(collection, doc.id, 'stale');
-    return stored;
+    await this.call([wire({ op: 'update', collection, doc })]);
+    return { ...doc, rev: doc.rev + 1 };
   }
 
   async put<T extends Doc>(collection: string, doc: T): Promise<Stored<T>> {
-    assertCollection(collection);
-    const current = this.prepare('SELECT rev FROM documents WHERE collection = ? AND id = ?').get(collection, doc.id) as
-      | { rev: number }
-      | undefined;
-    const stored = { ...doc, rev: (current?.rev ?? 0) + 1 };
-    this.prepare(
-      `INSERT INTO documents (collection, id, rev, data) VALUES (?, ?, ?, ?)
-       ON CONFLICT (collection, id) DO UPDATE SET rev = excluded.rev, data = excluded.data`,
-    ).run(collection, doc.id, stored.rev, JSON.stringify(stored));
-    return stored;
+    const { revs } = await this.call([wire({ op: 'put', collection, doc })]);
+    return { ...doc, rev: revs[0] as number };
   }
 
   async remove(collection: string, id: string): Promise<boolean> {
-    assertCollection(collection);
-    const result = this.prepare('DELETE FROM documents WHERE collection = ? AND id = ?').run(collection, id);
-    return Number(result.changes) > 0;
+    const { changed } = await this.call([wire({ op: 'remove', collection, id })]);
+    return changed[0] === true;
   }
 
   async write(ops: readonly WriteOp[]): Promise<number[]> {
-    for (const op of ops) assertCollection(op.collection);
-    if (this.closed) throw new Error('store is closed');
-    this.db.exec('BEGIN IMMEDIATE');
-    try {
-      const revs = ops.map((op) => this.apply(op));
-      this.db.exec('COMMIT');
-      return revs;
-    } catch (error) {
-      this.db.exec('ROLLBACK');
-      throw error;
-    }
+    const wireOps = ops.map(wire);
+    if (wireOps.length === 0) return [];
+    return (await this.call(wireOps)).revs;
   }
 
-  /** One operation of write(), inside its transaction; throws StoreConflictError to roll it back. */
-  private apply(op: WriteOp): number {
-    switch (op.op) {
-      case 'insert': {
-        const result = this.prepare('INSERT OR IGNORE INTO documents (collection, id, rev, data) VALUES (?, ?, 1, ?)').run(
-          op.collection, op.doc.id, JSON.stringify({ ...op.doc, rev: 1 }),
-        );
-        if (Number(result.changes) === 0) throw new StoreConflictError(op.collection, op.doc.id, 'exists');
-        return 1;
-      }
-      case 'update': {
-        const rev = op.doc.rev + 1;
-        const result = this.prepare('UPDATE documents SET rev = ?, data = ? WHERE collection = ? AND id = ? AND rev = ?').run(
-          rev, JSON.stringify({ ...op.doc, rev }), op.collection, op.doc.id, op.doc.rev,
-        );
-        if (Number(result.changes) === 0) throw new StoreConflictError(op.collection, op.doc.id, 'stale');
-        return rev;
-      }
-      case 'put': {
-        const current = this.prepare('SELECT rev FROM documents WHERE collection = ? AND id = ?').get(op.collection, op.doc.id) as { rev: number } | undefined;
-        const rev = (current?.rev ?? 0) + 1;
-        this.prepare(
-          `INSERT INTO documents (collection, id, rev, data) VALUES (?, ?, ?, ?)
-           ON CONFLICT (collection, id) DO UPDATE SET rev = excluded.rev, data = excluded.data`,
-        ).run(op.collection, op.doc.id, rev, JSON.stringify({ ...op.doc, rev }));
-        return rev;
-      }
-      case 'remove':
-        this.prepare('DELETE FROM documents WHERE collection = ? AND id = ?').run(op.collection, op.id);
-        return 0;
-    }
+  /** Sends one all-or-nothing call to the writer; resolves once it is committed. */
+  private call(ops: WireOp[]): Promise<CallResult & { ok: true }> {
+    if (this.closed) return Promise.reject(new Error('store is closed'));
+    if (this.failure) return Promise.reject(this.failure);
+    const seq = this.nextSeq++;
+    return new Promise((resolve, reject) => {
+      if (this.pending.size === 0) this.writer.ref();
+      this.pending.set(seq, { resolve, reject });
+      this.post({ type: 'write', call: { seq, ops } });
+    });
   }
 
+  private post(message: ToWriter): void {
+    this.writer.postMessage(message);
+  }
+
+  private settle(result: CallResult): void {
+    const waiter = this.pending.get(result.seq);
+    if (!waiter) return;
+    this.pending.delete(result.seq);
+    // An idle writer does not keep the process alive (a forgotten close).
+    if (this.pending.size === 0) this.writer.unref();
+    if (result.ok) waiter.resolve(result);
+    else waiter.reject(reviveError(result.error));
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    for (const waiter of this.pending.values()) waiter.reject(error);
+    this.pending.clear();
+  }
+
+  /** Waits for every write already made, then stops the writer thread. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.statements.clear();
-    this.db.close();
+    this.closing ??= (async () => {
+      this.closed = true;
+      if (!this.failure) {
+        this.writer.ref();
+        this.post({ type: 'close' });
+      }
+      await this.exited;
+      this.statements.clear();
+      this.reader.close();
+    })();
+    return this.closing;
   }
+}
+
+/** A port operation as the writer takes it: validated, its document as JSON without `rev`. */
+function wire(op: WriteOp): WireOp {
+  assertCollection(op.collection);
+  if (op.op === 'remove') return { op: 'remove', collection: op.collection, id: op.id };
+  const { rev, ...rest } = op.doc;
+  const body = JSON.stringify(rest);
+  if (op.op === 'update') {
+    if (typeof rev !== 'number') throw new Error(`update of ${op.collection}/${op.doc.id} without a revision`);
+    return { op: 'update', collection: op.collection, id: op.doc.id, rev, body };
+  }
+  return { op: op.op, collection: op.collection, id: op.doc.id, body };
+}
+
+/** The writer's answer as the error class callers catch. */
+function reviveError(error: WireError): Error {
+  if (error.kind === 'conflict') return new StoreConflictError(error.collection, error.id, error.reason);
+  return Object.assign(new Error(error.message), error.code ? { code: error.code } : {});
 }
 
 function revive<T extends Doc>(row: { rev: number; data: string }): Stored<T> {
