@@ -391,11 +391,14 @@ export class IdentityService extends EventEmitter<IdentityEvents> implements Cal
    * Fresh invitation links for every approved participant, for organisers
    * who hand links out themselves. Tokens are stored hashed, so a link can
    * only be shown when it is made: each export adds a new token per person;
-   * earlier links keep working until revoked.
+   * earlier links keep working until revoked. A revoked participant is left
+   * out: a fresh link would quietly undo the revocation (only `reissue`, a
+   * deliberate act for one person, lifts it).
    */
   async exportInvitations(eventId: string, actor: Actor): Promise<Issued[]> {
     const rows: Issued[] = [];
     for (const participant of await this.list(eventId, 'approved')) {
+      if (participant.revokedAt) continue;
       const token = await this.issue(participant, 'invitation');
       rows.push({ participant, token, link: this.linkFor(token) });
     }
