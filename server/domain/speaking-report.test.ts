@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emptyQueue, endFloor, giveFloor, requestFloor, type QueueState, type Speaker } from './queue.ts';
+import { controlTimer, emptyQueue, endFloor, giveFloor, requestFloor, type QueueState, type Speaker } from './queue.ts';
 import { speakingReport } from './speaking-report.ts';
 
 const t0 = Date.parse('2022-02-22T12:00:00Z');
@@ -37,6 +37,43 @@ describe('speaking-time report', () => {
   it('records overruns', () => {
     const q = speak(emptyQueue('e', 's'), sp('x', 'employers', 'BR', 'female'), 0, 330);
     expect(speakingReport([q], at(400)).interventions[0]).toMatchObject({ spokenMs: 330_000, overrunMs: 30_000 });
+  });
+
+  describe('paused time is not speaking time', () => {
+    const pause = (q: QueueState, s: number) => controlTimer(q, { action: 'pause' }, 'mod', at(s));
+    const resume = (q: QueueState, s: number) => controlTimer(q, { action: 'resume' }, 'mod', at(s));
+
+    it('stops counting while the floor is paused, however long the pause lasts', () => {
+      // On the floor from 0 s, paused at 60 s, report read at 400 s: 60 s spoken.
+      const q = pause(speak(emptyQueue('e', 's'), sp('x', 'workers', 'FR', 'male'), 0, null), 60);
+      const report = speakingReport([q], at(400));
+      expect(report.interventions[0]).toMatchObject({ spokenMs: 60_000, overrunMs: 0, endedAt: null });
+      expect(report.totalMs).toBe(60_000);
+      expect(report.byGroup).toEqual([{ key: 'workers', interventions: 1, spokenMs: 60_000, share: 1 }]);
+    });
+
+    it('leaves out a finished pause and a pause still running, for a speaker still on the floor', () => {
+      let q = speak(emptyQueue('e', 's'), sp('x', 'government', 'KE', 'female'), 0, null);
+      q = resume(pause(q, 100), 160); // 60 s paused
+      q = pause(q, 250); // paused again since 250 s
+      expect(speakingReport([q], at(900)).interventions[0]?.spokenMs).toBe(190_000);
+    });
+
+    it('does not report an overrun for time spent paused', () => {
+      // Five minutes' budget; paused at 4:50 and left paused for half an hour.
+      const q = pause(speak(emptyQueue('e', 's'), sp('x', 'employers', 'BR', 'female'), 0, null), 290);
+      expect(speakingReport([q], at(2090)).interventions[0]).toMatchObject({ spokenMs: 290_000, overrunMs: 0 });
+    });
+
+    it('leaves paused time out of a finished intervention, including one ended while paused', () => {
+      let a = speak(emptyQueue('e', 's'), sp('a', 'workers', 'SN', 'male'), 0, null);
+      a = endFloor(resume(pause(a, 100), 160), 'mod', at(300)); // 60 s paused
+      let b = speak(emptyQueue('e', 't'), sp('b', 'workers', 'CN', 'female'), 0, null);
+      b = endFloor(pause(b, 120), 'mod', at(500)); // ended during a pause
+      const report = speakingReport([a, b], at(1000));
+      expect(report.interventions.map((i) => [i.name, i.spokenMs])).toEqual([['a', 240_000], ['b', 120_000]]);
+      expect(report.totalMs).toBe(360_000);
+    });
   });
 
   it('is empty when nobody spoke', () => {

@@ -1,4 +1,4 @@
-import type { QueueState } from './queue.ts';
+import { elapsedMs, type QueueState } from './queue.ts';
 
 /**
  * Who spoke, for how long: by constituent group, gender and country, per
@@ -43,8 +43,11 @@ export function speakingReport(queues: readonly QueueState[], now: Date): Speaki
   for (const q of queues) {
     for (const e of q.entries) {
       if (!e.startedAt) continue;
-      const running = e.status === 'speaking';
-      const spoken = running && q.floor ? Math.max(0, now.getTime() - Date.parse(q.floor.startedAt) - q.floor.pausedMs) : (e.spokenMs ?? 0);
+      const floor = q.floor && q.floor.entryId === e.id ? q.floor : null;
+      const running = e.status === 'speaking' && floor !== null;
+      // The floor's own clock (queue.ts): paused time, finished pauses
+      // (pausedMs) and a pause still running (pausedAt), is not speaking time.
+      const spoken = floor ? elapsedMs(floor, now) : (e.spokenMs ?? 0);
       interventions.push({
         sessionId: q.sessionId,
         entryId: e.id,
