@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { emailKey, type Participant } from '../domain/participants.ts';
+import { retryOnConflict } from '../services/retry.ts';
 import { StoreConflictError, type DocumentStore, type Stored } from './port.ts';
 
 /** An invitation (sign-in) token, stored by the SHA-256 of the secret. */
@@ -99,27 +100,25 @@ export class ParticipantRepository {
   }
 
   /**
-   * Read-modify-write with compare-and-set, retried on a concurrent change.
-   * `change` returns the new participant, or null to leave it as it is.
+   * Read-modify-write with compare-and-set, retried on a concurrent change
+   * with the one retry policy (services/retry.ts): when the participant keeps
+   * changing under us the caller gets a coded `conflict` (409), not a 500.
+   * `change` returns the new participant, or null to leave it as it is; it
+   * may run more than once, so it must not have side effects.
    */
-  async mutate(
+  mutate(
     id: string,
     change: (current: Stored<Participant>) => Participant | null,
   ): Promise<{ before: Stored<Participant>; after: Stored<Participant> } | null> {
-    for (let attempt = 0; attempt < 20; attempt++) {
+    return retryOnConflict(async () => {
       const raw = await this.store.get<StoredParticipant>(participants, id);
       if (!raw) return null;
       const before = strip(raw);
       const next = change(before);
       if (!next) return { before, after: before };
-      try {
-        const saved = await this.store.update<StoredParticipant>(participants, { ...next, id, rev: raw.rev, emailKey: emailKey(next.email) });
-        return { before, after: strip(saved) };
-      } catch (error) {
-        if (!(error instanceof StoreConflictError)) throw error;
-      }
-    }
-    throw new Error(`participant ${id} kept changing under us`);
+      const saved = await this.store.update<StoredParticipant>(participants, { ...next, id, rev: raw.rev, emailKey: emailKey(next.email) });
+      return { before, after: strip(saved) };
+    });
   }
 
   // --- credentials ---
