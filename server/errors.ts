@@ -30,6 +30,7 @@ export type ErrorCode =
   | 'conflict'
   | 'session_not_live'
   | 'rate_limited'
+  | 'too_many_connections'
   | 'payload_too_large'
   | 'already_in_queue'
   | 'second_statement'
@@ -66,6 +67,7 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
   conflict: 409,
   session_not_live: 409,
   rate_limited: 429,
+  too_many_connections: 429,
   payload_too_large: 413,
   already_in_queue: 409,
   second_statement: 409,

@@ -9,7 +9,8 @@ import type { SocketRateLimiter } from './rate-limit.ts';
 type Handler<E extends ClientEventName> = (payload: ClientPayload<E>) => Promise<object>;
 
 /**
- * The one way a socket event is handled: rate limit → parse the payload by
+ * The one way a socket event is handled: rate limit (per socket,
+ * participant and address) → parse the payload by
  * its schema → run the handler (which authorises, then calls a service) →
  * ack `{ ok: true, ... }` or `{ ok: false, error: { code, message } }`.
  * Nothing a client sends can throw past this point.
@@ -25,7 +26,7 @@ export function on<E extends ClientEventName>(
     const ack = typeof last === 'function' ? (last as (reply: Ack) => void) : undefined;
     const raw = typeof args[0] === 'function' ? undefined : args[0];
     try {
-      if (!deps.limiter.take(socket.id)) {
+      if (!deps.limiter.admit(socket)) {
         throw new AppError('rate_limited', 'Too many requests; slow down and try again in a moment.');
       }
       const schema = clientEvents[event] as unknown as z.ZodType<ClientPayload<E>>;

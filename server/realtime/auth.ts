@@ -8,6 +8,7 @@ import { sessionCookieOf } from '../identity/identity-service.ts';
 import type { CallerResolver } from '../identity/resolve.ts';
 import { hashSecret } from '../identity/tokens.ts';
 import type { Logger } from '../logger.ts';
+import { clientAddress } from './rate-limit.ts';
 
 /** A resolver that also announces revocations and changes (the identity service). */
 export interface SocketIdentity extends CallerResolver {
@@ -29,6 +30,14 @@ export interface SocketAuthOptions {
   sameHostFallback?: boolean;
   /** Relay revocations to other server processes (the Redis Streams adapter). */
   crossProcess?: boolean;
+  /**
+   * Open sockets one participant may hold on this process (default 16: a
+   * few devices with a few tabs each, and stale sockets of a flaky network
+   * not yet timed out); one more is refused with `too_many_connections`.
+   */
+  maxSocketsPerParticipant?: number;
+  /** Reverse proxies whose X-Forwarded-For to believe for the client's address (TRUST_PROXY). */
+  trustProxy?: number;
   logger?: Logger;
 }
 
@@ -52,7 +61,11 @@ interface SocketIdentityData {
   caller?: Caller;
   /** Stored hash of the browser session cookie the socket came with. */
   sessionKey?: string;
+  /** The client's address, for per-address rate limits (rate-limit.ts). */
+  clientAddress?: string;
 }
+
+export const defaultMaxSocketsPerParticipant = 16;
 
 const crossProcessEvent = 'plenary:identity';
 
@@ -139,6 +152,7 @@ export function socketAuth(identity: SocketIdentity, options: SocketAuthOptions,
       return;
     }
     const data = socket.data as SocketIdentityData;
+    data.clientAddress = clientAddress(socket.handshake.address, socket.handshake.headers, options.trustProxy ?? 0);
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     const cookie = sessionCookieOf(socket.handshake.headers.cookie);
     const resolving =
@@ -153,6 +167,12 @@ export function socketAuth(identity: SocketIdentity, options: SocketAuthOptions,
         if (typeof token === 'string' && token && caller.kind === 'anonymous') {
           const code = caller.refused ?? 'unauthenticated';
           next(refusal(code, code === 'token_revoked' ? 'This invitation was revoked; ask an organiser for a new link.' : 'This token does not sign anyone in.'));
+          return;
+        }
+        const maxSockets = options.maxSocketsPerParticipant ?? defaultMaxSocketsPerParticipant;
+        if (caller.kind === 'participant' && (byParticipant.get(caller.participant.id)?.size ?? 0) >= maxSockets) {
+          options.logger?.warn({ participantId: caller.participant.id, maxSockets }, 'socket refused: too many connections');
+          next(refusal('too_many_connections', `At most ${maxSockets} connections at once; close another tab or window first.`));
           return;
         }
         data.caller = caller;
