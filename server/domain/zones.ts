@@ -5,11 +5,21 @@ import { AppError } from '../errors.ts';
 export function listTimeZones(): string[] {
   const zones = new Set(Intl.supportedValuesOf('timeZone'));
   zones.add('UTC');
-  return [...zones].sort();
+  // Offer only what the parser accepts back.
+  return [...zones].filter(isTimeZone).sort();
 }
 
+// Intl (and so luxon) also takes forms that are not IANA zone names: UTC
+// offsets ("+05:30", "UTC+3"), POSIX-style and legacy names ("EST5EDT",
+// "SystemV/AST4", "US/Eastern"). A stored zone must be one an iCalendar
+// VTIMEZONE, other programs and the zone picker understand, so only these
+// shapes pass: "UTC", "Etc/…", and Area/Location under the ten IANA areas.
+const ianaName =
+  /^(?:UTC|Etc\/[A-Za-z0-9+-]{1,14}|(?:Africa|America|Antarctica|Arctic|Asia|Atlantic|Australia|Europe|Indian|Pacific)(?:\/[A-Za-z][A-Za-z0-9_+-]*){1,2})$/i;
+
+/** An IANA zone name (Area/Location, UTC or Etc/…) that this runtime knows. */
 export function isTimeZone(zone: string): boolean {
-  return zone.length > 0 && zone.length <= 64 && IANAZone.isValidZone(zone);
+  return zone.length > 0 && zone.length <= 64 && ianaName.test(zone) && IANAZone.isValidZone(zone);
 }
 
 /** Canonical spelling of a zone the caller gave us, or `invalid_time_zone`. */
