@@ -36,12 +36,15 @@ export type ErrorCode =
   | 'second_statement'
   | 'group_quota'
   | 'invalid_order'
+  | 'floor_changed'
+  | 'unknown_event'
   | 'invalid_question'
   | 'question_not_found'
   | 'question_not_open'
   | 'not_joined'
   | 'media_disabled'
   | 'media_unavailable'
+  | 'media_limit_reached'
   | 'media_not_found'
   | 'cannot_consume'
   | 'video_not_allowed'
@@ -73,11 +76,14 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
   second_statement: 409,
   group_quota: 409,
   invalid_order: 409,
+  floor_changed: 409,
+  unknown_event: 400,
   question_not_found: 404,
   question_not_open: 409,
   not_joined: 409,
   media_disabled: 409,
   media_unavailable: 503,
+  media_limit_reached: 409,
   media_not_found: 404,
   cannot_consume: 409,
   video_not_allowed: 403,

@@ -172,6 +172,8 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       io,
       logger,
       programme,
+      editor,
+      socketAuth,
       floor,
       qna,
       findParticipant: (id) => participants.get(id),

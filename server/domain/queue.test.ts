@@ -181,3 +181,41 @@ describe('the speaking timer', () => {
     expect(() => giveFloor(withdrawn, withdrawn.entries[0]!.id, 'mod', t0)).toThrow(expect.objectContaining({ code: 'conflict' }));
   });
 });
+
+describe('two moderators giving the floor at once', () => {
+  it('refuses a give-floor decided on a queue whose floor has changed hands since', () => {
+    let q = req(req(emptyQueue('e', 's'), speaker('a')), speaker('b', 'workers'));
+    const seen = q.version;
+    q = giveFloor(q, entryOf(q, 'a')!.id, 'mod1', t0, { seenVersion: seen });
+    expect(() => giveFloor(q, entryOf(q, 'b')!.id, 'mod2', at(1), { seenVersion: seen })).toThrow(expect.objectContaining({ code: 'floor_changed' }));
+    // Decided on the fresh queue, it goes through.
+    q = giveFloor(q, entryOf(q, 'b')!.id, 'mod2', at(10), { seenVersion: q.version });
+    expect(q.floor?.entryId).toBe(entryOf(q, 'b')!.id);
+  });
+
+  it('does not refuse because of changes that left the floor alone', () => {
+    let q = req(emptyQueue('e', 's'), speaker('a'));
+    const seen = q.version;
+    q = req(q, speaker('b', 'workers'));
+    q = giveFloor(q, entryOf(q, 'a')!.id, 'mod', t0, { seenVersion: seen });
+    expect(q.floor).not.toBeNull();
+  });
+
+  it('sends a speaker replaced within seconds back to their place, with their statement unspent', () => {
+    let q = req(req(emptyQueue('e', 's'), speaker('a')), speaker('b', 'workers'));
+    q = giveFloor(q, entryOf(q, 'a')!.id, 'mod1', t0);
+    q = giveFloor(q, entryOf(q, 'b')!.id, 'mod2', new Date(t0.getTime() + 6));
+    expect(q.entries.map((e) => [e.participantId, e.status])).toEqual([['a', 'waiting'], ['b', 'speaking']]);
+    q = endFloor(q, 'mod', at(60));
+    q = giveFloor(q, entryOf(q, 'a')!.id, 'mod', at(61));
+    expect(q.floor?.entryId).toBe(entryOf(q, 'a')!.id);
+  });
+
+  it('counts a statement that was really made when the next speaker is given the floor', () => {
+    let q = req(req(emptyQueue('e', 's'), speaker('a')), speaker('b', 'workers'));
+    q = giveFloor(q, entryOf(q, 'a')!.id, 'mod', t0);
+    q = giveFloor(q, entryOf(q, 'b')!.id, 'mod', at(30));
+    expect(q.entries.find((e) => e.participantId === 'a')).toMatchObject({ status: 'done', spokenMs: 30_000 });
+    expect(() => req(q, speaker('a'))).toThrow(expect.objectContaining({ code: 'second_statement' }));
+  });
+});

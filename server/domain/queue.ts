@@ -74,11 +74,19 @@ export interface QueueState {
   rules: QueueRules;
   entries: QueueEntry[];
   floor: Floor | null;
+  /** The queue version at which the floor last changed hands (absent in queues stored before it existed). */
+  floorVersion?: number;
   log: QueueLogEntry[];
 }
 
 export const defaultRules: QueueRules = { mode: 'order', budgetsMs: { default: 5 * 60_000 } };
 export const warningBeforeEndMs = 60_000;
+/**
+ * A speaker replaced this soon after being given the floor has not really
+ * spoken (two moderators acting at once, a mis-click): they go back to their
+ * place in the queue instead of using up their one statement.
+ */
+export const cutShortMs = 3_000;
 const tripartiteRotation: readonly ConstituentGroup[] = ['government', 'employers', 'workers'];
 
 export function emptyQueue(eventId: string, sessionId: string, rules: QueueRules = defaultRules): QueueState {
@@ -235,18 +243,42 @@ export function endFloor(state: QueueState, by: string | null, now: Date): Queue
       ? { ...e, status: 'done' as const, endedAt: at, spokenMs: spoken, overrunMs: Math.max(0, spoken - floor.budgetMs) }
       : e,
   );
-  return next(state, { entries, floor: null }, { at, by, action: 'end-floor', entryId: floor.entryId, detail: `${spoken}ms` });
+  return next(state, { entries, floor: null, floorVersion: state.version + 1 }, { at, by, action: 'end-floor', entryId: floor.entryId, detail: `${spoken}ms` });
+}
+
+/** Ends the current floor because someone else is given it: a speaker cut short goes back to waiting. */
+function replaceFloor(state: QueueState, by: string | null, now: Date): QueueState {
+  const floor = state.floor;
+  if (!floor) return state;
+  const spoken = elapsedMs(floor, now);
+  if (spoken >= cutShortMs) return endFloor(state, by, now);
+  const entries = state.entries.map((e) =>
+    e.id === floor.entryId ? { ...e, status: 'waiting' as const, startedAt: null, budgetMs: null } : e,
+  );
+  return next(state, { entries, floor: null }, { at: now.toISOString(), by, action: 'end-floor', entryId: floor.entryId, detail: `cut short after ${spoken}ms; back to waiting` });
+}
+
+export interface GiveFloorOptions {
+  /**
+   * The queue version the moderator decided on. If the floor changed hands
+   * after it (another moderator acted meanwhile), the give-floor is refused
+   * with `floor_changed` rather than silently replacing that decision.
+   */
+  seenVersion?: number | undefined;
 }
 
 /**
  * Gives the floor to a waiting entry. Whoever is speaking is ended first.
  * Choosing someone other than the rules' proposal is allowed and logged.
  */
-export function giveFloor(state: QueueState, entryId: string, by: string | null, now: Date): QueueState {
+export function giveFloor(state: QueueState, entryId: string, by: string | null, now: Date, options: GiveFloorOptions = {}): QueueState {
+  if (options.seenVersion !== undefined && (state.floorVersion ?? 0) > options.seenVersion) {
+    throw new AppError('floor_changed', 'Someone else changed the floor meanwhile; look at the queue again.');
+  }
   const entry = findEntry(state, entryId);
   if (entry.status !== 'waiting') throw new AppError('conflict', `${entry.name} is not waiting for the floor.`);
   const proposal = proposeNext(state);
-  let current = state.floor ? endFloor(state, by, now) : state;
+  let current = replaceFloor(state, by, now);
   const at = now.toISOString();
   const budgetMs = budgetFor(state.rules, entry);
   const logs: QueueLogEntry[] = [];
@@ -258,6 +290,7 @@ export function giveFloor(state: QueueState, entryId: string, by: string | null,
     ...current,
     entries: current.entries.map((e) => (e.id === entry.id ? { ...e, status: 'speaking' as const, startedAt: at, budgetMs } : e)),
     floor: { entryId: entry.id, startedAt: at, budgetMs, pausedAt: null, pausedMs: 0 },
+    floorVersion: state.version + 1,
   };
   return next({ ...current, version: state.version }, {}, logs);
 }

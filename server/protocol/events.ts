@@ -28,7 +28,9 @@ export const clientEvents = {
   'queue:add': sessionScoped.extend({ participantId: opaqueId, kind: z.enum(['statement', 'reply']).default('statement') }),
   'queue:roster': sessionScoped.extend({ query: z.string().trim().max(100).default('') }),
   'queue:reorder': sessionScoped.extend({ entryIds: z.array(opaqueId).max(2000) }),
-  'queue:give-floor': sessionScoped.extend({ entryId: opaqueId }),
+  // `version`: the queue version the moderator decided on; refused with
+  // floor_changed if the floor changed hands after it (two moderators at once).
+  'queue:give-floor': sessionScoped.extend({ entryId: opaqueId, version: z.number().int().min(0).optional() }),
   'queue:end-floor': sessionScoped,
   'queue:timer': sessionScoped.extend({
     action: z.enum(['pause', 'resume', 'add']),
@@ -154,7 +156,17 @@ export interface JoinAck {
   qna: QnaSnapshot;
 }
 
+/** `session:removed`: the caller may no longer be in this session (their roles or status changed). */
+export interface SessionRemovedMessage {
+  sessionId: string;
+  code: string;
+  message: string;
+}
+
 export const serverEvents = {
+  /** A fresh JoinAck for a session this socket is in, after the caller's roles changed. */
+  sessionSnapshot: 'session:snapshot',
+  sessionRemoved: 'session:removed',
   queueState: 'queue:state',
   queueTimer: 'queue:timer',
   qnaQuestion: 'qna:question',

@@ -6,6 +6,7 @@ import {
 } from '../domain/queue.ts';
 import type { QueueStateMessage } from '../protocol/events.ts';
 import type { LiveRepository } from '../store/live-repository.ts';
+import type { WriteOp } from '../store/port.ts';
 import type { KeyedLock } from './keyed-lock.ts';
 import type { Idempotency, LiveServiceDeps } from './idempotency.ts';
 import { retryOnConflict } from './retry.ts';
@@ -15,6 +16,12 @@ import { retryOnConflict } from './retry.ts';
  * domain function, compare-and-set, retry when another process got there
  * first. Returns the new state for the edge to broadcast.
  */
+/** A decision on the floor: the queue before and after it, both read under the lock. */
+export interface FloorChange {
+  before: QueueState;
+  after: QueueState;
+}
+
 export class FloorService {
   private readonly live: LiveRepository;
   private readonly lock: KeyedLock;
@@ -27,60 +34,88 @@ export class FloorService {
 
   async state(eventId: string, sessionId: string): Promise<QueueState> {
     const doc = await this.live.getQueue(eventId, sessionId);
-    if (!doc) return emptyQueue(eventId, sessionId);
-    const { id: _id, rev: _rev, ...state } = doc;
-    return state;
+    return doc ? stripDoc(doc) : emptyQueue(eventId, sessionId);
   }
 
-  private change(eventId: string, sessionId: string, apply: (state: QueueState, now: Date) => QueueState): Promise<QueueState> {
+  /**
+   * Every decision about a session's queue runs here: under the session's
+   * lock in this process, on a fresh read, written with compare-and-set
+   * (re-read and re-decided when another process got there first). The
+   * returned `before` is the state the decision was made on, so who lost
+   * the floor comes from the locked result, never from an earlier read.
+   */
+  private change(
+    eventId: string,
+    sessionId: string,
+    apply: (state: QueueState, now: Date) => QueueState,
+    extraWrites: (after: QueueState) => WriteOp[] = () => [],
+  ): Promise<FloorChange> {
     return this.lock.run(`queue:${eventId}/${sessionId}`, () =>
       retryOnConflict(async () => {
         const doc = await this.live.getQueue(eventId, sessionId);
-        const current: QueueState = doc ? stripDoc(doc) : emptyQueue(eventId, sessionId);
-        const next = apply(current, this.clock());
-        if (next === current) return current;
-        await this.live.saveQueue(next, doc?.rev);
-        return next;
+        const before: QueueState = doc ? stripDoc(doc) : emptyQueue(eventId, sessionId);
+        const after = apply(before, this.clock());
+        if (after === before) return { before, after };
+        await this.live.commit([this.live.saveQueueOp(after, doc?.rev), ...extraWrites(after)]);
+        return { before, after };
       }),
     );
   }
 
   /**
    * A delegate asks for the floor. With an idempotency key, a resent request
-   * (its ack was lost) answers with the entry the first one created.
+   * (its ack was lost) answers with the entry the first one created; the key
+   * is recorded in the same write as the entry.
    */
-  async request(eventId: string, sessionId: string, speaker: Speaker, kind: EntryKind, idempotencyKey?: string): Promise<{ state: QueueState; entryId: string; replayed: boolean }> {
+  async request(eventId: string, sessionId: string, speaker: Speaker, kind: EntryKind, idempotencyKey?: string): Promise<FloorChange & { entryId: string; replayed: boolean }> {
+    const key = idempotencyKey && `queue:${eventId}/${sessionId}:${idempotencyKey}`;
+    const replay = async (): Promise<(FloorChange & { entryId: string; replayed: boolean }) | null> => {
+      const seen = await this.idempotency.seen<string>(speaker.participantId, key);
+      if (!seen) return null;
+      const state = await this.state(eventId, sessionId);
+      return { before: state, after: state, entryId: seen.result, replayed: true };
+    };
+    const earlier = await replay();
+    if (earlier) return earlier;
     const entryId = newId();
-    const { result, replayed } = await this.lock.run(`request:${eventId}/${sessionId}/${speaker.participantId}`, () =>
-      this.idempotency.once(speaker.participantId, idempotencyKey && `queue:${eventId}/${sessionId}:${idempotencyKey}`, async () => {
-        await this.change(eventId, sessionId, (s, now) => requestFloor(s, { entryId, speaker, kind, now }));
-        return entryId;
-      }),
-    );
-    return { state: await this.state(eventId, sessionId), entryId: result, replayed };
+    try {
+      const change = await this.change(
+        eventId,
+        sessionId,
+        (s, now) => requestFloor(s, { entryId, speaker, kind, now }),
+        () => this.idempotency.seal(speaker.participantId, key, entryId),
+      );
+      return { ...change, entryId, replayed: false };
+    } catch (error) {
+      // Its twin, sent on another connection or process, was carried out meanwhile.
+      const twin = await replay();
+      if (twin) return twin;
+      throw error;
+    }
   }
 
-  addOnBehalf(eventId: string, sessionId: string, speaker: Speaker, kind: EntryKind, moderatorId: string | null): Promise<QueueState> {
+  addOnBehalf(eventId: string, sessionId: string, speaker: Speaker, kind: EntryKind, moderatorId: string | null): Promise<FloorChange> {
     return this.change(eventId, sessionId, (s, now) => requestFloor(s, { entryId: newId(), speaker, kind, now, addedBy: moderatorId ?? 'organiser' }));
   }
 
-  withdraw(eventId: string, sessionId: string, participantId: string): Promise<QueueState> {
+  withdraw(eventId: string, sessionId: string, participantId: string): Promise<FloorChange> {
     return this.change(eventId, sessionId, (s, now) => withdraw(s, participantId, now));
   }
 
-  reorder(eventId: string, sessionId: string, entryIds: readonly string[], by: string | null): Promise<QueueState> {
+  reorder(eventId: string, sessionId: string, entryIds: readonly string[], by: string | null): Promise<FloorChange> {
     return this.change(eventId, sessionId, (s, now) => reorder(s, entryIds, by, now));
   }
 
-  giveFloor(eventId: string, sessionId: string, entryId: string, by: string | null): Promise<QueueState> {
-    return this.change(eventId, sessionId, (s, now) => giveFloor(s, entryId, by, now));
+  /** `seenVersion`: the queue version the moderator decided on (refused with floor_changed if the floor moved since). */
+  giveFloor(eventId: string, sessionId: string, entryId: string, by: string | null, seenVersion?: number): Promise<FloorChange> {
+    return this.change(eventId, sessionId, (s, now) => giveFloor(s, entryId, by, now, { seenVersion }));
   }
 
-  endFloor(eventId: string, sessionId: string, by: string | null): Promise<QueueState> {
+  endFloor(eventId: string, sessionId: string, by: string | null): Promise<FloorChange> {
     return this.change(eventId, sessionId, (s, now) => endFloor(s, by, now));
   }
 
-  timer(eventId: string, sessionId: string, control: TimerAction, by: string | null): Promise<QueueState> {
+  timer(eventId: string, sessionId: string, control: TimerAction, by: string | null): Promise<FloorChange> {
     return this.change(eventId, sessionId, (s, now) => controlTimer(s, control, by, now));
   }
 
@@ -88,12 +123,12 @@ export class FloorService {
    * Merges a patch into the rules inside the lock, so a mode change and a
    * delegate-video toggle made at the same moment both hold.
    */
-  patchRules(eventId: string, sessionId: string, patch: Partial<QueueRules>): Promise<QueueState> {
+  patchRules(eventId: string, sessionId: string, patch: Partial<QueueRules>): Promise<FloorChange> {
     return this.change(eventId, sessionId, (s) => setRules(s, { ...s.rules, ...patch }));
   }
 
-  /** Ends whoever has the floor (when the session ends); no-op if nobody does. */
-  async closeFloor(eventId: string, sessionId: string, by: string | null): Promise<QueueState> {
+  /** Ends whoever has the floor (when the session ends); no change if nobody does. */
+  closeFloor(eventId: string, sessionId: string, by: string | null): Promise<FloorChange> {
     return this.change(eventId, sessionId, (s, now) => (s.floor ? endFloor(s, by, now) : s));
   }
 

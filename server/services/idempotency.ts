@@ -1,3 +1,4 @@
+import { writes, type WriteOp } from '../store/port.ts';
 import type { LiveRepository } from '../store/live-repository.ts';
 import type { KeyedLock } from './keyed-lock.ts';
 
@@ -10,9 +11,14 @@ export interface LiveServiceDeps {
 }
 
 /**
- * Runs an action once per (participant, key): a client that lost an ack and
- * resends the same request gets the first answer back, and nothing happens
- * twice. Callers serialise per session, so two copies never race here.
+ * Keyed requests: a client that lost an ack resends the same request with
+ * the same key and gets the first answer back, and nothing happens twice.
+ *
+ * The record is written in the same atomic store write as the change it
+ * answers (`seal`), so a crash can never keep the change without the record
+ * (a resend would then act twice) or the record without the change. It is an
+ * insert: if two copies of one request race on two processes, the second
+ * one's write conflicts, is retried, and finds the first one's record.
  */
 export class Idempotency {
   private readonly live: LiveRepository;
@@ -23,13 +29,20 @@ export class Idempotency {
     this.clock = clock;
   }
 
-  async once<T>(participantId: string, key: string | undefined, task: () => Promise<T>): Promise<{ result: T; replayed: boolean }> {
-    if (!key) return { result: await task(), replayed: false };
-    const id = `${participantId}:${key}`;
-    const seen = await this.live.getIdempotent(id);
-    if (seen) return { result: seen.result as T, replayed: true };
-    const result = await task();
-    await this.live.putIdempotent({ id, at: this.clock().toISOString(), result });
-    return { result, replayed: false };
+  private static id(participantId: string, key: string): string {
+    return `${participantId}:${key}`;
+  }
+
+  /** The first answer to this key, if the request was already carried out. */
+  async seen<T>(participantId: string, key: string | undefined): Promise<{ result: T } | null> {
+    if (!key) return null;
+    const doc = await this.live.getIdempotent(Idempotency.id(participantId, key));
+    return doc ? { result: doc.result as T } : null;
+  }
+
+  /** The write that records `result` as the answer to this key; none without a key. */
+  seal(participantId: string, key: string | undefined, result: unknown): WriteOp[] {
+    if (!key) return [];
+    return [writes.insert('idempotency', { id: Idempotency.id(participantId, key), at: this.clock().toISOString(), result })];
   }
 }

@@ -14,6 +14,7 @@ import { callerId, callerName, type Caller } from '../identity/caller.ts';
 import { StoreConflictError, type Stored } from '../store/port.ts';
 import type { AuditEntry } from '../store/repositories.ts';
 import type { ProgrammeService } from './programme-service.ts';
+import { retryOnConflict } from './retry.ts';
 
 export type Actor = AuditEntry['actor'];
 
@@ -28,6 +29,8 @@ export interface SessionEdit {
   /** The session as the programme API shows it (in the event zone). */
   session: ProgrammeSessionView;
   changed: boolean;
+  /** The stored session after the edit (its revision versions status broadcasts). */
+  stored?: Stored<Session>;
 }
 
 const maxAttempts = 4;
@@ -76,7 +79,7 @@ export class ProgrammeEditor {
         continue; // someone took the generated id meanwhile: pick the next one
       }
       await this.record(actor, 'session.create', saved, null, snapshot(saved));
-      return { session: await this.view(eventId, saved.id), changed: true };
+      return { session: await this.view(eventId, saved.id), changed: true, stored: saved };
     }
   }
 
@@ -102,20 +105,10 @@ export class ProgrammeEditor {
     apply: (current: Stored<Session>, zone: string) => EditResult,
   ): Promise<SessionEdit> {
     const event = await this.programme.requireEvent(eventId);
-    for (let attempt = 1; ; attempt++) {
+    const { saved, result } = await retryOnConflict(async () => {
       const current = await this.programme.requireSession(eventId, sessionId);
       const result = apply(current, event.zone);
-      if (!result.changed) return { session: await this.view(eventId, sessionId), changed: false };
-      let saved: Stored<Session>;
-      try {
-        saved = await this.programme.repo.updateSession({ ...result.session, rev: current.rev });
-      } catch (error) {
-        if (!(error instanceof StoreConflictError)) throw error;
-        if (attempt >= maxAttempts) {
-          throw new AppError('conflict', `Session "${sessionId}" kept changing while we saved it; reload and try again.`);
-        }
-        continue; // re-read and re-apply the change to the fresh revision
-      }
+      if (!result.changed) return { saved: current, result };
       const before: Record<string, unknown> = {};
       const after: Record<string, unknown> = {};
       for (const [field, change] of Object.entries(result.changes)) {
@@ -124,17 +117,20 @@ export class ProgrammeEditor {
       }
       if (result.calendarChanged) {
         before.sequence = current.sequence;
-        after.sequence = saved.sequence;
+        after.sequence = result.session.sequence;
       }
-      await this.record(actor, action, saved, before, after);
-      if (result.calendarChanged) this.options.onCalendarChange?.(event, saved, Object.keys(result.changes));
-      if ('status' in result.changes) this.options.onStatusChange?.(saved);
-      return { session: await this.view(eventId, sessionId), changed: true };
-    }
+      // The change and its audit entry are one write: neither exists without the other.
+      const saved = await this.programme.repo.updateSessionAudited({ ...result.session, rev: current.rev }, this.auditEntry(actor, action, result.session, before, after));
+      return { saved, result };
+    });
+    if (!result.changed) return { session: await this.view(eventId, sessionId), changed: false, stored: saved };
+    if (result.calendarChanged) this.options.onCalendarChange?.(event, saved, Object.keys(result.changes));
+    if ('status' in result.changes) this.options.onStatusChange?.(saved);
+    return { session: await this.view(eventId, sessionId), changed: true, stored: saved };
   }
 
-  private async record(actor: Actor, action: string, session: Session, before: unknown, after: unknown): Promise<void> {
-    await this.programme.repo.appendAudit({
+  private auditEntry(actor: Actor, action: string, session: Session, before: unknown, after: unknown): AuditEntry {
+    return {
       id: crypto.randomUUID(),
       eventId: session.eventId,
       at: this.programme.now().toISOString(),
@@ -143,7 +139,11 @@ export class ProgrammeEditor {
       target: { type: 'session', id: session.id },
       before,
       after,
-    });
+    };
+  }
+
+  private async record(actor: Actor, action: string, session: Session, before: unknown, after: unknown): Promise<void> {
+    await this.programme.repo.appendAudit(this.auditEntry(actor, action, session, before, after));
   }
 
   private async view(eventId: string, sessionId: string): Promise<ProgrammeSessionView> {

@@ -1,6 +1,6 @@
 import type { ModerationLogEntry, ModerationMode, Question } from '../domain/qna.ts';
 import type { QueueState } from '../domain/queue.ts';
-import type { DocumentStore, Stored } from './port.ts';
+import { writes, type DocumentStore, type Stored, type WriteOp } from './port.ts';
 
 export type QueueDoc = QueueState & { id: string };
 export interface QnaMeta {
@@ -40,19 +40,30 @@ export class LiveRepository {
     return this.store.find<QueueDoc>('queues', eventId ? { eventId } : {});
   }
 
+  /** Writes that belong together (a change, its version, its idempotency record) go through here, all or none. */
+  commit(ops: readonly WriteOp[]): Promise<number[]> {
+    return this.store.write(ops);
+  }
+
   /** Insert when new (rev undefined), else compare-and-set on rev. */
-  async saveQueue(state: QueueState, rev: number | undefined): Promise<Stored<QueueDoc>> {
-    const doc = { ...state, id: key(state.eventId, state.sessionId) };
-    return rev === undefined ? this.store.insert('queues', doc) : this.store.update('queues', { ...doc, rev });
+  saveQueueOp(state: QueueState, rev: number | undefined): WriteOp {
+    return writes.save('queues', { ...state, id: key(state.eventId, state.sessionId) }, rev);
+  }
+
+  saveQnaMetaOp(meta: Omit<QnaMeta, 'id'>, rev: number | undefined): WriteOp {
+    return writes.save('qna_meta', { ...meta, id: key(meta.eventId, meta.sessionId) }, rev);
+  }
+
+  saveQuestionOp(question: QuestionDoc, rev: number | undefined): WriteOp {
+    return writes.save('questions', question, rev);
+  }
+
+  appendModerationOp(entry: ModerationLogDoc): WriteOp {
+    return writes.insert('qna_log', entry);
   }
 
   getQnaMeta(eventId: string, sessionId: string): Promise<Stored<QnaMeta> | null> {
     return this.store.get<QnaMeta>('qna_meta', key(eventId, sessionId));
-  }
-
-  async saveQnaMeta(meta: Omit<QnaMeta, 'id'>, rev: number | undefined): Promise<Stored<QnaMeta>> {
-    const doc = { ...meta, id: key(meta.eventId, meta.sessionId) };
-    return rev === undefined ? this.store.insert('qna_meta', doc) : this.store.update('qna_meta', { ...doc, rev });
   }
 
   getQuestion(questionId: string): Promise<Stored<QuestionDoc> | null> {
@@ -63,24 +74,12 @@ export class LiveRepository {
     return this.store.find<QuestionDoc>('questions', { eventId, sessionId });
   }
 
-  putQuestion(question: QuestionDoc): Promise<Stored<QuestionDoc>> {
-    return this.store.put('questions', question);
-  }
-
-  appendModeration(entry: ModerationLogDoc): Promise<Stored<ModerationLogDoc>> {
-    return this.store.insert('qna_log', entry);
-  }
-
   listModeration(eventId: string, sessionId: string): Promise<Stored<ModerationLogDoc>[]> {
     return this.store.find<ModerationLogDoc>('qna_log', { eventId, sessionId });
   }
 
   getIdempotent(id: string): Promise<Stored<IdempotencyDoc> | null> {
     return this.store.get<IdempotencyDoc>('idempotency', id);
-  }
-
-  putIdempotent(doc: IdempotencyDoc): Promise<Stored<IdempotencyDoc>> {
-    return this.store.put('idempotency', doc);
   }
 
   /** Forgets idempotency records older than `before` (a retry comes within seconds, not days). */

@@ -1,5 +1,5 @@
 import type { ForumEvent, Session } from '../domain/programme.ts';
-import type { DocumentStore, Stored } from './port.ts';
+import { writes, type DocumentStore, type Stored } from './port.ts';
 
 export interface AuditEntry {
   id: string;
@@ -51,6 +51,15 @@ export class ProgrammeRepository {
 
   async putSession(session: Session): Promise<Stored<Session>> {
     return withPublicId(await this.store.put('sessions', { ...session, id: sessionKey(session.eventId, session.id) }));
+  }
+
+  /** Saves a session change and its audit entry in one atomic write (compare-and-set on the session). */
+  async updateSessionAudited(session: Stored<Session>, audit: AuditEntry): Promise<Stored<Session>> {
+    const [rev] = await this.store.write([
+      writes.update('sessions', { ...session, id: sessionKey(session.eventId, session.id) }),
+      writes.insert('audit', audit),
+    ]);
+    return { ...session, rev: rev ?? session.rev + 1 };
   }
 
   appendAudit(entry: AuditEntry): Promise<Stored<AuditEntry>> {

@@ -1,0 +1,109 @@
+import { EventEmitter } from 'node:events';
+import type { Server } from 'socket.io';
+import type { Logger } from '../logger.ts';
+import type { Question } from '../domain/qna.ts';
+import { serverEvents, type QnaQuestionMessage, type SessionStateMessage } from '../protocol/events.ts';
+import type { FloorChange, FloorService } from '../services/floor-service.ts';
+import { audienceViews } from '../services/qna-service.ts';
+import type { FloorTimers } from './floor-timers.ts';
+import { moderatorRoom, participantRoom, sessionRoom } from './rooms.ts';
+
+/** What the media layer listens to: who may speak changes with the floor, and media ends with the session. */
+export interface FloorEvents {
+  'floor-given': [{ eventId: string; sessionId: string; participantId: string }];
+  'floor-ended': [{ eventId: string; sessionId: string; participantId: string }];
+  'session-status': [{ eventId: string; sessionId: string; status: SessionStateMessage['status'] }];
+}
+
+const crossProcessQueue = 'plenary:queue-changed';
+const crossProcessStatus = 'plenary:session-status';
+
+export interface BroadcastDeps {
+  io: Server;
+  logger: Logger;
+  floor: FloorService;
+  timers: FloorTimers;
+  /** Rooms span processes (Redis): tell the other processes' media layers and timers too. */
+  crossProcess: boolean;
+}
+
+/**
+ * The one place live state leaves the server: versioned messages to the
+ * session's rooms, each audience getting the view it may see, and the floor
+ * and status events for this process's media layer (and, through Redis,
+ * every other process's).
+ */
+export class LiveBroadcast {
+  readonly events = new EventEmitter<FloorEvents>();
+  private readonly deps: BroadcastDeps;
+  private readonly onRemoteQueue: (eventId: string, sessionId: string, was: string | null, now: string | null) => void;
+  private readonly onRemoteStatus: (eventId: string, sessionId: string, status: SessionStateMessage['status']) => void;
+
+  constructor(deps: BroadcastDeps) {
+    this.deps = deps;
+    // Another process changed a queue: re-arm this process's timers for it,
+    // and tell this process's media layer who lost or gained the floor.
+    this.onRemoteQueue = (eventId, sessionId, was, now) => {
+      this.emitFloorChange(eventId, sessionId, was, now);
+      void deps.floor.state(eventId, sessionId).then(
+        (state) => deps.timers.arm(state),
+        (error: unknown) => deps.logger.error({ err: error, eventId, sessionId }, 'could not re-arm floor timers'),
+      );
+    };
+    this.onRemoteStatus = (eventId, sessionId, status) => this.events.emit('session-status', { eventId, sessionId, status });
+    deps.io.on(crossProcessQueue as never, this.onRemoteQueue);
+    deps.io.on(crossProcessStatus as never, this.onRemoteStatus);
+  }
+
+  close(): void {
+    this.deps.io.off(crossProcessQueue as never, this.onRemoteQueue);
+    this.deps.io.off(crossProcessStatus as never, this.onRemoteStatus);
+  }
+
+  /**
+   * Broadcasts the queue after a change, re-arms the clock, and tells the
+   * media layer who gained or lost the floor: from the change's own
+   * before/after, both read under the session's lock.
+   */
+  queue({ before, after }: FloorChange): void {
+    if (before === after) return;
+    const { eventId, sessionId } = after;
+    this.deps.io.to(sessionRoom(eventId, sessionId)).emit(serverEvents.queueState, this.deps.floor.message(after));
+    this.deps.timers.arm(after);
+    const was = this.deps.floor.speakerOf(before);
+    const now = this.deps.floor.speakerOf(after);
+    if (this.deps.crossProcess) this.deps.io.serverSideEmit(crossProcessQueue, eventId, sessionId, was, now);
+    this.emitFloorChange(eventId, sessionId, was, now);
+  }
+
+  private emitFloorChange(eventId: string, sessionId: string, was: string | null, now: string | null): void {
+    if (was && was !== now) this.events.emit('floor-ended', { eventId, sessionId, participantId: was });
+    if (now && now !== was) this.events.emit('floor-given', { eventId, sessionId, participantId: now });
+  }
+
+  /** One changed question: moderators see everything, its author their own view, delegates what is public. */
+  question(q: Question): void {
+    const views = audienceViews(q);
+    const mods = moderatorRoom(q.eventId, q.sessionId);
+    const author = participantRoom(q.eventId, q.sessionId, q.authorId);
+    const message = (question: QnaQuestionMessage['question']): QnaQuestionMessage => ({ sessionId: q.sessionId, version: q.version, question });
+    this.deps.io.to(mods).emit(serverEvents.qnaQuestion, message(views.moderators));
+    this.deps.io.to(author).except(mods).emit(serverEvents.qnaQuestion, message(views.author));
+    if (views.delegates) {
+      this.deps.io.to(sessionRoom(q.eventId, q.sessionId)).except([mods, author]).emit(serverEvents.qnaQuestion, message(views.delegates));
+    }
+  }
+
+  qnaMode(eventId: string, sessionId: string, mode: 'pre-moderated' | 'open', version: number): void {
+    this.deps.io.to(sessionRoom(eventId, sessionId)).emit(serverEvents.qnaMode, { sessionId, mode, version });
+  }
+
+  /** A session's status, however it changed (a moderator's open/end, an organiser's edit). */
+  status(session: { eventId: string; id: string; status: SessionStateMessage['status']; rev: number }): SessionStateMessage {
+    const message: SessionStateMessage = { sessionId: session.id, status: session.status, version: session.rev };
+    this.deps.io.to(sessionRoom(session.eventId, session.id)).emit(serverEvents.sessionState, message);
+    this.events.emit('session-status', { eventId: session.eventId, sessionId: session.id, status: session.status });
+    if (this.deps.crossProcess) this.deps.io.serverSideEmit(crossProcessStatus, session.eventId, session.id, session.status);
+    return message;
+  }
+}

@@ -1,0 +1,113 @@
+import type { Server, Socket } from 'socket.io';
+import { hasSessionRole } from '../domain/participants.ts';
+import { callerId, callerName, type Caller } from '../identity/caller.ts';
+import { decide } from '../identity/policy.ts';
+import type { Logger } from '../logger.ts';
+import { serverEvents, type JoinAck, type SessionRemovedMessage } from '../protocol/events.ts';
+import type { FloorService } from '../services/floor-service.ts';
+import type { ProgrammeService } from '../services/programme-service.ts';
+import type { QnaService } from '../services/qna-service.ts';
+import { moderatorRoom, participantRoom, sessionRoom } from './rooms.ts';
+
+interface Joined {
+  eventId: string;
+  sessionId: string;
+}
+
+interface MembershipData {
+  /** Sessions this socket has joined, by "eventId/sessionId". */
+  sessions?: Map<string, Joined>;
+}
+
+export interface MembershipDeps {
+  io: Server;
+  logger: Logger;
+  programme: ProgrammeService;
+  floor: FloorService;
+  qna: QnaService;
+}
+
+/**
+ * Which rooms a socket is in follows from who its caller is, at every
+ * moment: on joining a session, and again whenever the caller's roles or
+ * status change (realtime/auth.ts announces that on every process). A
+ * demoted moderator leaves the moderators' room at once and gets a fresh,
+ * delegate's snapshot; a promoted one enters it and gets the moderator's;
+ * someone who may no longer be in the session is taken out of it.
+ */
+export class Membership {
+  private readonly deps: MembershipDeps;
+
+  constructor(deps: MembershipDeps) {
+    this.deps = deps;
+  }
+
+  /** Joins the session's rooms for this caller's role, then reads the snapshot (a change in between reaches us by broadcast; versions sort out the overlap). */
+  async enter(socket: Socket, caller: Caller, eventId: string, sessionId: string): Promise<JoinAck> {
+    this.joined(socket).set(`${eventId}/${sessionId}`, { eventId, sessionId });
+    await this.placeInRooms(socket, caller, eventId, sessionId);
+    return this.snapshot(caller, eventId, sessionId);
+  }
+
+  async leave(socket: Socket, caller: Caller, eventId: string, sessionId: string): Promise<void> {
+    this.joined(socket).delete(`${eventId}/${sessionId}`);
+    const pid = callerId(caller);
+    await Promise.all([
+      socket.leave(sessionRoom(eventId, sessionId)),
+      socket.leave(moderatorRoom(eventId, sessionId)),
+      pid ? socket.leave(participantRoom(eventId, sessionId, pid)) : Promise.resolve(),
+    ]);
+  }
+
+  /** The caller's roles or status changed: move the socket between rooms now, then send each session's fresh snapshot. */
+  async refresh(socket: Socket, caller: Caller): Promise<void> {
+    for (const { eventId, sessionId } of [...this.joined(socket).values()]) {
+      const allowed = decide(caller, 'session.join', { eventId, sessionId });
+      if (!allowed.allowed) {
+        await this.leave(socket, caller, eventId, sessionId);
+        const message: SessionRemovedMessage = { sessionId, code: allowed.code, message: allowed.message };
+        socket.emit(serverEvents.sessionRemoved, message);
+        continue;
+      }
+      await this.placeInRooms(socket, caller, eventId, sessionId);
+      try {
+        socket.emit(serverEvents.sessionSnapshot, await this.snapshot(caller, eventId, sessionId));
+      } catch (error) {
+        this.deps.logger.error({ err: error, eventId, sessionId, socket: socket.id }, 'could not send a fresh snapshot after a role change');
+      }
+    }
+  }
+
+  private async placeInRooms(socket: Socket, caller: Caller, eventId: string, sessionId: string): Promise<void> {
+    const moderator = decide(caller, 'queue.moderate', { eventId, sessionId }).allowed;
+    const pid = callerId(caller);
+    const rooms = [sessionRoom(eventId, sessionId), ...(pid ? [participantRoom(eventId, sessionId, pid)] : [])];
+    if (moderator) rooms.push(moderatorRoom(eventId, sessionId));
+    else await socket.leave(moderatorRoom(eventId, sessionId));
+    await socket.join(rooms);
+  }
+
+  async snapshot(caller: Caller, eventId: string, sessionId: string): Promise<JoinAck> {
+    const moderator = decide(caller, 'queue.moderate', { eventId, sessionId }).allowed;
+    const pid = callerId(caller);
+    const [session, queue, qna] = await Promise.all([
+      this.deps.programme.requireSession(eventId, sessionId),
+      this.deps.floor.state(eventId, sessionId),
+      this.deps.qna.snapshot(eventId, sessionId, { participantId: pid, moderator }),
+    ]);
+    const panelist = caller.kind === 'participant' && hasSessionRole(caller.participant, sessionId, 'panelist');
+    return {
+      sessionId,
+      session: { sessionId, status: session.status, version: session.rev },
+      you: { participantId: pid, name: callerName(caller), moderator, panelist, canRequestFloor: caller.kind === 'participant' },
+      queue: this.deps.floor.message(queue),
+      qna,
+    };
+  }
+
+  private joined(socket: Socket): Map<string, Joined> {
+    const data = socket.data as MembershipData;
+    data.sessions ??= new Map();
+    return data.sessions;
+  }
+}

@@ -1,0 +1,21 @@
+import type { Socket } from 'socket.io';
+import type { Logger } from '../logger.ts';
+import { clientEvents } from '../protocol/events.ts';
+
+const known: ReadonlySet<string> = new Set(Object.keys(clientEvents));
+
+/**
+ * Every client event is acked (design, section 4), so a client never waits
+ * out its timeout: an event this server does not know, such as one from a
+ * newer client, is answered with `unknown_event`.
+ */
+export function acknowledgeUnknownEvents(socket: Socket, logger: Logger): void {
+  socket.onAny((event: string, ...args: unknown[]) => {
+    if (known.has(event)) return;
+    const ack = args.at(-1);
+    logger.debug({ event, socket: socket.id }, 'unknown socket event');
+    if (typeof ack === 'function') {
+      (ack as (reply: unknown) => void)({ ok: false, error: { code: 'unknown_event', message: `This server does not know the event "${event}".` } });
+    }
+  });
+}
