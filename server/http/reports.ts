@@ -5,7 +5,7 @@ import { authorize } from '../identity/policy.ts';
 import type { FloorService } from '../services/floor-service.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
 import type { QnaService } from '../services/qna-service.ts';
-import { callerOf } from './caller.ts';
+import { callerOf, pageBase } from './caller.ts';
 import { toCsv } from './csv.ts';
 import { translate } from './i18n.ts';
 import { parseId, parseInput } from './validate.ts';
@@ -65,8 +65,8 @@ export function speakingReports(programme: ProgrammeService, floor: FloorService
       rows.map((t) => ({ ...t, label: label(t.key), minutes: minutes(t.spokenMs), percent: (t.share * 100).toFixed(1) }));
     res.type('html').send(
       views.render('speaking-report', {
-        lang,
-        title: translate(lang, 'speakingReport'),
+        // Like every page: the viewer (header, sign-out form), its CSRF token, language and zone.
+        ...pageBase(req, translate(lang, 'speakingReport')),
         event,
         sessions: sessions.map((s) => ({ id: s.id, title: s.title, selected: s.id === sessionId })),
         sessionId,
@@ -76,7 +76,6 @@ export function speakingReports(programme: ProgrammeService, floor: FloorService
         byCountry: decorate(report.byCountry, (k) => k),
         interventions: report.interventions.map((i) => ({ ...i, minutes: minutes(i.spokenMs), overrunSeconds: Math.round(i.overrunMs / 1000), groupLabel: translate(lang, `group_${i.group}`) })),
         csvHref: `/api/events/${eventId}/reports/speaking-time.csv${sessionId ? `?sessionId=${sessionId}` : ''}`,
-        zoneSource: req.ctx.zoneSource,
       }),
     );
   });
