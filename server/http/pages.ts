@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { DateTime } from 'luxon';
 import { AppError } from '../errors.ts';
-import type { Language, ProgrammeSessionView } from '../domain/programme.ts';
+import type { Language, Localized, ProgrammeSessionView } from '../domain/programme.ts';
 import { listTimeZones } from '../domain/zones.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
 import { callerView, identityContext } from './caller.ts';
@@ -29,6 +29,15 @@ export function dateLabel(isoDate: string, lang: Language): string {
 
 function shortDateLabel(isoDate: string, lang: Language): string {
   return DateTime.fromISO(isoDate).setLocale(localeOf(lang)).toLocaleString({ weekday: 'short', day: 'numeric', month: 'short' });
+}
+
+/**
+ * A {zh, en} text in the viewer's language, else in the other one: titles
+ * and descriptions may be written in one language only (session-editing.ts
+ * requires one of the two), and a page must not show an empty title.
+ */
+export function inLanguage(text: Localized, lang: Language): string {
+  return text[lang] || text[lang === 'zh' ? 'en' : 'zh'] || '';
 }
 
 /** Pages render on the server in the viewer's language and zone; they work without JavaScript. */
@@ -70,7 +79,7 @@ export function pagesRouter(programme: ProgrammeService, views: Views, extras: P
     res.type('html').send(
       views.render('programme', {
         ...base(req),
-        title: view.event.title[lang],
+        title: inLanguage(view.event.title, lang),
         event: view.event,
         viewerZone: view.viewerZone,
         viewerZoneLabel: `${view.viewerZone}`,
@@ -92,12 +101,12 @@ export function pagesRouter(programme: ProgrammeService, views: Views, extras: P
     res.type('html').send(
       views.render('session', {
         ...base(req),
-        title: session.title[lang],
+        title: inLanguage(session.title, lang),
         event: view.event,
         session: decorate(req, session, extras),
         viewerZone: view.viewerZone,
         timingLabel: translate(lang, `timing_${session.timing}`),
-        descriptionText: session.description[lang] || session.description[lang === 'zh' ? 'en' : 'zh'],
+        descriptionText: inLanguage(session.description, lang),
         script: 'room',
         roomStrings: roomMessages[lang],
       }),
@@ -121,7 +130,7 @@ function decorate(req: Request, s: ProgrammeSessionView, extras: PageExtras): Re
     durationLabel: translate(lang, 'minutes', { n: s.durationMinutes }),
     eventDateLabel: shortDateLabel(s.eventZone.date, lang),
     dayNote,
-    descriptionText: s.description[lang] || s.description[lang === 'zh' ? 'en' : 'zh'],
+    descriptionText: inLanguage(s.description, lang),
     calendarLinks: extras.calendarLinks?.(req, s.eventId, s)?.session ?? [],
     bookmarked: callerView(req).bookmarks.includes(s.id),
   };
