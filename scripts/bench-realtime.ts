@@ -64,8 +64,12 @@ export async function realtimeFanOut(socketCounts: number[], rounds: number): Pr
   const server = await startServer();
   try {
     const moderator = await createParticipant({ url: server.url }, { name: 'Bench chair', roles: [{ sessionId, role: 'moderator' }] });
-    // Fan-out costs per socket, not per person: a few delegates each hold many sockets.
-    const delegates = await Promise.all(Array.from({ length: 20 }, (_, i) => createParticipant({ url: server.url }, { name: `Bench delegate ${i}` })));
+    // Fan-out costs per socket, not per person: each delegate holds several sockets
+    // (10, below the cap of sockets per participant, realtime/auth.ts).
+    const delegates: Awaited<ReturnType<typeof createParticipant>>[] = [];
+    while (delegates.length * 10 < Math.max(...socketCounts)) {
+      delegates.push(...(await Promise.all(Array.from({ length: 20 }, () => createParticipant({ url: server.url }, { name: `Bench delegate ${delegates.length}` })))));
+    }
     const mod = await open(server.url, moderator.token);
     await ok(mod, 'session:join', { sessionId });
     await ok(mod, 'session:open', { sessionId });
