@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { AppError } from '../errors.ts';
-import { sessionCookieName, sessionCookieOf, type IdentityService } from '../identity/identity-service.ts';
+import type { Participant } from '../domain/participants.ts';
+import { sessionCookieName, sessionCookieOf, type IdentityService, type SignInFailure } from '../identity/identity-service.ts';
 import { authorize } from '../identity/policy.ts';
 import { registrationInput } from '../identity/schemas.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
@@ -35,17 +36,73 @@ export function identityPages(deps: IdentityPagesDeps): Router {
 
   // --- sign-in by link, sign-out ---
 
+  // A link opened in a browser that is signed in as someone else does not
+  // switch it silently: any page can navigate a victim's browser to
+  // /i/<the attacker's token> (login CSRF), after which the victim would
+  // act, ask and vote as the attacker. Such a browser gets a confirmation
+  // page instead, and only its same-origin, CSRF-checked form switches.
+  // This does not rely on Sec-Fetch-Site, so older browsers are covered
+  // too; a browser with no session (the usual first click on an e-mailed
+  // link) is signed in at once.
   router.get('/i/:token', limits.signIn, async (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
-    const result = await identity.signIn(String(req.params.token ?? ''));
+    const token = String(req.params.token ?? '');
+    const current = await signedInAs(req);
+    if (current) {
+      const holder = await identity.linkHolder(token);
+      if (typeof holder === 'string') {
+        signInFailed(req, res, holder);
+        return;
+      }
+      if (holder.id !== current.id) {
+        const lang = req.ctx.lang;
+        res.type('html').send(
+          views.render('sign-in-switch', {
+            ...pageBase(req, translate(lang, 'id_switchTitle')),
+            csrfToken: deps.csrf.tokenFor(req, res),
+            action: `/i/${token}`,
+            current,
+            holder,
+          }),
+        );
+        return;
+      }
+    }
+    await completeSignIn(req, res, token, current);
+  });
+
+  // The confirmation page's form: the CSRF middleware has checked its token
+  // against this browser's session, so it came from our own page.
+  router.post('/i/:token', limits.signIn, async (req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    await completeSignIn(req, res, String(req.params.token ?? ''), await signedInAs(req));
+  });
+
+  async function signedInAs(req: Request): Promise<Participant | null> {
+    const cookie = sessionCookieOf(req.headers.cookie);
+    if (!cookie) return null;
+    const caller = await identity.fromSessionCookie(cookie);
+    return caller.kind === 'participant' ? caller.participant : null;
+  }
+
+  function signInFailed(req: Request, res: Response, failure: SignInFailure): void {
+    const lang = req.ctx.lang;
+    res.status(401).type('html').send(views.render('sign-in-failed', { ...pageBase(req, translate(lang, 'id_signInFailed')), message: translate(lang, `id_signIn_${failure}`) }));
+  }
+
+  async function completeSignIn(req: Request, res: Response, token: string, current: Participant | null): Promise<void> {
+    const result = await identity.signIn(token);
     if (typeof result === 'string') {
-      const lang = req.ctx.lang;
-      res.status(401).type('html').send(views.render('sign-in-failed', { ...pageBase(req, translate(lang, 'id_signInFailed')), message: translate(lang, `id_signIn_${result}`) }));
+      signInFailed(req, res, result);
       return;
     }
+    // Switching to someone else ends the browser's previous session (and so
+    // its open sockets): nothing keeps acting as the person who left.
+    const previous = sessionCookieOf(req.headers.cookie);
+    if (previous && current && current.id !== result.participant.id) await identity.signOut(previous);
     setSessionCookie(res, result.sessionId, result.maxAgeMs, deps.secureCookies);
     res.redirect(303, `/events/${result.participant.eventId}`);
-  });
+  }
 
   router.post('/signout', async (req, res) => {
     const cookie = sessionCookieOf(req.headers.cookie);

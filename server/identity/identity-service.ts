@@ -16,6 +16,7 @@ import type { Logger } from '../logger.ts';
 import type { Notifier } from '../mail/mailer.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
 import { DuplicateEmailError, type Credential, type ParticipantRepository } from '../store/participant-repository.ts';
+import type { Stored } from '../store/port.ts';
 import { anonymous, type Caller } from './caller.ts';
 import { bearerToken, sameSecret, type CallerResolver } from './resolve.ts';
 import type { InvitationInput, ParticipantPatch, RegistrationInput } from './schemas.ts';
@@ -146,16 +147,36 @@ export class IdentityService extends EventEmitter<IdentityEvents> implements Cal
 
   // --- sign-in by link ---------------------------------------------------
 
-  /** Opens an invitation link: a new browser session tied to the link's credential. */
-  async signIn(token: string): Promise<SignInResult | SignInFailure> {
+  /** The credential behind a link if it would sign in now, else why not. */
+  private async usableCredential(token: string, now: Date): Promise<Stored<Credential> | SignInFailure> {
     if (!looksLikeSecret(token)) return 'invalid';
     const credential = await this.repo.getCredential(hashSecret(token));
     if (!credential) return 'invalid';
     if (credential.revokedAt) return 'revoked';
-    const now = this.clock();
     if (credential.kind === 'one-time') {
       if (credential.usedAt) return 'used';
       if (credential.expiresAt && Date.parse(credential.expiresAt) <= now.getTime()) return 'expired';
+    }
+    return credential;
+  }
+
+  /**
+   * Whom a link would sign in, without using it (a one-time link stays
+   * unused): to ask a browser already signed in as someone else first.
+   */
+  async linkHolder(token: string): Promise<Participant | SignInFailure> {
+    const credential = await this.usableCredential(token, this.clock());
+    if (typeof credential === 'string') return credential;
+    const participant = await this.repo.get(credential.participantId);
+    return participant ? withoutRev(participant) : 'invalid';
+  }
+
+  /** Opens an invitation link: a new browser session tied to the link's credential. */
+  async signIn(token: string): Promise<SignInResult | SignInFailure> {
+    const now = this.clock();
+    const credential = await this.usableCredential(token, now);
+    if (typeof credential === 'string') return credential;
+    if (credential.kind === 'one-time') {
       if (!(await this.repo.consumeCredential(credential, now.toISOString()))) return 'used';
       await this.repo.revokeUnusedOneTime(credential.participantId, now.toISOString());
     }
