@@ -10,7 +10,7 @@ export interface RateLimit {
 export interface RateLimitOptions {
   /** Self-registration (API and form), per client address. */
   registration?: RateLimit;
-  /** Opening invitation links, per client address. */
+  /** Failed invitation links (invalid, revoked, used, expired), per client address. */
   signIn?: RateLimit;
 }
 
@@ -31,11 +31,13 @@ export const defaultRateLimits: Required<RateLimitOptions> = {
  * the number of processes behind the balancer.
  */
 export function rateLimiters(options: RateLimitOptions = {}, store?: (name: string) => Store): RateLimiters {
-  const make = (what: string, limit: RateLimit): RequestHandler =>
+  const make = (what: string, limit: RateLimit, countOnlyFailures = false): RequestHandler =>
     rateLimit({
       ...(store ? { store: store(what) } : {}),
       windowMs: limit.windowMs,
       limit: limit.limit,
+      // A success is taken back off the count once its response is sent.
+      skipSuccessfulRequests: countOnlyFailures,
       standardHeaders: 'draft-8',
       legacyHeaders: false,
       handler: (_req, _res, next) => {
@@ -44,6 +46,9 @@ export function rateLimiters(options: RateLimitOptions = {}, store?: (name: stri
     });
   return {
     registration: make('registration', options.registration ?? defaultRateLimits.registration),
-    signIn: make('sign-in', options.signIn ?? defaultRateLimits.signIn),
+    // Only links that fail count: a delegation behind one address (a
+    // government's NAT) signs in with many valid links, and must not lock
+    // itself out; guessing tokens still runs into the limit.
+    signIn: make('sign-in', options.signIn ?? defaultRateLimits.signIn, true),
   };
 }
