@@ -1,0 +1,155 @@
+import type { Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Ack, JoinAck, QueueStateMessage, QuestionMessageBody } from '../../server/protocol/events.ts';
+import { hasRedis, startServerCluster, type ServerCluster } from '../support/processes.ts';
+import { connect, createParticipant, emit, ok, type TestParticipant } from '../support/realtime.ts';
+import { waitFor } from '../support/server.ts';
+
+const sessionId = 'closing';
+const unrelatedSession = 'opening';
+
+/** Latencies (ms) of a request repeated every `everyMs` until `stop` resolves. */
+async function probe(request: () => Promise<unknown>, stop: Promise<unknown>, everyMs = 10): Promise<number[]> {
+  const samples: number[] = [];
+  let done = false;
+  void stop.finally(() => (done = true));
+  while (!done) {
+    const started = performance.now();
+    await request();
+    samples.push(performance.now() - started);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  return samples;
+}
+
+const p99 = (samples: number[]): number => {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)] ?? 0;
+};
+
+/**
+ * Two real server processes sharing Redis and one data directory, and
+ * independent clients on each: what one process decides must hold against
+ * what the other decides at the same moment.
+ */
+describe.skipIf(!hasRedis)('decisions made at the same moment on two processes', () => {
+  let cluster: ServerCluster;
+  const sockets: Socket[] = [];
+  const open = async (url: string, p: TestParticipant): Promise<Socket> => {
+    const socket = await connect(url, { token: p.token });
+    sockets.push(socket);
+    return socket;
+  };
+
+  beforeAll(async () => {
+    cluster = await startServerCluster(2);
+  }, 60_000);
+  afterAll(async () => {
+    for (const s of sockets) s.close();
+    await cluster?.stop();
+  });
+
+  it('200 delegates voting at once on two processes count exactly 200, and other requests are not held up', async () => {
+    const [urlA, urlB] = cluster.urls as [string, string];
+    const moderator = await createParticipant({ url: urlA }, { name: 'Chair', roles: [{ sessionId, role: 'moderator' }] });
+    const mod = await open(urlA, moderator);
+    await ok(mod, 'session:join', { sessionId });
+    const asked = await ok<{ question: QuestionMessageBody }>(mod, 'qna:ask', { sessionId, text: 'Shall the forum adopt the outcome document?' });
+    await ok(mod, 'qna:moderate', { sessionId, questionId: asked.question.id, action: 'approve' });
+
+    const delegates: TestParticipant[] = [];
+    for (let i = 0; i < 200; i += 20) {
+      delegates.push(...(await Promise.all(Array.from({ length: 20 }, (_, k) => createParticipant({ url: urlA }, { name: `Voter ${i + k}`, group: 'workers', country: 'FR' })))));
+    }
+    const voters = await Promise.all(delegates.map((d, i) => open(i % 2 === 0 ? urlA : urlB, d)));
+    await Promise.all(voters.map((s) => ok(s, 'session:join', { sessionId })));
+    const bystander = await open(urlB, await createParticipant({ url: urlA }, { name: 'Bystander', group: 'employers', country: 'SN' }));
+
+    const burst = Promise.all(voters.map((s) => emit<{ voted: boolean }>(s, 'qna:vote', { sessionId, questionId: asked.question.id, vote: true })));
+    const [acks, health, unrelated] = await Promise.all([
+      burst,
+      probe(() => fetch(`${urlA}/healthz`).then((r) => r.text()), burst),
+      probe(() => emit(bystander, 'session:join', { sessionId: unrelatedSession }), burst),
+    ]);
+    expect(acks.filter((a: Ack) => a.ok)).toHaveLength(200);
+
+    // Both processes' moderators and a fresh read agree: every acknowledged vote is there.
+    const modB = await open(urlB, moderator);
+    const [viewA, viewB] = await Promise.all([ok<JoinAck>(mod, 'session:join', { sessionId }), ok<JoinAck>(modB, 'session:join', { sessionId })]);
+    expect(viewA.qna.questions.find((q) => q.id === asked.question.id)?.votes).toBe(200);
+    expect(viewB.qna.questions.find((q) => q.id === asked.question.id)?.votes).toBe(200);
+
+    console.info(`200 votes over two processes: /healthz p99 ${p99(health).toFixed(1)} ms (${health.length} samples), unrelated session:join p99 ${p99(unrelated).toFixed(1)} ms (${unrelated.length} samples)`);
+    // The figure to watch is printed above and by `npm run bench` (about 50 ms p99
+    // on an idle 2-core machine). The bound here only catches the stall this
+    // replaced (1.4 s: writes blocking the event loop), with room for a CI
+    // machine that is busy with other test files.
+    expect(p99(health)).toBeLessThan(500);
+    expect(p99(unrelated)).toBeLessThan(500);
+    for (const s of [...voters, bystander, modB]) s.close();
+  }, 60_000);
+
+  it('two moderators on two processes giving the floor at the same moment, 25 times, always leave one consistent floor', async () => {
+    const [urlA, urlB] = cluster.urls as [string, string];
+    const session = 'thematic-1';
+    const chairA = await createParticipant({ url: urlA }, { name: 'Chair on A', roles: [{ sessionId: session, role: 'moderator' }] });
+    const chairB = await createParticipant({ url: urlA }, { name: 'Chair on B', roles: [{ sessionId: session, role: 'moderator' }] });
+    const modA = await open(urlA, chairA);
+    const modB = await open(urlB, chairB);
+    await ok(modA, 'session:join', { sessionId: session });
+    await ok(modB, 'session:join', { sessionId: session });
+    await ok(modA, 'session:open', { sessionId: session });
+
+    const speakers = await Promise.all(['CL', 'GH', 'IN', 'MX'].map((country) => createParticipant({ url: urlA }, { name: `Speaker ${country}`, group: 'government', country })));
+    for (const [i, s] of speakers.entries()) {
+      const socket = await open(i % 2 === 0 ? urlA : urlB, s);
+      await ok(socket, 'session:join', { sessionId: session });
+      await ok(socket, 'queue:request', { sessionId: session });
+    }
+
+    // Each chair's screen: the newest queue:state their process sent them.
+    const screens = [modA, modB].map((socket) => {
+      const screen: { queue: QueueStateMessage | null } = { queue: null };
+      socket.on('queue:state', (m: QueueStateMessage) => {
+        if (m.sessionId === session && (!screen.queue || m.version > screen.queue.version)) screen.queue = m;
+      });
+      return screen;
+    });
+    const settled = async (atLeast: number): Promise<QueueStateMessage> => {
+      const [a, b] = await waitFor(() => {
+        const [qa, qb] = screens.map((s) => s.queue);
+        return qa && qb && qa.version >= atLeast && qa.version === qb.version ? [qa, qb] as const : null;
+      });
+      expect(a.floor?.entryId).toBe(b.floor?.entryId);
+      expect(a.entries).toEqual(b.entries);
+      return a;
+    };
+    let state = await settled(0);
+
+    for (let round = 0; round < 25; round++) {
+      const waiting = state.entries.filter((e) => e.status === 'waiting');
+      const [x, y] = [waiting[round % waiting.length], waiting[(round + 1) % waiting.length]];
+      expect(x && y && x.id !== y.id).toBe(true);
+      // Odd rounds: clients that say which version they decided on; even rounds: clients that do not.
+      const withVersion = round % 2 === 1 ? { version: state.version } : {};
+      const [a, b] = await Promise.all([
+        emit<{ version: number }>(modA, 'queue:give-floor', { sessionId: session, entryId: x!.id, ...withVersion }),
+        emit<{ version: number }>(modB, 'queue:give-floor', { sessionId: session, entryId: y!.id, ...withVersion }),
+      ]);
+      if (round % 2 === 1) {
+        // Exactly one decision holds; the other is refused, not silently replaced.
+        expect([a.ok, b.ok].filter(Boolean)).toHaveLength(1);
+        expect([a, b].find((r) => !r.ok)).toMatchObject({ error: { code: 'floor_changed' } });
+      }
+      const newest = Math.max(...[a, b].map((r) => (r.ok ? r.version : 0)));
+      state = await settled(newest);
+      const speaking = state.entries.filter((e) => e.status === 'speaking');
+      expect(speaking).toHaveLength(1);
+      expect(state.floor?.entryId).toBe(speaking[0]?.id);
+      expect([x!.id, y!.id]).toContain(speaking[0]?.id);
+      // Nobody lost their statement to the race: everyone else is still waiting.
+      expect(state.entries.filter((e) => e.status === 'done')).toEqual([]);
+      expect(state.entries.filter((e) => e.status === 'waiting')).toHaveLength(speakers.length - 1);
+    }
+  }, 60_000);
+});
