@@ -1,6 +1,6 @@
 import path from 'node:path';
 import express, { type Express, type RequestHandler, type Router } from 'express';
-import helmet from 'helmet';
+import helmet, { strictTransportSecurity } from 'helmet';
 import { AppError } from '../errors.ts';
 import { loggablePath, type Logger } from '../logger.ts';
 import { errorHandler, notFoundApi, toAppError } from './error-handler.ts';
@@ -21,6 +21,8 @@ export interface AppParts {
   middleware?: RequestHandler[];
   /** Number of reverse-proxy hops to trust for the client's address. */
   trustProxy?: number;
+  /** The public URL is https (PUBLIC_URL): every response carries HSTS. */
+  https?: boolean;
 }
 
 /** The Express application: security headers, parsing, routers, and the one error mapping. */
@@ -49,6 +51,15 @@ export function createApp(parts: AppParts): Express {
       strictTransportSecurity: false,
     }),
   );
+  // HSTS (helmet's defaults: a year, subdomains) once the site is served
+  // over https: configured so (PUBLIC_URL), or as this request shows it
+  // (TLS, or X-Forwarded-Proto from a trusted proxy). Never on plain http,
+  // where it is meaningless and would pin a local http:// deployment.
+  const hsts = strictTransportSecurity();
+  app.use((req, res, next) => {
+    if (parts.https || req.secure) hsts(req, res, next);
+    else next();
+  });
   app.use(express.json({ limit: '64kb' }));
   app.use(express.urlencoded({ extended: false, limit: '64kb' }));
   app.use(requestContext);

@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Participant } from '../domain/participants.ts';
 import { actorOf, type IdentityService, type Issued } from '../identity/identity-service.ts';
@@ -39,6 +39,7 @@ export function participantsApi(identity: IdentityService, limits: RateLimiters)
     const eventId = parseId(req.params.eventId, 'eventId');
     const input = parseInput(registrationInput, req.body);
     const result = await identity.register(eventId, input, req.ctx.lang);
+    noStore(res);
     res.status(201).json({ ...result, participant: participantJson(result.participant) });
   });
 
@@ -52,6 +53,7 @@ export function participantsApi(identity: IdentityService, limits: RateLimiters)
     const eventId = manage(req);
     const input = parseInput(invitationInput, req.body);
     const issued = await identity.invite(eventId, input, actorOf(callerOf(req)));
+    noStore(res);
     res.status(201).json({ ...issued, participant: participantJson(issued.participant) });
   });
 
@@ -67,7 +69,7 @@ export function participantsApi(identity: IdentityService, limits: RateLimiters)
   router.post('/api/events/:eventId/invitations.csv', async (req, res) => {
     const eventId = manage(req);
     const issued = await identity.exportInvitations(eventId, actorOf(callerOf(req)));
-    res.setHeader('Cache-Control', 'no-store');
+    noStore(res);
     res.type('text/csv; charset=utf-8').attachment(`${eventId}-invitations.csv`);
     res.send(invitationsCsv(issued));
   });
@@ -81,6 +83,8 @@ export function participantsApi(identity: IdentityService, limits: RateLimiters)
     const eventId = manage(req);
     const patch = parseInput(participantPatch, req.body);
     const result = await identity.update(eventId, parseId(req.params.participantId, 'participantId'), patch, actorOf(callerOf(req)));
+    // Approving someone answers with their new token.
+    noStore(res);
     res.json({ ...result, participant: participantJson(result.participant) });
   });
 
@@ -93,6 +97,7 @@ export function participantsApi(identity: IdentityService, limits: RateLimiters)
   router.post('/api/events/:eventId/participants/:participantId/invitation', async (req, res) => {
     const eventId = manage(req);
     const issued = await identity.reissue(eventId, parseId(req.params.participantId, 'participantId'), actorOf(callerOf(req)));
+    noStore(res);
     res.status(201).json({ ...issued, participant: participantJson(issued.participant) });
   });
 
@@ -118,11 +123,19 @@ export function participantsApi(identity: IdentityService, limits: RateLimiters)
   router.post('/api/events/:eventId/agenda/calendar-token', async (req, res) => {
     const p = agendaOwner(req);
     const token = await identity.resetCalendarToken(p);
-    res.setHeader('Cache-Control', 'no-store');
+    noStore(res);
     res.status(201).json(agendaFeedLinks(identity.publicUrl, token));
   });
 
   return router;
+}
+
+/**
+ * For responses that carry a secret (a sign-in token, an invitation link, a
+ * feed address): no browser, proxy or CDN may keep a copy.
+ */
+function noStore(res: Response): void {
+  res.setHeader('Cache-Control', 'no-store');
 }
 
 /** One row per invitation link, for organisers who send links themselves. */
