@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Participant, SessionRole } from '../domain/participants.ts';
 import type { Caller } from '../identity/caller.ts';
-import { mayOpenSendTransport, produceRight, type ProduceRequest } from './media-rights.ts';
+import { mayOpenSendTransport, mediaTier, produceRight, transportRight, type ProduceRequest } from './media-rights.ts';
 
 const eventId = 'forum';
 const sessionId = 's1';
@@ -88,5 +88,37 @@ describe('who may send on the stage', () => {
     expect(() => mayOpenSendTransport({ caller: delegate, ...facts, floorHolder: 'del' })).not.toThrow();
     expect(code(() => mayOpenSendTransport({ caller: delegate, ...facts }))).toBe('not_on_floor');
     expect(code(() => mayOpenSendTransport({ caller: panelist, ...facts, status: 'scheduled' }))).toBe('session_not_live');
+  });
+});
+
+describe('who may open which transport, and under which ration', () => {
+  const panelist = participant('pan', [{ sessionId, role: 'panelist' }]);
+  const moderator = participant('mod', [{ sessionId, role: 'moderator' }]);
+  const interpreter = participant('int', [{ sessionId, role: 'interpreter', language: 'fr' }]);
+  const delegate = participant('del');
+  const organiser = participant('org', [], { organizer: true });
+  const elsewhere = participant('other-session-panelist', [{ sessionId: 's2', role: 'panelist' }]);
+  const facts = { eventId, sessionId, status: 'live' as const, floorHolder: null, delegateVideo: false };
+
+  it('ranks staff, automation and the audience', () => {
+    for (const caller of [panelist, moderator, interpreter, organiser]) expect(mediaTier(caller, eventId, sessionId)).toBe('staff');
+    expect(mediaTier({ kind: 'organizer-token' }, eventId, sessionId)).toBe('automation');
+    expect(mediaTier(delegate, eventId, sessionId)).toBe('audience');
+    // A role in another session counts for nothing here.
+    expect(mediaTier(elsewhere, eventId, sessionId)).toBe('audience');
+    expect(mediaTier(participant('pending', [{ sessionId, role: 'interpreter', language: 'fr' }], { status: 'pending' }), eventId, sessionId)).toBe('audience');
+  });
+
+  it('gives plain RTP only to those who publish or run tools; the audience receives over WebRTC', () => {
+    for (const caller of [panelist, moderator, interpreter, organiser]) {
+      expect(transportRight({ caller, ...facts, direction: 'recv', type: 'plain' })).toBe('staff');
+      expect(transportRight({ caller, ...facts, direction: 'send', type: 'plain' })).toBe('staff');
+    }
+    expect(transportRight({ caller: { kind: 'organizer-token' }, ...facts, direction: 'recv', type: 'plain' })).toBe('automation');
+    expect(code(() => transportRight({ caller: delegate, ...facts, direction: 'recv', type: 'plain' }))).toBe('forbidden');
+    expect(transportRight({ caller: delegate, ...facts, direction: 'recv', type: 'webrtc' })).toBe('audience');
+    // Sending needs the floor first, on either kind of transport.
+    expect(code(() => transportRight({ caller: delegate, ...facts, direction: 'send', type: 'plain' }))).toBe('not_on_floor');
+    expect(transportRight({ caller: delegate, ...facts, floorHolder: 'del', direction: 'send', type: 'plain' })).toBe('audience');
   });
 });

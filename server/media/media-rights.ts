@@ -3,6 +3,7 @@ import type { SessionStatus } from '../domain/programme.ts';
 import type { Caller } from '../identity/caller.ts';
 import { decide } from '../identity/policy.ts';
 import type { MediaSource, ProduceRight } from '../protocol/media-events.ts';
+import type { MediaTier } from './media-limits.ts';
 
 /**
  * Who may send what on a session's stage, decided on the server from the
@@ -81,4 +82,37 @@ export function mayOpenSendTransport(r: Omit<ProduceRequest, 'kind' | 'source' |
 export function interpretationLanguages(caller: Caller, sessionId: string): string[] {
   if (caller.kind !== 'participant') return [];
   return caller.participant.roles.filter((x) => x.sessionId === sessionId && x.role === 'interpreter' && x.language).map((x) => x.language as string);
+}
+
+/** How a caller's transports are rationed in the session (see media-limits.ts). */
+export function mediaTier(caller: Caller, eventId: string, sessionId: string): MediaTier {
+  if (caller.kind === 'organizer-token') return 'automation';
+  if (caller.kind !== 'participant') return 'audience';
+  // Organisers, moderators and panelists all hold the panel right.
+  if (decide(caller, 'media.produce-panel', { eventId, sessionId }).allowed) return 'staff';
+  const interpreter = caller.participant.roles.some((r) => r.sessionId === sessionId && r.role === 'interpreter');
+  return interpreter && decide(caller, 'media.consume', { eventId, sessionId }).allowed ? 'staff' : 'audience';
+}
+
+export interface TransportRequest extends Omit<ProduceRequest, 'kind' | 'source' | 'language'> {
+  direction: 'send' | 'recv';
+  type: 'webrtc' | 'plain';
+}
+
+/**
+ * Whether the caller may open this transport now; returns the tier its
+ * transports are rationed under. A send transport needs a right to send
+ * (mayOpenSendTransport; for a recv one the floor facts are not read). Plain
+ * RTP is for tools (encoders, recorders, SIP gateways) and takes a UDP port
+ * each, so the audience gets none for receiving (browsers use WebRTC, which
+ * shares the worker's one port); sending on plain RTP needs the send right
+ * checked first, which for the audience means holding the floor.
+ */
+export function transportRight(r: TransportRequest): MediaTier {
+  if (r.direction === 'send') mayOpenSendTransport(r);
+  const tier = mediaTier(r.caller, r.eventId, r.sessionId);
+  if (r.type === 'plain' && r.direction === 'recv' && tier === 'audience') {
+    throw new AppError('forbidden', 'Plain RTP transports are for the session’s moderators, panelists, interpreters and organisers’ tools; receive over WebRTC.');
+  }
+  return tier;
 }

@@ -4,6 +4,7 @@ import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { ProduceRight, ProducerInfo } from '../protocol/media-events.ts';
 import { KeyedLock } from '../services/keyed-lock.ts';
+import { mediaLimits, type MediaLimits } from './media-limits.ts';
 import { SessionMedia, type MediaNotice, type ProduceInput, type RouterStats } from './session-media.ts';
 import { resolveWorkerBinary } from './worker-binary.ts';
 import { WorkerPool } from './worker-pool.ts';
@@ -16,6 +17,8 @@ export interface MediaServiceEvents {
 export interface MediaServiceOptions {
   /** How long a session's routers stay up with nobody connected. */
   idleCloseMs?: number;
+  /** Transport limits other than the defaults (media-limits.ts). */
+  limits?: Partial<MediaLimits>;
 }
 
 export interface MediaStats {
@@ -41,6 +44,7 @@ export class MediaService extends EventEmitter<MediaServiceEvents> {
   private readonly creating = new Map<string, Promise<SessionMedia>>();
   private readonly idle = new Map<string, NodeJS.Timeout>();
   private readonly lock = new KeyedLock();
+  private currentLimits: MediaLimits;
   private closing = false;
 
   private constructor(pool: WorkerPool, config: Config['media'], logger: Logger, options: MediaServiceOptions) {
@@ -49,6 +53,7 @@ export class MediaService extends EventEmitter<MediaServiceEvents> {
     this.config = config;
     this.logger = logger;
     this.options = options;
+    this.currentLimits = mediaLimits(options.limits);
     pool.on('worker-died', ({ index, pid }) => this.onWorkerDied(index, pid));
   }
 
@@ -73,6 +78,17 @@ export class MediaService extends EventEmitter<MediaServiceEvents> {
     return new MediaService(pool, config, logger, options);
   }
 
+  /** The transport limits every session applies now. */
+  get limits(): MediaLimits {
+    return this.currentLimits;
+  }
+
+  /** Retunes the limits at run time (an operator's knob, and tests that want small numbers); applies to the next transport request. */
+  setLimits(override: Partial<MediaLimits>): MediaLimits {
+    this.currentLimits = mediaLimits({ ...this.currentLimits, ...override });
+    return this.currentLimits;
+  }
+
   /** The session's media, created on first use. */
   session(eventId: string, sessionId: string): Promise<SessionMedia> {
     if (this.closing) return Promise.reject(new AppError('media_unavailable', 'The server is shutting down.'));
@@ -87,6 +103,7 @@ export class MediaService extends EventEmitter<MediaServiceEvents> {
         eventId,
         sessionId,
         maxConsumersPerRouter: this.config.maxConsumersPerRouter,
+        limits: () => this.currentLimits,
         logger: this.logger,
         notify: (notice) => this.onNotice(eventId, sessionId, notice),
       }).then(

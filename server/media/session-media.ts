@@ -9,6 +9,8 @@ import type {
 } from '../protocol/media-events.ts';
 import { mediaCodecs } from './codecs.ts';
 import { preferredLayers, type PreferredLayers } from './layers.ts';
+import { viaMediasoup } from './media-errors.ts';
+import { checkTransportLimits, type MediaLimits, type MediaTier, type TransportUse } from './media-limits.ts';
 import type { WorkerPool, WorkerSlot } from './worker-pool.ts';
 
 /** What the session's media tells the signalling layer, which fans it out. */
@@ -56,6 +58,8 @@ interface Peer extends PeerInit {
   rtpCapabilities?: RtpCapabilities;
   recvSlot?: RouterSlot;
   transports: Map<string, PeerTransport>;
+  /** Transports being made right now: counted against the limits, so a burst of requests cannot overshoot them. */
+  pending: { webrtc: number; plain: number };
   producers: Set<string>;
   consumers: Map<string, PeerConsumer>;
 }
@@ -75,6 +79,8 @@ export interface SessionMediaOptions {
   eventId: string;
   sessionId: string;
   maxConsumersPerRouter: number;
+  /** Read on every transport request, so limits tuned at run time apply at once. */
+  limits: () => MediaLimits;
   logger: Logger;
   notify: (notice: MediaNotice) => void;
 }
@@ -105,7 +111,6 @@ export interface RouterStats {
   consumers: number;
 }
 
-const maxTransportsPerPeer = 4;
 const maxConsumersPerPeer = 300;
 
 /**
@@ -149,9 +154,9 @@ export class SessionMedia {
   static async create(options: SessionMediaOptions): Promise<SessionMedia> {
     const worker = options.pool.pick();
     if (!worker) throw new AppError('media_unavailable', 'No media worker is running right now; try again in a moment.');
-    const router = await options.pool.createRouter(worker, { mediaCodecs, appData: { eventId: options.eventId, sessionId: options.sessionId } });
+    const router = await viaMediasoup(() => options.pool.createRouter(worker, { mediaCodecs, appData: { eventId: options.eventId, sessionId: options.sessionId } }));
     try {
-      const observer = await router.createActiveSpeakerObserver({ interval: 300 });
+      const observer = await viaMediasoup(() => router.createActiveSpeakerObserver({ interval: 300 }));
       const media = new SessionMedia(options, { router, worker, home: true, consumers: 0 }, observer);
       // The worker died or the router was closed under us: everything of the session is gone.
       router.observer.once('close', () => media.close(worker.worker.died ? 'worker-died' : 'closed'));
@@ -211,7 +216,7 @@ export class SessionMedia {
   join(init: PeerInit): void {
     this.requireOpen();
     this.leave(init.socketId, 'closed', false);
-    this.peers.set(init.socketId, { ...init, transports: new Map(), producers: new Set(), consumers: new Map() });
+    this.peers.set(init.socketId, { ...init, transports: new Map(), pending: { webrtc: 0, plain: 0 }, producers: new Set(), consumers: new Map() });
   }
 
   /** Closes a socket's transports (and so its producers and consumers). */
@@ -227,27 +232,61 @@ export class SessionMedia {
     if (announceEmpty && this.peers.size === 0) this.options.notify({ type: 'empty' });
   }
 
-  async createTransport(socketId: string, input: { direction: 'send' | 'recv'; type: 'webrtc' | 'plain'; rtpCapabilities?: RtpCapabilitiesInput | undefined }): Promise<CreateTransportAck> {
+  /**
+   * Opens a transport for the socket, within the limits for the caller's
+   * tier (media-limits.ts); whether the caller may open it at all was
+   * decided before (media-rights.ts).
+   */
+  async createTransport(
+    socketId: string,
+    input: { direction: 'send' | 'recv'; type: 'webrtc' | 'plain'; rtpCapabilities?: RtpCapabilitiesInput | undefined },
+    tier: MediaTier,
+  ): Promise<CreateTransportAck> {
     const peer = this.peer(socketId);
-    if (peer.transports.size >= maxTransportsPerPeer) throw new AppError('conflict', `At most ${maxTransportsPerPeer} transports per connection; close one first.`);
-    if (input.direction === 'recv') {
-      if (!input.rtpCapabilities) throw new AppError('bad_request', 'A recv transport needs the device’s rtpCapabilities.');
-      peer.rtpCapabilities = input.rtpCapabilities as RtpCapabilities;
+    if (input.direction === 'recv' && !input.rtpCapabilities) throw new AppError('bad_request', 'A recv transport needs the device’s rtpCapabilities.');
+    checkTransportLimits(this.options.limits(), tier, input.type, this.transportUse(peer));
+    peer.pending[input.type] += 1;
+    try {
+      return await this.openTransport(peer, input);
+    } finally {
+      peer.pending[input.type] -= 1;
     }
+  }
+
+  /** What the peer's participant and the whole session hold now, counting transports still being made. */
+  private transportUse(peer: Peer): TransportUse {
+    const use: TransportUse = { socket: 0, participant: 0, participantPlain: 0, session: 0 };
+    for (const other of this.peers.values()) {
+      const plain = [...other.transports.values()].filter((t) => t.type === 'plain').length + other.pending.plain;
+      const all = other.transports.size + other.pending.webrtc + other.pending.plain;
+      use.session += all;
+      // The organiser token has no participant id: all its sockets share one allowance.
+      if (other.participantId === peer.participantId) {
+        use.participant += all;
+        use.participantPlain += plain;
+      }
+      if (other === peer) use.socket = all;
+    }
+    return use;
+  }
+
+  private async openTransport(peer: Peer, input: { direction: 'send' | 'recv'; type: 'webrtc' | 'plain'; rtpCapabilities?: RtpCapabilitiesInput | undefined }): Promise<CreateTransportAck> {
+    const { socketId } = peer;
+    if (input.direction === 'recv' && input.rtpCapabilities) peer.rtpCapabilities = input.rtpCapabilities as RtpCapabilities;
     const slot = input.direction === 'send' ? this.home : (peer.recvSlot ??= await this.placeViewer());
     this.requireOpen();
     const appData = { socketId, direction: input.direction };
     let ack: CreateTransportAck;
     let transport: Transport;
     if (input.type === 'webrtc') {
-      const t = await slot.router.createWebRtcTransport({
+      const t = await viaMediasoup(() => slot.router.createWebRtcTransport({
         webRtcServer: slot.worker.webRtcServer,
         enableUdp: true,
         enableTcp: true,
         preferUdp: true,
         initialAvailableOutgoingBitrate: 1_000_000,
         appData,
-      });
+      }));
       t.on('dtlsstatechange', (state) => {
         if (state === 'failed' || state === 'closed') t.close();
       });
@@ -261,17 +300,20 @@ export class SessionMedia {
         dtlsParameters: t.dtlsParameters as DtlsParametersInput,
       };
     } else {
-      const t = await slot.router.createPlainTransport({
+      const t = await viaMediasoup(() => slot.router.createPlainTransport({
         listenInfo: this.options.pool.plainListenInfo(),
         rtcpMux: true,
         comedia: false,
         enableSrtp: true,
         srtpCryptoSuite: 'AEAD_AES_256_GCM',
         appData,
-      });
+      }));
       transport = t;
       const srtp = t.srtpParameters;
-      if (!srtp) throw new Error('plain transport without SRTP parameters');
+      if (!srtp) {
+        t.close();
+        throw new Error('plain transport without SRTP parameters');
+      }
       ack = { transportId: t.id, type: 'plain', direction: input.direction, ip: t.tuple.localAddress, port: t.tuple.localPort, srtpParameters: srtp };
     }
     if (input.direction === 'send') await transport.setMaxIncomingBitrate(4_000_000).catch(() => undefined);
@@ -289,7 +331,8 @@ export class SessionMedia {
     const pt = this.transport(socketId, input.transportId);
     if (pt.type === 'webrtc') {
       if (!input.dtlsParameters) throw new AppError('bad_request', 'A WebRTC transport connects with dtlsParameters.');
-      await (pt.transport as WebRtcTransport).connect({ dtlsParameters: input.dtlsParameters });
+      const { dtlsParameters } = input;
+      await viaMediasoup(() => (pt.transport as WebRtcTransport).connect({ dtlsParameters }));
       return;
     }
     if (!input.ip || !input.port || !input.srtpParameters) throw new AppError('bad_request', 'A plain transport connects with ip, port and srtpParameters.');
@@ -297,13 +340,14 @@ export class SessionMedia {
     if (normalizeIp(input.ip) !== normalizeIp(peer.address)) {
       throw new AppError('forbidden', 'A plain transport sends only to the address the signalling connection comes from.');
     }
-    await (pt.transport as PlainTransport).connect({ ip: input.ip, port: input.port, srtpParameters: input.srtpParameters });
+    const { ip, port, srtpParameters } = input;
+    await viaMediasoup(() => (pt.transport as PlainTransport).connect({ ip, port, srtpParameters }));
   }
 
   async restartIce(socketId: string, transportId: string): Promise<{ iceParameters: WebRtcTransport['iceParameters'] }> {
     const pt = this.transport(socketId, transportId);
     if (pt.type !== 'webrtc') throw new AppError('bad_request', 'Only WebRTC transports restart ICE.');
-    return { iceParameters: await (pt.transport as WebRtcTransport).restartIce() };
+    return { iceParameters: await viaMediasoup(() => (pt.transport as WebRtcTransport).restartIce()) };
   }
 
   /** Creates a producer; `right` was decided by media-rights.ts. One producer per participant and source (and language). */
@@ -313,12 +357,15 @@ export class SessionMedia {
     if (pt.direction !== 'send') throw new AppError('bad_request', 'Produce on a send transport.');
     if (!peer.participantId) throw new AppError('forbidden', 'Only a participant sends on the stage.');
     const language = input.source === 'interpretation' ? (input.language ?? null) : null;
-    const producer = await pt.transport.produce({
-      kind: input.kind,
-      rtpParameters: input.rtpParameters as RtpParameters,
-      paused: input.paused,
-      appData: { participantId: peer.participantId, source: input.source, language },
-    });
+    const participantId = peer.participantId;
+    const producer = await viaMediasoup(() =>
+      pt.transport.produce({
+        kind: input.kind,
+        rtpParameters: input.rtpParameters as RtpParameters,
+        paused: input.paused,
+        appData: { participantId, source: input.source, language },
+      }),
+    );
     if (this.peers.get(socketId) !== peer || this.closed || producer.closed) {
       producer.close();
       throw new AppError('media_not_found', 'This connection left the session’s media meanwhile.');
@@ -373,13 +420,16 @@ export class SessionMedia {
     if (!pt.slot.router.canConsume({ producerId: local.id, rtpCapabilities: peer.rtpCapabilities })) {
       throw new AppError('cannot_consume', 'This device cannot receive that producer’s codec.');
     }
-    const consumer = await pt.transport.consume({
-      producerId: local.id,
-      rtpCapabilities: peer.rtpCapabilities,
-      paused: true,
-      ignoreDtx: true,
-      appData: { producerId: input.producerId, socketId },
-    });
+    const rtpCapabilities = peer.rtpCapabilities;
+    const consumer = await viaMediasoup(() =>
+      pt.transport.consume({
+        producerId: local.id,
+        rtpCapabilities,
+        paused: true,
+        ignoreDtx: true,
+        appData: { producerId: input.producerId, socketId },
+      }),
+    );
     if (this.peers.get(socketId) !== peer || consumer.closed) {
       consumer.close();
       throw new AppError('media_not_found', 'This connection left the session’s media meanwhile.');
@@ -404,12 +454,13 @@ export class SessionMedia {
 
   async resumeConsumer(socketId: string, consumerId: string): Promise<void> {
     const { consumer } = this.consumer(socketId, consumerId);
-    await consumer.resume();
+    await viaMediasoup(() => consumer.resume());
     if (consumer.kind === 'video') await consumer.requestKeyFrame().catch(() => undefined);
   }
 
   async pauseConsumer(socketId: string, consumerId: string): Promise<void> {
-    await this.consumer(socketId, consumerId).consumer.pause();
+    const { consumer } = this.consumer(socketId, consumerId);
+    await viaMediasoup(() => consumer.pause());
   }
 
   /** Picks the simulcast layer for the size the viewer shows this video at; null for single-layer consumers. */
@@ -418,7 +469,7 @@ export class SessionMedia {
     if (consumer.type !== 'simulcast' && consumer.type !== 'svc') return null;
     const entry = this.producers.get(producerId);
     const layers = preferredLayers({ height: entry?.height, encodings: entry?.encodings ?? [] }, tile);
-    await consumer.setPreferredLayers(layers);
+    await viaMediasoup(() => consumer.setPreferredLayers(layers));
     return layers;
   }
 
@@ -436,8 +487,7 @@ export class SessionMedia {
     if (!paused && entry.info.pausedByModerator && !byModerator) {
       throw new AppError('muted_by_moderator', 'The moderator muted you; ask the moderator to unmute.');
     }
-    if (paused) await entry.producer.pause();
-    else await entry.producer.resume();
+    await viaMediasoup(() => (paused ? entry.producer.pause() : entry.producer.resume()));
     entry.info.paused = paused;
     entry.info.pausedByModerator = paused && (byModerator || entry.info.pausedByModerator);
     this.options.notify({ type: 'producer-paused', producerId, paused, pausedByModerator: entry.info.pausedByModerator });
@@ -498,7 +548,7 @@ export class SessionMedia {
       const used = new Set([this.home, ...this.audience].map((s) => s.worker.index));
       const worker = this.options.pool.pick(used);
       if (!worker) throw new AppError('media_unavailable', 'No media worker is running right now; try again in a moment.');
-      const router = await this.options.pool.createRouter(worker, { mediaCodecs, appData: { eventId: this.eventId, sessionId: this.sessionId, audience: true } });
+      const router = await viaMediasoup(() => this.options.pool.createRouter(worker, { mediaCodecs, appData: { eventId: this.eventId, sessionId: this.sessionId, audience: true } }));
       if (this.closed) {
         router.close();
         throw new AppError('media_not_found', 'This session’s media closed meanwhile.');
@@ -521,9 +571,9 @@ export class SessionMedia {
     const key = `${slot.router.id}/${producerId}`;
     let pipe = this.pipes.get(key);
     if (!pipe) {
-      pipe = this.home.router
-        .pipeToRouter({ producerId, router: slot.router, keepId: false, enableSctp: false, listenInfo: this.options.pool.pipeListenInfo() })
-        .then(({ pipeProducer }) => {
+      pipe = viaMediasoup(() =>
+        this.home.router.pipeToRouter({ producerId, router: slot.router, keepId: false, enableSctp: false, listenInfo: this.options.pool.pipeListenInfo() }),
+      ).then(({ pipeProducer }) => {
           if (!pipeProducer) throw new Error('pipeToRouter returned no producer');
           pipeProducer.observer.once('close', () => this.pipes.delete(key));
           return pipeProducer;

@@ -126,7 +126,14 @@ export const mediaClientEvents = {
   'media:leave': sessionScoped,
   'media:create-transport': sessionScoped.extend({
     direction: z.enum(['send', 'recv']),
-    /** `plain`: RTP over UDP with SRTP, for tools and tests without WebRTC. */
+    /**
+     * `plain`: RTP over UDP with SRTP, for tools without WebRTC (encoders,
+     * recorders, SIP gateways). Each takes a UDP port, so only the session's
+     * moderators, panelists, interpreters and organisers get one, and a
+     * delegate only to send while holding the floor (else `forbidden`).
+     * Transports are rationed per connection, per participant and per
+     * session: past a limit, `media_limit_reached`.
+     */
     type: z.enum(['webrtc', 'plain']).default('webrtc'),
     /** The device's capabilities; required for a `recv` transport. */
     rtpCapabilities: rtpCapabilitiesSchema.optional(),

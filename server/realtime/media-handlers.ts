@@ -4,7 +4,7 @@ import type { Logger } from '../logger.ts';
 import { callerId, callerName, type Caller } from '../identity/caller.ts';
 import { authorize, decide } from '../identity/policy.ts';
 import type { MediaService } from '../media/media-service.ts';
-import { interpretationLanguages, mayOpenSendTransport, produceRight } from '../media/media-rights.ts';
+import { interpretationLanguages, produceRight, transportRight } from '../media/media-rights.ts';
 import type { MediaNotice } from '../media/session-media.ts';
 import {
   mediaClientEvents, mediaServerEvents, type MediaCapabilitiesAck, type ProducerClosedMessage, type ProducerInfo, type ProducerPausedMessage,
@@ -35,7 +35,9 @@ export interface MediaSignalling {
 
 /**
  * The `media:*` events: parse (ack.ts) → authorise (policy.ts, and
- * media-rights.ts for sending, from the session status and the floor) →
+ * media-rights.ts for transports and sending, from the caller's roles, the
+ * session status and the floor) → ration (media-limits.ts, per socket,
+ * participant and session) →
  * call the media service → ack; and the media service's notices fanned out
  * to the session's room. Media lives in this process's workers, so notices
  * go to this process's sockets only.
@@ -110,10 +112,10 @@ export function attachMediaSignalling(deps: MediaSignallingDeps): MediaSignallin
     on(socket, 'media:create-transport', handlerDeps, async (p) => {
       const { caller, eventId, sessionId, session } = await scope(socket, p);
       const room = media.require(eventId, sessionId);
-      if (p.direction === 'send') {
-        mayOpenSendTransport({ caller, eventId, sessionId, status: session.status, ...(await floorFacts(eventId, sessionId)) });
-      }
-      return room.createTransport(socket.id, { direction: p.direction, type: p.type, rtpCapabilities: p.rtpCapabilities });
+      // Only a send transport depends on the floor; a recv one spares the store read.
+      const facts = p.direction === 'send' ? await floorFacts(eventId, sessionId) : { floorHolder: null, delegateVideo: false };
+      const tier = transportRight({ caller, eventId, sessionId, status: session.status, ...facts, direction: p.direction, type: p.type });
+      return room.createTransport(socket.id, { direction: p.direction, type: p.type, rtpCapabilities: p.rtpCapabilities }, tier);
     });
 
     on(socket, 'media:connect-transport', handlerDeps, async (p) => {

@@ -3,6 +3,8 @@
 // the other worker, fed by pipeToRouter. Then workers die: viewers on the
 // audience worker are told to rejoin; when the home worker dies the whole
 // session is, and a rejoin restores every consumer on the replaced worker.
+// The viewers are interpreters' booths: Node has no WebRTC, and plain RTP
+// (a UDP port each) is only for the session's staff and tools.
 import type { Socket } from 'socket.io-client';
 import type { Worker } from 'mediasoup/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,7 +39,7 @@ describe('audience routers piped across workers', () => {
     worker = await clientWorker();
     moderator = await createParticipant(server, { name: 'Moderator', roles: [{ sessionId, role: 'moderator' }] });
     panelist = await createParticipant(server, { name: 'Panelist', roles: [{ sessionId, role: 'panelist' }] });
-    for (let i = 0; i < 3; i += 1) viewers.push(await createParticipant(server, { name: `Viewer ${i + 1}` }));
+    for (const language of ['fr', 'es', 'ar']) viewers.push(await createParticipant(server, { name: `Viewer ${language}`, roles: [{ sessionId, role: 'interpreter', language }] }));
   }, 60_000);
 
   afterAll(async () => {

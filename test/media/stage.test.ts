@@ -1,13 +1,16 @@
 // The live panel against a real mediasoup worker, through the media:*
 // signalling a browser uses (with plain SRTP transports on the Node side,
 // see support.ts): who may send, what viewers receive, and what the floor,
-// the moderator and the session's end do to the senders.
+// the moderator and the session's end do to the senders. Plain RTP is only
+// for the session's staff and tools (a delegate's browser receives over
+// WebRTC, which Node lacks), so the listener measuring packets here is an
+// interpreter's booth.
 import type { Socket } from 'socket.io-client';
 import type { Worker } from 'mediasoup/types';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Plenary } from '../../server/plenary.ts';
 import type { JoinAck } from '../../server/protocol/events.ts';
-import type { ActiveSpeakerMessage, NewProducerMessage, ProducerClosedMessage, ProducerPausedMessage } from '../../server/protocol/media-events.ts';
+import type { ActiveSpeakerMessage, ConsumeAck, NewProducerMessage, ProducerClosedMessage, ProducerPausedMessage } from '../../server/protocol/media-events.ts';
 import { connect, createParticipant, emit, eventId, nextEvent, ok, type TestParticipant } from '../support/realtime.ts';
 import { organizerToken, waitFor } from '../support/server.ts';
 import { clientWorker, NodeMediaClient, startMediaServer } from './support.ts';
@@ -45,7 +48,8 @@ describe('the live panel over media:* signalling (real mediasoup worker)', () =>
     panelist = await createParticipant(server, { name: 'Panelist', group: 'workers', roles: [{ sessionId, role: 'panelist' }] });
     interpreter = await createParticipant(server, { name: 'Interpreter', group: 'international_organization', roles: [{ sessionId, role: 'interpreter', language: 'fr' }] });
     delegate = await createParticipant(server, { name: 'Ghana Government', group: 'government', country: 'GH' });
-    viewer = await createParticipant(server, { name: 'Viewer', group: 'employers', country: 'JP' });
+    // Listens to the floor on plain RTP, as a booth (or a recorder) does.
+    viewer = await createParticipant(server, { name: 'Viewer', group: 'employers', country: 'JP', roles: [{ sessionId, role: 'interpreter', language: 'es' }] });
   }, 60_000);
 
   afterEach(async () => {
@@ -83,16 +87,22 @@ describe('the live panel over media:* signalling (real mediasoup worker)', () =>
     const message = await announced;
     expect(message).toMatchObject({ sessionId, producer: { producerId: mic.producerId, participantId: panelist.id, name: 'Panelist', kind: 'audio', source: 'mic', right: 'panel', paused: false } });
 
-    const received = await del.media.consume(mic.producerId);
+    // The delegate receives over WebRTC (the consumer is granted; Node cannot complete the DTLS to hear it)...
+    const webrtc = await ok<{ transportId: string }>(del.socket, 'media:create-transport', { sessionId, direction: 'recv', type: 'webrtc', rtpCapabilities: delCaps.rtpCapabilities });
+    const consumed = await ok<ConsumeAck>(del.socket, 'media:consume', { sessionId, transportId: webrtc.transportId, producerId: mic.producerId });
+    expect(consumed).toMatchObject({ kind: 'audio', producerPaused: false, producer: { participantId: panelist.id } });
+    // ...and gets no plain RTP transport: each takes one of the server's UDP ports.
+    expect(await emit(del.socket, 'media:create-transport', { sessionId, direction: 'recv', type: 'plain', rtpCapabilities: delCaps.rtpCapabilities })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+
+    // A late joiner (a booth, on plain RTP) finds the producer in its capabilities ack, and hears it.
+    const late = await joined(viewer);
+    const lateCaps = await late.media.join();
+    expect(lateCaps.producers.map((p) => p.producerId)).toEqual([mic.producerId]);
+    const received = await late.media.consume(mic.producerId);
     expect(received.ack).toMatchObject({ kind: 'audio', producerPaused: false, producer: { participantId: panelist.id } });
     await waitFor(() => received.packets() > 20, { timeout: 15_000 });
     // The active speaker observer heard the panelist's audio level.
     expect(await speaking).toMatchObject({ sessionId, producerId: mic.producerId, participantId: panelist.id });
-
-    // A late joiner finds the producer in its capabilities ack.
-    const late = await joined(viewer);
-    const lateCaps = await late.media.join();
-    expect(lateCaps.producers.map((p) => p.producerId)).toEqual([mic.producerId]);
   });
 
   it('refuses senders without the right with stable codes', async () => {
