@@ -18,6 +18,8 @@ export class LiveClient {
   private readonly onChange: LiveClientEvents['change'];
   private readonly joined = new Set<string>();
   private readonly eventId: string | undefined;
+  /** The Q&A version each session's moderation mode is known at (the mode shares the Q&A counter). */
+  private readonly modeVersions = new Map<string, number>();
 
   constructor(socket: Socket, onChange: LiveClientEvents['change'] = () => {}, eventId?: string) {
     this.socket = socket;
@@ -31,9 +33,11 @@ export class LiveClient {
       const view = this.views.get(m.sessionId);
       if (view && applyQuestion(view, m)) this.onChange(m.sessionId, view, 'question');
     });
-    socket.on('qna:mode', (m: { sessionId: string; mode: SessionView['qnaMode'] }) => {
+    socket.on('qna:mode', (m: { sessionId: string; mode: SessionView['qnaMode']; version: number }) => {
       const view = this.views.get(m.sessionId);
-      if (!view) return;
+      // Like the other broadcasts: a late or replayed older mode never undoes a newer one.
+      if (!view || m.version <= (this.modeVersions.get(m.sessionId) ?? -1)) return;
+      this.modeVersions.set(m.sessionId, m.version);
       view.qnaMode = m.mode;
       this.onChange(m.sessionId, view, 'mode');
     });
@@ -50,7 +54,12 @@ export class LiveClient {
   async join(sessionId: string, cause = 'join'): Promise<SessionView> {
     const ack = await this.request<JoinAck>('session:join', { sessionId });
     this.joined.add(sessionId);
-    const view = resync(this.views.get(sessionId), ack);
+    const held = this.views.get(sessionId);
+    const view = resync(held, ack);
+    // The snapshot's mode is as of its Q&A version; a mode broadcast newer than that wins.
+    const heldModeVersion = this.modeVersions.get(sessionId) ?? -1;
+    if (held && heldModeVersion > ack.qna.version) view.qnaMode = held.qnaMode;
+    else this.modeVersions.set(sessionId, ack.qna.version);
     this.views.set(sessionId, view);
     this.onChange(sessionId, view, cause);
     return view;
