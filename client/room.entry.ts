@@ -61,7 +61,10 @@ async function start(root: HTMLElement, s: RoomStrings): Promise<void> {
     const box = byId('room-error');
     box.hidden = false;
     box.textContent = message;
-    alerts.textContent = message;
+    // The refusal is announced (role=alert) even when it repeats the last one:
+    // re-setting the same text would not be announced again.
+    alerts.textContent = '';
+    window.setTimeout(() => (alerts.textContent = message), 50);
   };
 
   let lastSpeaker: string | null = null;
@@ -93,12 +96,16 @@ async function start(root: HTMLElement, s: RoomStrings): Promise<void> {
     byId('floor-timer').classList.toggle('timer-expired', m.phase === 'expired');
   });
 
-  const act = async (event: Parameters<LiveClient['request']>[0], payload: Record<string, unknown>): Promise<void> => {
+  // Sends an action; a refusal is shown and announced (showError). Resolves
+  // to whether the server accepted it, so that success is announced only then.
+  const act = async (event: Parameters<LiveClient['request']>[0], payload: Record<string, unknown>): Promise<boolean> => {
     try {
       byId('room-error').hidden = true;
       await live.request(event, { sessionId, ...payload });
+      return true;
     } catch (error) {
       showError(error);
+      return false;
     }
   };
 
@@ -130,7 +137,9 @@ async function start(root: HTMLElement, s: RoomStrings): Promise<void> {
     const questionId = button.dataset.questionId;
     switch (action) {
       case 'request-floor':
-        void act('queue:request', { kind: byId<HTMLSelectElement>('request-kind').value, idempotencyKey: idempotencyKey() }).then(() => announce(s.announceQueued));
+        void act('queue:request', { kind: byId<HTMLSelectElement>('request-kind').value, idempotencyKey: idempotencyKey() }).then((accepted) => {
+          if (accepted) announce(s.announceQueued);
+        });
         break;
       case 'withdraw-floor':
         void act('queue:withdraw', {});
@@ -214,8 +223,8 @@ async function start(root: HTMLElement, s: RoomStrings): Promise<void> {
       showError(new Error(s.noSuchParticipant));
       return;
     }
-    void act('queue:add', { participantId, kind: byId<HTMLSelectElement>('add-speaker-kind').value }).then(() => {
-      if (byId('room-error').hidden) input.value = '';
+    void act('queue:add', { participantId, kind: byId<HTMLSelectElement>('add-speaker-kind').value }).then((accepted) => {
+      if (accepted) input.value = '';
     });
   });
 
@@ -231,8 +240,8 @@ async function start(root: HTMLElement, s: RoomStrings): Promise<void> {
     e.preventDefault();
     const text = byId<HTMLTextAreaElement>('question-text');
     const anonymous = byId<HTMLInputElement>('question-anonymous').checked;
-    void act('qna:ask', { text: text.value, anonymous, idempotencyKey: idempotencyKey() }).then(() => {
-      if (byId('room-error').hidden) text.value = '';
+    void act('qna:ask', { text: text.value, anonymous, idempotencyKey: idempotencyKey() }).then((accepted) => {
+      if (accepted) text.value = '';
     });
   });
 
