@@ -71,13 +71,21 @@ export interface StartOptions {
   mediaIdleCloseMs?: number;
 }
 
-/** The composition root: wires store, services, HTTP and realtime, and knows how to take them down. */
+/**
+ * The composition root: wires store, services, HTTP and realtime. Each part
+ * registers its own close on one AsyncDisposableStack the moment it exists,
+ * so a start that fails halfway (a port in use, Redis unreachable) releases
+ * exactly what it had opened, and a shutdown closes everything in the
+ * reverse order of starting: sockets and media before the store they write to.
+ */
 export async function startPlenary(config: Config, options: StartOptions = {}): Promise<Plenary> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const store = await openStore(config);
-  logger.info({ store: store.kind, dataDir: store.kind === 'embedded' ? config.dataDir : undefined }, 'store opened');
-  let media: MediaService | null = null;
+  const parts = new AsyncDisposableStack();
   try {
+    const store = await openStore(config);
+    parts.defer(() => store.close());
+    logger.info({ store: store.kind, dataDir: store.kind === 'embedded' ? config.dataDir : undefined }, 'store opened');
+
     const repo = new ProgrammeRepository(store);
     const programme = new ProgrammeService(repo, options.clock);
     // Moved or cancelled sessions are mailed to bookmarkers and role holders, and
@@ -103,9 +111,9 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
     };
     pruneIdempotency();
     const pruneTimer = setInterval(pruneIdempotency, 3600_000).unref();
-    const lock = new KeyedLock();
+    parts.defer(() => clearInterval(pruneTimer));
     const clock = options.clock ?? (() => new Date());
-    const liveDeps = { live, lock, clock, idempotency: new Idempotency(live, clock) };
+    const liveDeps = { live, lock: new KeyedLock(), clock, idempotency: new Idempotency(live, clock) };
     const floor = new FloorService(liveDeps);
     const qna = new QnaService(liveDeps);
     // Links need the public URL, known only once the server listens.
@@ -119,6 +127,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       logger,
       baseUrl: () => baseUrl,
     });
+    parts.defer(() => mailer.close());
     const identity = new IdentityService({
       repo: participants,
       programme,
@@ -130,12 +139,14 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
     });
     const csrf = csrfProtection({ secret: await participants.serverSecret('csrf'), secure: secureCookies });
     const limitStore = config.redisUrl ? await sharedLimitStore(config.redisUrl, logger) : undefined;
+    if (limitStore) parts.defer(() => limitStore.close());
     const limits = rateLimiters(options.rateLimits, limitStore?.store);
     const views = new Views(path.join(repoRoot, 'templates'));
     const assets = await buildClientAssets(path.join(repoRoot, 'client'));
     const app = createApp({
       logger,
       trustProxy: config.trustProxy,
+      https: secureCookies,
       views,
       callers: identity,
       middleware: [csrf.middleware],
@@ -155,19 +166,28 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
     });
 
     const httpServer = http.createServer(app);
+    parts.defer(async () => {
+      httpServer.closeAllConnections();
+      if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    });
+    const media = config.media.enabled ? await MediaService.start(config.media, logger, { idleCloseMs: options.mediaIdleCloseMs }) : null;
+    if (media) parts.defer(() => media.close());
     const realtime: RealtimeServer = await createRealtimeServer(httpServer, {
       redisUrl: config.redisUrl,
       allowedOrigins: config.allowedOrigins,
       logger,
     });
+    parts.defer(() => realtime.close());
     const io = realtime.io;
     const socketAuth = attachSocketAuth(io, identity, {
       allowedOrigins: config.allowedOrigins,
       ownOrigin: () => baseUrl,
       sameHostFallback: !config.allowedOrigins && !config.publicUrl,
-      crossProcess: Boolean(config.redisUrl),
+      crossProcess: realtime.shared,
+      trustProxy: config.trustProxy,
       logger,
     });
+    parts.defer(() => socketAuth.close());
     const liveSessions = new LiveSessions({
       io,
       logger,
@@ -181,9 +201,10 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       crossProcess: realtime.shared,
       clock: options.clock,
     });
+    parts.defer(() => liveSessions.close());
     await liveSessions.resumeTimers((await repo.listEvents()).map((e) => e.id));
-    media = config.media.enabled ? await MediaService.start(config.media, logger, { idleCloseMs: options.mediaIdleCloseMs }) : null;
     const mediaSignalling = attachMediaSignalling({ io, logger, media, programme, floor, liveSessions, socketAuth });
+    parts.defer(() => mediaSignalling.close());
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
       httpServer.listen(config.port, config.host, () => {
@@ -202,22 +223,10 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       if (link) organizerLinks.push({ eventId: event.id, link });
     }
 
+    const running = parts.move();
     let closing: Promise<void> | undefined;
     const close = (): Promise<void> => {
-      closing ??= (async () => {
-        clearInterval(pruneTimer);
-        liveSessions.close();
-        mediaSignalling.close();
-        socketAuth.close();
-        await realtime.close();
-        await media?.close();
-        httpServer.closeAllConnections();
-        await new Promise<void>((resolve) => httpServer.close(() => resolve()));
-        await mailer.close();
-        await limitStore?.close();
-        await store.close();
-        logger.info('stopped');
-      })();
+      closing ??= running.disposeAsync().then(() => logger.info('stopped'));
       return closing;
     };
 
@@ -239,8 +248,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       close,
     };
   } catch (error) {
-    await media?.close();
-    await store.close();
+    await parts.disposeAsync().catch((closeError: unknown) => logger.error({ err: closeError }, 'could not release everything after a failed start'));
     throw error;
   }
 }

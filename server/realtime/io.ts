@@ -32,7 +32,9 @@ export async function createRealtimeServer(
     const client = createClient({ url: options.redisUrl });
     client.on('error', (error: unknown) => options.logger.error({ err: error }, 'redis client error'));
     await client.connect();
-    io.adapter(createAdapter(client));
+    // A short blocking read lets a closing server's stream reader notice within a second or two.
+    io.adapter(createAdapter(client, { blockTimeInMs: 2_000 }));
+    await subscribed(client, `socket.io#/#${(io.of('/').adapter as unknown as { uid: string }).uid}#`);
     options.logger.info('socket.io rooms shared through the Redis Streams adapter');
     closeRedis = async () => {
       await client.quit().catch((error: unknown) => options.logger.warn({ err: error }, 'redis quit failed'));
@@ -48,4 +50,19 @@ export async function createRealtimeServer(
       await closeRedis?.();
     },
   };
+}
+
+/**
+ * Started means rooms are shared: wait until the adapter's own channel has
+ * its subscriber. A process that took sockets before that would miss what
+ * the others send it, and one closed before it (a failed start) would leave
+ * the adapter's subscription to fail unhandled.
+ */
+async function subscribed(client: { PUBSUB_NUMSUB(channels: string): Promise<Record<string, number>> }, channel: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (((await client.PUBSUB_NUMSUB(channel))[channel] ?? 0) >= 1) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`the Socket.IO Redis adapter did not subscribe to ${channel} within 10 s`);
 }
