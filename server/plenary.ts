@@ -13,7 +13,7 @@ import { programmeApi } from './http/programme-api.ts';
 import { sessionEditingApi } from './http/session-editing-api.ts';
 import { Views } from './http/views.ts';
 import { createRealtimeServer, type RealtimeServer } from './realtime/io.ts';
-import type { Server as SocketServer } from 'socket.io';
+import type { PlenaryServer as SocketServer } from './protocol/socket-types.ts';
 import { agendaFeed } from './http/agenda-feed.ts';
 import { consoleParticipants } from './http/console-participants.ts';
 import { csrfProtection } from './http/csrf.ts';

@@ -156,6 +156,13 @@ export interface JoinAck {
   qna: QnaSnapshot;
 }
 
+/** `qna:mode`: how new questions are handled, versioned by the session's Q&A version. */
+export interface QnaModeMessage {
+  sessionId: string;
+  mode: 'pre-moderated' | 'open';
+  version: number;
+}
+
 /** `session:removed`: the caller may no longer be in this session (their roles or status changed). */
 export interface SessionRemovedMessage {
   sessionId: string;

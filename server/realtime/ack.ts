@@ -1,4 +1,4 @@
-import type { Socket } from 'socket.io';
+import type { PlenarySocket } from '../protocol/socket-types.ts';
 import type { z } from 'zod';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
@@ -16,7 +16,7 @@ type Handler<E extends ClientEventName> = (payload: ClientPayload<E>) => Promise
  * Nothing a client sends can throw past this point.
  */
 export function on<E extends ClientEventName>(
-  socket: Socket,
+  socket: PlenarySocket,
   event: E,
   deps: { logger: Logger; limiter: SocketRateLimiter },
   handler: Handler<E>,
@@ -44,5 +44,7 @@ export function on<E extends ClientEventName>(
       ack?.({ ok: false, error: { code: appError.code, message: appError.message } });
     }
   };
-  socket.on(event as string, listener);
+  // Registered under the widened name: any listener taking (payload, ack) fits every client event.
+  const name: ClientEventName = event;
+  socket.on(name, listener);
 }

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import type { ExtendedError, Server, Socket } from 'socket.io';
+import type { ExtendedError } from 'socket.io';
+import type { PlenaryServer, PlenarySocket } from '../protocol/socket-types.ts';
 import { AppError, type ErrorCode } from '../errors.ts';
 import type { Participant } from '../domain/participants.ts';
 import { anonymous, type Caller } from '../identity/caller.ts';
@@ -43,14 +44,14 @@ export interface SocketAuthOptions {
 
 export interface SocketAuthEvents {
   /** A connected participant's status or roles changed; `socket.data.caller` already holds the new caller. */
-  'caller-changed': [{ socket: Socket; caller: Caller; previous: Participant }];
+  'caller-changed': [{ socket: PlenarySocket; caller: Caller; previous: Participant }];
 }
 
 export interface SocketAuth extends EventEmitter<SocketAuthEvents> {
   /** The Socket.IO middleware: `io.use(auth.middleware)`. */
-  middleware(socket: Socket, next: (error?: ExtendedError) => void): void;
+  middleware(socket: PlenarySocket, next: (error?: ExtendedError) => void): void;
   /** Open sockets of a participant on this process. */
-  socketsOf(participantId: string): readonly Socket[];
+  socketsOf(participantId: string): readonly PlenarySocket[];
   /** Disconnects a participant's sockets here (and, with crossProcess, everywhere). */
   disconnectParticipant(participantId: string): void;
   /** Stops listening to the identity service. */
@@ -70,17 +71,17 @@ export const defaultMaxSocketsPerParticipant = 16;
 const crossProcessEvent = 'plenary:identity';
 
 /**
- * Socket authentication: resolves `handshake.auth.token` (else the session
+ * PlenarySocket authentication: resolves `handshake.auth.token` (else the session
  * cookie) into `socket.data.caller`, refuses foreign Origins and presented
  * tokens that do not work, and cuts a participant's sockets the moment the
  * identity service revokes them. Refusals reach the client as
  * `connect_error` with `err.data = { code, message }`.
  */
-export function socketAuth(identity: SocketIdentity, options: SocketAuthOptions, io?: Server): SocketAuth {
-  const byParticipant = new Map<string, Set<Socket>>();
+export function socketAuth(identity: SocketIdentity, options: SocketAuthOptions, io?: PlenaryServer): SocketAuth {
+  const byParticipant = new Map<string, Set<PlenarySocket>>();
   const emitter = new EventEmitter<SocketAuthEvents>();
 
-  const track = (participantId: string, socket: Socket): void => {
+  const track = (participantId: string, socket: PlenarySocket): void => {
     let set = byParticipant.get(participantId);
     if (!set) {
       set = new Set();
@@ -93,7 +94,7 @@ export function socketAuth(identity: SocketIdentity, options: SocketAuthOptions,
     });
   };
 
-  const cutLocal = (participantId: string, why: string, filter: (s: Socket) => boolean = () => true): void => {
+  const cutLocal = (participantId: string, why: string, filter: (s: PlenarySocket) => boolean = () => true): void => {
     const sockets = [...(byParticipant.get(participantId) ?? [])].filter(filter);
     for (const socket of sockets) socket.disconnect(true);
     if (sockets.length > 0) options.logger?.info({ participantId, sockets: sockets.length, why }, 'sockets disconnected');
@@ -106,7 +107,7 @@ export function socketAuth(identity: SocketIdentity, options: SocketAuthOptions,
         continue;
       }
       const caller: Caller = { kind: 'participant', participant };
-      (socket.data as SocketIdentityData).caller = caller;
+      socket.data.caller = caller;
       emitter.emit('caller-changed', { socket, caller, previous });
     }
   };
@@ -124,7 +125,7 @@ export function socketAuth(identity: SocketIdentity, options: SocketAuthOptions,
     relay({ type: 'changed', participant, previous });
   };
   const onSignedOut = ({ participantId, sessionKey }: IdentityEvents['signed-out'][0]): void => {
-    cutLocal(participantId, 'signed out', (s) => (s.data as SocketIdentityData).sessionKey === sessionKey);
+    cutLocal(participantId, 'signed out', (s) => s.data.sessionKey === sessionKey);
     relay({ type: 'signed-out', participantId, sessionKey });
   };
   identity.on('revoked', onRevoked);
@@ -132,7 +133,7 @@ export function socketAuth(identity: SocketIdentity, options: SocketAuthOptions,
   identity.on('signed-out', onSignedOut);
 
   const allowed = new Set((options.allowedOrigins ?? []).map(normalizeOrigin));
-  const originOk = (socket: Socket): boolean => {
+  const originOk = (socket: PlenarySocket): boolean => {
     const origin = socket.handshake.headers.origin;
     // Browsers always send Origin on cross-site requests and WebSocket
     // upgrades; a missing one is a non-browser client (or a same-origin GET).
@@ -145,13 +146,13 @@ export function socketAuth(identity: SocketIdentity, options: SocketAuthOptions,
     return Boolean(host) && (o === `http://${host}` || o === `https://${host}`);
   };
 
-  const middleware = (socket: Socket, next: (error?: ExtendedError) => void): void => {
+  const middleware = (socket: PlenarySocket, next: (error?: ExtendedError) => void): void => {
     if (!originOk(socket)) {
       options.logger?.warn({ origin: socket.handshake.headers.origin }, 'socket refused: origin not allowed');
       next(refusal('origin_not_allowed', 'This site may not open a connection to the forum.'));
       return;
     }
-    const data = socket.data as SocketIdentityData;
+    const data = socket.data;
     data.clientAddress = clientAddress(socket.handshake.address, socket.handshake.headers, options.trustProxy ?? 0);
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     const cookie = sessionCookieOf(socket.handshake.headers.cookie);
@@ -197,17 +198,17 @@ export function socketAuth(identity: SocketIdentity, options: SocketAuthOptions,
       identity.off('revoked', onRevoked);
       identity.off('changed', onChanged);
       identity.off('signed-out', onSignedOut);
-      if (io) io.off(crossProcessEvent as never, onRelay);
+      if (io) io.off(crossProcessEvent, onRelay);
     },
   });
 
   function onRelay(message: RelayMessage): void {
     if (message.type === 'revoked') cutLocal(message.participantId, 'revoked elsewhere');
     else if (message.type === 'changed') refreshLocal(message.participant, message.previous);
-    else cutLocal(message.participantId, 'signed out elsewhere', (s) => (s.data as SocketIdentityData).sessionKey === message.sessionKey);
+    else cutLocal(message.participantId, 'signed out elsewhere', (s) => s.data.sessionKey === message.sessionKey);
   }
 
-  if (io && options.crossProcess) io.on(crossProcessEvent as never, onRelay);
+  if (io && options.crossProcess) io.on(crossProcessEvent, onRelay);
   return auth;
 }
 
@@ -217,7 +218,7 @@ type RelayMessage =
   | { type: 'signed-out'; participantId: string; sessionKey: string };
 
 /** Installs socket authentication on a Socket.IO server; call before other middleware and handlers. */
-export function attachSocketAuth(io: Server, identity: SocketIdentity, options: SocketAuthOptions): SocketAuth {
+export function attachSocketAuth(io: PlenaryServer, identity: SocketIdentity, options: SocketAuthOptions): SocketAuth {
   const auth = socketAuth(identity, options, io);
   io.use(auth.middleware);
   return auth;

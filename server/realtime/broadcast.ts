@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Server } from 'socket.io';
+import type { PlenaryServer } from '../protocol/socket-types.ts';
 import type { Logger } from '../logger.ts';
 import type { Question } from '../domain/qna.ts';
 import { serverEvents, type QnaQuestionMessage, type SessionStateMessage } from '../protocol/events.ts';
@@ -19,7 +19,7 @@ const crossProcessQueue = 'plenary:queue-changed';
 const crossProcessStatus = 'plenary:session-status';
 
 export interface BroadcastDeps {
-  io: Server;
+  io: PlenaryServer;
   logger: Logger;
   floor: FloorService;
   timers: FloorTimers;
@@ -51,13 +51,13 @@ export class LiveBroadcast {
       );
     };
     this.onRemoteStatus = (eventId, sessionId, status) => this.events.emit('session-status', { eventId, sessionId, status });
-    deps.io.on(crossProcessQueue as never, this.onRemoteQueue);
-    deps.io.on(crossProcessStatus as never, this.onRemoteStatus);
+    deps.io.on(crossProcessQueue, this.onRemoteQueue);
+    deps.io.on(crossProcessStatus, this.onRemoteStatus);
   }
 
   close(): void {
-    this.deps.io.off(crossProcessQueue as never, this.onRemoteQueue);
-    this.deps.io.off(crossProcessStatus as never, this.onRemoteStatus);
+    this.deps.io.off(crossProcessQueue, this.onRemoteQueue);
+    this.deps.io.off(crossProcessStatus, this.onRemoteStatus);
   }
 
   /**

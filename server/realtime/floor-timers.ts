@@ -1,4 +1,4 @@
-import type { Server } from 'socket.io';
+import type { PlenaryServer } from '../protocol/socket-types.ts';
 import { remainingMs, warningBeforeEndMs, type QueueState } from '../domain/queue.ts';
 import { serverEvents, type QueueTimerMessage } from '../protocol/events.ts';
 import { sessionRoom } from './rooms.ts';
@@ -10,10 +10,10 @@ import { sessionRoom } from './rooms.ts';
  */
 export class FloorTimers {
   private readonly timers = new Map<string, NodeJS.Timeout[]>();
-  private readonly io: Server;
+  private readonly io: PlenaryServer;
   private readonly clock: () => Date;
 
-  constructor(io: Server, clock: () => Date) {
+  constructor(io: PlenaryServer, clock: () => Date) {
     this.io = io;
     this.clock = clock;
   }

@@ -1,9 +1,10 @@
 import type http from 'node:http';
 import { Server } from 'socket.io';
+import type { ClientToServerEvents, InterServerEvents, PlenaryServer, ServerToClientEvents, SocketData } from '../protocol/socket-types.ts';
 import type { Logger } from '../logger.ts';
 
 export interface RealtimeServer {
-  io: Server;
+  io: PlenaryServer;
   /** True when rooms span processes (REDIS_URL): server-side events then reach the others. */
   shared: boolean;
   close(): Promise<void>;
@@ -19,7 +20,7 @@ export async function createRealtimeServer(
   httpServer: http.Server,
   options: { redisUrl: string | undefined; allowedOrigins: string[] | undefined; logger: Logger },
 ): Promise<RealtimeServer> {
-  const io = new Server(httpServer, {
+  const io = new Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>(httpServer, {
     serveClient: false,
     maxHttpBufferSize: 64 * 1024,
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },

@@ -1,4 +1,4 @@
-import type { Socket } from 'socket.io';
+import type { PlenarySocket } from '../protocol/socket-types.ts';
 import { AppError } from '../errors.ts';
 import { hasSessionRole, type Participant } from '../domain/participants.ts';
 import type { Speaker } from '../domain/queue.ts';
@@ -9,12 +9,12 @@ import type { ProgrammeService } from '../services/programme-service.ts';
 import type { Stored } from '../store/port.ts';
 
 /** Who sent this socket's events (set by realtime/auth.ts, refreshed when their roles change). */
-export function callerOf(socket: Socket): Caller {
-  return (socket.data as { caller?: Caller }).caller ?? anonymous;
+export function callerOf(socket: PlenarySocket): Caller {
+  return socket.data.caller ?? anonymous;
 }
 
 /** A participant's event is theirs; the organiser token names it in the payload or the handshake. */
-export function eventIdFor(socket: Socket, caller: Caller, requested: string | undefined): string {
+export function eventIdFor(socket: PlenarySocket, caller: Caller, requested: string | undefined): string {
   if (caller.kind === 'participant') return caller.participant.eventId;
   const fromHandshake = (socket.handshake.auth as { eventId?: unknown }).eventId ?? socket.handshake.query.eventId;
   const eventId = requested ?? (typeof fromHandshake === 'string' ? fromHandshake : undefined);
@@ -31,7 +31,7 @@ export interface Scope {
 
 /** The caller, authorised for `action` in the named session, and that session. */
 export async function scopeOf(
-  socket: Socket,
+  socket: PlenarySocket,
   programme: ProgrammeService,
   payload: { sessionId: string; eventId?: string | undefined },
   action: Action,

@@ -1,4 +1,4 @@
-import type { Server, Socket } from 'socket.io';
+import type { PlenaryServer, PlenarySocket } from '../protocol/socket-types.ts';
 import type { Logger } from '../logger.ts';
 import type { Participant } from '../domain/participants.ts';
 import type { Caller } from '../identity/caller.ts';
@@ -22,7 +22,7 @@ export { callerOf } from './live-context.ts';
 export type { FloorEvents } from './broadcast.ts';
 
 export interface LiveSessionsDeps {
-  io: Server;
+  io: PlenaryServer;
   logger: Logger;
   programme: ProgrammeService;
   editor: ProgrammeEditor;
@@ -49,8 +49,8 @@ export class LiveSessions {
   private readonly broadcast: LiveBroadcast;
   private readonly membership: Membership;
   private readonly handlerDeps: LiveHandlerDeps;
-  private readonly onConnection = (socket: Socket): void => this.connect(socket);
-  private readonly onCallerChanged = ({ socket, caller }: { socket: Socket; caller: Caller }): void => {
+  private readonly onConnection = (socket: PlenarySocket): void => this.connect(socket);
+  private readonly onCallerChanged = ({ socket, caller }: { socket: PlenarySocket; caller: Caller }): void => {
     this.membership.refresh(socket, caller).catch((error: unknown) =>
       this.deps.logger.error({ err: error, socket: socket.id }, 'could not move a socket to the rooms of its new role'),
     );
@@ -79,7 +79,7 @@ export class LiveSessions {
     deps.socketAuth?.on('caller-changed', this.onCallerChanged);
   }
 
-  private connect(socket: Socket): void {
+  private connect(socket: PlenarySocket): void {
     socket.on('disconnect', () => this.handlerDeps.limiter.forget(socket.id));
     sessionHandlers(socket, this.handlerDeps);
     queueHandlers(socket, this.handlerDeps);

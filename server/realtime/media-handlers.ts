@@ -1,4 +1,4 @@
-import type { Server, Socket } from 'socket.io';
+import type { PlenaryServer, PlenarySocket } from '../protocol/socket-types.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { callerId, callerName, type Caller } from '../identity/caller.ts';
@@ -19,7 +19,7 @@ import { SocketRateLimiter } from './rate-limit.ts';
 import { sessionRoom } from './rooms.ts';
 
 export interface MediaSignallingDeps {
-  io: Server;
+  io: PlenaryServer;
   logger: Logger;
   /** Null when MEDIA_ENABLED=false: every media event is then refused with `media_disabled`. */
   media: MediaService | null;
@@ -48,7 +48,7 @@ export function attachMediaSignalling(deps: MediaSignallingDeps): MediaSignallin
   const limiter = new SocketRateLimiter(200, 40);
   const handlerDeps = { logger, limiter };
 
-  const onConnection = (socket: Socket): void => {
+  const onConnection = (socket: PlenarySocket): void => {
     socket.on('disconnect', () => {
       limiter.forget(socket.id);
       media?.disconnect(socket.id);
@@ -64,7 +64,7 @@ export function attachMediaSignalling(deps: MediaSignallingDeps): MediaSignallin
     registerHandlers(socket, media);
   };
 
-  const scope = async (socket: Socket, payload: { sessionId: string; eventId?: string | undefined }) => {
+  const scope = async (socket: PlenarySocket, payload: { sessionId: string; eventId?: string | undefined }) => {
     const caller = callerOf(socket);
     const eventId = eventIdFor(socket, caller, payload.eventId);
     authorize(caller, 'media.consume', { eventId, sessionId: payload.sessionId });
@@ -79,7 +79,7 @@ export function attachMediaSignalling(deps: MediaSignallingDeps): MediaSignallin
     return { floorHolder: deps.floor.speakerOf(state), delegateVideo: state.rules.delegateVideo ?? false };
   };
 
-  function registerHandlers(socket: Socket, media: MediaService): void {
+  function registerHandlers(socket: PlenarySocket, media: MediaService): void {
     on(socket, 'media:capabilities', handlerDeps, async (p) => {
       const { caller, eventId, sessionId, session } = await scope(socket, p);
       if (session.status !== 'live') throw new AppError('session_not_live', 'The stage opens when the moderator opens the session.');
@@ -276,7 +276,7 @@ export function attachMediaSignalling(deps: MediaSignallingDeps): MediaSignallin
 }
 
 /** A participant's event is theirs; the organiser token names it in the payload or the handshake. */
-function eventIdFor(socket: Socket, caller: Caller, requested: string | undefined): string {
+function eventIdFor(socket: PlenarySocket, caller: Caller, requested: string | undefined): string {
   if (caller.kind === 'participant') return caller.participant.eventId;
   const fromHandshake = (socket.handshake.auth as { eventId?: unknown }).eventId ?? socket.handshake.query.eventId;
   const eventId = requested ?? (typeof fromHandshake === 'string' ? fromHandshake : undefined);

@@ -1,4 +1,4 @@
-import type { Server, Socket } from 'socket.io';
+import type { PlenaryServer, PlenarySocket } from '../protocol/socket-types.ts';
 import { hasSessionRole } from '../domain/participants.ts';
 import { callerId, callerName, type Caller } from '../identity/caller.ts';
 import { decide } from '../identity/policy.ts';
@@ -20,7 +20,7 @@ interface MembershipData {
 }
 
 export interface MembershipDeps {
-  io: Server;
+  io: PlenaryServer;
   logger: Logger;
   programme: ProgrammeService;
   floor: FloorService;
@@ -43,13 +43,13 @@ export class Membership {
   }
 
   /** Joins the session's rooms for this caller's role, then reads the snapshot (a change in between reaches us by broadcast; versions sort out the overlap). */
-  async enter(socket: Socket, caller: Caller, eventId: string, sessionId: string): Promise<JoinAck> {
+  async enter(socket: PlenarySocket, caller: Caller, eventId: string, sessionId: string): Promise<JoinAck> {
     this.joined(socket).set(`${eventId}/${sessionId}`, { eventId, sessionId });
     await this.placeInRooms(socket, caller, eventId, sessionId);
     return this.snapshot(caller, eventId, sessionId);
   }
 
-  async leave(socket: Socket, caller: Caller, eventId: string, sessionId: string): Promise<void> {
+  async leave(socket: PlenarySocket, caller: Caller, eventId: string, sessionId: string): Promise<void> {
     this.joined(socket).delete(`${eventId}/${sessionId}`);
     const pid = callerId(caller);
     await Promise.all([
@@ -60,7 +60,7 @@ export class Membership {
   }
 
   /** The caller's roles or status changed: move the socket between rooms now, then send each session's fresh snapshot. */
-  async refresh(socket: Socket, caller: Caller): Promise<void> {
+  async refresh(socket: PlenarySocket, caller: Caller): Promise<void> {
     for (const { eventId, sessionId } of [...this.joined(socket).values()]) {
       const allowed = decide(caller, 'session.join', { eventId, sessionId });
       if (!allowed.allowed) {
@@ -78,7 +78,7 @@ export class Membership {
     }
   }
 
-  private async placeInRooms(socket: Socket, caller: Caller, eventId: string, sessionId: string): Promise<void> {
+  private async placeInRooms(socket: PlenarySocket, caller: Caller, eventId: string, sessionId: string): Promise<void> {
     const moderator = decide(caller, 'queue.moderate', { eventId, sessionId }).allowed;
     const pid = callerId(caller);
     const rooms = [sessionRoom(eventId, sessionId), ...(pid ? [participantRoom(eventId, sessionId, pid)] : [])];
@@ -105,8 +105,8 @@ export class Membership {
     };
   }
 
-  private joined(socket: Socket): Map<string, Joined> {
-    const data = socket.data as MembershipData;
+  private joined(socket: PlenarySocket): Map<string, Joined> {
+    const data = socket.data;
     data.sessions ??= new Map();
     return data.sessions;
   }

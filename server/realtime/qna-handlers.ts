@@ -1,4 +1,4 @@
-import type { Socket } from 'socket.io';
+import type { PlenarySocket } from '../protocol/socket-types.ts';
 import { callerId, callerName } from '../identity/caller.ts';
 import type { Action } from '../identity/policy.ts';
 import { audienceViews } from '../services/qna-service.ts';
@@ -7,7 +7,7 @@ import type { LiveHandlerDeps } from './live-handler-deps.ts';
 import { authorOf, scopeOf } from './live-context.ts';
 
 /** Audience Q&A: parse → authorise → QnaService (compare-and-set, nothing lost) → broadcast each audience its view. */
-export function qnaHandlers(socket: Socket, deps: LiveHandlerDeps): void {
+export function qnaHandlers(socket: PlenarySocket, deps: LiveHandlerDeps): void {
   const scope = (p: { sessionId: string; eventId?: string | undefined }, action: Action) => scopeOf(socket, deps.programme, p, action);
 
   on(socket, 'qna:ask', deps, async (p) => {

@@ -1,4 +1,4 @@
-import type { Socket } from 'socket.io';
+import type { PlenarySocket } from '../protocol/socket-types.ts';
 import { AppError } from '../errors.ts';
 import { callerId } from '../identity/caller.ts';
 import type { Action } from '../identity/policy.ts';
@@ -7,7 +7,7 @@ import type { LiveHandlerDeps } from './live-handler-deps.ts';
 import { requireLive, scopeOf, speakerOf, toSpeaker } from './live-context.ts';
 
 /** The speaker queue: parse (ack.ts) → authorise → FloorService decides under the lock → broadcast its result. */
-export function queueHandlers(socket: Socket, deps: LiveHandlerDeps): void {
+export function queueHandlers(socket: PlenarySocket, deps: LiveHandlerDeps): void {
   const scope = (p: { sessionId: string; eventId?: string | undefined }, action: Action) => scopeOf(socket, deps.programme, p, action);
 
   on(socket, 'queue:request', deps, async (p) => {

@@ -1,4 +1,4 @@
-import type { Socket } from 'socket.io';
+import type { PlenarySocket } from '../protocol/socket-types.ts';
 import { AppError } from '../errors.ts';
 import { callerId } from '../identity/caller.ts';
 import { actorOf } from '../services/programme-editor.ts';
@@ -8,7 +8,7 @@ import type { LiveHandlerDeps } from './live-handler-deps.ts';
 import { callerOf, eventIdFor, scopeOf } from './live-context.ts';
 
 /** session:join / leave / open / end. */
-export function sessionHandlers(socket: Socket, deps: LiveHandlerDeps): void {
+export function sessionHandlers(socket: PlenarySocket, deps: LiveHandlerDeps): void {
   const scope = (p: { sessionId: string; eventId?: string | undefined }, action: Parameters<typeof scopeOf>[3]) => scopeOf(socket, deps.programme, p, action);
 
   on(socket, 'session:join', deps, async (p) => {

@@ -1,4 +1,4 @@
-import type { Socket } from 'socket.io';
+import type { PlenarySocket } from '../protocol/socket-types.ts';
 import type { Logger } from '../logger.ts';
 import { clientEvents } from '../protocol/events.ts';
 
@@ -9,7 +9,7 @@ const known: ReadonlySet<string> = new Set(Object.keys(clientEvents));
  * out its timeout: an event this server does not know, such as one from a
  * newer client, is answered with `unknown_event`.
  */
-export function acknowledgeUnknownEvents(socket: Socket, logger: Logger): void {
+export function acknowledgeUnknownEvents(socket: PlenarySocket, logger: Logger): void {
   socket.onAny((event: string, ...args: unknown[]) => {
     if (known.has(event)) return;
     const ack = args.at(-1);
