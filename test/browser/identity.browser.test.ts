@@ -124,6 +124,31 @@ describe.skipIf(!hasChromium)('identity pages in headless Chromium', () => {
     await context.close();
   });
 
+  it('does not let another site switch a signed-in browser to its own link; one press on the page does', async () => {
+    const victim = await invite(server, { name: 'Signed-in Delegate' });
+    const attacker = await invite(server, { name: 'Link Sender' });
+    const { context, page, problems } = await signedIn(victim.link);
+    await page.waitForURL(`${server.url}/events/${eventId}`);
+
+    // A page on another site sends this browser to the attacker's link.
+    await context.route('http://elsewhere.example/', (route) => route.fulfill({ contentType: 'text/html', body: `<a id="lure" href="${attacker.link}">prize</a>` }));
+    await page.goto('http://elsewhere.example/');
+    await submit(page, page.locator('#lure'));
+    // Not redirected into the programme as the attacker: the confirmation page stays.
+    expect(page.url()).toBe(attacker.link);
+    expect(await page.getByTestId('switch-current').innerText()).toBe('This browser is signed in as Signed-in Delegate.');
+    const me = async () => ((await (await page.request.get(`${server.url}/api/me`)).json()) as { caller: { participant?: { name: string } } }).caller.participant?.name;
+    expect(await me()).toBe('Signed-in Delegate');
+
+    // Staying is a plain link back; switching is the page's own form.
+    await submit(page, page.getByTestId('switch-confirm'));
+    expect(page.url()).toBe(`${server.url}/events/${eventId}`);
+    expect(await page.getByTestId('signed-in-as').innerText()).toBe('Signed in as Link Sender');
+    expect(await me()).toBe('Link Sender');
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it('toggles the star in place with JavaScript (aria-pressed), and the server remembers it', async () => {
     const p = await invite(server, { name: 'Star Gazer' });
     const { context, page, problems } = await signedIn(p.link);
