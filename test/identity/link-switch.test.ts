@@ -57,11 +57,7 @@ describe('opening an invitation link in a browser signed in as someone else', ()
   it('refuses the switch without the confirmation page’s CSRF token, from this site or another', async () => {
     const victim = await signedIn('Victim Two');
     const attacker = await invite(server, { name: 'Attacker Two' });
-    const forged = [
-      {},
-      { 'sec-fetch-site': 'cross-site' },
-      { origin: 'https://evil.example' },
-    ];
+    const forged: Record<string, string>[] = [{}, { 'sec-fetch-site': 'cross-site' }, { origin: 'https://evil.example' }];
     for (const headers of forged) {
       const res = await victim.fetch(attacker.link, {
         method: 'POST',
