@@ -1,5 +1,6 @@
-import type { Socket } from 'socket.io-client';
 import type { Ack, ClientEventName, JoinAck, QnaQuestionMessage, QueueStateMessage, SessionStateMessage } from '../server/protocol/events.ts';
+import type { ClientInput } from '../server/protocol/socket-types.ts';
+import type { PlenaryClientSocket } from './socket.ts';
 import { applyQuestion, applyQueue, applyStatus, recordVote, resync, type SessionView } from './session-state.ts';
 
 export interface LiveClientEvents {
@@ -14,14 +15,14 @@ export interface LiveClientEvents {
  */
 export class LiveClient {
   readonly views = new Map<string, SessionView>();
-  private readonly socket: Socket;
+  private readonly socket: PlenaryClientSocket;
   private readonly onChange: LiveClientEvents['change'];
   private readonly joined = new Set<string>();
   private readonly eventId: string | undefined;
   /** The Q&A version each session's moderation mode is known at (the mode shares the Q&A counter). */
   private readonly modeVersions = new Map<string, number>();
 
-  constructor(socket: Socket, onChange: LiveClientEvents['change'] = () => {}, eventId?: string) {
+  constructor(socket: PlenaryClientSocket, onChange: LiveClientEvents['change'] = () => {}, eventId?: string) {
     this.socket = socket;
     this.onChange = onChange;
     this.eventId = eventId;
@@ -45,6 +46,17 @@ export class LiveClient {
       const view = this.views.get(m.sessionId);
       if (view && applyStatus(view, m)) this.onChange(m.sessionId, view, 'status');
     });
+    // The caller's roles changed: a fresh snapshot for the new role (a demoted
+    // moderator no longer holds pending questions), or removal from the session.
+    socket.on('session:snapshot', (ack) => {
+      if (this.joined.has(ack.sessionId)) this.adopt(ack, 'role');
+    });
+    socket.on('session:removed', (m) => {
+      this.joined.delete(m.sessionId);
+      const view = this.views.get(m.sessionId);
+      this.views.delete(m.sessionId);
+      if (view) this.onChange(m.sessionId, view, 'removed');
+    });
     socket.on('connect', () => {
       // The first connect is followed by explicit joins; later ones are reconnects.
       for (const sessionId of this.joined) void this.join(sessionId, 'resync');
@@ -52,8 +64,13 @@ export class LiveClient {
   }
 
   async join(sessionId: string, cause = 'join'): Promise<SessionView> {
-    const ack = await this.request<JoinAck>('session:join', { sessionId });
+    const ack = await this.request<JoinAck, 'session:join'>('session:join', { sessionId });
     this.joined.add(sessionId);
+    return this.adopt(ack, cause);
+  }
+
+  private adopt(ack: JoinAck, cause: string): SessionView {
+    const sessionId = ack.sessionId;
     const held = this.views.get(sessionId);
     const view = resync(held, ack);
     // The snapshot's mode is as of its Q&A version; a mode broadcast newer than that wins.
@@ -66,16 +83,16 @@ export class LiveClient {
   }
 
   /** Sends a client event; resolves with the ack or rejects with its coded error. */
-  async request<T extends object>(event: ClientEventName, payload: Record<string, unknown>): Promise<T> {
-    const body = this.eventId ? { eventId: this.eventId, ...payload } : payload;
+  async request<T extends object, E extends ClientEventName = ClientEventName>(event: E, payload: ClientInput<E>): Promise<T> {
+    const body: ClientInput<E> = this.eventId ? { eventId: this.eventId, ...payload } : payload;
     // A request with an idempotency key is safe to send again when its ack
     // is lost (timeout, connection cut): the server answers the copy with
     // the first answer. Others fail and let the person decide.
-    const retriable = typeof payload.idempotencyKey === 'string';
+    const retriable = 'idempotencyKey' in payload && typeof payload.idempotencyKey === 'string';
     for (let attempt = 1; ; attempt += 1) {
       let ack: Ack<T>;
       try {
-        ack = (await this.socket.timeout(retriable ? 5_000 : 10_000).emitWithAck(event, body)) as Ack<T>;
+        ack = (await this.emitter(retriable ? 5_000 : 10_000).emitWithAck(event, body)) as Ack<T>;
       } catch (error) {
         if (!retriable || attempt >= 4) throw error;
         await this.connected();
@@ -86,6 +103,15 @@ export class LiveClient {
     }
   }
 
+  /**
+   * The one place the socket's typing is widened: inside request() the event
+   * is a type parameter, whose parameter list TypeScript cannot resolve;
+   * every caller of request() was checked against ClientInput<E>.
+   */
+  private emitter(timeoutMs: number): { emitWithAck(event: ClientEventName, payload: unknown): Promise<Ack> } {
+    return this.socket.timeout(timeoutMs) as unknown as { emitWithAck(event: ClientEventName, payload: unknown): Promise<Ack> };
+  }
+
   private connected(): Promise<void> {
     return new Promise((resolve) => (this.socket.connected ? resolve() : this.socket.once('connect', () => resolve())));
   }
@@ -93,7 +119,7 @@ export class LiveClient {
   async vote(sessionId: string, questionId: string, idempotencyKey: string): Promise<void> {
     const view = this.views.get(sessionId);
     const wanted = !(view?.myVotes.has(questionId) ?? false);
-    const ack = await this.request<{ voted: boolean }>('qna:vote', { sessionId, questionId, vote: wanted, idempotencyKey });
+    const ack = await this.request<{ voted: boolean }, 'qna:vote'>('qna:vote', { sessionId, questionId, vote: wanted, idempotencyKey });
     if (view) {
       recordVote(view, questionId, ack.voted);
       this.onChange(sessionId, view, 'vote');

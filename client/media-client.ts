@@ -1,6 +1,13 @@
 import { Device, type types } from 'mediasoup-client';
-import type { Socket } from 'socket.io-client';
 import type { ClientEventName } from '../server/protocol/events.ts';
+import type { ClientInput } from '../server/protocol/socket-types.ts';
+import type { ServerToClientEvents } from '../server/protocol/socket-types.ts';
+import type { PlenaryClientSocket } from './socket.ts';
+import { wireRtpCapabilities, wireRtpParameters } from './wire.ts';
+
+/** What publish() attaches to a producer, as media:produce expects it. */
+type ProduceAppData = ClientInput<'media:produce'>['appData'];
+type MediaEventName = Extract<keyof ServerToClientEvents, `media:${string}`>;
 import type {
   ActiveSpeakerMessage, ConsumeAck, MediaCapabilitiesAck, MediaSettings, MediaSource, NewProducerMessage, ProducerClosedMessage,
   ProducerClosedReason, ProducerInfo, ProducerPausedMessage, RejoinMessage, WebRtcTransportAck,
@@ -11,7 +18,7 @@ import type {
 // viewer wants to see and hear, and publishes the viewer's own tracks when
 // the server allows it. No DOM here: media-stage.ts renders.
 
-export type Request = <T extends object>(event: ClientEventName, payload: Record<string, unknown>) => Promise<T>;
+export type Request = <T extends object, E extends ClientEventName = ClientEventName>(event: E, payload: ClientInput<E>) => Promise<T>;
 
 export interface RemoteTrack {
   info: ProducerInfo;
@@ -65,7 +72,7 @@ export class MediaClient {
   settings: MediaSettings;
   /** The interpretation language listened to; null for the floor. */
   language: string | null = null;
-  private readonly socket: Socket;
+  private readonly socket: PlenaryClientSocket;
   private readonly request: Request;
   /** This viewer's participant id (null for the organiser token). */
   private readonly selfId: string | null;
@@ -77,34 +84,37 @@ export class MediaClient {
   private rejoining: Promise<void> | null = null;
   private wantJoined = false;
   private readonly consuming = new Set<string>();
-  private readonly listeners: [string, (...args: never[]) => void][] = [];
+  private readonly unsubscribe: (() => void)[] = [];
 
-  constructor(socket: Socket, sessionId: string, selfId: string | null, request: Request, onChange: (change: MediaChange) => void) {
+  constructor(socket: PlenaryClientSocket, sessionId: string, selfId: string | null, request: Request, onChange: (change: MediaChange) => void) {
     this.socket = socket;
     this.selfId = selfId;
     this.sessionId = sessionId;
     this.request = request;
     this.onChange = onChange;
     this.settings = { sessionId, delegateVideo: false };
-    const mine = <T extends { sessionId: string }>(event: string, handler: (m: T) => void): void => {
-      const listener = (m: T) => {
+    // This session's media events only (one socket may carry several sessions).
+    const mine = <E extends MediaEventName>(event: E, handler: (m: Parameters<ServerToClientEvents[E]>[0]) => void): void => {
+      const listener = (m: Parameters<ServerToClientEvents[E]>[0]): void => {
         if (m.sessionId === this.sessionId) handler(m);
       };
-      socket.on(event, listener);
-      this.listeners.push([event, listener as (...args: never[]) => void]);
+      const subscribe = socket.on as (event: E, listener: (m: Parameters<ServerToClientEvents[E]>[0]) => void) => PlenaryClientSocket;
+      const unsubscribe = socket.off as (event: E, listener: (m: Parameters<ServerToClientEvents[E]>[0]) => void) => PlenaryClientSocket;
+      subscribe.call(socket, event, listener);
+      this.unsubscribe.push(() => unsubscribe.call(socket, event, listener));
     };
-    mine<NewProducerMessage>('media:new-producer', (m) => this.addProducer(m.producer));
-    mine<ProducerClosedMessage>('media:producer-closed', (m) => this.removeProducer(m.producerId, m.reason));
-    mine<ProducerPausedMessage>('media:producer-paused', (m) => this.producerPaused(m));
-    mine<ActiveSpeakerMessage>('media:active-speaker', (m) => {
+    mine('media:new-producer', (m) => this.addProducer(m.producer));
+    mine('media:producer-closed', (m) => this.removeProducer(m.producerId, m.reason));
+    mine('media:producer-paused', (m) => this.producerPaused(m));
+    mine('media:active-speaker', (m) => {
       this.activeSpeaker = m;
       this.onChange({ type: 'speaker' });
     });
-    mine<MediaSettings>('media:settings', (m) => {
+    mine('media:settings', (m) => {
       this.settings = m;
       this.onChange({ type: 'settings' });
     });
-    mine<RejoinMessage>('media:rejoin', () => void this.rejoin().catch((error: unknown) => this.onChange({ type: 'error', error })));
+    mine('media:rejoin', () => void this.rejoin().catch((error: unknown) => this.onChange({ type: 'error', error })));
   }
 
   get joined(): boolean {
@@ -169,7 +179,7 @@ export class MediaClient {
   }
 
   dispose(): void {
-    for (const [event, listener] of this.listeners) this.socket.off(event, listener as never);
+    for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe();
     this.teardown(true);
   }
 
@@ -296,7 +306,7 @@ export class MediaClient {
   private async doJoin(): Promise<void> {
     if (this.joined) return;
     try {
-      const caps = await this.request<MediaCapabilitiesAck>('media:capabilities', { sessionId: this.sessionId });
+      const caps = await this.request<MediaCapabilitiesAck, 'media:capabilities'>('media:capabilities', { sessionId: this.sessionId });
       const device = await Device.factory();
       await device.load({ routerRtpCapabilities: caps.rtpCapabilities as types.RtpCapabilities });
       this.device = device;
@@ -403,7 +413,7 @@ export class MediaClient {
     if (!transport) return;
     this.consuming.add(info.producerId);
     try {
-      const ack = await this.request<ConsumeAck>('media:consume', { sessionId: this.sessionId, transportId: transport.id, producerId: info.producerId });
+      const ack = await this.request<ConsumeAck, 'media:consume'>('media:consume', { sessionId: this.sessionId, transportId: transport.id, producerId: info.producerId });
       if (transport.closed || !this.producers.has(info.producerId)) {
         await this.request('media:pause-consumer', { sessionId: this.sessionId, consumerId: ack.consumerId }).catch(() => undefined);
         return;
@@ -426,11 +436,11 @@ export class MediaClient {
   private async createTransport(direction: 'send' | 'recv'): Promise<types.Transport> {
     const device = this.device;
     if (!device) throw new Error('media device not loaded');
-    const ack = await this.request<WebRtcTransportAck>('media:create-transport', {
+    const ack = await this.request<WebRtcTransportAck, 'media:create-transport'>('media:create-transport', {
       sessionId: this.sessionId,
       direction,
       type: 'webrtc',
-      ...(direction === 'recv' ? { rtpCapabilities: device.rtpCapabilities } : {}),
+      ...(direction === 'recv' ? { rtpCapabilities: wireRtpCapabilities(device.rtpCapabilities) } : {}),
     });
     const options = { id: ack.transportId, iceParameters: ack.iceParameters, iceCandidates: ack.iceCandidates as types.IceCandidate[], dtlsParameters: ack.dtlsParameters as types.DtlsParameters };
     const transport = direction === 'send' ? device.createSendTransport(options) : device.createRecvTransport(options);
@@ -439,8 +449,9 @@ export class MediaClient {
     });
     if (direction === 'send') {
       transport.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
-        const { paused, ...data } = appData as { paused?: boolean };
-        this.request<{ producerId: string }>('media:produce', { sessionId: this.sessionId, transportId: transport.id, kind, rtpParameters, appData: data, paused: paused ?? false }).then(
+        // publish() below is what sets appData: the source, its language, the paused flag.
+        const { paused, ...data } = appData as ProduceAppData & { paused?: boolean };
+        this.request<{ producerId: string }, 'media:produce'>('media:produce', { sessionId: this.sessionId, transportId: transport.id, kind, rtpParameters: wireRtpParameters(rtpParameters), appData: data, paused: paused ?? false }).then(
           ({ producerId }) => callback({ id: producerId }),
           errback,
         );
@@ -459,7 +470,7 @@ export class MediaClient {
   private async restartIce(transport: types.Transport): Promise<void> {
     if (transport.closed) return;
     try {
-      const { iceParameters } = await this.request<{ iceParameters: types.IceParameters }>('media:restart-ice', { sessionId: this.sessionId, transportId: transport.id });
+      const { iceParameters } = await this.request<{ iceParameters: types.IceParameters }, 'media:restart-ice'>('media:restart-ice', { sessionId: this.sessionId, transportId: transport.id });
       await transport.restartIce({ iceParameters });
     } catch {
       // The server no longer knows the transport (restart, worker replaced): start again.

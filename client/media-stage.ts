@@ -1,4 +1,4 @@
-import type { Socket } from 'socket.io-client';
+import type { PlenaryClientSocket } from './socket.ts';
 import type { RoomStrings } from '../server/http/room-messages.ts';
 import type { MediaSource, ProducerInfo } from '../server/protocol/media-events.ts';
 import { MediaClient, type ConsumerStats, type MediaChange, type Request } from './media-client.ts';
@@ -18,7 +18,7 @@ declare global {
 }
 
 export interface StageDeps {
-  socket: Socket;
+  socket: PlenaryClientSocket;
   sessionId: string;
   strings: RoomStrings;
   lang: string;

@@ -1,4 +1,5 @@
 import { io } from 'socket.io-client';
+import type { PlenaryClientSocket } from './socket.ts';
 import type { QueueEntryView, QueueTimerMessage, QuestionMessageBody, RosterEntry } from '../server/protocol/events.ts';
 import type { RoomStrings } from '../server/http/room-messages.ts';
 import { idempotencyKey, LiveClient } from './live-client.ts';
@@ -71,7 +72,7 @@ async function start(root: HTMLElement, s: RoomStrings): Promise<void> {
   let lastStatus: string | null = null;
   let order: 'votes' | 'time' = 'votes';
   const knownQuestions = new Set<string>();
-  const socket = io({ transports: ['websocket', 'polling'] });
+  const socket: PlenaryClientSocket = io({ transports: ['websocket', 'polling'] });
   let stage: Stage | undefined;
   const live = new LiveClient(socket, (_id, view, cause) => {
     render(view, cause);
@@ -145,7 +146,8 @@ async function start(root: HTMLElement, s: RoomStrings): Promise<void> {
         void act('queue:withdraw', {});
         break;
       case 'give-floor':
-        void act('queue:give-floor', { entryId });
+        // The version on screen: if another moderator moved the floor meanwhile, the server says so (floor_changed).
+        void act('queue:give-floor', { entryId, version: live.views.get(sessionId)?.queue.version });
         break;
       case 'end-floor':
         void act('queue:end-floor', {});
@@ -201,7 +203,7 @@ async function start(root: HTMLElement, s: RoomStrings): Promise<void> {
     window.clearTimeout(rosterTimer);
     rosterTimer = window.setTimeout(() => {
       void live
-        .request<{ participants: RosterEntry[] }>('queue:roster', { sessionId, query })
+        .request<{ participants: RosterEntry[] }, 'queue:roster'>('queue:roster', { sessionId, query })
         .then(({ participants }) => {
           const list = byId('roster-list');
           list.replaceChildren(
