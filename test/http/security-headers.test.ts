@@ -68,6 +68,17 @@ describe('Strict-Transport-Security', () => {
     }
   });
 
+  it('is sent by a server whose PUBLIC_URL is https (behind a TLS-terminating proxy)', async () => {
+    const server = await startTestServer({ PUBLIC_URL: 'https://forum.example' });
+    try {
+      for (const route of ['/healthz', `/events/${eventId}`, '/api/events']) {
+        expect((await fetch(`http://127.0.0.1:${server.port}${route}`)).headers.get('strict-transport-security'), route).toMatch(hstsPattern);
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
   it('is not sent by a server on plain http (the default local set-up)', async () => {
     const server = await startTestServer();
     try {
