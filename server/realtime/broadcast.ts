@@ -4,7 +4,7 @@ import type { Logger } from '../logger.ts';
 import type { Question } from '../domain/qna.ts';
 import { serverEvents, type QnaQuestionMessage, type SessionStateMessage } from '../protocol/events.ts';
 import type { FloorChange, FloorService } from '../services/floor-service.ts';
-import { audienceViews } from '../services/qna-service.ts';
+import { audienceViews, floorHolder, queueMessage } from '../protocol/wire-views.ts';
 import type { FloorTimers } from './floor-timers.ts';
 import { moderatorRoom, participantRoom, sessionRoom } from './rooms.ts';
 
@@ -23,6 +23,7 @@ export interface BroadcastDeps {
   logger: Logger;
   floor: FloorService;
   timers: FloorTimers;
+  clock: () => Date;
   /** Rooms span processes (Redis): tell the other processes' media layers and timers too. */
   crossProcess: boolean;
 }
@@ -68,10 +69,10 @@ export class LiveBroadcast {
   queue({ before, after }: FloorChange): void {
     if (before === after) return;
     const { eventId, sessionId } = after;
-    this.deps.io.to(sessionRoom(eventId, sessionId)).emit(serverEvents.queueState, this.deps.floor.message(after));
+    this.deps.io.to(sessionRoom(eventId, sessionId)).emit(serverEvents.queueState, queueMessage(after, this.deps.clock()));
     this.deps.timers.arm(after);
-    const was = this.deps.floor.speakerOf(before);
-    const now = this.deps.floor.speakerOf(after);
+    const was = floorHolder(before);
+    const now = floorHolder(after);
     if (this.deps.crossProcess) this.deps.io.serverSideEmit(crossProcessQueue, eventId, sessionId, was, now);
     this.emitFloorChange(eventId, sessionId, was, now);
   }

@@ -18,7 +18,6 @@ import { SocketRateLimiter } from './rate-limit.ts';
 import { sessionHandlers } from './session-handlers.ts';
 import { acknowledgeUnknownEvents } from './unknown-events.ts';
 
-export { callerOf } from './live-context.ts';
 export type { FloorEvents } from './broadcast.ts';
 
 export interface LiveSessionsDeps {
@@ -60,9 +59,9 @@ export class LiveSessions {
     this.deps = deps;
     const clock = deps.clock ?? (() => new Date());
     this.timers = new FloorTimers(deps.io, clock);
-    this.broadcast = new LiveBroadcast({ io: deps.io, logger: deps.logger, floor: deps.floor, timers: this.timers, crossProcess: deps.crossProcess ?? false });
+    this.broadcast = new LiveBroadcast({ io: deps.io, logger: deps.logger, floor: deps.floor, timers: this.timers, clock, crossProcess: deps.crossProcess ?? false });
     this.events = this.broadcast.events;
-    this.membership = new Membership({ io: deps.io, logger: deps.logger, programme: deps.programme, floor: deps.floor, qna: deps.qna });
+    this.membership = new Membership({ io: deps.io, logger: deps.logger, programme: deps.programme, floor: deps.floor, qna: deps.qna, clock });
     this.handlerDeps = {
       logger: deps.logger,
       limiter: new SocketRateLimiter(),

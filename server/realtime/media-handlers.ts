@@ -10,11 +10,13 @@ import {
   mediaClientEvents, mediaServerEvents, type MediaCapabilitiesAck, type ProducerClosedMessage, type ProducerInfo, type ProducerPausedMessage,
 } from '../protocol/media-events.ts';
 import type { ClientEventName } from '../protocol/events.ts';
+import { floorHolder } from '../protocol/wire-views.ts';
 import type { FloorService } from '../services/floor-service.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
 import { on } from './ack.ts';
 import type { SocketAuth } from './auth.ts';
-import { callerOf, type LiveSessions } from './live-sessions.ts';
+import { callerOf } from './live-context.ts';
+import type { LiveSessions } from './live-sessions.ts';
 import { SocketRateLimiter } from './rate-limit.ts';
 import { sessionRoom } from './rooms.ts';
 
@@ -76,7 +78,7 @@ export function attachMediaSignalling(deps: MediaSignallingDeps): MediaSignallin
   // The floor's holder and its rules live in the store (shared by processes, kept across restarts).
   const floorFacts = async (eventId: string, sessionId: string): Promise<{ floorHolder: string | null; delegateVideo: boolean }> => {
     const state = await deps.floor.state(eventId, sessionId);
-    return { floorHolder: deps.floor.speakerOf(state), delegateVideo: state.rules.delegateVideo ?? false };
+    return { floorHolder: floorHolder(state), delegateVideo: state.rules.delegateVideo ?? false };
   };
 
   function registerHandlers(socket: PlenarySocket, media: MediaService): void {

@@ -7,6 +7,7 @@ import { serverEvents, type JoinAck, type SessionRemovedMessage } from '../proto
 import type { FloorService } from '../services/floor-service.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
 import type { QnaService } from '../services/qna-service.ts';
+import { queueMessage } from '../protocol/wire-views.ts';
 import { moderatorRoom, participantRoom, sessionRoom } from './rooms.ts';
 
 interface Joined {
@@ -25,6 +26,7 @@ export interface MembershipDeps {
   programme: ProgrammeService;
   floor: FloorService;
   qna: QnaService;
+  clock: () => Date;
 }
 
 /**
@@ -100,7 +102,7 @@ export class Membership {
       sessionId,
       session: { sessionId, status: session.status, version: session.rev },
       you: { participantId: pid, name: callerName(caller), moderator, panelist, canRequestFloor: caller.kind === 'participant' },
-      queue: this.deps.floor.message(queue),
+      queue: queueMessage(queue, this.deps.clock()),
       qna,
     };
   }

@@ -1,7 +1,7 @@
 import type { PlenarySocket } from '../protocol/socket-types.ts';
 import { callerId, callerName } from '../identity/caller.ts';
 import type { Action } from '../identity/policy.ts';
-import { audienceViews } from '../services/qna-service.ts';
+import { audienceViews } from '../protocol/wire-views.ts';
 import { on } from './ack.ts';
 import type { LiveHandlerDeps } from './live-handler-deps.ts';
 import { authorOf, scopeOf } from './live-context.ts';

@@ -4,7 +4,6 @@ import {
   controlTimer, emptyQueue, endFloor, giveFloor, proposeNext, remainingMs, reorder, requestFloor, setRules, withdraw,
   type EntryKind, type QueueRules, type QueueState, type Speaker, type TimerAction,
 } from '../domain/queue.ts';
-import type { QueueStateMessage } from '../protocol/events.ts';
 import type { LiveRepository } from '../store/live-repository.ts';
 import type { WriteOp } from '../store/port.ts';
 import type { KeyedLock } from './keyed-lock.ts';
@@ -130,44 +129,6 @@ export class FloorService {
   /** Ends whoever has the floor (when the session ends); no change if nobody does. */
   closeFloor(eventId: string, sessionId: string, by: string | null): Promise<FloorChange> {
     return this.change(eventId, sessionId, (s, now) => (s.floor ? endFloor(s, by, now) : s));
-  }
-
-  message(state: QueueState): QueueStateMessage {
-    const now = this.clock();
-    const floor = state.floor;
-    return {
-      sessionId: state.sessionId,
-      version: state.version,
-      sentAt: now.toISOString(),
-      mode: state.rules.mode,
-      budgetsMs: state.rules.budgetsMs,
-      entries: state.entries.map((e) => ({
-        id: e.id,
-        participantId: e.participantId,
-        name: e.name,
-        group: e.group,
-        country: e.country,
-        kind: e.kind,
-        status: e.status,
-        requestedAt: e.requestedAt,
-        headOfState: e.headOfState,
-        startedAt: e.startedAt,
-        endedAt: e.endedAt,
-        spokenMs: e.spokenMs,
-        overrunMs: e.overrunMs,
-      })),
-      floor: floor
-        ? { entryId: floor.entryId, startedAt: floor.startedAt, budgetMs: floor.budgetMs, remainingMs: remainingMs(floor, now), paused: floor.pausedAt !== null }
-        : null,
-      proposedEntryId: proposeNext(state)?.id ?? null,
-    };
-  }
-
-  /** The participant holding the floor in this session, if any. */
-  speakerOf(state: QueueState): string | null {
-    const floor = state.floor;
-    if (!floor) return null;
-    return state.entries.find((e) => e.id === floor.entryId)?.participantId ?? null;
   }
 }
 

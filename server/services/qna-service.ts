@@ -179,13 +179,3 @@ function withoutRev(q: Stored<Question>): Question {
   const { rev: _rev, ...question } = q;
   return question;
 }
-
-/** What each audience is told about one changed question. */
-export function audienceViews(q: Question): { moderators: QuestionMessageBody; author: QuestionMessageBody; delegates: QuestionMessageBody | null } {
-  const delegateViewer: Viewer = { participantId: null, moderator: false };
-  return {
-    moderators: viewOf(q, { participantId: null, moderator: true }),
-    author: viewOf(q, { participantId: q.authorId, moderator: false }),
-    delegates: visibleTo(q, delegateViewer) ? viewOf(q, delegateViewer) : q.status === 'hidden' ? tombstoneOf(q) : null,
-  };
-}
