@@ -16,8 +16,15 @@ describe('speaking-time report and session logs', () => {
   let men: TestParticipant;
   const sockets: Socket[] = [];
 
+  // The server's clock, moved forward to let a speaker really speak (a speaker
+  // replaced within seconds is sent back to the queue instead, see domain/queue.ts).
+  let ahead = 0;
+  const speakFor = (ms: number): void => {
+    ahead += ms;
+  };
+
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({}, { clock: () => new Date(Date.now() + ahead) });
     moderator = await createParticipant(server, { name: 'Chair', roles: [{ sessionId, role: 'moderator' }] });
     otherModerator = await createParticipant(server, { name: 'Other chair', roles: [{ sessionId: 'opening', role: 'moderator' }] });
     women = await createParticipant(server, { name: 'Minister Okafor', group: 'government', country: 'NG', gender: 'female' });
@@ -36,9 +43,9 @@ describe('speaking-time report and session logs', () => {
     const tanaka = queue.entries.find((e) => e.participantId === men.id)!;
     const okafor = queue.entries.find((e) => e.participantId === women.id)!;
     await ok(mod, 'queue:give-floor', { sessionId, entryId: tanaka.id });
-    await new Promise((r) => setTimeout(r, 300));
+    speakFor(45_000);
     await ok(mod, 'queue:give-floor', { sessionId, entryId: okafor.id });
-    await new Promise((r) => setTimeout(r, 200));
+    speakFor(30_000);
     await ok(mod, 'queue:end-floor', { sessionId });
     const q = await ok<{ question: QuestionMessageBody }>(w, 'qna:ask', { sessionId, text: 'On the just transition' });
     await ok(mod, 'qna:moderate', { sessionId, questionId: q.question.id, action: 'hide', reason: 'duplicate' });
