@@ -27,6 +27,7 @@ import { MailTemplates } from './mail/mail-templates.ts';
 import { attachSocketAuth, type SocketAuth } from './realtime/auth.ts';
 import { ParticipantRepository } from './store/participant-repository.ts';
 import { seedForum, readSeed } from './seed/seed.ts';
+import { AuditLog } from './services/audit-log.ts';
 import { ProgrammeEditor } from './services/programme-editor.ts';
 import { ProgrammeService } from './services/programme-service.ts';
 import { FloorService } from './services/floor-service.ts';
@@ -88,9 +89,10 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
 
     const repo = new ProgrammeRepository(store);
     const programme = new ProgrammeService(repo, options.clock);
+    const audit = new AuditLog(repo, () => programme.now());
     // Moved or cancelled sessions are mailed to bookmarkers and role holders, and
     // status changes reach the live rooms (identity and liveSessions are made below).
-    const editor = new ProgrammeEditor(programme, {
+    const editor = new ProgrammeEditor(programme, audit, {
       onCalendarChange: (event, session, fields) => identity.onCalendarChange(event, session, fields),
       onStatusChange: (session) => liveSessions.announceStatus(session),
     });

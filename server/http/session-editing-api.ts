@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { authorize } from '../identity/policy.ts';
-import { actorOf, type ProgrammeEditor } from '../services/programme-editor.ts';
+import { actorOf } from '../services/audit-log.ts';
+import type { ProgrammeEditor } from '../services/programme-editor.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
 import { callerOf } from './caller.ts';
 import { sessionDraftSchema, sessionPatchSchema } from './session-input.ts';

@@ -1,7 +1,7 @@
 import type { PlenarySocket } from '../protocol/socket-types.ts';
 import { AppError } from '../errors.ts';
 import { callerId } from '../identity/caller.ts';
-import { actorOf } from '../services/programme-editor.ts';
+import { actorOf } from '../services/audit-log.ts';
 import type { SessionStateMessage } from '../protocol/events.ts';
 import { on } from './ack.ts';
 import type { LiveHandlerDeps } from './live-handler-deps.ts';

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import { AppError } from '../errors.ts';
 import type { ForumEvent, ProgrammeSessionView, Session } from '../domain/programme.ts';
 import {
@@ -10,20 +9,12 @@ import {
   type SessionDraft,
   type SessionPatch,
 } from '../domain/session-editing.ts';
-import { callerId, callerName, type Caller } from '../identity/caller.ts';
+import type { Actor } from '../domain/actor.ts';
 import { StoreConflictError, type Stored } from '../store/port.ts';
 import type { AuditEntry } from '../store/repositories.ts';
+import type { AuditLog } from './audit-log.ts';
 import type { ProgrammeService } from './programme-service.ts';
 import { retryOnConflict } from './retry.ts';
-
-export type Actor = AuditEntry['actor'];
-
-/** Who to name in the audit log; callers reach the editor only after `event.manage` was authorised. */
-export function actorOf(caller: Caller): Actor {
-  if (caller.kind === 'participant') return { kind: 'participant', id: callerId(caller), name: callerName(caller) };
-  if (caller.kind === 'organizer-token') return { kind: 'organizer-token', id: null, name: callerName(caller) };
-  return { kind: 'system', id: null, name: null };
-}
 
 export interface SessionEdit {
   /** The session as the programme API shows it (in the event zone). */
@@ -38,8 +29,8 @@ const maxAttempts = 4;
 export interface ProgrammeEditorOptions {
   /**
    * Called after a saved change that calendars show (SEQUENCE went up), with
-   * the fields that changed; the identity service mails bookmarkers and role
-   * holders from here. Errors are the listener's to handle.
+   * the fields that changed; schedule notices (schedule-notices.ts) mail
+   * bookmarkers and role holders from here. Errors are the listener's to handle.
    */
   onCalendarChange?: (event: ForumEvent, session: Session, changedFields: string[]) => void;
   /** Called after a saved status change (live, ended, cancelled, scheduled), so live rooms hear of it. */
@@ -55,10 +46,12 @@ export interface ProgrammeEditorOptions {
  */
 export class ProgrammeEditor {
   private readonly programme: ProgrammeService;
+  private readonly auditLog: AuditLog;
   private readonly options: ProgrammeEditorOptions;
 
-  constructor(programme: ProgrammeService, options: ProgrammeEditorOptions = {}) {
+  constructor(programme: ProgrammeService, auditLog: AuditLog, options: ProgrammeEditorOptions = {}) {
     this.programme = programme;
+    this.auditLog = auditLog;
     this.options = options;
   }
 
@@ -94,7 +87,7 @@ export class ProgrammeEditor {
 
   async audit(eventId: string): Promise<AuditEntry[]> {
     await this.programme.requireEvent(eventId);
-    return (await this.programme.repo.listAudit(eventId)).map(({ rev: _rev, ...entry }) => entry);
+    return this.auditLog.list(eventId);
   }
 
   private async edit(
@@ -130,20 +123,11 @@ export class ProgrammeEditor {
   }
 
   private auditEntry(actor: Actor, action: string, session: Session, before: unknown, after: unknown): AuditEntry {
-    return {
-      id: crypto.randomUUID(),
-      eventId: session.eventId,
-      at: this.programme.now().toISOString(),
-      actor,
-      action,
-      target: { type: 'session', id: session.id },
-      before,
-      after,
-    };
+    return this.auditLog.entry(session.eventId, actor, action, { type: 'session', id: session.id }, before, after);
   }
 
   private async record(actor: Actor, action: string, session: Session, before: unknown, after: unknown): Promise<void> {
-    await this.programme.repo.appendAudit(this.auditEntry(actor, action, session, before, after));
+    await this.auditLog.append(session.eventId, actor, action, { type: 'session', id: session.id }, before, after);
   }
 
   private async view(eventId: string, sessionId: string): Promise<ProgrammeSessionView> {

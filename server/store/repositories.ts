@@ -1,3 +1,4 @@
+import type { Actor } from '../domain/actor.ts';
 import type { ForumEvent, Session } from '../domain/programme.ts';
 import { writes, type DocumentStore, type Stored } from './port.ts';
 
@@ -5,7 +6,7 @@ export interface AuditEntry {
   id: string;
   eventId: string;
   at: string;
-  actor: { kind: 'organizer-token' | 'participant' | 'system'; id: string | null; name: string | null };
+  actor: Actor;
   action: string;
   target: { type: string; id: string };
   before: unknown;
