@@ -21,14 +21,17 @@ import { identityPages } from './http/identity-pages.ts';
 import { participantsApi } from './http/participants-api.ts';
 import { rateLimiters, type RateLimitOptions } from './http/rate-limits.ts';
 import { sharedLimitStore } from './http/shared-limit-store.ts';
-import { IdentityService } from './identity/identity-service.ts';
+import { Authentication } from './identity/authentication.ts';
 import { Mailer } from './mail/mailer.ts';
 import { MailTemplates } from './mail/mail-templates.ts';
 import { attachSocketAuth, type SocketAuth } from './realtime/auth.ts';
 import { ParticipantRepository } from './store/participant-repository.ts';
 import { seedForum, readSeed } from './seed/seed.ts';
+import { AgendaService } from './services/agenda-service.ts';
 import { AuditLog } from './services/audit-log.ts';
+import { ParticipantsAdmin } from './services/participants-admin.ts';
 import { ProgrammeEditor } from './services/programme-editor.ts';
+import { ScheduleNotices } from './services/schedule-notices.ts';
 import { ProgrammeService } from './services/programme-service.ts';
 import { FloorService } from './services/floor-service.ts';
 import { KeyedLock } from './services/keyed-lock.ts';
@@ -56,7 +59,9 @@ export interface Plenary {
   live: { floor: FloorService; qna: QnaService; sessions: LiveSessions };
   /** mediasoup workers and session routers; null when MEDIA_ENABLED=false. */
   media: MediaService | null;
-  identity: IdentityService;
+  /** Who is calling (tokens, browser sessions); announces revocations and changes to open sockets. */
+  authentication: Authentication;
+  participants: ParticipantsAdmin;
   mailer: Mailer;
   socketAuth: SocketAuth;
   /** One-time organiser sign-in links made at this start (fresh store, or no organiser has signed in yet). */
@@ -91,9 +96,9 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
     const programme = new ProgrammeService(repo, options.clock);
     const audit = new AuditLog(repo, () => programme.now());
     // Moved or cancelled sessions are mailed to bookmarkers and role holders, and
-    // status changes reach the live rooms (identity and liveSessions are made below).
+    // status changes reach the live rooms (notices and liveSessions are made below).
     const editor = new ProgrammeEditor(programme, audit, {
-      onCalendarChange: (event, session, fields) => identity.onCalendarChange(event, session, fields),
+      onCalendarChange: (event, session, fields) => notices.onCalendarChange(event, session, fields),
       onStatusChange: (session) => liveSessions.announceStatus(session),
     });
 
@@ -121,7 +126,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
     // Links need the public URL, known only once the server listens.
     let baseUrl = config.publicUrl ?? '';
     const secureCookies = (config.publicUrl ?? '').startsWith('https:');
-    const participants = new ParticipantRepository(store);
+    const participantRepo = new ParticipantRepository(store);
     const mailer = new Mailer({
       smtpUrl: config.smtpUrl,
       from: config.mailFrom,
@@ -130,16 +135,26 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       baseUrl: () => baseUrl,
     });
     parts.defer(() => mailer.close());
-    const identity = new IdentityService({
-      repo: participants,
-      programme,
-      notifier: mailer,
+    const authentication = new Authentication({
+      repo: participantRepo,
       logger,
       organizerToken: config.organizerToken,
       baseUrl: () => baseUrl,
       clock: options.clock,
     });
-    const csrf = csrfProtection({ secret: await participants.serverSecret('csrf'), secure: secureCookies });
+    const participants = new ParticipantsAdmin({
+      repo: participantRepo,
+      programme,
+      authentication,
+      announce: authentication, // realtime/auth.ts listens there for revocations and changes
+      audit,
+      notifier: mailer,
+      logger,
+      clock: options.clock,
+    });
+    const agenda = new AgendaService({ repo: participantRepo, programme, baseUrl: () => baseUrl, clock: options.clock });
+    const notices = new ScheduleNotices({ repo: participantRepo, notifier: mailer, logger });
+    const csrf = csrfProtection({ secret: await participantRepo.serverSecret('csrf'), secure: secureCookies });
     const limitStore = config.redisUrl ? await sharedLimitStore(config.redisUrl, logger) : undefined;
     if (limitStore) parts.defer(() => limitStore.close());
     const limits = rateLimiters(options.rateLimits, limitStore?.store);
@@ -150,15 +165,15 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       trustProxy: config.trustProxy,
       https: secureCookies,
       views,
-      callers: identity,
+      callers: authentication,
       middleware: [csrf.middleware],
       routers: [
         assets.router,
         programmeApi(programme),
-        participantsApi(identity, limits),
-        identityPages({ identity, programme, views, limits, csrf, secureCookies }),
-        consoleParticipants(identity, programme, views),
-        agendaFeed(identity, programme, { publicUrl: config.publicUrl }),
+        participantsApi(participants, agenda, limits),
+        identityPages({ authentication, participants, agenda, programme, views, limits, csrf, secureCookies }),
+        consoleParticipants(participants, programme, views),
+        agendaFeed(agenda, programme, { publicUrl: config.publicUrl }),
         sessionEditingApi(programme, editor),
         calendarFeeds(programme, { publicUrl: config.publicUrl }),
         consoleSessions(programme, editor, views),
@@ -181,7 +196,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
     });
     parts.defer(() => realtime.close());
     const io = realtime.io;
-    const socketAuth = attachSocketAuth(io, identity, {
+    const socketAuth = attachSocketAuth(io, authentication, {
       allowedOrigins: config.allowedOrigins,
       ownOrigin: () => baseUrl,
       sameHostFallback: !config.allowedOrigins && !config.publicUrl,
@@ -198,8 +213,8 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       socketAuth,
       floor,
       qna,
-      findParticipant: (id) => participants.get(id),
-      listParticipants: (eventId) => participants.list(eventId),
+      findParticipant: (id) => participantRepo.get(id),
+      listParticipants: (eventId) => participantRepo.list(eventId),
       crossProcess: realtime.shared,
       clock: options.clock,
     });
@@ -221,7 +236,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
 
     const organizerLinks: { eventId: string; link: string }[] = [];
     for (const event of await repo.listEvents()) {
-      const link = await identity.ensureOrganizer(event.id);
+      const link = await participants.ensureOrganizer(event.id);
       if (link) organizerLinks.push({ eventId: event.id, link });
     }
 
@@ -243,7 +258,8 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       io,
       live: { floor, qna, sessions: liveSessions },
       media,
-      identity,
+      authentication,
+      participants,
       mailer,
       socketAuth,
       organizerLinks,

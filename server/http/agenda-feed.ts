@@ -2,8 +2,8 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { buildCalendar, pick } from '../calendar/build-calendar.ts';
 import { sessionsWithRoles } from '../domain/participants.ts';
-import type { IdentityService } from '../identity/identity-service.ts';
 import { AppError } from '../errors.ts';
+import type { AgendaService } from '../services/agenda-service.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
 import { baseUrlOf } from './base-url.ts';
 import { sendCalendar } from './calendar-feeds.ts';
@@ -19,12 +19,12 @@ const feedQuery = z.object({ lang: z.enum(['zh', 'en']).optional() });
  * (SEQUENCE, STATUS:CANCELLED) and stars as soon as the client polls.
  * The token is the participant's calendar token (not their sign-in token).
  */
-export function agendaFeed(identity: IdentityService, programme: ProgrammeService, options: { publicUrl: string | undefined }): Router {
+export function agendaFeed(agenda: AgendaService, programme: ProgrammeService, options: { publicUrl: string | undefined }): Router {
   const router = Router();
 
   router.get('/calendar/agenda/:file', async (req, res) => {
     const match = /^([A-Za-z0-9_-]{43})\.ics$/.exec(String(req.params.file ?? ''));
-    const participant = match?.[1] ? await identity.participantForCalendarToken(match[1]) : null;
+    const participant = match?.[1] ? await agenda.participantForCalendarToken(match[1]) : null;
     if (!participant || participant.status !== 'approved') {
       throw new AppError('not_found', 'There is no agenda feed at this address (it may have been replaced by a newer one).');
     }

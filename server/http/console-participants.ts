@@ -4,7 +4,8 @@ import { countryName } from '../domain/countries.ts';
 import type { Participant, SessionRole } from '../domain/participants.ts';
 import type { Language, Session } from '../domain/programme.ts';
 import { AppError } from '../errors.ts';
-import { actorOf, type IdentityService, type Issued } from '../identity/identity-service.ts';
+import { actorOf } from '../services/audit-log.ts';
+import type { Issued, ParticipantsAdmin } from '../services/participants-admin.ts';
 import { authorize } from '../identity/policy.ts';
 import { invitationInput, roleInput } from '../identity/schemas.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
@@ -29,10 +30,10 @@ const flagForm = (field: 'organizer' | 'headOfState') => z.object({ [field]: z.e
  * The organiser's participants console: pending registrations with
  * approve/reject (and a reason), everyone's roles per session, organiser
  * rights, revocation, new invitation links, an invite form and the CSV
- * exports. Plain forms; each POST saves through the identity service (the
- * same one the JSON API uses) and redirects back with a notice.
+ * exports. Plain forms; each POST saves through participants administration
+ * (the same one the JSON API uses) and redirects back with a notice.
  */
-export function consoleParticipants(identity: IdentityService, programme: ProgrammeService, views: Views): Router {
+export function consoleParticipants(admin: ParticipantsAdmin, programme: ProgrammeService, views: Views): Router {
   const router = Router();
   const base = (eventId: string) => `/events/${eventId}/console/participants`;
 
@@ -47,7 +48,7 @@ export function consoleParticipants(identity: IdentityService, programme: Progra
     const query = parseInput(noticeQuery, req.query, 'invalid_query');
     let notice: string | undefined;
     if (query.notice && query.who) {
-      const who = await identity.require(eventId, query.who).catch(() => null);
+      const who = await admin.require(eventId, query.who).catch(() => null);
       if (who) notice = translate(req.ctx.lang, `id_done_${query.notice}`, { name: who.name });
     }
     await render(req, res, eventId, { notice });
@@ -60,7 +61,7 @@ export function consoleParticipants(identity: IdentityService, programme: Progra
     let issued: Issued;
     try {
       const input = parseInput(invitationInput, { ...formInput(values), organizer: values.organizer });
-      issued = await identity.invite(eventId, input, actorOf(callerOf(req)));
+      issued = await admin.invite(eventId, input, actorOf(callerOf(req)));
     } catch (error) {
       const errors = fieldErrors(error, lang);
       if (!errors) throw error;
@@ -73,7 +74,7 @@ export function consoleParticipants(identity: IdentityService, programme: Progra
 
   router.post('/events/:eventId/console/participants/invitations.csv', async (req, res) => {
     const eventId = manage(req);
-    const issued = await identity.exportInvitations(eventId, actorOf(callerOf(req)));
+    const issued = await admin.exportInvitations(eventId, actorOf(callerOf(req)));
     res.setHeader('Cache-Control', 'no-store');
     res.type('text/csv; charset=utf-8').attachment(`${eventId}-invitations.csv`);
     res.send(invitationsCsv(issued));
@@ -85,7 +86,7 @@ export function consoleParticipants(identity: IdentityService, programme: Progra
     await act(req, res, eventId, participantId, async () => {
       const form = parseInput(statusForm, req.body);
       const reason = form.reason?.trim() || undefined;
-      const result = await identity.update(eventId, participantId, { status: form.status, ...(reason ? { reason } : {}) }, actorOf(callerOf(req)));
+      const result = await admin.update(eventId, participantId, { status: form.status, ...(reason ? { reason } : {}) }, actorOf(callerOf(req)));
       // Approving someone without a token issued one: show it (mail may be off).
       if (result.token && result.link) return { issued: { participant: result.participant, token: result.token, link: result.link } };
       return { notice: form.status };
@@ -97,7 +98,7 @@ export function consoleParticipants(identity: IdentityService, programme: Progra
     const participantId = parseId(req.params.participantId, 'participantId');
     await act(req, res, eventId, participantId, async () => {
       const form = parseInput(rolesForm, req.body);
-      const current = await identity.require(eventId, participantId);
+      const current = await admin.require(eventId, participantId);
       const role = parseInput(roleInput, {
         sessionId: form.sessionId,
         role: form.role,
@@ -107,7 +108,7 @@ export function consoleParticipants(identity: IdentityService, programme: Progra
         form.op === 'add'
           ? [...current.roles, role]
           : current.roles.filter((r) => !(r.sessionId === role.sessionId && r.role === role.role && (r.language ?? '') === (role.language ?? '')));
-      await identity.update(eventId, participantId, { roles }, actorOf(callerOf(req)));
+      await admin.update(eventId, participantId, { roles }, actorOf(callerOf(req)));
       return { notice: 'roles' };
     });
   });
@@ -123,7 +124,7 @@ export function consoleParticipants(identity: IdentityService, programme: Progra
       const participantId = parseId(req.params.participantId, 'participantId');
       await act(req, res, eventId, participantId, async () => {
         const form = parseInput(flagForm(flag.field), req.body);
-        await identity.update(eventId, participantId, { [flag.field]: form[flag.field] === 'true' }, actorOf(callerOf(req)));
+        await admin.update(eventId, participantId, { [flag.field]: form[flag.field] === 'true' }, actorOf(callerOf(req)));
         return { notice: flag.notice };
       });
     });
@@ -133,7 +134,7 @@ export function consoleParticipants(identity: IdentityService, programme: Progra
     const eventId = manage(req);
     const participantId = parseId(req.params.participantId, 'participantId');
     await act(req, res, eventId, participantId, async () => {
-      await identity.revoke(eventId, participantId, actorOf(callerOf(req)));
+      await admin.revoke(eventId, participantId, actorOf(callerOf(req)));
       return { notice: 'revoked' };
     });
   });
@@ -141,7 +142,7 @@ export function consoleParticipants(identity: IdentityService, programme: Progra
   router.post('/events/:eventId/console/participants/:participantId/invitation', async (req, res) => {
     const eventId = manage(req);
     const participantId = parseId(req.params.participantId, 'participantId');
-    await act(req, res, eventId, participantId, async () => ({ issued: await identity.reissue(eventId, participantId, actorOf(callerOf(req))) }));
+    await act(req, res, eventId, participantId, async () => ({ issued: await admin.reissue(eventId, participantId, actorOf(callerOf(req))) }));
   });
 
   /** Runs one console action; a refusal about the input is shown on the console, anything else on the error page. */
@@ -174,7 +175,7 @@ export function consoleParticipants(identity: IdentityService, programme: Progra
         ...pageBase(req, translate(lang, 'id_issuedTitle', { name: issued.participant.name })),
         participant: issued.participant,
         link: issued.link,
-        mailEnabled: identity.mailEnabled,
+        mailEnabled: admin.mailEnabled,
         backTo: `${base(issued.participant.eventId)}#participant-${issued.participant.id}`,
       }),
     );
@@ -190,7 +191,7 @@ export function consoleParticipants(identity: IdentityService, programme: Progra
     const lang = req.ctx.lang;
     const event = await programme.requireEvent(eventId);
     const sessions = await programme.sessions(eventId);
-    const participants = await identity.list(eventId);
+    const participants = await admin.list(eventId);
     const rows = participants.map((p) => row(p, sessions, lang, state.failure?.participantId === p.id ? state.failure.message : undefined));
     const inviteValues = state.invite?.values ?? { ...emptyForm(lang, undefined), timeZone: '' };
     res.type('html').send(
@@ -204,7 +205,7 @@ export function consoleParticipants(identity: IdentityService, programme: Progra
         participants: rows,
         sessions: sessions.map((s) => ({ id: s.id, title: s.title[lang] || s.title.en })),
         roleNames: ['moderator', 'panelist', 'interpreter'].map((r) => ({ value: r, label: translate(lang, `id_role_${r}`) })),
-        mailEnabled: identity.mailEnabled,
+        mailEnabled: admin.mailEnabled,
         invite: formModel(lang, inviteValues, state.invite?.errors ?? {}),
       }),
     );

@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { doubleCsrf } from 'csrf-csrf';
 import { AppError } from '../errors.ts';
-import { sessionCookieName, sessionCookieOf } from '../identity/identity-service.ts';
+import { sessionCookieName, sessionCookieOf } from '../identity/authentication.ts';
 import { bearerToken } from '../identity/resolve.ts';
 
 export interface CsrfOptions {

@@ -1,9 +1,11 @@
 import { Router, type Request, type Response } from 'express';
 import { AppError } from '../errors.ts';
 import type { Participant } from '../domain/participants.ts';
-import { sessionCookieName, sessionCookieOf, type IdentityService, type SignInFailure } from '../identity/identity-service.ts';
+import { sessionCookieName, sessionCookieOf, type Authentication, type SignInFailure } from '../identity/authentication.ts';
 import { authorize } from '../identity/policy.ts';
 import { registrationInput } from '../identity/schemas.ts';
+import type { AgendaService } from '../services/agenda-service.ts';
+import type { ParticipantsAdmin } from '../services/participants-admin.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
 import { callerOf, pageBase } from './caller.ts';
 import { translate } from './i18n.ts';
@@ -16,7 +18,9 @@ import { parseId, parseInput } from './validate.ts';
 import type { Views } from './views.ts';
 
 export interface IdentityPagesDeps {
-  identity: IdentityService;
+  authentication: Authentication;
+  participants: ParticipantsAdmin;
+  agenda: AgendaService;
   programme: ProgrammeService;
   views: Views;
   limits: RateLimiters;
@@ -31,7 +35,7 @@ export interface IdentityPagesDeps {
  * without JavaScript; every one carries the CSRF token.
  */
 export function identityPages(deps: IdentityPagesDeps): Router {
-  const { identity, programme, views, limits } = deps;
+  const { authentication, participants, agenda, programme, views, limits } = deps;
   const router = Router();
 
   // --- sign-in by link, sign-out ---
@@ -49,7 +53,7 @@ export function identityPages(deps: IdentityPagesDeps): Router {
     const token = String(req.params.token ?? '');
     const current = await signedInAs(req);
     if (current) {
-      const holder = await identity.linkHolder(token);
+      const holder = await authentication.linkHolder(token);
       if (typeof holder === 'string') {
         signInFailed(req, res, holder);
         return;
@@ -81,7 +85,7 @@ export function identityPages(deps: IdentityPagesDeps): Router {
   async function signedInAs(req: Request): Promise<Participant | null> {
     const cookie = sessionCookieOf(req.headers.cookie);
     if (!cookie) return null;
-    const caller = await identity.fromSessionCookie(cookie);
+    const caller = await authentication.fromSessionCookie(cookie);
     return caller.kind === 'participant' ? caller.participant : null;
   }
 
@@ -91,7 +95,7 @@ export function identityPages(deps: IdentityPagesDeps): Router {
   }
 
   async function completeSignIn(req: Request, res: Response, token: string, current: Participant | null): Promise<void> {
-    const result = await identity.signIn(token);
+    const result = await authentication.signIn(token);
     if (typeof result === 'string') {
       signInFailed(req, res, result);
       return;
@@ -99,14 +103,14 @@ export function identityPages(deps: IdentityPagesDeps): Router {
     // Switching to someone else ends the browser's previous session (and so
     // its open sockets): nothing keeps acting as the person who left.
     const previous = sessionCookieOf(req.headers.cookie);
-    if (previous && current && current.id !== result.participant.id) await identity.signOut(previous);
+    if (previous && current && current.id !== result.participant.id) await authentication.signOut(previous);
     setSessionCookie(res, result.sessionId, result.maxAgeMs, deps.secureCookies);
     res.redirect(303, `/events/${result.participant.eventId}`);
   }
 
   router.post('/signout', async (req, res) => {
     const cookie = sessionCookieOf(req.headers.cookie);
-    if (cookie) await identity.signOut(cookie);
+    if (cookie) await authentication.signOut(cookie);
     res.clearCookie(sessionCookieName, { path: '/', httpOnly: true, sameSite: 'lax', secure: deps.secureCookies });
     if (req.accepts(['html', 'json']) === 'json') res.status(204).end();
     else res.redirect(303, '/');
@@ -135,7 +139,7 @@ export function identityPages(deps: IdentityPagesDeps): Router {
     let result;
     try {
       const input = parseInput(registrationInput, formInput(values));
-      result = await identity.register(eventId, input, lang);
+      result = await participants.register(eventId, input, lang);
     } catch (error) {
       const errors = fieldErrors(error, lang);
       if (!errors) throw error;
@@ -149,7 +153,7 @@ export function identityPages(deps: IdentityPagesDeps): Router {
     const approved = result.participant.status === 'approved' && result.token !== undefined;
     if (approved && result.token) {
       // Registered as of right: this browser is signed in at once.
-      const signedIn = await identity.signIn(result.token);
+      const signedIn = await authentication.signIn(result.token);
       if (typeof signedIn !== 'string') {
         setSessionCookie(res, signedIn.sessionId, signedIn.maxAgeMs, deps.secureCookies);
         deps.csrf.rebind(req, res, signedIn.sessionId);
@@ -166,7 +170,7 @@ export function identityPages(deps: IdentityPagesDeps): Router {
           participant: result.participant,
           approved,
           link: result.link,
-          mailEnabled: identity.mailEnabled,
+          mailEnabled: participants.mailEnabled,
         }),
       );
   });
@@ -178,7 +182,7 @@ export function identityPages(deps: IdentityPagesDeps): Router {
     const sessionId = parseId(req.params.sessionId, 'sessionId');
     const owner = agendaOwner(req);
     const body = req.body as Record<string, unknown> | undefined;
-    await identity.setBookmark(owner, sessionId, body?.bookmarked !== 'false');
+    await agenda.setBookmark(owner, sessionId, body?.bookmarked !== 'false');
     const back = typeof body?.returnTo === 'string' && /^\/events\/[a-z0-9-]+(\/agenda)?$/.test(body.returnTo) ? body.returnTo : `/events/${eventId}`;
     res.redirect(303, `${back}#session-${sessionId}`);
   });
@@ -189,9 +193,9 @@ export function identityPages(deps: IdentityPagesDeps): Router {
 
   router.post('/events/:eventId/agenda/calendar-link', async (req, res) => {
     const owner = agendaOwner(req);
-    const token = await identity.resetCalendarToken(owner);
+    const token = await agenda.resetCalendarToken(owner);
     res.setHeader('Cache-Control', 'no-store');
-    await renderAgenda(req, res, agendaFeedLinks(identity.publicUrl, token));
+    await renderAgenda(req, res, agendaFeedLinks(agenda.publicUrl, token));
   });
 
   async function renderAgenda(req: Request, res: Response, feed: { url: string; webcal: string } | null): Promise<void> {
@@ -209,7 +213,7 @@ export function identityPages(deps: IdentityPagesDeps): Router {
         event: view.event,
         sessions,
         feed,
-        hasFeed: feed !== null || (await identity.repo.hasCalendarToken(owner.id)),
+        hasFeed: feed !== null || (await agenda.hasCalendarToken(owner.id)),
       }),
     );
   }

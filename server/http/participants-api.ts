@@ -1,7 +1,9 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Participant } from '../domain/participants.ts';
-import { actorOf, type IdentityService, type Issued } from '../identity/identity-service.ts';
+import { actorOf } from '../services/audit-log.ts';
+import type { AgendaService } from '../services/agenda-service.ts';
+import type { Issued, ParticipantsAdmin } from '../services/participants-admin.ts';
 import { authorize } from '../identity/policy.ts';
 import { invitationInput, participantPatch, registrationInput } from '../identity/schemas.ts';
 import { callerOf } from './caller.ts';
@@ -22,7 +24,7 @@ export function participantJson(p: Participant): Participant {
  * invitations, approvals, roles, revocation and exports. Every route asks
  * the policy first.
  */
-export function participantsApi(identity: IdentityService, limits: RateLimiters): Router {
+export function participantsApi(participants: ParticipantsAdmin, agenda: AgendaService, limits: RateLimiters): Router {
   const router = Router();
 
   router.get('/api/me', (req, res) => {
@@ -38,7 +40,7 @@ export function participantsApi(identity: IdentityService, limits: RateLimiters)
   router.post('/api/events/:eventId/registrations', limits.registration, async (req, res) => {
     const eventId = parseId(req.params.eventId, 'eventId');
     const input = parseInput(registrationInput, req.body);
-    const result = await identity.register(eventId, input, req.ctx.lang);
+    const result = await participants.register(eventId, input, req.ctx.lang);
     noStore(res);
     res.status(201).json({ ...result, participant: participantJson(result.participant) });
   });
@@ -46,13 +48,13 @@ export function participantsApi(identity: IdentityService, limits: RateLimiters)
   router.get('/api/events/:eventId/participants', async (req, res) => {
     const eventId = manage(req);
     const query = parseInput(listQuery, req.query, 'invalid_query');
-    res.json({ participants: (await identity.list(eventId, query.status)).map(participantJson) });
+    res.json({ participants: (await participants.list(eventId, query.status)).map(participantJson) });
   });
 
   router.post('/api/events/:eventId/participants', async (req, res) => {
     const eventId = manage(req);
     const input = parseInput(invitationInput, req.body);
-    const issued = await identity.invite(eventId, input, actorOf(callerOf(req)));
+    const issued = await participants.invite(eventId, input, actorOf(callerOf(req)));
     noStore(res);
     res.status(201).json({ ...issued, participant: participantJson(issued.participant) });
   });
@@ -60,7 +62,7 @@ export function participantsApi(identity: IdentityService, limits: RateLimiters)
   // A plain list for spreadsheets (no links: those exist only when made, see invitations.csv).
   router.get('/api/events/:eventId/participants.csv', async (req, res) => {
     const eventId = manage(req);
-    const rows = (await identity.list(eventId)).map((p) => [p.name, p.email, p.organization, p.country, p.group, p.gender ?? '', p.language, p.status, p.organizer ? 'yes' : '', p.roles.map((r) => `${r.role}${r.language ? `:${r.language}` : ''}@${r.sessionId}`).join(' '), p.createdAt]);
+    const rows = (await participants.list(eventId)).map((p) => [p.name, p.email, p.organization, p.country, p.group, p.gender ?? '', p.language, p.status, p.organizer ? 'yes' : '', p.roles.map((r) => `${r.role}${r.language ? `:${r.language}` : ''}@${r.sessionId}`).join(' '), p.createdAt]);
     res.type('text/csv; charset=utf-8').attachment(`${eventId}-participants.csv`);
     res.send(toCsv(['name', 'email', 'organization', 'country', 'group', 'gender', 'language', 'status', 'organizer', 'roles', 'registered'], rows));
   });
@@ -68,7 +70,7 @@ export function participantsApi(identity: IdentityService, limits: RateLimiters)
   // Fresh invitation links for every approved participant (each export issues new tokens).
   router.post('/api/events/:eventId/invitations.csv', async (req, res) => {
     const eventId = manage(req);
-    const issued = await identity.exportInvitations(eventId, actorOf(callerOf(req)));
+    const issued = await participants.exportInvitations(eventId, actorOf(callerOf(req)));
     noStore(res);
     res.type('text/csv; charset=utf-8').attachment(`${eventId}-invitations.csv`);
     res.send(invitationsCsv(issued));
@@ -76,13 +78,13 @@ export function participantsApi(identity: IdentityService, limits: RateLimiters)
 
   router.get('/api/events/:eventId/participants/:participantId', async (req, res) => {
     const eventId = manage(req);
-    res.json({ participant: participantJson(await identity.require(eventId, parseId(req.params.participantId, 'participantId'))) });
+    res.json({ participant: participantJson(await participants.require(eventId, parseId(req.params.participantId, 'participantId'))) });
   });
 
   router.patch('/api/events/:eventId/participants/:participantId', async (req, res) => {
     const eventId = manage(req);
     const patch = parseInput(participantPatch, req.body);
-    const result = await identity.update(eventId, parseId(req.params.participantId, 'participantId'), patch, actorOf(callerOf(req)));
+    const result = await participants.update(eventId, parseId(req.params.participantId, 'participantId'), patch, actorOf(callerOf(req)));
     // Approving someone answers with their new token.
     noStore(res);
     res.json({ ...result, participant: participantJson(result.participant) });
@@ -90,13 +92,13 @@ export function participantsApi(identity: IdentityService, limits: RateLimiters)
 
   router.delete('/api/events/:eventId/participants/:participantId', async (req, res) => {
     const eventId = manage(req);
-    const participant = await identity.revoke(eventId, parseId(req.params.participantId, 'participantId'), actorOf(callerOf(req)));
+    const participant = await participants.revoke(eventId, parseId(req.params.participantId, 'participantId'), actorOf(callerOf(req)));
     res.json({ participant: participantJson(participant), revoked: true });
   });
 
   router.post('/api/events/:eventId/participants/:participantId/invitation', async (req, res) => {
     const eventId = manage(req);
-    const issued = await identity.reissue(eventId, parseId(req.params.participantId, 'participantId'), actorOf(callerOf(req)));
+    const issued = await participants.reissue(eventId, parseId(req.params.participantId, 'participantId'), actorOf(callerOf(req)));
     noStore(res);
     res.status(201).json({ ...issued, participant: participantJson(issued.participant) });
   });
@@ -110,21 +112,21 @@ export function participantsApi(identity: IdentityService, limits: RateLimiters)
 
   router.put('/api/events/:eventId/bookmarks/:sessionId', async (req, res) => {
     const p = agendaOwner(req);
-    const updated = await identity.setBookmark(p, parseId(req.params.sessionId, 'sessionId'), true);
+    const updated = await agenda.setBookmark(p, parseId(req.params.sessionId, 'sessionId'), true);
     res.json({ bookmarks: updated.bookmarks });
   });
 
   router.delete('/api/events/:eventId/bookmarks/:sessionId', async (req, res) => {
     const p = agendaOwner(req);
-    const updated = await identity.setBookmark(p, parseId(req.params.sessionId, 'sessionId'), false);
+    const updated = await agenda.setBookmark(p, parseId(req.params.sessionId, 'sessionId'), false);
     res.json({ bookmarks: updated.bookmarks });
   });
 
   router.post('/api/events/:eventId/agenda/calendar-token', async (req, res) => {
     const p = agendaOwner(req);
-    const token = await identity.resetCalendarToken(p);
+    const token = await agenda.resetCalendarToken(p);
     noStore(res);
-    res.status(201).json(agendaFeedLinks(identity.publicUrl, token));
+    res.status(201).json(agendaFeedLinks(agenda.publicUrl, token));
   });
 
   return router;

@@ -6,7 +6,7 @@ import { zoneAbbreviation } from '../domain/zones.ts';
 import type { Logger } from '../logger.ts';
 import type { MailName, MailTemplates } from './mail-templates.ts';
 
-/** What the identity service tells people; a no-op when mail is disabled. */
+/** What participants administration and schedule notices tell people; a no-op when mail is disabled. */
 export interface Notifier {
   readonly enabled: boolean;
   /** `sessions` names the sessions of the participant's roles. */

@@ -4,14 +4,13 @@ import type { PlenaryServer, PlenarySocket } from '../protocol/socket-types.ts';
 import { AppError, type ErrorCode } from '../errors.ts';
 import type { Participant } from '../domain/participants.ts';
 import { anonymous, type Caller } from '../identity/caller.ts';
-import type { IdentityEvents } from '../identity/identity-service.ts';
-import { sessionCookieOf } from '../identity/identity-service.ts';
+import { sessionCookieOf, type IdentityEvents } from '../identity/authentication.ts';
 import type { CallerResolver } from '../identity/resolve.ts';
 import { hashSecret } from '../identity/tokens.ts';
 import type { Logger } from '../logger.ts';
 import { clientAddress } from './rate-limit.ts';
 
-/** A resolver that also announces revocations and changes (the identity service). */
+/** A resolver that also announces revocations and changes (identity/authentication.ts). */
 export interface SocketIdentity extends CallerResolver {
   fromSessionCookie(value: string): Promise<Caller>;
   on<K extends keyof IdentityEvents>(event: K, listener: (...args: IdentityEvents[K]) => void): unknown;
@@ -54,7 +53,7 @@ export interface SocketAuth extends EventEmitter<SocketAuthEvents> {
   socketsOf(participantId: string): readonly PlenarySocket[];
   /** Disconnects a participant's sockets here (and, with crossProcess, everywhere). */
   disconnectParticipant(participantId: string): void;
-  /** Stops listening to the identity service. */
+  /** Stops listening to identity events. */
   close(): void;
 }
 
@@ -74,7 +73,7 @@ const crossProcessEvent = 'plenary:identity';
  * PlenarySocket authentication: resolves `handshake.auth.token` (else the session
  * cookie) into `socket.data.caller`, refuses foreign Origins and presented
  * tokens that do not work, and cuts a participant's sockets the moment the
- * identity service revokes them. Refusals reach the client as
+ * participant is revoked. Refusals reach the client as
  * `connect_error` with `err.data = { code, message }`.
  */
 export function socketAuth(identity: SocketIdentity, options: SocketAuthOptions, io?: PlenaryServer): SocketAuth {

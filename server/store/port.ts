@@ -18,6 +18,12 @@ export interface Doc {
 
 export type Stored<T extends Doc> = T & { rev: number };
 
+/** A stored document as services and callers see it: without its revision. */
+export function withoutRev<T extends object>(doc: T & { rev?: number }): T {
+  const { rev: _rev, ...rest } = doc;
+  return rest as T;
+}
+
 export interface DocumentStore {
   readonly kind: 'embedded' | 'mongodb';
   get<T extends Doc>(collection: string, id: string): Promise<Stored<T> | null>;

@@ -20,17 +20,17 @@ describe('an event always keeps an organiser who can sign in', () => {
     const [bootstrap] = await new ParticipantRepository(server.store).listOrganizers(eventId);
     expect(bootstrap).toBeDefined();
     const id = bootstrap!.id;
-    await expect(server.identity.update(eventId, id, { organizer: false }, actor)).rejects.toMatchObject({ code: 'conflict' });
-    await expect(server.identity.update(eventId, id, { status: 'rejected', reason: 'oops' }, actor)).rejects.toMatchObject({ code: 'conflict' });
-    await expect(server.identity.revoke(eventId, id, actor)).rejects.toMatchObject({ code: 'conflict' });
+    await expect(server.participants.update(eventId, id, { organizer: false }, actor)).rejects.toMatchObject({ code: 'conflict' });
+    await expect(server.participants.update(eventId, id, { status: 'rejected', reason: 'oops' }, actor)).rejects.toMatchObject({ code: 'conflict' });
+    await expect(server.participants.revoke(eventId, id, actor)).rejects.toMatchObject({ code: 'conflict' });
 
-    const second = await server.identity.invite(
+    const second = await server.participants.invite(
       eventId,
       { name: 'Second organiser', email: 'second.organiser@example.org', organization: 'ILO', country: 'CH', group: 'international_organization', organizer: true },
       actor,
     );
-    const demoted = await server.identity.update(eventId, id, { organizer: false }, actor);
+    const demoted = await server.participants.update(eventId, id, { organizer: false }, actor);
     expect(demoted.participant.organizer).toBe(false);
-    await expect(server.identity.revoke(eventId, second.participant.id, actor)).rejects.toMatchObject({ code: 'conflict' });
+    await expect(server.participants.revoke(eventId, second.participant.id, actor)).rejects.toMatchObject({ code: 'conflict' });
   });
 });
