@@ -1,5 +1,6 @@
 import type { PlenaryClientSocket } from './socket.ts';
-import type { RoomStrings } from '../server/http/room-messages.ts';
+import type { RoomStrings } from '../server/i18n/catalogs/room.ts';
+import { interpolate } from '../server/i18n/format.ts';
 import type { MediaSource, ProducerInfo } from '../server/protocol/media-events.ts';
 import { MediaClient, type ConsumerStats, type MediaChange, type Request } from './media-client.ts';
 import type { SessionView } from './session-state.ts';
@@ -31,10 +32,6 @@ function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   const el = document.getElementById(id);
   if (!el) throw new Error(`#${id} missing`);
   return el as T;
-}
-
-function fmt(template: string, vars: Record<string, string>): string {
-  return template.replace(/\{(\w+)\}/g, (_, k: string) => vars[k] ?? '');
 }
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
@@ -169,7 +166,7 @@ export class Stage {
     switch (change.type) {
       case 'local-closed':
         if (change.reason === 'floor-ended') this.deps.announce(this.s.announceFloorMicOff);
-        else if (change.reason === 'moderator') this.deps.announce(fmt(this.s.announceStoppedByModerator, { source: this.sourceLabel(change.source) }));
+        else if (change.reason === 'moderator') this.deps.announce(interpolate(this.s.announceStoppedByModerator, { source: this.sourceLabel(change.source) }));
         if (media && media.local.size === 0) this.publishing = false;
         break;
       case 'local': {
@@ -182,7 +179,7 @@ export class Stage {
           for (const p of media.producers.values()) {
             if (p.source === 'interpretation' || this.announcedOnStage.has(p.participantId) || p.participantId === this.view?.you.participantId) continue;
             this.announcedOnStage.add(p.participantId);
-            this.deps.announce(fmt(this.s.announceOnStage, { name: p.name }));
+            this.deps.announce(interpolate(this.s.announceOnStage, { name: p.name }));
           }
         }
         break;
@@ -209,7 +206,7 @@ export class Stage {
     // The session or the floor ended while a request was on its way: the status change says it all.
     if (code === 'session_not_live' || code === 'not_on_floor') return;
     if (error instanceof DOMException) {
-      this.deps.showError(fmt(this.s.deviceBlocked, { reason: error.message || error.name }));
+      this.deps.showError(interpolate(this.s.deviceBlocked, { reason: error.message || error.name }));
       return;
     }
     this.deps.showError(error);
@@ -232,7 +229,7 @@ export class Stage {
     });
     byId<HTMLSelectElement>('language-select').addEventListener('change', (e) => {
       const value = (e.target as HTMLSelectElement).value;
-      void this.media?.setLanguage(value || null).then(() => this.deps.announce(fmt(this.s.announceListening, { language: value ? this.languageName(value) : this.s.floorAudio })));
+      void this.media?.setLanguage(value || null).then(() => this.deps.announce(interpolate(this.s.announceListening, { language: value ? this.languageName(value) : this.s.floorAudio })));
     });
     byId<HTMLInputElement>('delegate-video').addEventListener('change', (e) => {
       void this.media?.setDelegateVideo((e.target as HTMLInputElement).checked).catch((error: unknown) => this.onError(error));
@@ -430,7 +427,7 @@ export class Stage {
     const channel = media.local.get('interpretation')?.info?.language ?? (media.local.has('interpretation') ? '?' : null);
     booth.replaceChildren(
       ...caps.you.interpretationLanguages.map((l) =>
-        el('button', { type: 'button', 'data-language': l, 'data-testid': 'publish-interpretation', 'aria-pressed': String(channel === l) }, fmt(this.s.interpretInto, { language: this.languageName(l) })),
+        el('button', { type: 'button', 'data-language': l, 'data-testid': 'publish-interpretation', 'aria-pressed': String(channel === l) }, interpolate(this.s.interpretInto, { language: this.languageName(l) })),
       ),
     );
 

@@ -1,7 +1,9 @@
 import { io } from 'socket.io-client';
 import type { PlenaryClientSocket } from './socket.ts';
 import type { QueueEntryView, QueueTimerMessage, QuestionMessageBody, RosterEntry } from '../server/protocol/events.ts';
-import type { RoomStrings } from '../server/http/room-messages.ts';
+import type { ErrorCode } from '../server/errors.ts';
+import type { RoomPageStrings, RoomStrings } from '../server/i18n/catalogs/room.ts';
+import { interpolate } from '../server/i18n/format.ts';
 import { idempotencyKey, LiveClient } from './live-client.ts';
 import { Stage } from './media-stage.ts';
 import { floorRemainingMs, myPosition, type SessionView } from './session-state.ts';
@@ -13,7 +15,7 @@ import { browserTimeZone, rememberZone } from './zone.ts';
 
 const root = document.querySelector<HTMLElement>('.session-room');
 const stringsEl = document.getElementById('room-strings');
-if (root && stringsEl) void start(root, JSON.parse(stringsEl.textContent ?? '{}') as RoomStrings);
+if (root && stringsEl) void start(root, JSON.parse(stringsEl.textContent ?? '{}') as RoomPageStrings);
 
 if (document.body.dataset.zoneSource === 'event') {
   const zone = browserTimeZone();
@@ -24,10 +26,6 @@ function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   const el = document.getElementById(id);
   if (!el) throw new Error(`#${id} missing`);
   return el as T;
-}
-
-function fmt(template: string, vars: Record<string, string | number>): string {
-  return template.replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k] ?? ''));
 }
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
@@ -45,7 +43,7 @@ function clock(ms: number | null): string {
   return negative ? `−${text}` : text;
 }
 
-async function start(root: HTMLElement, s: RoomStrings): Promise<void> {
+async function start(root: HTMLElement, s: RoomPageStrings): Promise<void> {
   const sessionId = root.dataset.sessionId ?? '';
   const announcer = byId('announcer');
   const alerts = byId('alerts');
@@ -57,7 +55,7 @@ async function start(root: HTMLElement, s: RoomStrings): Promise<void> {
   const showError = (error: unknown): void => {
     // Coded refusals are shown in the page's language; anything else as the server worded it.
     const code = (error as { code?: unknown } | null)?.code;
-    const translated = typeof code === 'string' ? (s as Record<string, string>)[`error_${code}`] : undefined;
+    const translated = typeof code === 'string' ? (s.errors as Partial<Record<string, string>>)[code as ErrorCode] : undefined;
     const message = translated ?? (error instanceof Error ? error.message : String(error));
     const box = byId('room-error');
     box.hidden = false;
@@ -309,7 +307,7 @@ async function start(root: HTMLElement, s: RoomStrings): Promise<void> {
     renderQuestions(view);
     if (cause === 'question') {
       for (const q of view.questions.values()) {
-        if (!knownQuestions.has(q.id) && !q.mine) announce(fmt(s.announceQuestion, { text: q.text }));
+        if (!knownQuestions.has(q.id) && !q.mine) announce(interpolate(s.announceQuestion, { text: q.text }));
       }
     }
     for (const id of view.questions.keys()) knownQuestions.add(id);
@@ -319,16 +317,16 @@ async function start(root: HTMLElement, s: RoomStrings): Promise<void> {
     const moderator = view.you.moderator;
     const floor = view.queue.floor;
     const speaker = floor ? view.queue.entries.find((e) => e.id === floor.entryId) : undefined;
-    byId('floor-speaker').textContent = speaker ? fmt(s.speaking, { name: speaker.name }) : s.nobodySpeaking;
+    byId('floor-speaker').textContent = speaker ? interpolate(s.speaking, { name: speaker.name }) : s.nobodySpeaking;
     byId('floor-timer').textContent = clock(floorRemainingMs(view));
     const speakerId = speaker?.participantId ?? null;
-    if (speakerId !== lastSpeaker) announce(speaker ? fmt(s.announceFloor, { name: speaker.name }) : s.announceFloorEnded);
+    if (speakerId !== lastSpeaker) announce(speaker ? interpolate(s.announceFloor, { name: speaker.name }) : s.announceFloorEnded);
     lastSpeaker = speakerId;
 
     const position = myPosition(view);
     const me = view.you.participantId;
     const iSpeak = speaker && speaker.participantId === me;
-    byId('my-position').textContent = iSpeak ? s.youHaveFloor : position ? fmt(s.yourPosition, { n: position }) : '';
+    byId('my-position').textContent = iSpeak ? s.youHaveFloor : position ? interpolate(s.yourPosition, { n: position }) : '';
     byId('withdraw-floor').hidden = position === null;
     byId('request-floor').hidden = position !== null || Boolean(iSpeak);
 
@@ -341,7 +339,7 @@ async function start(root: HTMLElement, s: RoomStrings): Promise<void> {
   function queueItem(e: QueueEntryView, index: number, count: number, moderator: boolean, proposed: boolean, mine: boolean): HTMLLIElement {
     const li = el('li', { 'data-entry-id': e.id, class: `queue-entry${mine ? ' mine' : ''}${proposed ? ' proposed' : ''}` });
     if (moderator) li.draggable = true;
-    const groupLabel = (s as Record<string, string>)[`group_${e.group}`] ?? e.group;
+    const groupLabel = (s as RoomStrings as Record<string, string>)[`group_${e.group}`] ?? e.group;
     li.append(el('span', { class: 'entry-name' }, e.name), el('span', { class: 'entry-meta' }, ` · ${groupLabel} · ${e.country}${e.kind === 'reply' ? ` · ${s.kindReply}` : ''}`));
     if (proposed && moderator) li.append(el('span', { class: 'badge badge-next' }, s.proposed));
     if (moderator) {
@@ -374,7 +372,7 @@ async function start(root: HTMLElement, s: RoomStrings): Promise<void> {
     li.append(el('p', { class: 'question-text' }, q.text));
     const meta = el('p', { class: 'question-meta' });
     const author = q.author ? q.author.name : s.anonymousAuthor;
-    meta.textContent = `${author}${q.anonymous && q.author ? ` (${s.anonymousAuthor})` : ''} · ${(s as Record<string, string>)[`status_${q.status}`] ?? q.status}${q.pinned ? ` · ${s.pinned}` : ''} · ${fmt(s.votes, { n: q.votes })}`;
+    meta.textContent = `${author}${q.anonymous && q.author ? ` (${s.anonymousAuthor})` : ''} · ${(s as RoomStrings as Record<string, string>)[`status_${q.status}`] ?? q.status}${q.pinned ? ` · ${s.pinned}` : ''} · ${interpolate(s.votes, { n: q.votes })}`;
     li.append(meta);
     const controls = el('p', { class: 'question-controls' });
     if (q.status === 'approved' || q.status === 'answered') {

@@ -1,7 +1,9 @@
 import ical, { escape, foldLines, ICalEventStatus, ICalEventTransparency } from 'ical-generator';
 import { DateTime } from 'luxon';
-import { sortByStart, type ForumEvent, type Language, type Localized, type Session } from '../domain/programme.ts';
-import { translate } from '../http/i18n.ts';
+import { sortByStart, type ForumEvent, type Language, type Session } from '../domain/programme.ts';
+import { calendarMessages } from '../i18n/catalogs/calendar.ts';
+import { interpolate } from '../i18n/format.ts';
+import { inLanguage } from '../i18n/languages.ts';
 import { vtimezoneFor } from './vtimezone.ts';
 
 export interface CalendarInput {
@@ -42,7 +44,7 @@ export function buildCalendar(input: CalendarInput): string {
   const { event, lang, baseUrl } = input;
   const sessions = sortByStart(input.sessions);
   const zone = event.zone === 'UTC' || event.zone === 'Etc/UTC' ? null : vtimezoneFor(event.zone, sessions.flatMap((s) => [s.start, s.end]));
-  const name = input.name ?? pick(event.title, lang);
+  const name = input.name ?? inLanguage(event.title, lang);
 
   // The calendar-level zone is left unnamed on purpose: ical-generator 11
   // writes DTSTAMP, CREATED and LAST-MODIFIED in the calendar zone without
@@ -60,7 +62,7 @@ export function buildCalendar(input: CalendarInput): string {
   for (const s of sessions) {
     const cancelled = s.status === 'cancelled';
     const url = sessionUrl(baseUrl, s);
-    const title = pick(s.title, lang);
+    const title = inLanguage(s.title, lang);
     calendar.createEvent({
       id: sessionUid(s),
       sequence: s.sequence,
@@ -73,7 +75,7 @@ export function buildCalendar(input: CalendarInput): string {
       status: cancelled ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,
       transparency: cancelled ? ICalEventTransparency.TRANSPARENT : ICalEventTransparency.OPAQUE,
       // Outlook and Google show a cancelled event like any other, so say it in the title too.
-      summary: cancelled ? `${translate(lang, 'timing_cancelled')}${lang === 'zh' ? '：' : ': '}${title}` : title,
+      summary: cancelled ? interpolate(calendarMessages[lang].ics_cancelled, { title }) : title,
       description: sessionDescription(s, lang, url),
       location: url,
       url,
@@ -92,25 +94,19 @@ export function sessionUrl(baseUrl: string, session: Pick<Session, 'id' | 'event
   return `${baseUrl}/events/${encodeURIComponent(session.eventId)}/sessions/${encodeURIComponent(session.id)}`;
 }
 
-/** The viewer's language, else the other one (a session may be described in one language only). */
-export function pick(text: Localized | null | undefined, lang: Language): string {
-  if (!text) return '';
-  return text[lang] || text[lang === 'zh' ? 'en' : 'zh'] || '';
-}
-
 /** DESCRIPTION: the description, the format, the guiding question(s), then (given a URL) the link to the session room. */
 export function sessionDescription(session: Pick<Session, 'description' | 'format' | 'guidingQuestions'>, lang: Language, url?: string): string {
-  const colon = lang === 'zh' ? '：' : ': ';
+  const text = calendarMessages[lang];
   const parts: string[] = [];
-  const description = pick(session.description, lang);
+  const description = inLanguage(session.description, lang);
   if (description) parts.push(description);
-  const format = pick(session.format, lang);
-  if (format) parts.push(`${translate(lang, 'format')}${colon}${format}`);
+  const format = inLanguage(session.format, lang);
+  if (format) parts.push(interpolate(text.ics_format, { format }));
   for (const question of session.guidingQuestions) {
-    const text = pick(question, lang);
-    if (text) parts.push(`${translate(lang, 'guidingQuestion')}${colon}${text}`);
+    const asked = inLanguage(question, lang);
+    if (asked) parts.push(interpolate(text.ics_guidingQuestion, { question: asked }));
   }
-  if (url) parts.push(`${translate(lang, 'joinSession')}${colon}${url}`);
+  if (url) parts.push(interpolate(text.ics_joinSession, { url }));
   return parts.join('\n\n');
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { countryCodes, countryName, countryOptions, normalizeCountry } from './countries.ts';
-import { identityMessages } from '../http/identity-messages.ts';
+import { identityMessages } from '../i18n/catalogs/identity.ts';
 
 describe('countries', () => {
   it('holds the 249 assigned ISO 3166-1 alpha-2 codes, each named by Intl in both languages', () => {

@@ -1,16 +1,17 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { buildCalendar, pick } from '../calendar/build-calendar.ts';
+import { buildCalendar } from '../calendar/build-calendar.ts';
 import { sessionsWithRoles } from '../domain/participants.ts';
 import { AppError } from '../errors.ts';
 import type { AgendaService } from '../services/agenda-service.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
 import { baseUrlOf } from './base-url.ts';
 import { sendCalendar } from './calendar-feeds.ts';
-import { translate } from './i18n.ts';
+import { inLanguage, languages, pickLanguage } from '../i18n/languages.ts';
+import { translate } from '../i18n/translate.ts';
 import { parseInput } from './validate.ts';
 
-const feedQuery = z.object({ lang: z.enum(['zh', 'en']).optional() });
+const feedQuery = z.object({ lang: z.enum(languages).optional() });
 
 /**
  * GET /calendar/agenda/:token.ics — a participant's personal agenda: the
@@ -28,7 +29,7 @@ export function agendaFeed(agenda: AgendaService, programme: ProgrammeService, o
     if (!participant || participant.status !== 'approved') {
       throw new AppError('not_found', 'There is no agenda feed at this address (it may have been replaced by a newer one).');
     }
-    const lang = parseInput(feedQuery, req.query, 'invalid_query').lang ?? participant.language;
+    const lang = pickLanguage({ requested: parseInput(feedQuery, req.query, 'invalid_query').lang }, languages, participant.language);
     const event = await programme.requireEvent(participant.eventId);
     const wanted = new Set([...participant.bookmarks, ...sessionsWithRoles(participant)]);
     const sessions = (await programme.sessions(event.id)).filter((s) => wanted.has(s.id));
@@ -37,7 +38,7 @@ export function agendaFeed(agenda: AgendaService, programme: ProgrammeService, o
       sessions,
       lang,
       baseUrl: baseUrlOf(req, options.publicUrl),
-      name: `${translate(lang, 'id_myAgenda')} — ${pick(event.title, lang)}`,
+      name: `${translate(lang, 'id_myAgenda')} — ${inLanguage(event.title, lang)}`,
     });
     sendCalendar(req, res, ics, `${event.id}-agenda.ics`, [event.updatedAt, participant.updatedAt, ...sessions.map((s) => s.updatedAt)]);
   });

@@ -1,14 +1,14 @@
 import crypto from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { buildCalendar, pick } from '../calendar/build-calendar.ts';
+import { buildCalendar } from '../calendar/build-calendar.ts';
 import type { Language } from '../domain/programme.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
 import { baseUrlOf } from './base-url.ts';
-import { negotiateLanguage } from './i18n.ts';
+import { inLanguage, languages, pickLanguage } from '../i18n/languages.ts';
 import { parseId, parseInput } from './validate.ts';
 
-const feedQuery = z.object({ lang: z.enum(['zh', 'en']).optional() });
+const feedQuery = z.object({ lang: z.enum(languages).optional() });
 
 export interface CalendarFeedOptions {
   publicUrl: string | undefined;
@@ -42,7 +42,7 @@ export function calendarFeeds(programme: ProgrammeService, options: CalendarFeed
       sessions: [session],
       lang,
       baseUrl: baseUrlOf(req, options.publicUrl),
-      name: `${pick(session.title, lang)} — ${pick(event.title, lang)}`,
+      name: `${inLanguage(session.title, lang)} — ${inLanguage(event.title, lang)}`,
     });
     sendCalendar(req, res, ics, `${eventId}-${sessionId}.ics`, [event.updatedAt, session.updatedAt]);
   });
@@ -53,7 +53,7 @@ export function calendarFeeds(programme: ProgrammeService, options: CalendarFeed
 /** `?lang=zh|en` first (calendar apps send no cookie and often no Accept-Language), then Accept-Language. */
 function feedLanguage(req: Request): Language {
   const query = parseInput(feedQuery, req.query, 'invalid_query');
-  return negotiateLanguage(query.lang, req.headers['accept-language']);
+  return pickLanguage({ requested: query.lang, acceptLanguage: req.headers['accept-language'] });
 }
 
 export function sendCalendar(req: Request, res: Response, ics: string, filename: string, revisions: readonly string[]): void {

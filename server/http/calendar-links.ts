@@ -1,8 +1,9 @@
 import type { Request } from 'express';
-import { pick, sessionDescription, sessionUrl } from '../calendar/build-calendar.ts';
+import { sessionDescription, sessionUrl } from '../calendar/build-calendar.ts';
 import { googleCalendarUrl, outlookCalendarUrl, webcalUrl } from '../calendar/links.ts';
 import { baseUrlOf } from './base-url.ts';
-import { translate } from './i18n.ts';
+import { calendarMessages } from '../i18n/catalogs/calendar.ts';
+import { inLanguage } from '../i18n/languages.ts';
 import type { PageExtras } from './pages.ts';
 
 type CalendarLinks = NonNullable<PageExtras['calendarLinks']>;
@@ -15,6 +16,7 @@ type CalendarLinks = NonNullable<PageExtras['calendarLinks']>;
 export function pageCalendarLinks(publicUrl: string | undefined): CalendarLinks {
   return (req: Request, eventId, session) => {
     const lang = req.ctx.lang;
+    const text = calendarMessages[lang];
     const base = baseUrlOf(req, publicUrl);
     const programmeFeed = `/calendar/${encodeURIComponent(eventId)}.ics?lang=${lang}`;
     const result: ReturnType<CalendarLinks> = {
@@ -24,21 +26,21 @@ export function pageCalendarLinks(publicUrl: string | undefined): CalendarLinks 
 
     const feed = `/calendar/${encodeURIComponent(eventId)}/sessions/${encodeURIComponent(session.id)}.ics?lang=${lang}`;
     const links: NonNullable<ReturnType<CalendarLinks>['session']> = [
-      { label: translate(lang, 'downloadIcs'), href: feed, download: true },
-      { label: translate(lang, 'subscribe'), href: webcalUrl(`${base}${feed}`) },
+      { label: text.downloadIcs, href: feed, download: true },
+      { label: text.subscribe, href: webcalUrl(`${base}${feed}`) },
     ];
     // A cancelled session stays in the feeds (as cancelled) but is not offered for adding.
     if (session.status !== 'cancelled') {
       const template = {
-        title: pick(session.title, lang),
+        title: inLanguage(session.title, lang),
         startUtc: session.startUtc,
         endUtc: session.endUtc,
         details: sessionDescription(session, lang),
         url: sessionUrl(base, session),
       };
       links.push(
-        { label: translate(lang, 'addToGoogle'), href: googleCalendarUrl(template), external: true },
-        { label: translate(lang, 'addToOutlook'), href: outlookCalendarUrl(template), external: true },
+        { label: text.addToGoogle, href: googleCalendarUrl(template), external: true },
+        { label: text.addToOutlook, href: outlookCalendarUrl(template), external: true },
       );
     }
     return { ...result, session: links };

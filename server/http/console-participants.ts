@@ -11,7 +11,8 @@ import { invitationInput, roleInput } from '../identity/schemas.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
 import { callerOf, pageBase } from './caller.ts';
 import { toAppError } from './error-handler.ts';
-import { translate } from './i18n.ts';
+import { inLanguage } from '../i18n/languages.ts';
+import { translate } from '../i18n/translate.ts';
 import { invitationsCsv } from './participants-api.ts';
 import { emptyForm, fieldErrors, formInput, formModel, formValues, type FieldErrors, type ParticipantFormValues } from './participant-forms.ts';
 import { idPattern, parseId, parseInput } from './validate.ts';
@@ -196,14 +197,14 @@ export function consoleParticipants(admin: ParticipantsAdmin, programme: Program
     const inviteValues = state.invite?.values ?? { ...emptyForm(lang, undefined), timeZone: '' };
     res.type('html').send(
       views.render('console-participants', {
-        ...pageBase(req, `${translate(lang, 'id_participantsTitle')} — ${event.title[lang]}`),
+        ...pageBase(req, `${translate(lang, 'id_participantsTitle')} — ${inLanguage(event.title, lang)}`),
         event,
         notice: state.notice,
         failure: state.failure && !participants.some((p) => p.id === state.failure?.participantId) ? state.failure.message : undefined,
         count: translate(lang, 'id_count', { n: participants.length }),
         pending: rows.filter((r) => r.status === 'pending'),
         participants: rows,
-        sessions: sessions.map((s) => ({ id: s.id, title: s.title[lang] || s.title.en })),
+        sessions: sessions.map((s) => ({ id: s.id, title: inLanguage(s.title, lang) })),
         roleNames: ['moderator', 'panelist', 'interpreter'].map((r) => ({ value: r, label: translate(lang, `id_role_${r}`) })),
         mailEnabled: admin.mailEnabled,
         invite: formModel(lang, inviteValues, state.invite?.errors ?? {}),
@@ -217,7 +218,7 @@ export function consoleParticipants(admin: ParticipantsAdmin, programme: Program
 function row(p: Participant, sessions: readonly Session[], lang: Language, failure: string | undefined) {
   const title = (id: string) => {
     const s = sessions.find((x) => x.id === id);
-    return s ? s.title[lang] || s.title.en : id;
+    return s ? inLanguage(s.title, lang) : id;
   };
   return {
     ...p,

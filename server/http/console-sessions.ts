@@ -1,6 +1,5 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { pick } from '../calendar/build-calendar.ts';
 import { AppError } from '../errors.ts';
 import { sessionStatuses, toWallClock, type ForumEvent, type Session } from '../domain/programme.ts';
 import { authorize } from '../identity/policy.ts';
@@ -8,7 +7,10 @@ import { actorOf } from '../services/audit-log.ts';
 import type { ProgrammeEditor } from '../services/programme-editor.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
 import { callerOf, identityContext } from './caller.ts';
-import { consoleText, format, type ConsoleText } from './console-messages.ts';
+import { consoleText, type ConsoleText } from '../i18n/catalogs/console.ts';
+import { errorMessages } from '../i18n/catalogs/errors.ts';
+import { interpolate } from '../i18n/format.ts';
+import { inLanguage, type Lang } from '../i18n/languages.ts';
 import { toAppError } from './error-handler.ts';
 import { sessionDraftSchema, sessionPatchSchema } from './session-input.ts';
 import { idPattern, parseId, parseInput } from './validate.ts';
@@ -85,41 +87,41 @@ export function consoleSessions(programme: ProgrammeService, editor: ProgrammeEd
     const noticeSession = state.notice?.session ? sessions.find((s) => s.id === state.notice?.session) : undefined;
     const notice =
       state.notice?.notice && noticeSession
-        ? format(text[`notice_${state.notice.notice}`], { title: pick(noticeSession.title, lang), n: noticeSession.sequence })
+        ? interpolate(text[`notice_${state.notice.notice}`], { title: inLanguage(noticeSession.title, lang), n: noticeSession.sequence })
         : undefined;
 
     const rows = sessions.map((s) => {
       const own = refusal?.target === s.id ? refusal : undefined;
       return {
         id: s.id,
-        heading: pick(s.title, lang),
+        heading: inLanguage(s.title, lang),
         cancelled: s.status === 'cancelled',
-        sequenceLabel: format(text.sequence, { n: s.sequence }),
+        sequenceLabel: interpolate(text.sequence, { n: s.sequence }),
         action: `${base(eventId)}/${s.id}`,
         values: own ? own.form : storedValues(s, event),
         statusOptions: statusOptions(text, own ? own.form.status : s.status),
-        error: own ? refusalMessage(text, own.error) : undefined,
+        error: own ? refusalMessage(text, lang, own.error) : undefined,
       };
     });
     const created = refusal?.target === creating ? refusal : undefined;
     res.type('html').send(
       views.render('console-sessions', {
         lang,
-        title: `${text.heading} — ${pick(event.title, lang)}`,
+        title: `${text.heading} — ${inLanguage(event.title, lang)}`,
         viewerZone: req.ctx.zone,
         zoneSource: req.ctx.zoneSource,
         // The header's "signed in as" and console links, and the CSRF token every form carries.
         ...identityContext(req),
         text,
         event,
-        intro: format(text.intro, { zone: event.zone }),
+        intro: interpolate(text.intro, { zone: event.zone }),
         notice,
         sessions: rows,
         create: {
           action: base(eventId),
           values: created ? created.form : emptyValues,
           statusOptions: statusOptions(text, created ? created.form.status : 'scheduled'),
-          error: created ? refusalMessage(text, created.error) : undefined,
+          error: created ? refusalMessage(text, lang, created.error) : undefined,
         },
       }),
     );
@@ -223,8 +225,9 @@ function statusOptions(text: ConsoleText, selected: string): { value: string; la
   return sessionStatuses.map((value) => ({ value, label: text[`status_${value}`], selected: value === selected }));
 }
 
-function refusalMessage(text: ConsoleText, error: AppError): { summary: string; detail: string } {
+/** The console's own wording of a refusal when it has one, else the refusal catalog's; the server's words as the detail. */
+function refusalMessage(text: ConsoleText, lang: Lang, error: AppError): { summary: string; detail: string } {
   const key = `error_${error.code}`;
-  const summary = key in text ? text[key as keyof ConsoleText] : error.message;
+  const summary = key in text ? text[key as keyof ConsoleText] : errorMessages[lang][error.code];
   return { summary, detail: error.message };
 }

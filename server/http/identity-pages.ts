@@ -8,7 +8,8 @@ import type { AgendaService } from '../services/agenda-service.ts';
 import type { ParticipantsAdmin } from '../services/participants-admin.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
 import { callerOf, pageBase } from './caller.ts';
-import { translate } from './i18n.ts';
+import { inLanguage } from '../i18n/languages.ts';
+import { translate } from '../i18n/translate.ts';
 import { dateLabel } from './pages.ts';
 import { emptyForm, fieldErrors, formInput, formModel, formValues } from './participant-forms.ts';
 import { agendaFeedLinks, agendaOwner } from './participants-api.ts';
@@ -124,7 +125,7 @@ export function identityPages(deps: IdentityPagesDeps): Router {
     const lang = req.ctx.lang;
     res.type('html').send(
       views.render('register', {
-        ...pageBase(req, `${translate(lang, 'id_registerTitle')} — ${event.title[lang]}`),
+        ...pageBase(req, `${translate(lang, 'id_registerTitle')} — ${inLanguage(event.title, lang)}`),
         event,
         ...formModel(lang, emptyForm(lang, req.ctx.zone)),
       }),
@@ -146,7 +147,7 @@ export function identityPages(deps: IdentityPagesDeps): Router {
       res
         .status((error as AppError).status)
         .type('html')
-        .send(views.render('register', { ...pageBase(req, `${translate(lang, 'id_registerTitle')} — ${event.title[lang]}`), event, ...formModel(lang, values, errors) }));
+        .send(views.render('register', { ...pageBase(req, `${translate(lang, 'id_registerTitle')} — ${inLanguage(event.title, lang)}`), event, ...formModel(lang, values, errors) }));
       return;
     }
     res.setHeader('Cache-Control', 'no-store');
@@ -209,7 +210,7 @@ export function identityPages(deps: IdentityPagesDeps): Router {
       .map((s) => ({ ...s, dateLabel: dateLabel(s.viewerZone.date, lang), timingLabel: translate(lang, `timing_${s.timing}`) }));
     res.type('html').send(
       views.render('agenda', {
-        ...pageBase(req, `${translate(lang, 'id_myAgenda')} — ${view.event.title[lang]}`),
+        ...pageBase(req, `${translate(lang, 'id_myAgenda')} — ${inLanguage(view.event.title, lang)}`),
         event: view.event,
         sessions,
         feed,

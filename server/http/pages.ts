@@ -1,12 +1,14 @@
 import { Router, type Request, type Response } from 'express';
 import { DateTime } from 'luxon';
 import { AppError } from '../errors.ts';
-import type { Language, Localized, ProgrammeSessionView } from '../domain/programme.ts';
+import type { Language, ProgrammeSessionView } from '../domain/programme.ts';
 import { listTimeZones } from '../domain/zones.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
 import { callerView, identityContext } from './caller.ts';
-import { translate } from './i18n.ts';
-import { roomMessages } from './room-messages.ts';
+import { errorMessages } from '../i18n/catalogs/errors.ts';
+import { roomMessages, type RoomPageStrings } from '../i18n/catalogs/room.ts';
+import { dateLocale, defaultLanguage, inLanguage } from '../i18n/languages.ts';
+import { translate } from '../i18n/translate.ts';
 import { rememberZone } from './request-context.ts';
 import { parseId } from './validate.ts';
 import type { Views } from './views.ts';
@@ -19,25 +21,12 @@ export interface PageExtras {
   };
 }
 
-export function localeOf(lang: Language): string {
-  return lang === 'zh' ? 'zh-CN' : 'en-GB';
-}
-
 export function dateLabel(isoDate: string, lang: Language): string {
-  return DateTime.fromISO(isoDate).setLocale(localeOf(lang)).toLocaleString(DateTime.DATE_HUGE);
+  return DateTime.fromISO(isoDate).setLocale(dateLocale(lang)).toLocaleString(DateTime.DATE_HUGE);
 }
 
 function shortDateLabel(isoDate: string, lang: Language): string {
-  return DateTime.fromISO(isoDate).setLocale(localeOf(lang)).toLocaleString({ weekday: 'short', day: 'numeric', month: 'short' });
-}
-
-/**
- * A {zh, en} text in the viewer's language, else in the other one: titles
- * and descriptions may be written in one language only (session-editing.ts
- * requires one of the two), and a page must not show an empty title.
- */
-export function inLanguage(text: Localized, lang: Language): string {
-  return text[lang] || text[lang === 'zh' ? 'en' : 'zh'] || '';
+  return DateTime.fromISO(isoDate).setLocale(dateLocale(lang)).toLocaleString({ weekday: 'short', day: 'numeric', month: 'short' });
 }
 
 /** Pages render on the server in the viewer's language and zone; they work without JavaScript. */
@@ -108,7 +97,7 @@ export function pagesRouter(programme: ProgrammeService, views: Views, extras: P
         timingLabel: translate(lang, `timing_${session.timing}`),
         descriptionText: inLanguage(session.description, lang),
         script: 'room',
-        roomStrings: roomMessages[lang],
+        roomStrings: { ...roomMessages[lang], errors: errorMessages[lang] } satisfies RoomPageStrings,
       }),
     );
   });
@@ -137,7 +126,7 @@ function decorate(req: Request, s: ProgrammeSessionView, extras: PageExtras): Re
 }
 
 export function renderErrorPage(views: Views, req: Request, res: Response, error: AppError): void {
-  const lang = req.ctx?.lang ?? 'en';
+  const lang = req.ctx?.lang ?? defaultLanguage;
   res
     .status(error.status)
     .type('html')
@@ -147,7 +136,8 @@ export function renderErrorPage(views: Views, req: Request, res: Response, error
         lang,
         title: error.status === 404 ? translate(lang, 'notFound') : 'Error',
         heading: error.status === 404 ? translate(lang, 'notFound') : `Error ${error.status}`,
-        message: error.message,
+        message: errorMessages[lang][error.code],
+        detail: error.message === errorMessages[lang][error.code] ? undefined : error.message,
       }),
     );
 }

@@ -3,7 +3,8 @@ import { constituentGroups, genders } from '../domain/participants.ts';
 import type { Language } from '../domain/programme.ts';
 import { listTimeZones } from '../domain/zones.ts';
 import { AppError } from '../errors.ts';
-import { translate } from './i18n.ts';
+import { languageChoices, languages } from '../i18n/languages.ts';
+import { translate } from '../i18n/translate.ts';
 
 /**
  * The participant form shared by the registration page and the organiser's
@@ -88,10 +89,7 @@ export function formModel(lang: Language, values: ParticipantFormValues, errors:
       { value: '', label: translate(lang, 'id_gender_none'), selected: !values.gender },
       ...genders.map((g) => ({ value: g, label: translate(lang, `id_gender_${g}`), selected: values.gender === g })),
     ],
-    languages: [
-      { value: 'zh', label: '中文', lang: 'zh-Hans', checked: (values.language || lang) === 'zh' },
-      { value: 'en', label: 'English', lang: 'en', checked: (values.language || lang) === 'en' },
-    ],
+    languages: languages.map((l) => ({ ...languageChoices[l], value: l, checked: (values.language || lang) === l })),
     zones: listTimeZones(),
   };
 }

@@ -7,7 +7,7 @@ import type { ProgrammeService } from '../services/programme-service.ts';
 import type { QnaService } from '../services/qna-service.ts';
 import { callerOf, pageBase } from './caller.ts';
 import { toCsv } from './csv.ts';
-import { translate } from './i18n.ts';
+import { translate } from '../i18n/translate.ts';
 import { parseId, parseInput } from './validate.ts';
 import type { Views } from './views.ts';
 

@@ -2,7 +2,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { parseCookie } from 'cookie';
 import type { Language } from '../domain/programme.ts';
 import { isTimeZone } from '../domain/zones.ts';
-import { negotiateLanguage } from './i18n.ts';
+import { isLang, pickLanguage } from '../i18n/languages.ts';
 
 export type ZoneSource = 'query' | 'cookie' | 'event';
 
@@ -32,8 +32,8 @@ const yearSeconds = 365 * 24 * 3600;
 export const requestContext: RequestHandler = (req, res, next) => {
   const cookies = parseCookie(req.headers.cookie ?? '');
   const queryLang = typeof req.query.lang === 'string' ? req.query.lang : undefined;
-  if (queryLang === 'zh' || queryLang === 'en') rememberCookie(res, 'lang', queryLang);
-  const lang = negotiateLanguage(queryLang ?? cookies.lang, req.headers['accept-language']);
+  if (isLang(queryLang)) rememberCookie(res, 'lang', queryLang);
+  const lang = pickLanguage({ requested: queryLang ?? cookies.lang, acceptLanguage: req.headers['accept-language'] });
 
   let zone: string | undefined;
   let zoneSource: ZoneSource = 'event';

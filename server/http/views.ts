@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
 import type { Language } from '../domain/programme.ts';
-import { translate } from './i18n.ts';
+import { defaultLanguage, inLanguage } from '../i18n/languages.ts';
+import { translate } from '../i18n/translate.ts';
 
 export interface PageContext {
   lang: Language;
@@ -53,16 +54,12 @@ export class Views {
     const hbs = this.hbs;
     hbs.registerHelper('t', function (this: unknown, key: string, options: Handlebars.HelperOptions) {
       const root = options.data?.root as { lang?: Language } | undefined;
-      return translate(root?.lang ?? 'en', key, options.hash as Record<string, string>);
+      return translate(root?.lang ?? defaultLanguage, key, options.hash as Record<string, string>);
     });
     // Picks the viewer's language from a {zh, en} text, falling back to the other.
     hbs.registerHelper('l', function (value: unknown, options: Handlebars.HelperOptions) {
       const root = options.data?.root as { lang?: Language } | undefined;
-      const lang = root?.lang ?? 'en';
-      if (value && typeof value === 'object') {
-        const text = value as Partial<Record<Language, string>>;
-        return text[lang] || text[lang === 'zh' ? 'en' : 'zh'] || '';
-      }
+      if (value && typeof value === 'object') return inLanguage(value as Partial<Record<Language, string>>, root?.lang ?? defaultLanguage);
       return '';
     });
     hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);

@@ -3,6 +3,9 @@ import { DateTime } from 'luxon';
 import type { Participant, SessionRole } from '../domain/participants.ts';
 import type { ForumEvent, Language, Session } from '../domain/programme.ts';
 import { zoneAbbreviation } from '../domain/zones.ts';
+import { mailMessages } from '../i18n/catalogs/mail.ts';
+import { interpolate } from '../i18n/format.ts';
+import { dateLocale, inLanguage } from '../i18n/languages.ts';
 import type { Logger } from '../logger.ts';
 import type { MailName, MailTemplates } from './mail-templates.ts';
 
@@ -72,7 +75,7 @@ export class Mailer implements Notifier {
     for (const p of recipients) {
       const lang = p.language;
       this.compose(p, event, 'schedule-change', {
-        sessionTitle: session.title[lang] || session.title.en,
+        sessionTitle: inLanguage(session.title, lang),
         cancelled: session.status === 'cancelled',
         eventTime: timeRange(session, event.zone, lang),
         yourTime: p.timeZone && p.timeZone !== event.zone ? timeRange(session, p.timeZone, lang) : null,
@@ -97,7 +100,7 @@ export class Mailer implements Notifier {
     const message = this.options.templates.render(name, p.language, {
       ...context,
       name: p.name,
-      eventTitle: event.title[p.language] || event.title.en,
+      eventTitle: inLanguage(event.title, p.language),
       programmeUrl: `${base}/events/${event.id}`,
     });
     const logger = this.options.logger;
@@ -114,18 +117,17 @@ export class Mailer implements Notifier {
 }
 
 function roleLine(r: SessionRole, lang: Language, sessions: readonly Session[]): string {
-  const names: Record<Language, Record<SessionRole['role'], string>> = {
-    en: { moderator: 'Moderator', panelist: 'Panelist', interpreter: 'Interpreter' },
-    zh: { moderator: '主持人', panelist: '发言嘉宾', interpreter: '口译员' },
-  };
-  const language = r.language ? ` (${r.language})` : '';
+  const text = mailMessages[lang];
   const session = sessions.find((s) => s.id === r.sessionId);
-  const title = session ? session.title[lang] || session.title.en : r.sessionId;
-  return `${names[lang][r.role]}${language}: ${title}`;
+  return interpolate(text.roleLine, {
+    role: text[`role_${r.role}`],
+    language: r.language ? ` (${r.language})` : '',
+    session: session ? inLanguage(session.title, lang) : r.sessionId,
+  });
 }
 
 function timeRange(session: Session, zone: string, lang: Language): string {
-  const start = DateTime.fromISO(session.start, { zone: 'utc' }).setZone(zone).setLocale(lang === 'zh' ? 'zh-CN' : 'en-GB');
-  const end = DateTime.fromISO(session.end, { zone: 'utc' }).setZone(zone).setLocale(lang === 'zh' ? 'zh-CN' : 'en-GB');
+  const start = DateTime.fromISO(session.start, { zone: 'utc' }).setZone(zone).setLocale(dateLocale(lang));
+  const end = DateTime.fromISO(session.end, { zone: 'utc' }).setZone(zone).setLocale(dateLocale(lang));
   return `${start.toLocaleString(DateTime.DATE_FULL)} ${start.toFormat('HH:mm')}–${end.toFormat('HH:mm')} ${zoneAbbreviation(start)} (${zone})`;
 }

@@ -1,7 +1,12 @@
-import type { Language } from '../domain/programme.ts';
+import { defineCatalog } from '../catalog.ts';
+import type { ErrorMessages } from './errors.ts';
 
-/** Strings of the session room and the moderator console, also sent to the room's script. */
-export const roomMessages = {
+/**
+ * Strings of the session room and the moderator console, also sent to the
+ * room's script (pages.ts embeds them, with the error catalog, in the page).
+ * Coded refusals are in errors.ts.
+ */
+export const roomMessages = defineCatalog({
   en: {
     roomNeedsJs: 'The live room (speaker queue and questions) needs JavaScript. The programme works without it.',
     roomSignIn: 'Sign in with your invitation link to take part in this session.',
@@ -76,18 +81,6 @@ export const roomMessages = {
     group_workers: 'Workers',
     group_international_organization: 'International organisation',
     group_other: 'Other',
-    error_session_not_live: 'The session is not live yet: the moderator opens it.',
-    error_already_in_queue: 'You are already in the speaker queue.',
-    error_second_statement: 'You have already made a statement; you may ask for a right of reply.',
-    error_group_quota: 'Your State already has a speaker for your group in this debate.',
-    error_invalid_question: 'A question must have between 1 and 500 characters.',
-    error_question_not_open: 'This question is not open for votes.',
-    error_rate_limited: 'Too many requests; wait a moment and try again.',
-    error_not_moderator: 'Only a moderator of this session may do that.',
-    error_not_on_floor: 'You may speak only while you hold the floor.',
-    error_unauthenticated: 'Sign in with your invitation link first.',
-    error_invalid_order: 'The queue changed meanwhile; try again.',
-    error_floor_changed: 'Another moderator changed the floor meanwhile; look at the queue again.',
     speakingReport: 'Speaking time',
     speakingBudget: 'Speaking time (minutes)',
     addSpeaker: 'Add a speaker',
@@ -229,18 +222,6 @@ export const roomMessages = {
     group_workers: '工人',
     group_international_organization: '国际组织',
     group_other: '其他',
-    error_session_not_live: '会议尚未开始，请等待主持人开启。',
-    error_already_in_queue: '您已在发言队列中。',
-    error_second_statement: '您已发过言，只能申请答辩权。',
-    error_group_quota: '在本次辩论中，贵国您所属群体已有发言人。',
-    error_invalid_question: '问题须为 1 至 500 个字符。',
-    error_question_not_open: '该问题目前不能投票。',
-    error_rate_limited: '请求过于频繁，请稍后再试。',
-    error_not_moderator: '只有本场会议的主持人可以执行此操作。',
-    error_not_on_floor: '只有在获得发言权时才能发言。',
-    error_unauthenticated: '请先使用邀请链接登录。',
-    error_invalid_order: '队列已变更，请重试。',
-    error_floor_changed: '另一位主持人刚刚变更了发言权，请重新查看队列。',
     speakingReport: '发言时间',
     speakingBudget: '发言时长（分钟）',
     addSpeaker: '代为登记发言人',
@@ -308,6 +289,10 @@ export const roomMessages = {
     announceStoppedByModerator: '主持人已停止您的{source}。',
     announceListening: '正在收听{language}。',
   },
-} as const satisfies Record<Language, Record<string, string>>;
+});
 
-export type RoomStrings = Record<keyof (typeof roomMessages)['en'], string>;
+export type RoomKey = keyof (typeof roomMessages)['en'];
+export type RoomStrings = Record<RoomKey, string>;
+
+/** What the room page hands to its script: the room's strings and the refusals by code. */
+export type RoomPageStrings = RoomStrings & { errors: ErrorMessages };

@@ -1,9 +1,7 @@
-import type { Language } from '../domain/programme.ts';
-import { identityMessages } from './identity-messages.ts';
-import { roomMessages } from './room-messages.ts';
+import { defineCatalog } from '../catalog.ts';
 
-/** UI strings. Keys are shared by pages, e-mails and the client script. */
-export const messages = {
+/** Strings of the programme pages and the page frame (header, language, zone picker). */
+export const pageMessages = defineCatalog({
   en: {
     appName: 'Plenary',
     skipToContent: 'Skip to content',
@@ -32,12 +30,6 @@ export const messages = {
     backToProgramme: 'Back to the programme',
     notFound: 'Not found',
     minutes: '{n} min',
-    calendar: 'Calendar',
-    downloadIcs: 'Download (.ics)',
-    subscribe: 'Subscribe (webcal)',
-    addToGoogle: 'Add to Google Calendar',
-    addToOutlook: 'Add to Outlook',
-    wholeProgramme: 'The whole programme',
     organiserConsole: 'Organiser console',
     signIn: 'Sign in',
     signOut: 'Sign out',
@@ -73,12 +65,6 @@ export const messages = {
     backToProgramme: '返回议程',
     notFound: '未找到',
     minutes: '{n} 分钟',
-    calendar: '日历',
-    downloadIcs: '下载 (.ics)',
-    subscribe: '订阅 (webcal)',
-    addToGoogle: '添加到 Google 日历',
-    addToOutlook: '添加到 Outlook',
-    wholeProgramme: '全部议程',
     organiserConsole: '组织者控制台',
     signIn: '登录',
     signOut: '退出',
@@ -86,36 +72,4 @@ export const messages = {
     register: '注册',
     unknownZone: '“{zone}”不是有效的时区，现按会议时间显示。请从列表中选择。',
   },
-} as const satisfies Record<Language, Record<string, string>>;
-
-export type MessageKey = keyof (typeof messages)['en'];
-
-const tables: Record<Language, Record<string, string>> = {
-  en: { ...messages.en, ...roomMessages.en, ...identityMessages.en },
-  zh: { ...messages.zh, ...roomMessages.zh, ...identityMessages.zh },
-};
-
-export function translate(lang: Language, key: string, vars: Record<string, string | number> = {}): string {
-  const template = tables[lang][key] ?? tables.en[key] ?? key;
-  return template.replace(/\{(\w+)\}/g, (_, name: string) => String(vars[name] ?? `{${name}}`));
-}
-
-/** Picks zh or en from an explicit choice, else the Accept-Language header, else English. */
-export function negotiateLanguage(explicit: string | undefined, acceptLanguage: string | undefined): Language {
-  if (explicit === 'zh' || explicit === 'en') return explicit;
-  if (!acceptLanguage) return 'en';
-  const ranked = acceptLanguage
-    .split(',')
-    .map((part) => {
-      const [tag = '', ...params] = part.trim().split(';');
-      const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
-      return { tag: tag.toLowerCase(), q: q ? Number(q.slice(2)) || 0 : 1 };
-    })
-    .filter((r) => r.tag && r.q > 0)
-    .sort((a, b) => b.q - a.q);
-  for (const { tag } of ranked) {
-    if (tag.startsWith('zh')) return 'zh';
-    if (tag.startsWith('en')) return 'en';
-  }
-  return 'en';
-}
+});

@@ -1,7 +1,7 @@
-import type { Language } from '../domain/programme.ts';
+import { defineCatalog } from '../catalog.ts';
 
 /** Strings of registration, sign-in, the participants console and the personal agenda (keys start with `id_`). */
-export const identityMessages = {
+export const identityMessages = defineCatalog({
   en: {
     id_registerTitle: 'Register',
     id_registerIntro:
@@ -270,4 +270,4 @@ export const identityMessages = {
     id_actions: '操作',
     id_count: '共 {n} 位参会者',
   },
-} as const satisfies Record<Language, Record<string, string>>;
+});

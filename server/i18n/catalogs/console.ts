@@ -1,10 +1,12 @@
-import type { Language } from '../domain/programme.ts';
+import { defineCatalog } from '../catalog.ts';
+import type { Lang } from '../languages.ts';
 
 /**
- * Strings of the organiser's session console, kept beside it rather than in
- * i18n.ts so the console can grow without touching the shared table.
+ * Strings of the organiser's session console (handed to its template as
+ * `text`, not through the shared `t` table). `error_*` keys are the console's
+ * own wording of a refusal; other codes are told with errors.ts.
  */
-const text = {
+const text = defineCatalog({
   en: {
     heading: 'Sessions',
     intro: 'Times are wall-clock times in the event zone, {zone} (daylight saving time is applied for you); what you type is what delegates in {zone} see. Every change updates subscribed calendars.',
@@ -40,9 +42,6 @@ const text = {
     notice_unchanged: 'Nothing changed in “{title}”.',
     notice_cancelled: '“{title}” is cancelled; calendars show it as cancelled.',
     error_heading: 'Not saved',
-    error_nonexistent_local_time: 'That time does not exist in the event zone: the clocks skip it for daylight saving time. Choose a time before or after the change.',
-    error_end_before_start: 'The session must end after it starts.',
-    error_invalid_time: 'Enter the times as date and time, for example 2022-02-22 13:00.',
     error_invalid_body: 'Some fields are not valid; see below.',
     error_conflict: 'Someone else changed this session at the same moment, or the id is taken. Reload and try again.',
   },
@@ -81,20 +80,14 @@ const text = {
     notice_unchanged: '“{title}”没有变化。',
     notice_cancelled: '“{title}”已取消；日历中将显示为已取消。',
     error_heading: '未保存',
-    error_nonexistent_local_time: '会议时区中不存在该时间：夏令时调整时会跳过这一时段。请选择调整之前或之后的时间。',
-    error_end_before_start: '会议的结束时间必须晚于开始时间。',
-    error_invalid_time: '请输入日期和时间，例如 2022-02-22 13:00。',
     error_invalid_body: '部分字段无效，请查看下方说明。',
     error_conflict: '其他人同时修改了此会议，或该标识已被使用。请刷新后重试。',
   },
-} as const satisfies Record<Language, Record<string, string>>;
+});
 
-export type ConsoleText = Record<keyof (typeof text)['en'], string>;
+export type ConsoleKey = keyof (typeof text)['en'];
+export type ConsoleText = Record<ConsoleKey, string>;
 
-export function consoleText(lang: Language): ConsoleText {
+export function consoleText(lang: Lang): ConsoleText {
   return text[lang];
-}
-
-export function format(template: string, vars: Record<string, string | number>): string {
-  return template.replace(/\{(\w+)\}/g, (_, name: string) => String(vars[name] ?? `{${name}}`));
 }
