@@ -40,6 +40,9 @@ const envSchema = z
     MEDIA_WORKERS: z.coerce.number().int().min(1).max(64).default(os.availableParallelism()),
     MEDIA_MAX_CONSUMERS_PER_ROUTER: z.coerce.number().int().min(1).default(500),
     MEDIA_ENABLED: z.enum(['true', 'false']).default('true'),
+    MEDIA_PIPE_LISTEN_IP: z.string().min(1).optional(),
+    MEDIA_PIPE_ANNOUNCED_ADDRESS: z.string().min(1).optional(),
+    MEDIA_LAST_N: z.coerce.number().int().min(1).max(64).default(4),
   })
   .refine((env) => env.MEDIA_RTC_MIN_PORT <= env.MEDIA_RTC_MAX_PORT, {
     path: ['MEDIA_RTC_MAX_PORT'],
@@ -69,6 +72,11 @@ export interface Config {
     rtcMaxPort: number;
     workers: number;
     maxConsumersPerRouter: number;
+    /** Where pipe transports between processes (and hosts) listen, and the address other processes reach them at. */
+    pipeListenIp: string;
+    pipeAnnouncedAddress: string | undefined;
+    /** At most this many video tiles per viewer (active speaker, floor holder, pinned). */
+    lastN: number;
   };
 }
 
@@ -110,6 +118,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       rtcMaxPort: e.MEDIA_RTC_MAX_PORT,
       workers: e.MEDIA_WORKERS,
       maxConsumersPerRouter: e.MEDIA_MAX_CONSUMERS_PER_ROUTER,
+      pipeListenIp: e.MEDIA_PIPE_LISTEN_IP ?? e.MEDIA_LISTEN_IP,
+      pipeAnnouncedAddress: e.MEDIA_PIPE_ANNOUNCED_ADDRESS ?? (e.MEDIA_PIPE_LISTEN_IP ? undefined : e.MEDIA_ANNOUNCED_ADDRESS),
+      lastN: e.MEDIA_LAST_N,
     },
   };
 }

@@ -2,16 +2,21 @@ import { EventEmitter } from 'node:events';
 import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import type { ProduceRight, ProducerInfo } from '../protocol/media-events.ts';
+import type { ActiveSpeakerMessage, ProduceRight, ProducerClosedReason, ProducerInfo } from '../protocol/media-events.ts';
 import { KeyedLock } from '../services/keyed-lock.ts';
 import { mediaLimits, type MediaLimits } from './media-limits.ts';
-import { SessionMedia, type MediaNotice, type ProduceInput, type RouterStats } from './session-media.ts';
+import { MediaCluster, type ClusterBus, type ClusterHost, type ClusterRequest, type MediaClusterOptions } from './media-cluster.ts';
+import { SessionMedia, type MediaNotice, type ProduceInput, type ProducerDescription, type RemoteProducer, type RouterStats } from './session-media.ts';
 import { resolveWorkerBinary } from './worker-binary.ts';
 import { WorkerPool } from './worker-pool.ts';
 
 export interface MediaServiceEvents {
-  /** Something the session's clients must hear (media-handlers.ts fans it out). */
-  notice: [{ eventId: string; sessionId: string; notice: MediaNotice }];
+  /**
+   * Something the session's clients on this process must hear
+   * (media-handlers.ts fans it out); `remote` when it comes from another
+   * process's announcement (and so is not announced again).
+   */
+  notice: [{ eventId: string; sessionId: string; notice: MediaNotice; remote?: boolean }];
 }
 
 export interface MediaServiceOptions {
@@ -23,7 +28,16 @@ export interface MediaServiceOptions {
 
 export interface MediaStats {
   workers: { index: number; pid: number; routers: number }[];
-  sessions: { eventId: string; sessionId: string; routers: RouterStats[]; peers: number; producers: number }[];
+  sessions: {
+    eventId: string;
+    sessionId: string;
+    routers: RouterStats[];
+    peers: number;
+    producers: number;
+    pipes: ReturnType<SessionMedia['pipeStats']>;
+  }[];
+  /** With several processes: this one's id and those it hears from. */
+  cluster: { self: string; processes: string[] } | null;
 }
 
 const key = (eventId: string, sessionId: string): string => `${eventId}/${sessionId}`;
@@ -35,8 +49,9 @@ const key = (eventId: string, sessionId: string): string => `${eventId}/${sessio
  * connected for a while. Sends are serialised per session with the floor's
  * changes, so a producer never outlives the floor that permitted it.
  */
-export class MediaService extends EventEmitter<MediaServiceEvents> {
+export class MediaService extends EventEmitter<MediaServiceEvents> implements ClusterHost {
   readonly pool: WorkerPool;
+  private clusterLink: MediaCluster | null = null;
   private readonly config: Config['media'];
   private readonly logger: Logger;
   private readonly options: MediaServiceOptions;
@@ -72,6 +87,8 @@ export class MediaService extends EventEmitter<MediaServiceEvents> {
       announcedAddress: config.announcedAddress,
       basePort: portBase,
       // Plain and pipe transports use the rest of the range (or the same range when it is all WebRTC servers).
+      pipeListenIp: config.pipeListenIp,
+      pipeAnnouncedAddress: config.pipeAnnouncedAddress,
       portRange: portBase + config.workers <= config.rtcMaxPort ? { min: portBase + config.workers, max: config.rtcMaxPort } : { min: config.rtcMinPort, max: config.rtcMaxPort },
       logger,
     });
@@ -106,6 +123,7 @@ export class MediaService extends EventEmitter<MediaServiceEvents> {
         limits: () => this.currentLimits,
         logger: this.logger,
         notify: (notice) => this.onNotice(eventId, sessionId, notice),
+        bridge: this.clusterLink?.bridge(eventId, sessionId, () => this.pool.remotePipeListenInfo()),
       }).then(
         (media) => {
           this.creating.delete(k);
@@ -164,6 +182,7 @@ export class MediaService extends EventEmitter<MediaServiceEvents> {
   closeSession(eventId: string, sessionId: string, reason: 'session-ended' | 'closed' = 'session-ended'): void {
     const k = key(eventId, sessionId);
     this.cancelIdle(k);
+    if (reason === 'session-ended') this.clusterLink?.forgetSession(eventId, sessionId);
     const media = this.sessions.get(k);
     if (!media) return;
     this.sessions.delete(k);
@@ -178,13 +197,87 @@ export class MediaService extends EventEmitter<MediaServiceEvents> {
   stats(): MediaStats {
     return {
       workers: this.pool.workers.map((s) => ({ index: s.index, pid: s.worker.pid, routers: s.routers })),
-      sessions: [...this.sessions.values()].filter((m) => !m.closed).map((m) => ({ eventId: m.eventId, sessionId: m.sessionId, ...m.stats() })),
+      sessions: [...this.sessions.values()].filter((m) => !m.closed).map((m) => ({ eventId: m.eventId, sessionId: m.sessionId, ...m.stats(), pipes: m.pipeStats() })),
+      cluster: this.clusterLink ? { self: this.clusterLink.self, processes: this.clusterLink.processes } : null,
     };
+  }
+
+  // ---- Several processes (media-cluster.ts) ----
+
+  /** Joins the other processes' media through Redis; sessions opened from now on pipe to theirs. Closed by the returned function. */
+  joinCluster(bus: ClusterBus, options: MediaClusterOptions = {}): MediaCluster {
+    this.clusterLink?.close();
+    this.clusterLink = new MediaCluster(bus, this, this.logger, options);
+    return this.clusterLink;
+  }
+
+  get cluster(): MediaCluster | null {
+    return this.clusterLink;
+  }
+
+  /** Another process (a moderator or owner connected there) acts on a producer of this process. */
+  remoteAction(eventId: string, sessionId: string, body: ClusterRequest & { op: 'producer-action' }): Promise<unknown> {
+    const media = this.require(eventId, sessionId);
+    if (body.action === 'close') return Promise.resolve(media.closeProducer(body.producerId, body.reason));
+    return media.pauseProducer(body.producerId, body.action === 'pause', body.byModerator);
+  }
+
+  localProducers(): { eventId: string; sessionId: string; producers: ProducerDescription[] }[] {
+    return [...this.sessions.values()].filter((m) => !m.closed).map((m) => ({ eventId: m.eventId, sessionId: m.sessionId, producers: m.describeLocal() }));
+  }
+
+  async serve(from: string, eventId: string, sessionId: string, body: ClusterRequest): Promise<unknown> {
+    switch (body.op) {
+      case 'pipe-open':
+        return this.require(eventId, sessionId).openOutPipe(from, { ip: body.ip, port: body.port }, this.pool.remotePipeListenInfo());
+      case 'pipe-consume':
+        return this.require(eventId, sessionId).pipeOut(from, body.producerId);
+      case 'pipe-drop':
+        this.existing(eventId, sessionId)?.dropOut(from, body.producerId);
+        return null;
+      case 'pipe-close':
+        this.existing(eventId, sessionId)?.dropOut(from);
+        return null;
+      case 'producer-action':
+        return this.lock.run(`rights:${key(eventId, sessionId)}`, () => this.remoteAction(eventId, sessionId, body));
+    }
+  }
+
+  remoteAdded(eventId: string, sessionId: string, producer: RemoteProducer, known: boolean): void {
+    if (!known) this.emit('notice', { eventId, sessionId, notice: { type: 'new-producer', producer: { ...producer.info } }, remote: true });
+  }
+
+  remoteClosed(eventId: string, sessionId: string, producer: RemoteProducer, reason: ProducerClosedReason): void {
+    this.existing(eventId, sessionId)?.remoteClosed(producer.info.producerId);
+    this.emit('notice', { eventId, sessionId, notice: { type: 'producer-closed', producerId: producer.info.producerId, participantId: producer.info.participantId, reason }, remote: true });
+  }
+
+  remotePaused(eventId: string, sessionId: string, producer: RemoteProducer): void {
+    const { producerId, paused, pausedByModerator } = producer.info;
+    this.existing(eventId, sessionId)?.remotePaused(producerId, paused);
+    this.emit('notice', { eventId, sessionId, notice: { type: 'producer-paused', producerId, paused, pausedByModerator }, remote: true });
+  }
+
+  remoteSpeaker(eventId: string, sessionId: string, message: ActiveSpeakerMessage): void {
+    this.existing(eventId, sessionId)?.setRemoteSpeaker(message);
+    this.emit('notice', { eventId, sessionId, notice: { type: 'active-speaker', producerId: message.producerId, participantId: message.participantId }, remote: true });
+  }
+
+  remoteSettings(eventId: string, sessionId: string, delegateVideo: boolean): void {
+    const media = this.existing(eventId, sessionId);
+    if (!media) return;
+    if (media.settings.delegateVideo !== delegateVideo) media.setDelegateVideo(delegateVideo);
+    if (!delegateVideo) media.closeWhere((info) => info.right === 'floor' && info.source === 'camera', 'moderator');
+  }
+
+  processGone(process: string): void {
+    for (const media of this.sessions.values()) if (!media.closed) media.dropProcess(process);
   }
 
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
+    this.clusterLink?.close();
     for (const timer of this.idle.values()) clearTimeout(timer);
     this.idle.clear();
     await Promise.allSettled(this.creating.values());
@@ -198,7 +291,32 @@ export class MediaService extends EventEmitter<MediaServiceEvents> {
       this.scheduleIdle(eventId, sessionId);
       return;
     }
+    this.announce(eventId, sessionId, notice);
     this.emit('notice', { eventId, sessionId, notice });
+  }
+
+  /** This process's producers' changes, for the other processes. */
+  private announce(eventId: string, sessionId: string, notice: MediaNotice): void {
+    const cluster = this.clusterLink;
+    if (!cluster) return;
+    switch (notice.type) {
+      case 'new-producer': {
+        const [description] = this.existing(eventId, sessionId)?.describeLocal(notice.producer.producerId) ?? [];
+        cluster.announceProducer(eventId, sessionId, description ?? { info: notice.producer, height: undefined, encodings: [] });
+        break;
+      }
+      case 'producer-closed':
+        cluster.announceClosed(eventId, sessionId, notice.producerId, notice.participantId, notice.reason);
+        break;
+      case 'producer-paused':
+        cluster.announcePaused(eventId, sessionId, notice.producerId, notice.paused, notice.pausedByModerator);
+        break;
+      case 'active-speaker':
+        cluster.announceSpeaker(eventId, sessionId, notice.producerId, notice.participantId);
+        break;
+      default:
+        break;
+    }
   }
 
   private onWorkerDied(index: number, pid: number): void {

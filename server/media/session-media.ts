@@ -1,8 +1,10 @@
 import type {
-  ActiveSpeakerObserver, Consumer, MediaKind, PlainTransport, Producer, Router, RtpCapabilities, RtpParameters, Transport, WebRtcTransport,
+  ActiveSpeakerObserver, Consumer, MediaKind, PipeTransport, PlainTransport, Producer, Router, RtpCapabilities, RtpParameters, Transport,
+  TransportListenInfo, WebRtcTransport,
 } from 'mediasoup/types';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { KeyedLock } from '../services/keyed-lock.ts';
 import type {
   ActiveSpeakerMessage, ConsumeAck, CreateTransportAck, DtlsParametersInput, MediaSettings, MediaSource, ProduceRight,
   ProducerClosedReason, ProducerInfo, RtpCapabilitiesInput, RtpParametersInput, SrtpParametersInput,
@@ -74,6 +76,46 @@ interface ProducerEntry {
   closeReason?: ProducerClosedReason;
 }
 
+/** A producer held by another process, as its announcements describe it (media-cluster.ts). */
+export interface RemoteProducer {
+  /** The process holding it. */
+  origin: string;
+  info: ProducerInfo;
+  height: number | undefined;
+  encodings: { scaleResolutionDownBy?: number | undefined }[];
+}
+
+/** A local producer as other processes learn of it. */
+export interface ProducerDescription {
+  info: ProducerInfo;
+  height: number | undefined;
+  encodings: { scaleResolutionDownBy?: number | undefined }[];
+}
+
+/** What one process asks another about the same session's pipes. */
+export type PipeRequest =
+  | { op: 'pipe-open'; ip: string; port: number }
+  | { op: 'pipe-consume'; producerId: string }
+  | { op: 'pipe-drop'; producerId: string }
+  | { op: 'pipe-close' };
+
+export interface PipeConsumeReply {
+  kind: MediaKind;
+  rtpParameters: RtpParameters;
+  paused: boolean;
+}
+
+/**
+ * How a session reaches the same session on other processes: the producers
+ * they hold (from their announcements) and requests to them (through Redis).
+ */
+export interface PipeBridge {
+  remote(producerId: string): RemoteProducer | undefined;
+  remotes(): RemoteProducer[];
+  listenInfo(): TransportListenInfo;
+  request(to: string, body: PipeRequest): Promise<unknown>;
+}
+
 export interface SessionMediaOptions {
   pool: WorkerPool;
   eventId: string;
@@ -83,6 +125,8 @@ export interface SessionMediaOptions {
   limits: () => MediaLimits;
   logger: Logger;
   notify: (notice: MediaNotice) => void;
+  /** Other processes' producers and pipes to them; absent with one process. */
+  bridge?: PipeBridge | undefined;
 }
 
 export interface ProduceInput {
@@ -132,6 +176,16 @@ export class SessionMedia {
   private readonly producers = new Map<string, ProducerEntry>();
   /** Producers piped into audience routers: `${routerId}/${producerId}` → the pipe producer there. */
   private readonly pipes = new Map<string, Promise<Producer>>();
+  /** Pipe transports from other processes' routers of this session, by origin process. */
+  private readonly inPipes = new Map<string, Promise<PipeTransport>>();
+  /** Remote producers piped into the home router, with how many consumers here use them. */
+  private readonly remotePipes = new Map<string, { origin: string; producer: Promise<Producer>; refs: number }>();
+  /** Pipe transports to other processes that consume producers of this one, by process. */
+  private readonly outPipes = new Map<string, PipeTransport>();
+  /** Their consumers: `${process}/${producerId}`. */
+  private readonly outConsumers = new Map<string, Consumer>();
+  private readonly pipeLock = new KeyedLock();
+  private remoteSpeaker: ActiveSpeakerMessage | null = null;
   private placing: Promise<unknown> = Promise.resolve();
   private activeSpeaker: ActiveSpeakerMessage | null = null;
   private delegateVideo = false;
@@ -180,7 +234,13 @@ export class SessionMedia {
   }
 
   get speaker(): ActiveSpeakerMessage | null {
-    return this.activeSpeaker && this.producers.has(this.activeSpeaker.producerId) ? this.activeSpeaker : null;
+    if (this.activeSpeaker && this.producers.has(this.activeSpeaker.producerId)) return this.activeSpeaker;
+    return this.remoteSpeaker && this.options.bridge?.remote(this.remoteSpeaker.producerId) ? this.remoteSpeaker : null;
+  }
+
+  /** Another process's active speaker observer heard one of its producers. */
+  setRemoteSpeaker(message: ActiveSpeakerMessage): void {
+    this.remoteSpeaker = message;
   }
 
   setDelegateVideo(allowed: boolean): MediaSettings {
@@ -189,13 +249,27 @@ export class SessionMedia {
     return this.settings;
   }
 
+  /** Producers on stage: this process's and those other processes announced. */
   producerList(): ProducerInfo[] {
-    return [...this.producers.values()].map((e) => ({ ...e.info }));
+    const remote = this.options.bridge?.remotes().filter((r) => !this.producers.has(r.info.producerId)) ?? [];
+    return [...[...this.producers.values()].map((e) => ({ ...e.info })), ...remote.map((r) => ({ ...r.info }))];
   }
 
   producer(producerId: string): ProducerInfo | undefined {
-    const entry = this.producers.get(producerId);
+    const entry = this.producers.get(producerId) ?? this.options.bridge?.remote(producerId);
     return entry ? { ...entry.info } : undefined;
+  }
+
+  /** The process holding a producer of another process; undefined for this process's own. */
+  originOf(producerId: string): string | undefined {
+    return this.producers.has(producerId) ? undefined : this.options.bridge?.remote(producerId)?.origin;
+  }
+
+  /** This process's producers, as other processes learn of them. */
+  describeLocal(producerId?: string): ProducerDescription[] {
+    return [...this.producers.values()]
+      .filter((e) => producerId === undefined || e.info.producerId === producerId)
+      .map((e) => ({ info: { ...e.info }, height: e.height, encodings: e.encodings.map((x) => ({ ...(x.scaleResolutionDownBy ? { scaleResolutionDownBy: x.scaleResolutionDownBy } : {}) })) }));
   }
 
   hasPeer(socketId: string): boolean {
@@ -409,36 +483,46 @@ export class SessionMedia {
     const peer = this.peer(socketId);
     const pt = this.transport(socketId, input.transportId);
     if (pt.direction !== 'recv') throw new AppError('bad_request', 'Consume on a recv transport.');
-    const entry = this.producers.get(input.producerId);
+    const entry = this.producers.get(input.producerId) ?? this.options.bridge?.remote(input.producerId);
     if (!entry) throw new AppError('media_not_found', 'That producer is not on this session’s stage (any more).');
+    const remote = 'origin' in entry ? entry : undefined;
     if (!peer.rtpCapabilities) throw new AppError('bad_request', 'Send rtpCapabilities with the recv transport first.');
     if (peer.consumers.size >= maxConsumersPerPeer) throw new AppError('conflict', `At most ${maxConsumersPerPeer} consumers per connection.`);
     for (const c of peer.consumers.values()) {
       if (c.producerId === input.producerId) throw new AppError('conflict', 'This connection already consumes that producer.');
     }
-    const local = await this.localProducer(pt.slot, input.producerId);
-    if (!pt.slot.router.canConsume({ producerId: local.id, rtpCapabilities: peer.rtpCapabilities })) {
-      throw new AppError('cannot_consume', 'This device cannot receive that producer’s codec.');
-    }
-    const rtpCapabilities = peer.rtpCapabilities;
-    const consumer = await viaMediasoup(() =>
-      pt.transport.consume({
-        producerId: local.id,
-        rtpCapabilities,
-        paused: true,
-        ignoreDtx: true,
-        appData: { producerId: input.producerId, socketId },
-      }),
-    );
-    if (this.peers.get(socketId) !== peer || consumer.closed) {
-      consumer.close();
-      throw new AppError('media_not_found', 'This connection left the session’s media meanwhile.');
+    // A remote producer is piped in for as long as a consumer here uses it.
+    if (remote) this.acquireRemote(remote);
+    let consumer: Consumer;
+    try {
+      const local = await this.localProducer(pt.slot, input.producerId);
+      if (!pt.slot.router.canConsume({ producerId: local.id, rtpCapabilities: peer.rtpCapabilities })) {
+        throw new AppError('cannot_consume', 'This device cannot receive that producer’s codec.');
+      }
+      const rtpCapabilities = peer.rtpCapabilities;
+      consumer = await viaMediasoup(() =>
+        pt.transport.consume({
+          producerId: local.id,
+          rtpCapabilities,
+          paused: true,
+          ignoreDtx: true,
+          appData: { producerId: input.producerId, socketId },
+        }),
+      );
+      if (this.peers.get(socketId) !== peer || consumer.closed) {
+        consumer.close();
+        throw new AppError('media_not_found', 'This connection left the session’s media meanwhile.');
+      }
+    } catch (error) {
+      if (remote) this.releaseRemote(input.producerId);
+      throw error;
     }
     pt.slot.consumers += 1;
     peer.consumers.set(consumer.id, { consumer, producerId: input.producerId });
     consumer.observer.once('close', () => {
       pt.slot.consumers -= 1;
       peer.consumers.delete(consumer.id);
+      if (remote) this.releaseRemote(input.producerId);
     });
     return {
       consumerId: consumer.id,
@@ -467,7 +551,7 @@ export class SessionMedia {
   async setPreferredLayers(socketId: string, consumerId: string, tile: { width: number; height: number }): Promise<PreferredLayers | null> {
     const { consumer, producerId } = this.consumer(socketId, consumerId);
     if (consumer.type !== 'simulcast' && consumer.type !== 'svc') return null;
-    const entry = this.producers.get(producerId);
+    const entry = this.producers.get(producerId) ?? this.options.bridge?.remote(producerId);
     const layers = preferredLayers({ height: entry?.height, encodings: entry?.encodings ?? [] }, tile);
     await viaMediasoup(() => consumer.setPreferredLayers(layers));
     return layers;
@@ -529,6 +613,10 @@ export class SessionMedia {
     if (this.closedWith) return;
     this.closedWith = reason;
     for (const entry of this.producers.values()) entry.closeReason ??= reason === 'closed' ? 'closed' : reason;
+    // The other processes' ends of our incoming pipes go too.
+    for (const origin of this.inPipes.keys()) this.options.bridge?.request(origin, { op: 'pipe-close' }).catch(() => undefined);
+    this.inPipes.clear();
+    this.remotePipes.clear();
     this.home.router.close();
     for (const slot of this.audience) slot.router.close();
     this.peers.clear();
@@ -566,14 +654,16 @@ export class SessionMedia {
   /** The producer as seen from a router: itself on the home router, its pipe elsewhere. */
   private localProducer(slot: RouterSlot, producerId: string): Promise<Producer> {
     const entry = this.producers.get(producerId);
-    if (!entry) return Promise.reject(new AppError('media_not_found', 'That producer is not on this session’s stage (any more).'));
-    if (slot.home) return Promise.resolve(entry.producer);
+    const remote = entry ? undefined : this.remotePipes.get(producerId);
+    if (!entry && !remote) return Promise.reject(new AppError('media_not_found', 'That producer is not on this session’s stage (any more).'));
+    const atHome = entry ? Promise.resolve(entry.producer) : (remote as { producer: Promise<Producer> }).producer;
+    if (slot.home) return atHome;
     const key = `${slot.router.id}/${producerId}`;
     let pipe = this.pipes.get(key);
     if (!pipe) {
-      pipe = viaMediasoup(() =>
+      pipe = atHome.then(() => viaMediasoup(() =>
         this.home.router.pipeToRouter({ producerId, router: slot.router, keepId: false, enableSctp: false, listenInfo: this.options.pool.pipeListenInfo() }),
-      ).then(({ pipeProducer }) => {
+      )).then(({ pipeProducer }) => {
           if (!pipeProducer) throw new Error('pipeToRouter returned no producer');
           pipeProducer.observer.once('close', () => this.pipes.delete(key));
           return pipeProducer;
@@ -582,6 +672,198 @@ export class SessionMedia {
       pipe.catch(() => this.pipes.delete(key));
     }
     return pipe;
+  }
+
+  // ---- Pipes between processes (mediasoup PipeTransports, coordinated through Redis by media-cluster.ts) ----
+
+  /** Another process asks for a pipe to this session's home router: replaces any earlier one from it. */
+  async openOutPipe(peer: string, remote: { ip: string; port: number }, listenInfo: TransportListenInfo): Promise<{ ip: string; port: number }> {
+    this.requireOpen();
+    this.outPipes.get(peer)?.close();
+    const transport = await viaMediasoup(() =>
+      this.home.router.createPipeTransport({ listenInfo, enableSctp: false, enableRtx: false, enableSrtp: false, appData: { peer } }),
+    );
+    if (this.closed) {
+      transport.close();
+      throw new AppError('media_not_found', 'This session’s media closed meanwhile.');
+    }
+    try {
+      await viaMediasoup(() => transport.connect({ ip: remote.ip, port: remote.port }));
+    } catch (error) {
+      transport.close();
+      throw error;
+    }
+    this.outPipes.get(peer)?.close();
+    this.outPipes.set(peer, transport);
+    transport.observer.once('close', () => {
+      if (this.outPipes.get(peer) === transport) this.outPipes.delete(peer);
+    });
+    return { ip: transport.tuple.localAddress, port: transport.tuple.localPort };
+  }
+
+  /** Another process consumes one of this process's producers through its pipe. */
+  async pipeOut(peer: string, producerId: string): Promise<PipeConsumeReply> {
+    this.requireOpen();
+    const transport = this.outPipes.get(peer);
+    if (!transport) throw new AppError('media_not_found', 'No pipe from that process; open one first.');
+    if (!this.producers.has(producerId)) throw new AppError('media_not_found', 'That producer is not on this session’s stage (any more).');
+    const key = `${peer}/${producerId}`;
+    this.outConsumers.get(key)?.close();
+    const consumer = await viaMediasoup(() => transport.consume({ producerId }));
+    this.outConsumers.set(key, consumer);
+    consumer.observer.once('close', () => {
+      if (this.outConsumers.get(key) === consumer) this.outConsumers.delete(key);
+    });
+    return { kind: consumer.kind, rtpParameters: consumer.rtpParameters, paused: consumer.producerPaused };
+  }
+
+  /** Another process no longer needs a producer (or, without one, any): its pipe consumer (or transport) closes. */
+  dropOut(peer: string, producerId?: string): void {
+    if (producerId !== undefined) {
+      this.outConsumers.get(`${peer}/${producerId}`)?.close();
+      return;
+    }
+    this.outPipes.get(peer)?.close();
+  }
+
+  /** A process went away: its producers' pipes here and ours to it close. */
+  dropProcess(peer: string): void {
+    this.outPipes.get(peer)?.close();
+    for (const [producerId, rp] of [...this.remotePipes]) {
+      if (rp.origin !== peer) continue;
+      this.remotePipes.delete(producerId);
+      rp.producer.then((p) => p.close(), () => undefined);
+    }
+    const inPipe = this.inPipes.get(peer);
+    this.inPipes.delete(peer);
+    inPipe?.then((t) => t.close(), () => undefined);
+  }
+
+  /** A remote producer closed on its process: its pipe here closes, and with it its consumers. */
+  remoteClosed(producerId: string): void {
+    const rp = this.remotePipes.get(producerId);
+    if (!rp) return;
+    this.remotePipes.delete(producerId);
+    rp.producer.then((p) => p.close(), () => undefined);
+    void this.closeIdleInPipe(rp.origin);
+  }
+
+  /** A remote producer was paused or resumed on its process. */
+  remotePaused(producerId: string, paused: boolean): void {
+    this.remotePipes.get(producerId)?.producer.then((p) => (paused ? p.pause() : p.resume()), () => undefined).catch(() => undefined);
+  }
+
+  /** Pipe and consumer counts, for statistics and tests. */
+  pipeStats(): { in: { origin: string; producers: number }[]; out: { peer: string; consumers: number }[] } {
+    const origins = new Map<string, number>();
+    for (const origin of this.inPipes.keys()) origins.set(origin, 0);
+    for (const rp of this.remotePipes.values()) origins.set(rp.origin, (origins.get(rp.origin) ?? 0) + 1);
+    return {
+      in: [...origins].map(([origin, producers]) => ({ origin, producers })),
+      out: [...this.outPipes.keys()].map((peer) => ({ peer, consumers: [...this.outConsumers.keys()].filter((k) => k.startsWith(`${peer}/`)).length })),
+    };
+  }
+
+  private acquireRemote(remote: RemoteProducer): void {
+    const id = remote.info.producerId;
+    const existing = this.remotePipes.get(id);
+    if (existing) {
+      existing.refs += 1;
+      return;
+    }
+    const producer = this.pipeLock.run(remote.origin, () => this.pipeIn(remote));
+    const rp = { origin: remote.origin, producer, refs: 1 };
+    this.remotePipes.set(id, rp);
+    producer.then(
+      (p) => p.observer.once('close', () => {
+        if (this.remotePipes.get(id) === rp) this.remotePipes.delete(id);
+      }),
+      () => {
+        if (this.remotePipes.get(id) === rp) this.remotePipes.delete(id);
+      },
+    );
+  }
+
+  /** The last consumer here of a remote producer went: the pipe for it closes on both sides. */
+  private releaseRemote(producerId: string): void {
+    const rp = this.remotePipes.get(producerId);
+    if (!rp) return;
+    rp.refs -= 1;
+    if (rp.refs > 0) return;
+    this.remotePipes.delete(producerId);
+    rp.producer.then(
+      (p) => {
+        p.close();
+        if (!this.closed) this.options.bridge?.request(rp.origin, { op: 'pipe-drop', producerId }).catch(() => undefined);
+      },
+      () => undefined,
+    );
+    void this.closeIdleInPipe(rp.origin);
+  }
+
+  private closeIdleInPipe(origin: string): Promise<void> {
+    return this.pipeLock.run(origin, async () => {
+      if (this.closed || [...this.remotePipes.values()].some((rp) => rp.origin === origin)) return;
+      const inPipe = this.inPipes.get(origin);
+      if (!inPipe) return;
+      this.inPipes.delete(origin);
+      const transport = await inPipe.catch(() => undefined);
+      transport?.close();
+      this.options.logger.info({ eventId: this.eventId, sessionId: this.sessionId, origin }, 'media pipe closed: no consumer of that process’s producers here any more');
+      this.options.bridge?.request(origin, { op: 'pipe-close' }).catch(() => undefined);
+    });
+  }
+
+  /** Opens (once per origin) a pipe transport pair with the origin's router of this session. */
+  private inPipe(origin: string): Promise<PipeTransport> {
+    const bridge = this.options.bridge;
+    if (!bridge) return Promise.reject(new AppError('media_not_found', 'That producer is on no process reachable from here.'));
+    let pending = this.inPipes.get(origin);
+    if (pending) return pending;
+    pending = (async () => {
+      const transport = await viaMediasoup(() =>
+        this.home.router.createPipeTransport({ listenInfo: bridge.listenInfo(), enableSctp: false, enableRtx: false, enableSrtp: false, appData: { origin } }),
+      );
+      try {
+        const there = (await bridge.request(origin, { op: 'pipe-open', ip: transport.tuple.localAddress, port: transport.tuple.localPort })) as { ip: string; port: number };
+        await viaMediasoup(() => transport.connect({ ip: there.ip, port: there.port }));
+      } catch (error) {
+        transport.close();
+        throw error;
+      }
+      this.options.logger.info({ eventId: this.eventId, sessionId: this.sessionId, origin, local: `${transport.tuple.localAddress}:${transport.tuple.localPort}` }, 'media pipe opened from another process');
+      return transport;
+    })();
+    const mine = pending;
+    this.inPipes.set(origin, mine);
+    mine.then(
+      (t) => t.observer.once('close', () => {
+        if (this.inPipes.get(origin) === mine) this.inPipes.delete(origin);
+      }),
+      () => {
+        if (this.inPipes.get(origin) === mine) this.inPipes.delete(origin);
+      },
+    );
+    return mine;
+  }
+
+  /** The remote producer in this home router, with its own id, fed by the origin's pipe consumer. */
+  private async pipeIn(remote: RemoteProducer): Promise<Producer> {
+    const bridge = this.options.bridge as PipeBridge;
+    const producerId = remote.info.producerId;
+    const transport = await this.inPipe(remote.origin);
+    const reply = (await bridge.request(remote.origin, { op: 'pipe-consume', producerId })) as PipeConsumeReply;
+    const producer = await viaMediasoup(() =>
+      transport.produce({ id: producerId, kind: reply.kind, rtpParameters: reply.rtpParameters, paused: reply.paused, appData: { origin: remote.origin } }),
+    );
+    // Closed or paused on its process meanwhile?
+    const now = bridge.remote(producerId);
+    if (!now || this.closed) {
+      producer.close();
+      throw new AppError('media_not_found', 'That producer is not on this session’s stage (any more).');
+    }
+    if (now.info.paused !== producer.paused) await (now.info.paused ? producer.pause() : producer.resume()).catch(() => undefined);
+    return producer;
   }
 
   private requireOpen(): void {

@@ -13,6 +13,9 @@ export interface WorkerPoolOptions {
   basePort: number;
   /** Plain and pipe transports take ports from here. */
   portRange: { min: number; max: number };
+  /** Pipe transports to other processes and hosts (MEDIA_PIPE_LISTEN_IP / MEDIA_PIPE_ANNOUNCED_ADDRESS). */
+  pipeListenIp?: string;
+  pipeAnnouncedAddress?: string | undefined;
   logger: Logger;
   /** Delay before a dead worker is replaced. */
   respawnDelayMs?: number;
@@ -110,6 +113,17 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   /** Pipe transports between this host's workers: loopback, never the announced address. */
   pipeListenInfo(): TransportListenInfo {
     return { protocol: 'udp', ip: '127.0.0.1', portRange: this.options.portRange };
+  }
+
+  /** Pipe transports to routers of other processes (and hosts): the host's pipe address. */
+  remotePipeListenInfo(): TransportListenInfo {
+    const announced = this.options.pipeAnnouncedAddress;
+    return {
+      protocol: 'udp',
+      ip: this.options.pipeListenIp ?? this.options.listenIp,
+      ...(announced ? { announcedAddress: announced } : {}),
+      portRange: this.options.portRange,
+    };
   }
 
   /** Closes every worker and resolves once their processes have exited. */

@@ -52,6 +52,8 @@ export interface InterServerEvents {
   'plenary:queue-changed': (eventId: string, sessionId: string, was: string | null, now: string | null) => void;
   'plenary:session-status': (eventId: string, sessionId: string, status: SessionStateMessage['status']) => void;
   'plenary:identity': (message: IdentityRelayMessage) => void;
+  /** The media layers' coordination (server/media/media-cluster.ts): producers held, pipes, heartbeats; JSON text. */
+  'plenary:media': (message: string) => void;
 }
 
 /** What the server keeps on each socket. */

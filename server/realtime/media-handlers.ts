@@ -29,6 +29,8 @@ export interface MediaSignallingDeps {
   floor: FloorService;
   liveSessions: LiveSessions;
   socketAuth?: SocketAuth;
+  /** Rooms span processes (REDIS_URL): media is coordinated with the other processes (media-cluster.ts). */
+  crossProcess?: boolean;
 }
 
 export interface MediaSignalling {
@@ -41,8 +43,9 @@ export interface MediaSignalling {
  * session status and the floor) → ration (media-limits.ts, per socket,
  * participant and session) →
  * call the media service → ack; and the media service's notices fanned out
- * to the session's room. Media lives in this process's workers, so notices
- * go to this process's sockets only.
+ * to the session's room. Notices go to this process's sockets only: with
+ * several processes, each relays the others' announcements to its own
+ * sockets (media-cluster.ts), and pipes their producers in on demand.
  */
 export function attachMediaSignalling(deps: MediaSignallingDeps): MediaSignalling {
   const { io, media, logger } = deps;
@@ -182,24 +185,34 @@ export function attachMediaSignalling(deps: MediaSignallingDeps): MediaSignallin
       const owner = callerId(caller) === info.participantId;
       const moderator = decide(caller, 'media.moderate', { eventId, sessionId }).allowed;
       if (!owner) authorize(caller, 'media.moderate', { eventId, sessionId });
-      return { room, owner, moderator };
+      // A producer held by another process: decided here, done there.
+      const origin = room.originOf(p.producerId);
+      const act = async (action: 'close' | 'pause' | 'resume', byModerator: boolean): Promise<ProducerInfo> => {
+        if (origin && media.cluster) {
+          const reason = owner ? 'closed' : 'moderator';
+          return (await media.cluster.request(origin, eventId, sessionId, { op: 'producer-action', producerId: p.producerId, action, byModerator, reason })) as ProducerInfo;
+        }
+        if (action === 'close') return room.closeProducer(p.producerId, owner ? 'closed' : 'moderator');
+        return room.pauseProducer(p.producerId, action === 'pause', byModerator);
+      };
+      return { owner, moderator, act };
     };
 
     on(socket, 'media:close-producer', handlerDeps, async (p) => {
-      const { room, owner } = await producerAction(p);
-      room.closeProducer(p.producerId, owner ? 'closed' : 'moderator');
+      const { act } = await producerAction(p);
+      await act('close', true);
       return { producerId: p.producerId };
     });
 
     on(socket, 'media:pause-producer', handlerDeps, async (p) => {
-      const { room, owner } = await producerAction(p);
-      return { producer: await room.pauseProducer(p.producerId, true, !owner) };
+      const { owner, act } = await producerAction(p);
+      return { producer: await act('pause', !owner) };
     });
 
     on(socket, 'media:resume-producer', handlerDeps, async (p) => {
-      const { room, owner, moderator } = await producerAction(p);
+      const { owner, moderator, act } = await producerAction(p);
       // A moderator unmuting themselves also lifts a mute another moderator set.
-      return { producer: await room.pauseProducer(p.producerId, false, !owner || moderator) };
+      return { producer: await act('resume', !owner || moderator) };
     });
 
     on(socket, 'media:settings', handlerDeps, async (p) => {
@@ -209,6 +222,7 @@ export function attachMediaSignalling(deps: MediaSignallingDeps): MediaSignallin
       await deps.floor.patchRules(eventId, sessionId, { delegateVideo: p.delegateVideo });
       const settings = room.setDelegateVideo(p.delegateVideo);
       if (!p.delegateVideo) room.closeWhere((info) => info.right === 'floor' && info.source === 'camera', 'moderator');
+      media.cluster?.announceSettings(eventId, sessionId, p.delegateVideo);
       return { settings };
     });
   }
@@ -262,12 +276,25 @@ export function attachMediaSignalling(deps: MediaSignallingDeps): MediaSignallin
   };
 
   media?.on('notice', onNotice);
+  const mediaEvent = 'plenary:media';
+  if (media && (deps.crossProcess ?? sharedAdapter(io))) {
+    media.joinCluster({
+      send: (message) => io.serverSideEmit(mediaEvent, message),
+      listen: (handler) => {
+        const listener = (message: string): void => handler(message);
+        io.on(mediaEvent, listener);
+        return () => io.off(mediaEvent, listener);
+      },
+    });
+  }
   deps.liveSessions.events.on('floor-ended', onFloorEnded);
   deps.liveSessions.events.on('session-status', onStatus);
   deps.socketAuth?.on('caller-changed', onCallerChanged);
 
   return {
     close: () => {
+      // Says goodbye while the Redis adapter still carries it: the others drop our producers and pipes at once.
+      media?.cluster?.close();
       io.off('connection', onConnection);
       media?.off('notice', onNotice);
       deps.liveSessions.events.off('floor-ended', onFloorEnded);
@@ -275,6 +302,11 @@ export function attachMediaSignalling(deps: MediaSignallingDeps): MediaSignallin
       deps.socketAuth?.off('caller-changed', onCallerChanged);
     },
   };
+}
+
+/** Rooms span processes: the adapter is a cluster adapter (the Redis Streams one, see io.ts), which has a uid; the in-memory one has none. */
+function sharedAdapter(io: PlenaryServer): boolean {
+  return typeof (io.of('/').adapter as unknown as { uid?: unknown }).uid === 'string';
 }
 
 /** A participant's event is theirs; the organiser token names it in the payload or the handshake. */
