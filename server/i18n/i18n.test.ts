@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { Language } from '../domain/programme.ts';
 import type { ErrorCode } from '../errors.ts';
 import { calendarMessages } from './catalogs/calendar.ts';
 import { consoleText } from './catalogs/console.ts';
@@ -68,6 +69,12 @@ describe('catalogs', () => {
       }
     }
     expect(missing).toEqual([]);
+  });
+});
+
+describe('languages', () => {
+  it('are the languages content is written in', () => {
+    expectTypeOf<Lang>().toEqualTypeOf<Language>();
   });
 });
 
