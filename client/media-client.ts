@@ -47,6 +47,7 @@ export type MediaChange =
   | { type: 'error'; error: unknown };
 
 export interface ConsumerStats {
+  consumerId: string;
   producerId: string;
   participantId: string;
   kind: 'audio' | 'video';
@@ -283,7 +284,7 @@ export class MediaClient {
         bytesReceived += s.bytesReceived ?? 0;
         framesDecoded += s.framesDecoded ?? 0;
       });
-      rows.push({ producerId: remote.info.producerId, participantId: remote.info.participantId, kind: remote.info.kind, source: remote.info.source, packetsReceived, bytesReceived, framesDecoded });
+      rows.push({ consumerId: remote.consumer.id, producerId: remote.info.producerId, participantId: remote.info.participantId, kind: remote.info.kind, source: remote.info.source, packetsReceived, bytesReceived, framesDecoded });
     }
     return rows;
   }

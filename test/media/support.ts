@@ -238,3 +238,113 @@ function audioPacket(seq: number, ssrc: number, level: number): Buffer {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface MediaCluster {
+  urls: string[];
+  outputs: (() => string)[];
+  /** SIGKILLs process i (a crash: no goodbye to the others). */
+  kill(index: number): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real redis-server and `count` Plenary processes with media on, process i
+ * listening for media on 127.0.0.(i+1): like startServerCluster, but the
+ * test may crash a process.
+ */
+export async function startMediaCluster(count: number, logLevel = 'warn', extraEnv: Record<string, string> = {}): Promise<MediaCluster> {
+  const { freePort, redisServerPath, startProcess, stopProcess } = await import('../support/processes.ts');
+  const { organizerToken, tempDir, waitFor } = await import('../support/server.ts');
+  const path = await import('node:path');
+  const root = path.resolve(import.meta.dirname, '..', '..');
+  const children: import('node:child_process').ChildProcess[] = [];
+  const stop = async (): Promise<void> => {
+    for (const child of [...children].reverse()) await stopProcess(child);
+  };
+  try {
+    const redisPort = await freePort();
+    const redis = startProcess(redisServerPath, ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {});
+    children.push(redis.child);
+    await waitFor(() => /Ready to accept connections/i.test(redis.output()), { timeout: 10_000 });
+    const dataDir = tempDir();
+    const urls: string[] = [];
+    const outputs: (() => string)[] = [];
+    const servers: import('node:child_process').ChildProcess[] = [];
+    for (let i = 0; i < count; i++) {
+      const base = await freePortBase(10);
+      const server = startProcess(process.execPath, [path.join(root, 'server/main.ts')], {
+        PORT: '0',
+        HOST: '127.0.0.1',
+        PLENARY_DATA_DIR: dataDir,
+        REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+        PLENARY_ORGANIZER_TOKEN: organizerToken,
+        LOG_LEVEL: logLevel,
+        MEDIA_ENABLED: 'true',
+        MEDIA_WORKERS: '1',
+        MEDIA_LISTEN_IP: `127.0.0.${i + 1}`,
+        MEDIA_RTC_MIN_PORT: String(base),
+        MEDIA_RTC_MAX_PORT: String(base + 9),
+        ...extraEnv,
+      });
+      children.push(server.child);
+      servers.push(server.child);
+      outputs.push(server.output);
+      urls.push(await waitFor(() => /running at (http:\/\/\S+)/.exec(server.output())?.[1], { timeout: 20_000 }));
+    }
+    return { urls, outputs, stop, kill: (index) => servers[index]?.kill('SIGKILL') };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/**
+ * A TCP load balancer on a free loopback port: each connection goes to the
+ * first backend in `order()` that accepts it (a crashed process refuses, so
+ * its clients land on the next one when they reconnect).
+ */
+export async function startBalancer(order: () => string[]): Promise<{ url: string; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
+    client.pause();
+    const targets = order().map((u) => new URL(u));
+    const attempt = (i: number): void => {
+      const target = targets[i];
+      if (!target) {
+        client.destroy();
+        return;
+      }
+      const upstream = net.connect(Number(target.port), target.hostname);
+      let connected = false;
+      upstream.once('error', () => {
+        if (!connected) attempt(i + 1);
+      });
+      upstream.once('connect', () => {
+        connected = true;
+        sockets.add(upstream);
+        upstream.on('close', () => {
+          sockets.delete(upstream);
+          client.destroy();
+        });
+        upstream.on('error', () => client.destroy());
+        client.on('error', () => upstream.destroy());
+        client.on('close', () => upstream.destroy());
+        client.pipe(upstream);
+        upstream.pipe(client);
+        client.resume();
+      });
+    };
+    attempt(0);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
