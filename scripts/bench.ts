@@ -14,9 +14,11 @@
 // 3. Socket.IO fan-out: see scripts/bench-realtime.ts.
 // 4. Embedded store under a burst of writes (writes/s, event-loop delay):
 //    see scripts/bench-store.ts.
+// 5. A burst of votes over two server processes, with /healthz and another
+//    session probed meanwhile: see scripts/bench-votes.ts.
 //
 // Options: --runs=N (browser runs, default 7), --browser-only,
-// --consumers-only, --realtime-only, --store-only, --max-seconds=S (bound for part 2, default 120).
+// --consumers-only, --realtime-only, --store-only, --votes-only, --max-seconds=S (bound for part 2, default 120).
 import { fork } from 'node:child_process';
 import dgram from 'node:dgram';
 import os from 'node:os';
@@ -26,6 +28,7 @@ import type { PlainTransport, Worker } from 'mediasoup/types';
 import { loadConfig } from '../server/config.ts';
 import { realtimeFanOut } from './bench-realtime.ts';
 import { storeBurst } from './bench-store.ts';
+import { voteBurst } from './bench-votes.ts';
 import { createLogger } from '../server/logger.ts';
 import { resolveWorkerBinary } from '../server/media/worker-binary.ts';
 import { startPlenary } from '../server/plenary.ts';
@@ -49,12 +52,13 @@ const median = (values: number[]): number => {
 
 console.log(`Plenary bench — ${os.cpus()[0]?.model ?? 'cpu'} × ${os.availableParallelism()}, Node ${process.version}, mediasoup ${mediasoup.version}, loopback`);
 
-const only = ['browser-only', 'consumers-only', 'realtime-only', 'store-only'].find((o) => args.has(o));
+const only = ['browser-only', 'consumers-only', 'realtime-only', 'store-only', 'votes-only'].find((o) => args.has(o));
 const part = (name: string): boolean => !only || only === `${name}-only`;
 if (part('browser')) await browserJoin();
 if (part('consumers')) await srtpFanOut();
 if (part('realtime')) await realtimeFanOut([250, 500, 1000, 2000], 10);
 if (part('store')) await storeBurst(500, 3);
+if (part('votes')) await voteBurst(200, 3);
 
 async function browserJoin(): Promise<void> {
   console.log('\n1. Browser join → first decoded frame (headless Chromium, fake camera, loopback)');
