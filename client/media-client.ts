@@ -73,6 +73,12 @@ export class MediaClient {
   settings: MediaSettings;
   /** The interpretation language listened to; null for the floor. */
   language: string | null = null;
+  /** Participants whose video this viewer pinned: first in the last N. */
+  readonly pinned = new Set<string>();
+  /** No video at all (weak connections): audio of the chosen channel only. */
+  audioOnly = false;
+  private syncRun: Promise<void> = Promise.resolve();
+  private syncQueued = false;
   private readonly socket: PlenaryClientSocket;
   private readonly request: Request;
   /** This viewer's participant id (null for the organiser token). */
@@ -110,6 +116,8 @@ export class MediaClient {
     mine('media:active-speaker', (m) => {
       this.activeSpeaker = m;
       this.onChange({ type: 'speaker' });
+      // The last N follow the speaker.
+      void this.syncWanted();
     });
     mine('media:settings', (m) => {
       this.settings = m;
@@ -255,6 +263,34 @@ export class MediaClient {
     await this.syncWanted();
   }
 
+  /** Pins (or unpins) a participant's video: it stays among the last N received. */
+  async setPinned(participantId: string, pinned: boolean): Promise<void> {
+    if (pinned) this.pinned.add(participantId);
+    else this.pinned.delete(participantId);
+    await this.syncWanted();
+  }
+
+  /** Audio only: every video consumer closes (and none is made) until switched back. */
+  async setAudioOnly(audioOnly: boolean): Promise<void> {
+    this.audioOnly = audioOnly;
+    await this.syncWanted();
+  }
+
+  /**
+   * The video producers this viewer receives: at most the server's last N
+   * (MEDIA_LAST_N), pinned first, then the floor holder's, the active
+   * speaker's, those already shown, the rest in order of arrival.
+   */
+  videoChoice(): Set<string> {
+    if (this.audioOnly) return new Set();
+    const n = this.caps?.lastN ?? 4;
+    const speaker = this.activeSpeaker?.participantId;
+    const rank = (p: ProducerInfo): number =>
+      this.pinned.has(p.participantId) ? 0 : p.right === 'floor' ? 1 : p.participantId === speaker ? 2 : this.remote.has(p.producerId) ? 3 : 4;
+    const videos = [...this.producers.values()].filter((p) => p.kind === 'video' && p.participantId !== this.selfId);
+    return new Set(videos.map((p, i) => ({ p, i })).sort((a, b) => rank(a.p) - rank(b.p) || a.i - b.i).slice(0, n).map(({ p }) => p.producerId));
+  }
+
   /** A tile scrolled out of view (or back): its consumer pauses on the server, saving the bandwidth. */
   async setVisible(producerId: string, visible: boolean): Promise<void> {
     const remote = this.remote.get(producerId);
@@ -290,9 +326,10 @@ export class MediaClient {
   }
 
   /** Which producers this viewer receives: everything on stage, and only the chosen interpretation channel. */
-  private wants(info: ProducerInfo): boolean {
+  private wants(info: ProducerInfo, videos?: Set<string>): boolean {
     // Our own sends are shown from the local track.
     if (info.participantId === this.selfId) return false;
+    if (info.kind === 'video') return (videos ?? this.videoChoice()).has(info.producerId);
     if (info.source === 'interpretation') return info.language === this.language;
     return true;
   }
@@ -390,21 +427,35 @@ export class MediaClient {
     this.onChange({ type: 'producers' });
   }
 
+  /** One run at a time (a last-N change must free a video before taking another); calls meanwhile fold into one more run. */
+  private syncWanted(): Promise<void> {
+    if (this.syncQueued) return this.syncRun;
+    this.syncQueued = true;
+    this.syncRun = this.syncRun.then(() => {
+      this.syncQueued = false;
+      return this.doSyncWanted();
+    }).catch((error: unknown) => this.onChange({ type: 'error', error }));
+    return this.syncRun;
+  }
+
   /** Consumes what is wanted and not yet consumed; closes what is no longer wanted; pauses what is inaudible. */
-  private async syncWanted(): Promise<void> {
+  private async doSyncWanted(): Promise<void> {
     if (!this.caps || !this.recvTransport) return;
+    const videos = this.videoChoice();
     for (const [producerId, remote] of this.remote) {
-      if (!this.producers.has(producerId) || !this.wants(remote.info)) {
+      if (!this.producers.has(producerId) || !this.wants(remote.info, videos)) {
         remote.consumer.close();
         this.remote.delete(producerId);
         this.onChange({ type: 'track', producerId });
+        // The server's consumer goes too: it counts against the last N (and keeps a pipe open).
+        if (this.producers.has(producerId)) await this.request('media:close-consumer', { sessionId: this.sessionId, consumerId: remote.consumer.id }).catch(() => undefined);
         continue;
       }
       const audible = this.audible(remote.info);
       if (audible === remote.hidden) await this.setVisible(producerId, audible);
     }
     for (const info of this.producers.values()) {
-      if (!this.wants(info) || this.remote.has(info.producerId) || this.consuming.has(info.producerId)) continue;
+      if (!this.wants(info, videos) || this.remote.has(info.producerId) || this.consuming.has(info.producerId)) continue;
       await this.consume(info).catch((error: unknown) => this.onChange({ type: 'error', error }));
     }
   }

@@ -14,7 +14,13 @@ import type { SessionView } from './session-state.ts';
 declare global {
   interface Window {
     /** Receive figures of this page's consumers (diagnostics; the browser tests read them). */
-    plenaryMedia?: { stats(): Promise<ConsumerStats[]>; producers(): ProducerInfo[] };
+    plenaryMedia?: {
+      stats(): Promise<ConsumerStats[]>;
+      producers(): ProducerInfo[];
+      /** Last N: pin a participant's video, or receive audio only. */
+      pin(participantId: string, pinned: boolean): Promise<void>;
+      audioOnly(on: boolean): Promise<void>;
+    };
   }
 }
 
@@ -81,6 +87,14 @@ export class Stage {
     window.plenaryMedia = {
       stats: () => this.media?.stats() ?? Promise.resolve([]),
       producers: () => [...(this.media?.producers.values() ?? [])],
+      pin: async (participantId, pinned) => {
+        await this.media?.setPinned(participantId, pinned);
+        this.render();
+      },
+      audioOnly: async (on) => {
+        await this.media?.setAudioOnly(on);
+        this.render();
+      },
     };
   }
 

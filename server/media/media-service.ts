@@ -69,6 +69,7 @@ export class MediaService extends EventEmitter<MediaServiceEvents> implements Cl
     this.logger = logger;
     this.options = options;
     this.currentLimits = mediaLimits(options.limits);
+    this.lastN = config.lastN;
     pool.on('worker-died', ({ index, pid }) => this.onWorkerDied(index, pid));
   }
 
@@ -94,6 +95,9 @@ export class MediaService extends EventEmitter<MediaServiceEvents> implements Cl
     });
     return new MediaService(pool, config, logger, options);
   }
+
+  /** Video consumers per connection (MEDIA_LAST_N), tunable at run time. */
+  lastN: number = 4;
 
   /** The transport limits every session applies now. */
   get limits(): MediaLimits {
@@ -121,6 +125,7 @@ export class MediaService extends EventEmitter<MediaServiceEvents> implements Cl
         sessionId,
         maxConsumersPerRouter: this.config.maxConsumersPerRouter,
         limits: () => this.currentLimits,
+        lastN: () => this.lastN,
         logger: this.logger,
         notify: (notice) => this.onNotice(eventId, sessionId, notice),
         bridge: this.clusterLink?.bridge(eventId, sessionId, () => this.pool.remotePipeListenInfo()),

@@ -62,6 +62,8 @@ interface Peer extends PeerInit {
   transports: Map<string, PeerTransport>;
   /** Transports being made right now: counted against the limits, so a burst of requests cannot overshoot them. */
   pending: { webrtc: number; plain: number };
+  /** Video consumers being made right now (counted against last N). */
+  pendingVideo: number;
   producers: Set<string>;
   consumers: Map<string, PeerConsumer>;
 }
@@ -123,6 +125,8 @@ export interface SessionMediaOptions {
   maxConsumersPerRouter: number;
   /** Read on every transport request, so limits tuned at run time apply at once. */
   limits: () => MediaLimits;
+  /** At most this many video consumers per connection (MEDIA_LAST_N); read on every consume. */
+  lastN?: () => number;
   logger: Logger;
   notify: (notice: MediaNotice) => void;
   /** Other processes' producers and pipes to them; absent with one process. */
@@ -290,7 +294,7 @@ export class SessionMedia {
   join(init: PeerInit): void {
     this.requireOpen();
     this.leave(init.socketId, 'closed', false);
-    this.peers.set(init.socketId, { ...init, transports: new Map(), pending: { webrtc: 0, plain: 0 }, producers: new Set(), consumers: new Map() });
+    this.peers.set(init.socketId, { ...init, transports: new Map(), pending: { webrtc: 0, plain: 0 }, pendingVideo: 0, producers: new Set(), consumers: new Map() });
   }
 
   /** Closes a socket's transports (and so its producers and consumers). */
@@ -491,8 +495,16 @@ export class SessionMedia {
     for (const c of peer.consumers.values()) {
       if (c.producerId === input.producerId) throw new AppError('conflict', 'This connection already consumes that producer.');
     }
+    // Last N: a panel of 10 costs a viewer what a panel of N does.
+    const lastN = this.options.lastN?.();
+    if (entry.info.kind === 'video' && lastN !== undefined) {
+      const videos = [...peer.consumers.values()].filter((c) => c.consumer.kind === 'video').length + peer.pendingVideo;
+      if (videos >= lastN) throw new AppError('media_limit_reached', `At most ${lastN} videos per connection; close one first (media:close-consumer).`);
+    }
     // A remote producer is piped in for as long as a consumer here uses it.
     if (remote) this.acquireRemote(remote);
+    const video = entry.info.kind === 'video';
+    if (video) peer.pendingVideo += 1;
     let consumer: Consumer;
     try {
       const local = await this.localProducer(pt.slot, input.producerId);
@@ -516,6 +528,8 @@ export class SessionMedia {
     } catch (error) {
       if (remote) this.releaseRemote(input.producerId);
       throw error;
+    } finally {
+      if (video) peer.pendingVideo -= 1;
     }
     pt.slot.consumers += 1;
     peer.consumers.set(consumer.id, { consumer, producerId: input.producerId });
@@ -540,6 +554,10 @@ export class SessionMedia {
     const { consumer } = this.consumer(socketId, consumerId);
     await viaMediasoup(() => consumer.resume());
     if (consumer.kind === 'video') await consumer.requestKeyFrame().catch(() => undefined);
+  }
+
+  closeConsumer(socketId: string, consumerId: string): void {
+    this.consumer(socketId, consumerId).consumer.close();
   }
 
   async pauseConsumer(socketId: string, consumerId: string): Promise<void> {

@@ -165,6 +165,8 @@ export const mediaClientEvents = {
   'media:consume': sessionScoped.extend({ transportId: mediaId, producerId: mediaId }),
   'media:resume': sessionScoped.extend({ consumerId: mediaId }),
   'media:pause-consumer': sessionScoped.extend({ consumerId: mediaId }),
+  /** Stops receiving a producer (a tile left the viewer's last N, a channel was left): frees its share of the viewer's video consumers. */
+  'media:close-consumer': sessionScoped.extend({ consumerId: mediaId }),
   /** The size (CSS pixels × devicePixelRatio) the viewer shows a video at; the server picks the simulcast layer. */
   'media:set-preferred-layers': sessionScoped.extend({
     consumerId: mediaId,
@@ -212,6 +214,8 @@ export interface MediaCapabilitiesAck {
   settings: MediaSettings;
   /** What this caller may send right now (a delegate: only while holding the floor). */
   you: { panel: boolean; interpretationLanguages: string[]; moderator: boolean };
+  /** At most this many video consumers per connection (MEDIA_LAST_N): the client picks pinned, floor holder, active speaker. */
+  lastN: number;
 }
 
 export interface WebRtcTransportAck {

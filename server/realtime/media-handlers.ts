@@ -104,6 +104,7 @@ export function attachMediaSignalling(deps: MediaSignallingDeps): MediaSignallin
           interpretationLanguages: interpretationLanguages(caller, sessionId),
           moderator: decide(caller, 'media.moderate', { eventId, sessionId }).allowed,
         },
+        lastN: media.lastN,
       };
       return ack;
     });
@@ -167,6 +168,12 @@ export function attachMediaSignalling(deps: MediaSignallingDeps): MediaSignallin
     on(socket, 'media:pause-consumer', handlerDeps, async (p) => {
       const { eventId, sessionId } = await scope(socket, p);
       await media.require(eventId, sessionId).pauseConsumer(socket.id, p.consumerId);
+      return { consumerId: p.consumerId };
+    });
+
+    on(socket, 'media:close-consumer', handlerDeps, async (p) => {
+      const { eventId, sessionId } = await scope(socket, p);
+      media.require(eventId, sessionId).closeConsumer(socket.id, p.consumerId);
       return { consumerId: p.consumerId };
     });
 

@@ -10,7 +10,8 @@ import type { ProducerClosedMessage } from '../../server/protocol/media-events.t
 import { hasChromium, launchChromium } from '../support/browser.ts';
 import { hasRedis, startServerCluster, type ServerCluster } from '../support/processes.ts';
 import { connect, createParticipant, eventId, nextEvent, ok, type TestParticipant } from '../support/realtime.ts';
-import { freePortBase } from './support.ts';
+import type { Socket } from 'socket.io-client';
+import { clientWorker, freePortBase, NodeMediaClient } from './support.ts';
 
 const sessionId = 'thematic-4';
 const poll = { timeout: 30_000, interval: 250 };
@@ -127,5 +128,55 @@ describe.skipIf(!hasChromium || !hasRedis)('the live stage across three server p
     await expect.poll(() => decoded(viewC, panelist.id), poll).toBeGreaterThan(before);
     observer.close();
     expect(errors).toEqual([]);
+  }, 180_000);
+
+  it('last N: a delegate watching a 6-camera panel on other processes receives at most 4 videos, a pinned one among them, and none in audio-only mode', async () => {
+    const [urlA, urlB, urlC] = cluster.urls as [string, string, string];
+    const worker = await clientWorker();
+    const clients: NodeMediaClient[] = [];
+    const sockets: Socket[] = [];
+    try {
+      const moderator = await createParticipant({ url: urlA }, { name: 'Chair 6', roles: [{ sessionId, role: 'moderator' }] });
+      const modSocket = await connect(urlA, { token: moderator.token });
+      sockets.push(modSocket);
+      await ok(modSocket, 'session:join', { sessionId });
+      await ok(modSocket, 'session:open', { sessionId });
+      const panel: TestParticipant[] = [];
+      for (let i = 0; i < 6; i++) {
+        const p = await createParticipant({ url: urlA }, { name: `Camera ${i}`, roles: [{ sessionId, role: 'panelist' }] });
+        panel.push(p);
+        const socket = await connect(i % 2 === 0 ? urlA : urlB, { token: p.token });
+        sockets.push(socket);
+        await ok(socket, 'session:join', { sessionId });
+        const media = await NodeMediaClient.create(socket, sessionId, worker);
+        clients.push(media);
+        await media.join();
+        await media.produceAudio({ level: 127 });
+        await media.produceVideo();
+      }
+      const viewer = await createParticipant({ url: urlA }, { name: 'Viewer Zhou', group: 'government', country: 'CN' });
+      const view = await openRoom(urlC, viewer);
+      const videos = async (): Promise<Row[]> => (await stats(view)).filter((r) => r.kind === 'video');
+      await expect.poll(async () => (await stats(view)).filter((r) => r.kind === 'audio').length, poll).toBe(6);
+      await expect.poll(async () => (await videos()).length, poll).toBe(4);
+      // Pinning the sixth camera brings it in; still four.
+      const last = panel[5] as TestParticipant;
+      if (!(await videos()).some((r) => r.participantId === last.id)) {
+        await view.evaluate((id) => window.plenaryMedia?.pin(id, true), last.id);
+      }
+      await expect.poll(async () => (await videos()).some((r) => r.participantId === last.id), poll).toBe(true);
+      expect((await videos()).length).toBe(4);
+      // Audio only: no video at all, the audio stays.
+      await view.evaluate(() => window.plenaryMedia?.audioOnly(true));
+      await expect.poll(async () => (await videos()).length, poll).toBe(0);
+      expect((await stats(view)).filter((r) => r.kind === 'audio').length).toBe(6);
+      await view.evaluate(() => window.plenaryMedia?.audioOnly(false));
+      await expect.poll(async () => (await videos()).length, poll).toBe(4);
+      expect(errors).toEqual([]);
+    } finally {
+      for (const c of clients) c.close();
+      for (const s of sockets) s.close();
+      worker.close();
+    }
   }, 180_000);
 });

@@ -9,9 +9,9 @@ import type { Worker } from 'mediasoup/types';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { NewProducerMessage, ProducerClosedMessage, ProducerPausedMessage } from '../../server/protocol/media-events.ts';
 import { hasRedis, startServerCluster, type ServerCluster } from '../support/processes.ts';
-import { connect, createParticipant, eventId, nextEvent, ok, type TestParticipant } from '../support/realtime.ts';
+import { connect, createParticipant, emit, eventId, nextEvent, ok, type TestParticipant } from '../support/realtime.ts';
 import { organizerToken, waitFor } from '../support/server.ts';
-import { clientWorker, freePortBase, NodeMediaClient, sleep } from './support.ts';
+import { clientWorker, freePortBase, NodeMediaClient, sleep, type Receiving } from './support.ts';
 
 const sessionId = 'thematic-3';
 const ips = ['127.0.0.1', '127.0.0.2', '127.0.0.3'];
@@ -152,5 +152,34 @@ describe.skipIf(!hasRedis)('media piped between server processes (3 processes, o
     const stopped = atC.packets();
     await sleep(500);
     expect(atC.packets()).toBe(stopped);
+  }, 90_000);
+
+  it('last N: a viewer of a 6-camera panel spread over two processes holds at most 4 video consumers; closing one frees its place', async () => {
+    const [urlA, urlB, urlC] = urls;
+    const moderator = await createParticipant({ url: urlA }, { name: 'Chair 3', roles: [{ sessionId, role: 'moderator' }] });
+    const mod = await joined(urlA, moderator);
+    await ok(mod.socket, 'session:open', { sessionId });
+    const cameras: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const p = await createParticipant({ url: urlA }, { name: `Panelist ${i}`, roles: [{ sessionId, role: 'panelist' }] });
+      const pan = await joined(i % 2 === 0 ? urlA : urlB, p);
+      await waitFor(async () => pan.media.join().then(() => true, () => false), { timeout: 10_000 });
+      cameras.push((await pan.media.produceVideo()).producerId);
+    }
+    const booth = await createParticipant({ url: urlA }, { name: 'Booth 3', roles: [{ sessionId, role: 'interpreter', language: 'fr' }] });
+    const viewer = await joined(urlC, booth);
+    const caps = await viewer.media.join();
+    expect(caps.lastN).toBe(4);
+    await waitFor(async () => (await viewer.media.join()).producers.filter((p) => p.kind === 'video').length === 6, { timeout: 10_000 });
+
+    const taken: Receiving[] = [];
+    for (const producerId of cameras.slice(0, 4)) taken.push(await viewer.media.consume(producerId));
+    const fifth = await emit(viewer.socket, 'media:consume', { sessionId, transportId: viewer.media.recvTransportId(), producerId: cameras[4] });
+    expect(fifth).toMatchObject({ ok: false, error: { code: 'media_limit_reached' } });
+    await waitFor(() => taken.every((t) => t.packets() > 5), { timeout: 10_000 });
+
+    await ok(viewer.socket, 'media:close-consumer', { sessionId, consumerId: taken[0]?.consumerId });
+    const now = await viewer.media.consume(cameras[4] as string);
+    await waitFor(() => now.packets() > 5, { timeout: 10_000 });
   }, 90_000);
 });

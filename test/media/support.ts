@@ -132,6 +132,11 @@ export class NodeMediaClient {
     return this.send.serverTransportId;
   }
 
+  /** The server-side id of the recv transport (after a consume). */
+  recvTransportId(): string | undefined {
+    return this.recv?.serverTransportId;
+  }
+
   async openRecv(): Promise<string> {
     this.recv = await this.link('recv');
     return this.recv.serverTransportId;
@@ -165,6 +170,49 @@ export class NodeMediaClient {
       source.send(audioPacket(seq, ssrc, options.level ?? 10));
       seq += 1;
     }, 20);
+    this.timers.add(timer);
+    return {
+      producerId,
+      sent: () => seq - 1,
+      stop: () => {
+        clearInterval(timer);
+        this.timers.delete(timer);
+        source.close();
+      },
+    };
+  }
+
+  /** Produces a camera: VP8-like RTP at 30 packets/s (not decodable, enough for consumers and counts). */
+  async produceVideo(): Promise<Sending> {
+    if (!this.send) await this.openSend();
+    const send = this.send as Link;
+    const ssrc = 0x20000000 + Math.floor(Math.random() * 0x0fffffff);
+    const source: Producer = await this.direct.produce({
+      kind: 'video',
+      rtpParameters: { codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 }], encodings: [{ ssrc }] },
+    });
+    const out: Consumer = await send.local.consume({ producerId: source.id, rtpCapabilities: this.caps.rtpCapabilities as never });
+    const rtpParameters = { ...out.rtpParameters, mid: undefined } as RtpParameters;
+    const { producerId } = await ok<{ producerId: string }>(this.socket, 'media:produce', {
+      sessionId: this.sessionId,
+      transportId: send.serverTransportId,
+      kind: 'video',
+      rtpParameters,
+      appData: { source: 'camera', height: 360 },
+    });
+    let seq = 1;
+    const timer = setInterval(() => {
+      if (source.closed) return;
+      const header = Buffer.alloc(12);
+      header[0] = 0x80;
+      header[1] = 101 | (seq % 3 === 0 ? 0x80 : 0);
+      header.writeUInt16BE(seq & 0xffff, 2);
+      header.writeUInt32BE((seq * 3000) >>> 0, 4);
+      header.writeUInt32BE(ssrc >>> 0, 8);
+      // VP8 payload descriptor (S=1, partition 0) and a key-frame-looking first byte.
+      source.send(Buffer.concat([header, Buffer.from([0x10, 0x00]), Buffer.alloc(200, seq & 0xff)]));
+      seq += 1;
+    }, 33);
     this.timers.add(timer);
     return {
       producerId,
