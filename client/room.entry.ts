@@ -67,6 +67,7 @@ async function start(root: HTMLElement, s: RoomPageStrings): Promise<void> {
   };
 
   let lastSpeaker: string | null = null;
+  let lastListOpen: boolean | null = null;
   let lastStatus: string | null = null;
   let order: 'votes' | 'time' = 'votes';
   const knownQuestions = new Set<string>();
@@ -140,6 +141,16 @@ async function start(root: HTMLElement, s: RoomPageStrings): Promise<void> {
           if (accepted) announce(s.announceQueued);
         });
         break;
+      case 'point-of-order':
+        void act('queue:request', { kind: 'point_of_order', idempotencyKey: idempotencyKey() }).then((accepted) => {
+          if (accepted) announce(s.announceQueued);
+        });
+        break;
+      case 'toggle-list': {
+        const view = live.views.get(sessionId);
+        if (view) void act('queue:list', { open: !view.queue.listOpen });
+        break;
+      }
       case 'withdraw-floor':
         void act('queue:withdraw', {});
         break;
@@ -190,6 +201,19 @@ async function start(root: HTMLElement, s: RoomPageStrings): Promise<void> {
     const view = live.views.get(sessionId);
     if (!view || !Number.isFinite(minutes) || minutes <= 0) return;
     void act('queue:rules', { mode: view.queue.mode, budgetsMs: { ...view.queue.budgetsMs, default: Math.round(minutes * 60_000) } });
+  });
+
+  // Total time per group: minutes in, milliseconds out; an empty field means no budget for that group.
+  byId<HTMLFormElement>('group-budgets-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const view = live.views.get(sessionId);
+    if (!view) return;
+    const budgets: Record<string, number> = {};
+    for (const input of byId('group-budgets-form').querySelectorAll<HTMLInputElement>('input[data-group]')) {
+      const minutes = Number(input.value);
+      if (input.value !== '' && Number.isFinite(minutes) && minutes > 0) budgets[input.dataset.group ?? ''] = Math.round(minutes * 60_000);
+    }
+    void act('queue:rules', { mode: view.queue.mode, groupBudgetsMs: Object.keys(budgets).length ? budgets : null });
   });
 
   // Adding a speaker on their behalf: search the roster as the moderator types.
@@ -282,7 +306,10 @@ async function start(root: HTMLElement, s: RoomPageStrings): Promise<void> {
 
   window.setInterval(() => {
     const view = live.views.get(sessionId);
-    if (view) byId('floor-timer').textContent = clock(floorRemainingMs(view));
+    if (view) {
+      byId('floor-timer').textContent = clock(floorRemainingMs(view));
+      if (view.queue.groups.length > 0) renderGroupTimes(view);
+    }
   }, 500);
 
   function render(view: SessionView, cause: string): void {
@@ -330,17 +357,54 @@ async function start(root: HTMLElement, s: RoomPageStrings): Promise<void> {
     byId('withdraw-floor').hidden = position === null;
     byId('request-floor').hidden = position !== null || Boolean(iSpeak);
 
+    // A point of order may be raised whatever else one waits for, one at a time.
+    const myPoint = view.queue.entries.some((e) => e.participantId === me && e.kind === 'point_of_order' && (e.status === 'waiting' || e.status === 'speaking'));
+    byId('point-of-order').hidden = myPoint;
+    const listOpen = view.queue.listOpen;
+    byId('list-closed').hidden = listOpen;
+    byId('toggle-list').textContent = listOpen ? s.closeList : s.reopenList;
+    byId('toggle-list').setAttribute('aria-pressed', String(!listOpen));
+    if (lastListOpen !== null && lastListOpen !== listOpen) announce(listOpen ? s.announceListOpen : s.announceListClosed);
+    lastListOpen = listOpen;
+    renderGroupTimes(view);
+
     const waiting = view.queue.entries.filter((e) => e.status === 'waiting');
     byId('queue-empty').hidden = waiting.length > 0;
     const list = byId('queue');
     list.replaceChildren(...waiting.map((e, i) => queueItem(e, i, waiting.length, moderator, view.queue.proposedEntryId === e.id, e.participantId === me)));
   }
 
+  function renderGroupTimes(view: SessionView): void {
+    const list = byId('group-times');
+    const groups = view.queue.groups;
+    list.hidden = groups.length === 0;
+    const label = (group: string): string => (s as RoomStrings as Record<string, string>)[`group_${group}`] ?? group;
+    list.replaceChildren(
+      ...groups.map((g) => {
+        // The floor holder's group counts down between broadcasts, like the floor clock.
+        const running = view.queue.floor && view.queue.entries.find((e) => e.id === view.queue.floor?.entryId)?.group === g.group && !view.queue.floor.paused
+          ? Date.now() - view.queueReceivedAt
+          : 0;
+        const left = g.leftMs - running;
+        const text = left >= 0
+          ? interpolate(s.groupTimeLeft, { group: label(g.group), left: clock(left), budget: clock(g.budgetMs) })
+          : interpolate(s.groupTimeOver, { group: label(g.group), over: clock(-left), budget: clock(g.budgetMs) });
+        return el('li', { class: left < 0 ? 'group-time over' : 'group-time', 'data-group': g.group }, text);
+      }),
+    );
+    const form = byId('group-budgets-form');
+    for (const input of form.querySelectorAll<HTMLInputElement>('input[data-group]')) {
+      if (document.activeElement === input) continue;
+      const budget = groups.find((g) => g.group === input.dataset.group)?.budgetMs;
+      input.value = budget ? String(Math.round(budget / 60_000)) : '';
+    }
+  }
+
   function queueItem(e: QueueEntryView, index: number, count: number, moderator: boolean, proposed: boolean, mine: boolean): HTMLLIElement {
     const li = el('li', { 'data-entry-id': e.id, class: `queue-entry${mine ? ' mine' : ''}${proposed ? ' proposed' : ''}` });
     if (moderator) li.draggable = true;
     const groupLabel = (s as RoomStrings as Record<string, string>)[`group_${e.group}`] ?? e.group;
-    li.append(el('span', { class: 'entry-name' }, e.name), el('span', { class: 'entry-meta' }, ` · ${groupLabel} · ${e.country}${e.kind === 'reply' ? ` · ${s.kindReply}` : ''}`));
+    li.append(el('span', { class: 'entry-name' }, e.name), el('span', { class: 'entry-meta' }, ` · ${groupLabel} · ${e.country}${e.kind === 'reply' ? ` · ${s.kindReply}` : e.kind === 'point_of_order' ? ` · ${s.kindPointOfOrder}` : ''}`));
     if (proposed && moderator) li.append(el('span', { class: 'badge badge-next' }, s.proposed));
     if (moderator) {
       const controls = el('span', { class: 'entry-controls' });

@@ -37,10 +37,17 @@ export type ErrorCode =
   | 'group_quota'
   | 'invalid_order'
   | 'floor_changed'
+  | 'list_closed'
   | 'unknown_event'
   | 'invalid_question'
   | 'question_not_found'
   | 'question_not_open'
+  | 'invalid_poll'
+  | 'invalid_choice'
+  | 'poll_not_found'
+  | 'poll_not_open'
+  | 'poll_closed'
+  | 'not_eligible'
   | 'not_joined'
   | 'media_disabled'
   | 'media_unavailable'
@@ -77,9 +84,14 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
   group_quota: 409,
   invalid_order: 409,
   floor_changed: 409,
+  list_closed: 409,
   unknown_event: 400,
   question_not_found: 404,
   question_not_open: 409,
+  poll_not_found: 404,
+  poll_not_open: 409,
+  poll_closed: 409,
+  not_eligible: 403,
   not_joined: 409,
   media_disabled: 409,
   media_unavailable: 503,

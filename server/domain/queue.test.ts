@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ConstituentGroup } from './participants.ts';
 import {
-  controlTimer, emptyQueue, endFloor, giveFloor, positionOf, proposeNext, remainingMs, reorder, requestFloor, withdraw,
+  controlTimer, emptyQueue, endFloor, giveFloor, groupTime, positionOf, proposeNext, remainingMs, reorder, requestFloor, setListOpen, withdraw,
   type QueueRules, type QueueState, type Speaker,
 } from './queue.ts';
 
@@ -13,7 +13,7 @@ function speaker(id: string, group: ConstituentGroup = 'government', country = '
 }
 
 let seq = 0;
-function req(state: QueueState, s: Speaker, kind: 'statement' | 'reply' = 'statement', now = t0): QueueState {
+function req(state: QueueState, s: Speaker, kind: 'statement' | 'reply' | 'point_of_order' = 'statement', now = t0): QueueState {
   seq += 1;
   return requestFloor(state, { entryId: `e${seq}-${s.participantId}`, speaker: s, kind, now });
 }
@@ -217,5 +217,74 @@ describe('two moderators giving the floor at once', () => {
     q = giveFloor(q, entryOf(q, 'b')!.id, 'mod', at(30));
     expect(q.entries.find((e) => e.participantId === 'a')).toMatchObject({ status: 'done', spokenMs: 30_000 });
     expect(() => req(q, speaker('a'))).toThrow(expect.objectContaining({ code: 'second_statement' }));
+  });
+});
+
+describe('points of order', () => {
+  it('go ahead of every waiting statement, behind earlier points of order, and are proposed first', () => {
+    let q = req(req(emptyQueue('e', 's'), speaker('a')), speaker('b', 'workers'));
+    q = req(q, speaker('c', 'employers'), 'point_of_order');
+    q = req(q, speaker('d', 'government', 'FR'), 'point_of_order');
+    const waiting = q.entries.filter((e) => e.status === 'waiting').map((e) => [e.participantId, e.kind]);
+    expect(waiting).toEqual([['c', 'point_of_order'], ['d', 'point_of_order'], ['a', 'statement'], ['b', 'statement']]);
+    expect(proposeNext({ ...q, rules: tripartite })?.participantId).toBe('c');
+  });
+
+  it('may be raised by a delegate already waiting to speak, once at a time, with its own short budget', () => {
+    let q = req(emptyQueue('e', 's'), speaker('a'));
+    q = req(q, speaker('a'), 'point_of_order');
+    expect(() => req(q, speaker('a'), 'point_of_order')).toThrow(expect.objectContaining({ code: 'already_in_queue' }));
+    const point = q.entries.find((e) => e.kind === 'point_of_order')!;
+    q = giveFloor(q, point.id, 'mod', t0);
+    expect(q.floor?.budgetMs).toBe(2 * 60_000);
+    q = endFloor(q, 'mod', at(30));
+    // Raising a point of order did not spend the delegate's statement.
+    q = giveFloor(q, entryOf(q, 'a')!.id, 'mod', at(40));
+    expect(q.floor?.entryId).toBe(entryOf(q, 'a')!.id);
+  });
+});
+
+describe('the list of speakers', () => {
+  it('once closed refuses new statements but accepts replies and points of order, and reopens', () => {
+    let q = setListOpen(emptyQueue('e', 's'), false, 'mod', t0);
+    expect(() => req(q, speaker('a'))).toThrow(expect.objectContaining({ code: 'list_closed' }));
+    q = req(q, speaker('b'), 'reply');
+    q = req(q, speaker('c'), 'point_of_order');
+    expect(q.entries.map((e) => e.kind)).toEqual(['point_of_order', 'reply']);
+    expect(setListOpen(q, false, 'mod', t0)).toBe(q);
+    q = setListOpen(q, true, 'mod', t0);
+    expect(req(q, speaker('a')).entries).toHaveLength(3);
+  });
+});
+
+describe('group time budgets', () => {
+  const budgeted: QueueRules = { ...tripartite, groupBudgetsMs: { government: 600_000, employers: 600_000, workers: 600_000 } };
+
+  it('count what each group has spoken, the running floor included, and record the overrun', () => {
+    let q: QueueState = { ...emptyQueue('e', 's'), rules: budgeted };
+    q = req(req(q, speaker('g1', 'government', 'CH')), speaker('w1', 'workers', 'BR'));
+    q = giveFloor(q, entryOf(q, 'g1')!.id, 'mod', t0);
+    expect(groupTime(q, at(100)).find((g) => g.group === 'government')).toMatchObject({ usedMs: 100_000, leftMs: 500_000 });
+    q = endFloor(q, 'mod', at(700));
+    expect(groupTime(q, at(700)).find((g) => g.group === 'government')).toMatchObject({ usedMs: 700_000, leftMs: -100_000, overrunMs: 100_000 });
+    expect(groupTime(q, at(700)).find((g) => g.group === 'workers')).toMatchObject({ usedMs: 0, leftMs: 600_000 });
+  });
+
+  it('let the tripartite proposal pass over a group whose time is used up', () => {
+    let q: QueueState = { ...emptyQueue('e', 's'), rules: budgeted };
+    q = req(q, speaker('g1', 'government', 'CH'));
+    q = giveFloor(q, entryOf(q, 'g1')!.id, 'mod', t0);
+    q = endFloor(q, 'mod', at(700)); // government over its ten minutes
+    q = req(req(q, speaker('g2', 'government', 'FR')), speaker('e1', 'employers', 'JP'));
+    // Employers would follow government in rotation anyway; make government next in line by rotation instead.
+    q = req(q, speaker('w1', 'workers', 'BR'));
+    q = giveFloor(q, entryOf(q, 'e1')!.id, 'mod', at(710));
+    q = endFloor(q, 'mod', at(720));
+    q = giveFloor(q, entryOf(q, 'w1')!.id, 'mod', at(730));
+    q = endFloor(q, 'mod', at(740));
+    // Rotation says government, but government has no time left: nobody else waits, so it is still proposed.
+    expect(proposeNext(q)?.participantId).toBe('g2');
+    q = req(q, speaker('e2', 'employers', 'DE'));
+    expect(proposeNext(q)?.participantId).toBe('e2');
   });
 });

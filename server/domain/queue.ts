@@ -13,7 +13,11 @@ import type { ConstituentGroup, Gender } from './participants.ts';
  * a right of reply; speeches are limited, five minutes by default (art. 14(6)).
  */
 
-export type EntryKind = 'statement' | 'reply';
+/**
+ * A statement, a right of reply, or a point of order: a delegate's claim that
+ * the rules are not being followed, heard before any waiting statement.
+ */
+export type EntryKind = 'statement' | 'reply' | 'point_of_order';
 export type EntryStatus = 'waiting' | 'speaking' | 'done' | 'withdrawn';
 export type QueueMode = 'order' | 'tripartite';
 
@@ -54,7 +58,12 @@ export interface Floor {
 export interface QueueRules {
   mode: QueueMode;
   /** Speaking time in ms; `default` applies unless a more specific budget does. */
-  budgetsMs: { default: number; reply?: number; headOfState?: number; panelist?: number };
+  budgetsMs: { default: number; reply?: number; headOfState?: number; panelist?: number; pointOfOrder?: number };
+  /**
+   * Total speaking time per constituent group for the session (e.g. 30 minutes
+   * each for government, employers and workers); groups without one are unbounded.
+   */
+  groupBudgetsMs?: Partial<Record<ConstituentGroup, number>>;
   /** Whether a delegate holding the floor may also send video (audio always). */
   delegateVideo?: boolean;
 }
@@ -62,7 +71,7 @@ export interface QueueRules {
 export interface QueueLogEntry {
   at: string;
   by: string | null;
-  action: 'request' | 'withdraw' | 'add' | 'reorder' | 'give-floor' | 'override' | 'end-floor' | 'timer';
+  action: 'request' | 'withdraw' | 'add' | 'reorder' | 'give-floor' | 'override' | 'end-floor' | 'timer' | 'list';
   entryId: string | null;
   detail: string | null;
 }
@@ -76,6 +85,8 @@ export interface QueueState {
   floor: Floor | null;
   /** The queue version at which the floor last changed hands (absent in queues stored before it existed). */
   floorVersion?: number;
+  /** Whether new statements may be requested (absent: open). Replies and points of order are always accepted. */
+  listOpen?: boolean;
   log: QueueLogEntry[];
 }
 
@@ -87,6 +98,10 @@ export const warningBeforeEndMs = 60_000;
  * place in the queue instead of using up their one statement.
  */
 export const cutShortMs = 3_000;
+/** A point of order is brief by nature (two minutes unless the rules say otherwise). */
+export const defaultPointOfOrderMs = 2 * 60_000;
+
+export const isListOpen = (state: QueueState): boolean => state.listOpen !== false;
 const tripartiteRotation: readonly ConstituentGroup[] = ['government', 'employers', 'workers'];
 
 export function emptyQueue(eventId: string, sessionId: string, rules: QueueRules = defaultRules): QueueState {
@@ -109,7 +124,16 @@ function findEntry(state: QueueState, entryId: string): QueueEntry {
 /** Why this speaker may not be queued for this kind of intervention, or null. */
 export function refusal(state: QueueState, speaker: Speaker, kind: EntryKind): AppError | null {
   const mine = state.entries.filter((e) => e.participantId === speaker.participantId);
-  if (mine.some(active)) return new AppError('already_in_queue', `${speaker.name} is already in the speaker queue.`);
+  if (kind === 'point_of_order') {
+    // Raised whatever else the delegate is waiting for, but one at a time.
+    return mine.some((e) => active(e) && e.kind === 'point_of_order')
+      ? new AppError('already_in_queue', `${speaker.name} has already raised a point of order.`)
+      : null;
+  }
+  if (mine.some((e) => active(e) && e.kind !== 'point_of_order')) return new AppError('already_in_queue', `${speaker.name} is already in the speaker queue.`);
+  if (kind === 'statement' && !isListOpen(state)) {
+    return new AppError('list_closed', 'The list of speakers is closed; a right of reply or a point of order may still be requested.');
+  }
   if (kind === 'statement' && mine.some((e) => e.kind === 'statement' && e.status === 'done')) {
     return new AppError('second_statement', `${speaker.name} has already made a statement; only a right of reply may be requested.`);
   }
@@ -156,9 +180,12 @@ export function requestFloor(state: QueueState, input: RequestInput): QueueState
     spokenMs: null,
     overrunMs: null,
   };
+  // A point of order goes ahead of every waiting statement, behind earlier points of order.
+  const ahead = input.kind === 'point_of_order' ? state.entries.findIndex((e) => e.status === 'waiting' && e.kind !== 'point_of_order') : -1;
+  const entries = ahead < 0 ? [...state.entries, entry] : [...state.entries.slice(0, ahead), entry, ...state.entries.slice(ahead)];
   return next(
     state,
-    { entries: [...state.entries, entry] },
+    { entries },
     { at, by: input.addedBy ?? input.speaker.participantId, action: input.addedBy ? 'add' : 'request', entryId: entry.id, detail: input.kind },
   );
 }
@@ -199,24 +226,69 @@ export function reorder(state: QueueState, entryIds: readonly string[], by: stri
 export function proposeNext(state: QueueState): QueueEntry | null {
   const waiting = state.entries.filter((e) => e.status === 'waiting');
   if (waiting.length === 0) return null;
+  const pointOfOrder = waiting.find((e) => e.kind === 'point_of_order');
+  if (pointOfOrder) return pointOfOrder;
   if (state.rules.mode === 'order') return waiting[0] ?? null;
 
+  // A group that has used up its time is passed over while others have time left.
+  const left = new Map(groupTime(state, null).map((g) => [g.group, g.leftMs]));
+  const hasTime = (e: QueueEntry): boolean => (left.get(e.group) ?? 1) > 0;
   const statements = waiting.filter((e) => e.kind === 'statement');
   const spoken = state.entries
     .filter((e) => e.kind === 'statement' && e.startedAt && tripartiteRotation.includes(e.group))
     .sort((a, b) => Date.parse(a.startedAt ?? '') - Date.parse(b.startedAt ?? ''));
   const lastGroup = spoken.at(-1)?.group;
   const start = lastGroup ? (tripartiteRotation.indexOf(lastGroup) + 1) % tripartiteRotation.length : 0;
-  for (let k = 0; k < tripartiteRotation.length; k++) {
-    const group = tripartiteRotation[(start + k) % tripartiteRotation.length];
-    const candidate = statements.find((e) => e.group === group);
-    if (candidate) return candidate;
+  for (const withTime of [true, false]) {
+    for (let k = 0; k < tripartiteRotation.length; k++) {
+      const group = tripartiteRotation[(start + k) % tripartiteRotation.length];
+      const candidate = statements.find((e) => e.group === group && hasTime(e) === withTime);
+      if (candidate) return candidate;
+    }
   }
   return statements[0] ?? waiting[0] ?? null;
 }
 
+export interface GroupTime {
+  group: ConstituentGroup;
+  budgetMs: number;
+  usedMs: number;
+  /** Negative once the group has overrun its budget. */
+  leftMs: number;
+  overrunMs: number;
+}
+
+/**
+ * Speaking time used and left by each group that has a budget: finished
+ * statements and replies, plus the floor holder's time so far. Points of
+ * order are procedure, not a group's time. Without `now`, only finished
+ * speeches count (what the proposal is decided on).
+ */
+export function groupTime(state: QueueState, now: Date | null): GroupTime[] {
+  const budgets = state.rules.groupBudgetsMs ?? {};
+  const floor = state.floor;
+  const result: GroupTime[] = [];
+  for (const [group, budgetMs] of Object.entries(budgets) as [ConstituentGroup, number][]) {
+    let usedMs = 0;
+    for (const e of state.entries) {
+      if (e.group !== group || e.kind === 'point_of_order') continue;
+      if (e.status === 'done') usedMs += e.spokenMs ?? 0;
+      else if (now && e.status === 'speaking' && floor?.entryId === e.id) usedMs += elapsedMs(floor, now);
+    }
+    result.push({ group, budgetMs, usedMs, leftMs: budgetMs - usedMs, overrunMs: Math.max(0, usedMs - budgetMs) });
+  }
+  return result;
+}
+
+/** The moderator opens or closes the list of speakers (closed: no new statements). */
+export function setListOpen(state: QueueState, open: boolean, by: string | null, now: Date): QueueState {
+  if (isListOpen(state) === open) return state;
+  return next(state, { listOpen: open }, { at: now.toISOString(), by, action: 'list', entryId: null, detail: open ? 'open' : 'closed' });
+}
+
 export function budgetFor(rules: QueueRules, entry: QueueEntry): number {
   const b = rules.budgetsMs;
+  if (entry.kind === 'point_of_order') return b.pointOfOrder ?? defaultPointOfOrderMs;
   if (entry.kind === 'reply' && b.reply !== undefined) return b.reply;
   if (entry.headOfState && b.headOfState !== undefined) return b.headOfState;
   if (entry.panelist && b.panelist !== undefined) return b.panelist;

@@ -6,6 +6,7 @@ import { listTimeZones } from '../domain/zones.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
 import { callerView, identityContext } from './caller.ts';
 import { errorMessages } from '../i18n/catalogs/errors.ts';
+import { interpolate } from '../i18n/format.ts';
 import { roomMessages, type RoomPageStrings } from '../i18n/catalogs/room.ts';
 import { dateLocale, defaultLanguage, inLanguage } from '../i18n/languages.ts';
 import { translate } from '../i18n/translate.ts';
@@ -98,6 +99,11 @@ export function pagesRouter(programme: ProgrammeService, views: Views, extras: P
         descriptionText: inLanguage(session.description, lang),
         script: 'room',
         roomStrings: { ...roomMessages[lang], errors: errorMessages[lang] } satisfies RoomPageStrings,
+        // The tripartite groups whose total speaking time a moderator may bound.
+        groupBudgetFields: (['government', 'employers', 'workers'] as const).map((group) => ({
+          group,
+          label: interpolate(roomMessages[lang].groupBudgetMinutes, { group: roomMessages[lang][`group_${group}`] }),
+        })),
       }),
     );
   });

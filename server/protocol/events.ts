@@ -17,15 +17,19 @@ const idempotencyKey = z.string().min(8).max(100).regex(/^[A-Za-z0-9_-]+$/).opti
  * names it here or in the handshake (`auth.eventId`).
  */
 const sessionScoped = z.object({ sessionId: id, eventId: id.optional() });
+const entryKind = z.enum(['statement', 'reply', 'point_of_order']);
+const groupBudget = z.number().int().min(60_000).max(24 * 3600_000).optional();
 
 export const clientEvents = {
   'session:join': sessionScoped,
   'session:leave': sessionScoped,
   'session:open': sessionScoped,
   'session:end': sessionScoped,
-  'queue:request': sessionScoped.extend({ kind: z.enum(['statement', 'reply']).default('statement'), idempotencyKey }),
+  'queue:request': sessionScoped.extend({ kind: entryKind.default('statement'), idempotencyKey }),
   'queue:withdraw': sessionScoped,
-  'queue:add': sessionScoped.extend({ participantId: opaqueId, kind: z.enum(['statement', 'reply']).default('statement') }),
+  'queue:add': sessionScoped.extend({ participantId: opaqueId, kind: entryKind.default('statement') }),
+  /** The moderator opens or closes the list of speakers. */
+  'queue:list': sessionScoped.extend({ open: z.boolean() }),
   'queue:roster': sessionScoped.extend({ query: z.string().trim().max(100).default('') }),
   'queue:reorder': sessionScoped.extend({ entryIds: z.array(opaqueId).max(2000) }),
   // `version`: the queue version the moderator decided on; refused with
@@ -44,7 +48,19 @@ export const clientEvents = {
         reply: z.number().int().min(1_000).max(60 * 60_000).optional(),
         headOfState: z.number().int().min(1_000).max(60 * 60_000).optional(),
         panelist: z.number().int().min(1_000).max(60 * 60_000).optional(),
+        pointOfOrder: z.number().int().min(1_000).max(60 * 60_000).optional(),
       })
+      .optional(),
+    /** Total speaking time per constituent group for the session; null removes the budgets. */
+    groupBudgetsMs: z
+      .object({
+        government: groupBudget,
+        employers: groupBudget,
+        workers: groupBudget,
+        international_organization: groupBudget,
+        other: groupBudget,
+      })
+      .nullable()
       .optional(),
   }),
   'qna:ask': sessionScoped.extend({ text: z.string().max(4000), anonymous: z.boolean().default(false), idempotencyKey }),
@@ -84,7 +100,7 @@ export interface QueueEntryView {
   name: string;
   group: string;
   country: string;
-  kind: 'statement' | 'reply';
+  kind: 'statement' | 'reply' | 'point_of_order';
   status: 'waiting' | 'speaking' | 'done' | 'withdrawn';
   requestedAt: string;
   headOfState: boolean;
@@ -94,13 +110,26 @@ export interface QueueEntryView {
   overrunMs: number | null;
 }
 
+export interface GroupTimeView {
+  group: string;
+  budgetMs: number;
+  usedMs: number;
+  /** Negative once the group has overrun its budget. */
+  leftMs: number;
+  overrunMs: number;
+}
+
 /** `queue:state`: the whole queue, versioned; clients drop anything older than what they hold. */
 export interface QueueStateMessage {
   sessionId: string;
   version: number;
   sentAt: string;
   mode: 'order' | 'tripartite';
-  budgetsMs: { default: number; reply?: number; headOfState?: number; panelist?: number };
+  budgetsMs: { default: number; reply?: number; headOfState?: number; panelist?: number; pointOfOrder?: number };
+  /** Whether new statements may be requested (replies and points of order always may). */
+  listOpen: boolean;
+  /** Speaking time per constituent group that has a budget, as of `sentAt`. */
+  groups: GroupTimeView[];
   entries: QueueEntryView[];
   floor: FloorView | null;
   /** The entry the rules propose next (moderators may choose another). */

@@ -1,5 +1,5 @@
 import { viewOf, tombstoneOf, visibleTo, type Question, type Viewer } from '../domain/qna.ts';
-import { proposeNext, remainingMs, type QueueState } from '../domain/queue.ts';
+import { groupTime, isListOpen, proposeNext, remainingMs, type QueueState } from '../domain/queue.ts';
 import type { QuestionMessageBody, QueueStateMessage } from '../protocol/events.ts';
 
 /**
@@ -17,6 +17,8 @@ export function queueMessage(state: QueueState, now: Date): QueueStateMessage {
     sentAt: now.toISOString(),
     mode: state.rules.mode,
     budgetsMs: state.rules.budgetsMs,
+    listOpen: isListOpen(state),
+    groups: groupTime(state, now),
     entries: state.entries.map((e) => ({
       id: e.id,
       participantId: e.participantId,

@@ -77,9 +77,21 @@ export function queueHandlers(socket: PlenarySocket, deps: LiveHandlerDeps): voi
     return { version: change.after.version };
   });
 
+  on(socket, 'queue:list', deps, async (p) => {
+    const { caller, eventId, sessionId } = await scope(p, 'queue.moderate');
+    const change = await deps.floor.setListOpen(eventId, sessionId, p.open, callerId(caller));
+    deps.broadcast.queue(change);
+    return { version: change.after.version, listOpen: p.open };
+  });
+
   on(socket, 'queue:rules', deps, async (p) => {
     const { eventId, sessionId } = await scope(p, 'queue.moderate');
-    const change = await deps.floor.patchRules(eventId, sessionId, { mode: p.mode, ...(p.budgetsMs ? { budgetsMs: p.budgetsMs } : {}) });
+    const change = await deps.floor.patchRules(eventId, sessionId, {
+      mode: p.mode,
+      ...(p.budgetsMs ? { budgetsMs: p.budgetsMs } : {}),
+      // null clears the group budgets; absent leaves them as they are.
+      ...(p.groupBudgetsMs !== undefined ? { groupBudgetsMs: p.groupBudgetsMs ?? undefined } : {}),
+    });
     deps.broadcast.queue(change);
     return { version: change.after.version };
   });

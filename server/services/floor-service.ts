@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { AppError } from '../errors.ts';
 import {
-  controlTimer, emptyQueue, endFloor, giveFloor, proposeNext, remainingMs, reorder, requestFloor, setRules, withdraw,
+  controlTimer, emptyQueue, setListOpen, endFloor, giveFloor, proposeNext, remainingMs, reorder, requestFloor, setRules, withdraw,
   type EntryKind, type QueueRules, type QueueState, type Speaker, type TimerAction,
 } from '../domain/queue.ts';
 import type { LiveRepository } from '../store/live-repository.ts';
@@ -124,6 +124,10 @@ export class FloorService {
    */
   patchRules(eventId: string, sessionId: string, patch: Partial<QueueRules>): Promise<FloorChange> {
     return this.change(eventId, sessionId, (s) => setRules(s, { ...s.rules, ...patch }));
+  }
+
+  setListOpen(eventId: string, sessionId: string, open: boolean, by: string | null): Promise<FloorChange> {
+    return this.change(eventId, sessionId, (s, now) => setListOpen(s, open, by, now));
   }
 
   /** Ends whoever has the floor (when the session ends); no change if nobody does. */
