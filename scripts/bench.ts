@@ -9,7 +9,12 @@
 //    consumers on SRTP PlainTransports send it to UDP sinks in another
 //    process (scripts/bench-sink.ts). Consumers are added in steps until the
 //    sinks miss more than 0.5 % of the packets or the worker uses a full
-//    core; each step is measured over a few seconds.
+//    core; each step is measured over a few seconds. Then the same with 2
+//    and 3 processes of one worker each, the stream piped from the first to
+//    the others through PipeTransports (as between Plenary processes),
+//    consumers spread evenly: how far the fan-out grows with processes.
+// 1b. Join → first frame for a viewer on another process than the panelist
+//    (two real processes sharing a redis-server; the pipe opens on demand).
 //
 // 3. Socket.IO fan-out: see scripts/bench-realtime.ts.
 // 4. Embedded store under a burst of writes (writes/s, event-loop delay):
@@ -34,7 +39,8 @@ import { resolveWorkerBinary } from '../server/media/worker-binary.ts';
 import { startPlenary } from '../server/plenary.ts';
 import { chromiumPath, hasChromium, launchChromium } from '../test/support/browser.ts';
 import { createParticipant, eventId } from '../test/support/realtime.ts';
-import { freePortBase } from '../test/media/support.ts';
+import { freePortBase, startMediaCluster } from '../test/media/support.ts';
+import { hasRedis, redisServerPath } from '../test/support/processes.ts';
 import { organizerToken, tempDir } from '../test/support/server.ts';
 
 const args = new Map(process.argv.slice(2).map((a) => {
@@ -55,7 +61,8 @@ console.log(`Plenary bench — ${os.cpus()[0]?.model ?? 'cpu'} × ${os.available
 const only = ['browser-only', 'consumers-only', 'realtime-only', 'store-only', 'votes-only'].find((o) => args.has(o));
 const part = (name: string): boolean => !only || only === `${name}-only`;
 if (part('browser')) await browserJoin();
-if (part('consumers')) await srtpFanOut();
+if (part('consumers')) for (const processes of [1, 2, 3]) await srtpFanOut(processes);
+if (part('browser')) await browserJoinAcross();
 if (part('realtime')) await realtimeFanOut([250, 500, 1000, 2000], 10);
 if (part('store')) await storeBurst(500, 3);
 if (part('votes')) await voteBurst(200, 3);
@@ -117,14 +124,27 @@ async function browserJoin(): Promise<void> {
   }
 }
 
-async function srtpFanOut(): Promise<void> {
+/**
+ * Consumers carried with `processes` media processes of one worker each: the
+ * stream enters the first one's router and reaches the others' routers
+ * through PipeTransports over UDP (127.0.0.1..3), as between Plenary
+ * processes (server/media/media-cluster.ts); consumers are spread evenly.
+ * The workers run under this one bench process, which only signals: the
+ * media path (worker → pipe → worker → SRTP → sink) is the cluster's.
+ */
+async function srtpFanOut(processes = 1): Promise<void> {
   const bitrate = 1_000_000;
   const payloadBytes = 1200;
   const pps = bitrate / 8 / (payloadBytes + 12);
-  console.log(`\n2. SRTP consumers of one ${bitrate / 1e6} Mbit/s stream on one worker (${payloadBytes}-byte payloads, ${pps.toFixed(0)} packets/s, AES_CM_128_HMAC_SHA1_80, sinks in another process)`);
+  console.log(processes === 1
+    ? `\n2. SRTP consumers of one ${bitrate / 1e6} Mbit/s stream on one worker (${payloadBytes}-byte payloads, ${pps.toFixed(0)} packets/s, AES_CM_128_HMAC_SHA1_80, sinks in another process)`
+    : `\n2.${processes - 1} The same with ${processes} processes of one worker each: the stream piped from the first to the others (PipeTransports on 127.0.0.1-${processes}), consumers spread over the ${processes}`);
   const bin = await resolveWorkerBinary(mediasoup.version);
-  const worker: Worker = await mediasoup.createWorker({ logLevel: 'error', ...(bin.path ? { workerBin: bin.path } : {}) });
-  const router = await worker.createRouter({ mediaCodecs: [{ kind: 'audio', mimeType: 'audio/opus', clockRate: 48000, channels: 2 }] });
+  const workers: Worker[] = [];
+  for (let i = 0; i < processes; i += 1) workers.push(await mediasoup.createWorker({ logLevel: 'error', ...(bin.path ? { workerBin: bin.path } : {}) }));
+  const worker = workers[0] as Worker;
+  const codecs = { mediaCodecs: [{ kind: 'audio' as const, mimeType: 'audio/opus', clockRate: 48000, channels: 2 }] };
+  const router = await worker.createRouter(codecs);
   const listenInfo = { protocol: 'udp' as const, ip: '127.0.0.1', portRange: { min: 20000, max: 39999 } };
   const input = await router.createPlainTransport({ listenInfo, rtcpMux: true, comedia: true });
   const ssrc = 0x2222;
@@ -132,6 +152,19 @@ async function srtpFanOut(): Promise<void> {
     kind: 'audio',
     rtpParameters: { codecs: [{ mimeType: 'audio/opus', payloadType: 100, clockRate: 48000, channels: 2 }], encodings: [{ ssrc }] },
   });
+  // Each further "process": its router, fed by a pipe from the first (as media-cluster.ts does between processes).
+  const routers = [{ router, producerId: producer.id }];
+  for (let i = 1; i < processes; i += 1) {
+    const remote = await (workers[i] as Worker).createRouter(codecs);
+    const ip = `127.0.0.${i + 1}`;
+    const there = await remote.createPipeTransport({ listenInfo: { protocol: 'udp', ip, portRange: listenInfo.portRange } });
+    const here = await router.createPipeTransport({ listenInfo });
+    await here.connect({ ip: there.tuple.localAddress, port: there.tuple.localPort });
+    await there.connect({ ip: here.tuple.localAddress, port: here.tuple.localPort });
+    const pipeConsumer = await here.consume({ producerId: producer.id });
+    const piped = await there.produce({ id: producer.id, kind: pipeConsumer.kind, rtpParameters: pipeConsumer.rtpParameters });
+    routers.push({ router: remote, producerId: piped.id });
+  }
   const sink = fork(path.join(import.meta.dirname, 'bench-sink.ts'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ask = <T>(message: object, type: string): Promise<T> =>
     new Promise((resolve) => {
@@ -173,14 +206,15 @@ async function srtpFanOut(): Promise<void> {
   const saturated = 0.9;
   const deadline = Date.now() + maxSeconds * 1000;
   const snapshot = () => ask<{ rtp: number; marked: number; cpuMs: number }>({ type: 'snapshot' }, 'snapshot');
-  const cpu = async () => {
-    const u = await worker.getResourceUsage();
+  // The busiest worker's CPU time: the one that saturates first.
+  const cpuTimes = async () => Promise.all(workers.map(async (w) => {
+    const u = await w.getResourceUsage();
     return u.ru_utime + u.ru_stime;
-  };
+  }));
   let best: { n: number; loss: number; core: number } | null = null;
   console.log(`   (stops when loss passes 0.5 % or the worker passes ${saturated * 100} % of a core; the machine's other load counts too)`);
   let stopReason = 'all steps done';
-  console.log('   consumers | worker core | sink core | delivered      | loss');
+  console.log(`   consumers | ${processes === 1 ? 'worker core' : 'busiest wk.'} | sink core | delivered      | loss`);
   try {
     for (const n of steps) {
       if (Date.now() > deadline) {
@@ -190,9 +224,10 @@ async function srtpFanOut(): Promise<void> {
       const { ports } = await ask<{ ports: number[] }>({ type: 'open', count: n - consumers.length }, 'opened');
       for (const port of ports) {
         if (Date.now() > deadline) break;
-        const t = await router.createPlainTransport({ listenInfo, rtcpMux: true, comedia: false, enableSrtp: true, srtpCryptoSuite: 'AES_CM_128_HMAC_SHA1_80' });
+        const target = routers[consumers.length % routers.length] as (typeof routers)[number];
+        const t = await target.router.createPlainTransport({ listenInfo, rtcpMux: true, comedia: false, enableSrtp: true, srtpCryptoSuite: 'AES_CM_128_HMAC_SHA1_80' });
         await t.connect({ ip: '127.0.0.1', port, srtpParameters: { cryptoSuite: 'AES_CM_128_HMAC_SHA1_80', keyBase64: t.srtpParameters!.keyBase64 } });
-        await t.consume({ producerId: producer.id, rtpCapabilities: router.rtpCapabilities });
+        await t.consume({ producerId: target.producerId, rtpCapabilities: target.router.rtpCapabilities });
         consumers.push(t);
       }
       if (consumers.length < n) {
@@ -203,18 +238,18 @@ async function srtpFanOut(): Promise<void> {
       // Measure on the packets sent in a window, marked with the RTP marker
       // bit; after the window, wait for stragglers, then count them at the sinks.
       const windowMs = 4000;
-      const a = { marked: markedSent, sink: await snapshot(), cpu: await cpu(), at: performance.now() };
+      const a = { marked: markedSent, sink: await snapshot(), cpu: await cpuTimes(), at: performance.now() };
       marking = true;
       await sleep(windowMs);
       marking = false;
-      const b = { marked: markedSent, cpu: await cpu(), at: performance.now() };
+      const b = { marked: markedSent, cpu: await cpuTimes(), at: performance.now() };
       await sleep(500);
       const sinkEnd = await snapshot();
       const elapsed = b.at - a.at;
       const expected = (b.marked - a.marked) * n;
       const delivered = sinkEnd.marked - a.sink.marked;
       const loss = Math.max(0, 1 - delivered / expected);
-      const core = (b.cpu - a.cpu) / elapsed;
+      const core = Math.max(...b.cpu.map((t, i) => (t - (a.cpu[i] ?? 0)) / elapsed));
       const sinkCore = (sinkEnd.cpuMs - a.sink.cpuMs) / (performance.now() - a.at);
       console.log(
         `   ${String(n).padStart(9)} | ${(core * 100).toFixed(0).padStart(9)} % | ${(sinkCore * 100).toFixed(0).padStart(7)} % | ${String(delivered).padStart(7)}/${String(expected).padEnd(7)}| ${(loss * 100).toFixed(2)} %`,
@@ -230,8 +265,62 @@ async function srtpFanOut(): Promise<void> {
     clearInterval(pacer);
     sender.close();
     sink.send({ type: 'close' });
-    worker.close();
+    for (const w of workers) w.close();
   }
   console.log(`   stopped: ${stopReason}`);
-  if (best) console.log(`   carried: ${best.n} consumers (${((best.n * bitrate) / 1e9).toFixed(2)} Gbit/s out) at ${(best.loss * 100).toFixed(2)} % loss, worker at ${(best.core * 100).toFixed(0)} % of a core`);
+  if (best) console.log(`   carried${processes > 1 ? ` with ${processes} processes` : ''}: ${best.n} consumers (${((best.n * bitrate) / 1e9).toFixed(2)} Gbit/s out) at ${(best.loss * 100).toFixed(2)} % loss, worker at ${(best.core * 100).toFixed(0)} % of a core`);
+}
+
+/** Join → first frame for a viewer on another process than the publisher: two real processes sharing a redis-server. */
+async function browserJoinAcross(): Promise<void> {
+  console.log('\n1b. Browser join → first decoded frame, viewer on another process than the panelist (2 processes, Redis, media on 127.0.0.1 and 127.0.0.2)');
+  if (!hasChromium || !hasRedis) {
+    console.log(`   skipped: needs Chromium at ${chromiumPath} and ${redisServerPath}`);
+    return;
+  }
+  const sessionId = 'opening';
+  const cluster = await startMediaCluster(2, 'silent');
+  const browser = await launchChromium();
+  try {
+    const [urlA, urlB] = cluster.urls as [string, string];
+    const moderator = await createParticipant({ url: urlA }, { name: 'Chair', roles: [{ sessionId, role: 'moderator' }] });
+    const panelist = await createParticipant({ url: urlA }, { name: 'Panelist', roles: [{ sessionId, role: 'panelist' }] });
+    const viewer = await createParticipant({ url: urlA }, { name: 'Viewer' });
+    const open = async (url: string, token: string) => {
+      const context = await browser.newContext({ permissions: ['camera', 'microphone'], viewport: { width: 1280, height: 1000 } });
+      const page = await context.newPage();
+      await page.goto(`${url}/i/${token}`);
+      return { context, page };
+    };
+    const room = (url: string) => `${url}/events/${eventId}/sessions/${sessionId}`;
+    const mod = await open(urlA, moderator.token);
+    await mod.page.goto(room(urlA));
+    await mod.page.getByTestId('open-session').click();
+    const pan = await open(urlA, panelist.token);
+    await pan.page.goto(room(urlA));
+    await pan.page.getByTestId('publish').click();
+    await pan.page.waitForFunction(() => document.getElementById('publish')?.getAttribute('aria-pressed') === 'true');
+    const watcher = await open(urlB, viewer.token);
+    const times: number[] = [];
+    for (let i = 0; i < runs + 1; i += 1) {
+      const page = await watcher.context.newPage();
+      await page.goto(room(urlB), { waitUntil: 'commit' });
+      const ms = await page.evaluate(async (panelistId) => {
+        for (;;) {
+          const rows = (await window.plenaryMedia?.stats()) ?? [];
+          if (rows.some((r) => r.participantId === panelistId && r.kind === 'video' && r.framesDecoded > 0)) return performance.now();
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      }, panelist.id);
+      await page.close();
+      // Closing the page closes its consumers, and with the last one the pipe: every run opens the pipe again.
+      await sleep(300);
+      if (i > 0) times.push(ms);
+    }
+    console.log(`   runs: ${times.map((t) => `${Math.round(t)}`).join(', ')} ms`);
+    console.log(`   median: ${Math.round(median(times))} ms (navigation start → first decoded frame, through a pipe opened on demand; ${runs} runs after one warm-up)`);
+  } finally {
+    await browser.close();
+    await cluster.stop();
+  }
 }
