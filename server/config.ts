@@ -43,6 +43,7 @@ const envSchema = z
     MEDIA_PIPE_LISTEN_IP: z.string().min(1).optional(),
     MEDIA_PIPE_ANNOUNCED_ADDRESS: z.string().min(1).optional(),
     MEDIA_LAST_N: z.coerce.number().int().min(1).max(64).default(4),
+    METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   })
   .refine((env) => env.MEDIA_RTC_MIN_PORT <= env.MEDIA_RTC_MAX_PORT, {
     path: ['MEDIA_RTC_MAX_PORT'],
@@ -64,6 +65,8 @@ export interface Config {
   allowedOrigins: string[] | undefined;
   /** Reverse proxies in front of Plenary whose X-Forwarded-For to believe (rate limits, secure cookies). */
   trustProxy: number;
+  /** Bearer token a Prometheus scraper sends for GET /metrics (organisers may scrape with their own). */
+  metricsToken: string | undefined;
   media: {
     enabled: boolean;
     listenIp: string;
@@ -110,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seed: e.PLENARY_SEED,
     allowedOrigins: e.ALLOWED_ORIGINS?.split(',').map((o) => o.trim()).filter(Boolean),
     trustProxy: e.TRUST_PROXY,
+    metricsToken: e.METRICS_TOKEN,
     media: {
       enabled: e.MEDIA_ENABLED === 'true',
       listenIp: e.MEDIA_LISTEN_IP,

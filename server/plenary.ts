@@ -46,6 +46,7 @@ import type { Participant } from './domain/participants.ts';
 import { openStore } from './store/open-store.ts';
 import type { DocumentStore } from './store/port.ts';
 import { ProgrammeRepository } from './store/repositories.ts';
+import { Metrics } from './ops/metrics.ts';
 
 export interface Plenary {
   url: string;
@@ -57,6 +58,8 @@ export interface Plenary {
   httpServer: http.Server;
   io: SocketServer;
   live: { floor: FloorService; qna: QnaService; sessions: LiveSessions };
+  /** Prometheus metrics of this process (GET /metrics). */
+  metrics: Metrics;
   /** mediasoup workers and session routers; null when MEDIA_ENABLED=false. */
   media: MediaService | null;
   /** Who is calling (tokens, browser sessions); announces revocations and changes to open sockets. */
@@ -88,7 +91,8 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
   const logger = options.logger ?? createLogger(config.logLevel);
   const parts = new AsyncDisposableStack();
   try {
-    const store = await openStore(config);
+    const metrics = new Metrics(logger);
+    const store = metrics.instrumentStore(await openStore(config));
     parts.defer(() => store.close());
     logger.info({ store: store.kind, dataDir: store.kind === 'embedded' ? config.dataDir : undefined }, 'store opened');
 
@@ -108,6 +112,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
     }
 
     const live = new LiveRepository(store);
+    metrics.attachLive({ programme: repo, live });
     // Idempotency records only need to outlive a client's retries; forget them after a day.
     const pruneIdempotency = (): void => {
       const before = new Date((options.clock?.() ?? new Date()).getTime() - 24 * 3600_000);
@@ -166,8 +171,10 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       https: secureCookies,
       views,
       callers: authentication,
+      first: [metrics.http],
       middleware: [csrf.middleware],
       routers: [
+        metrics.router({ metricsToken: config.metricsToken }),
         assets.router,
         programmeApi(programme),
         participantsApi(participants, agenda, limits),
@@ -189,6 +196,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
     });
     const media = config.media.enabled ? await MediaService.start(config.media, logger, { idleCloseMs: options.mediaIdleCloseMs }) : null;
     if (media) parts.defer(() => media.close());
+    metrics.attachMedia(media);
     const realtime: RealtimeServer = await createRealtimeServer(httpServer, {
       redisUrl: config.redisUrl,
       allowedOrigins: config.allowedOrigins,
@@ -196,6 +204,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
     });
     parts.defer(() => realtime.close());
     const io = realtime.io;
+    metrics.attachSockets(io);
     const socketAuth = attachSocketAuth(io, authentication, {
       allowedOrigins: config.allowedOrigins,
       ownOrigin: () => baseUrl,
@@ -257,6 +266,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       httpServer,
       io,
       live: { floor, qna, sessions: liveSessions },
+      metrics,
       media,
       authentication,
       participants,

@@ -17,6 +17,8 @@ export interface AppParts {
   /** Routers in the order they are mounted. */
   routers: Router[];
   callers: CallerResolver;
+  /** Run first, before anything else (request metrics, which time the whole request). */
+  first?: RequestHandler[];
   /** Run after the caller is resolved, before the routers (CSRF protection). */
   middleware?: RequestHandler[];
   /** Number of reverse-proxy hops to trust for the client's address. */
@@ -29,6 +31,7 @@ export interface AppParts {
 export function createApp(parts: AppParts): Express {
   const app = express();
   app.disable('x-powered-by');
+  for (const handler of parts.first ?? []) app.use(handler);
   app.use(accessLog(parts.logger));
   if (parts.trustProxy) app.set('trust proxy', parts.trustProxy);
   app.use(

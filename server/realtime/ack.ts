@@ -8,6 +8,20 @@ import type { SocketRateLimiter } from './rate-limit.ts';
 
 type Handler<E extends ClientEventName> = (payload: ClientPayload<E>) => Promise<object>;
 
+/** Hears every client event's outcome ("ok" or the refusal code) and, for known events, its handling time. */
+export type SocketEventObserver = (event: string, outcome: string, seconds?: number) => void;
+const observers = new WeakMap<object, SocketEventObserver>();
+
+/** Metrics (server/ops/metrics.ts) observe the events of one Socket.IO server. */
+export function observeSocketEvents(io: object, observer: SocketEventObserver): void {
+  observers.set(io, observer);
+}
+
+/** The observer of the socket's server, if any. */
+export function socketEventObserver(socket: PlenarySocket): SocketEventObserver | undefined {
+  return observers.get(socket.nsp.server);
+}
+
 /**
  * The one way a socket event is handled: rate limit (per socket,
  * participant and address) → parse the payload by
@@ -25,6 +39,8 @@ export function on<E extends ClientEventName>(
     const last = args.at(-1);
     const ack = typeof last === 'function' ? (last as (reply: Ack) => void) : undefined;
     const raw = typeof args[0] === 'function' ? undefined : args[0];
+    const started = process.hrtime.bigint();
+    const observe = (outcome: string): void => socketEventObserver(socket)?.(event, outcome, Number(process.hrtime.bigint() - started) / 1e9);
     try {
       if (!deps.limiter.admit(socket)) {
         throw new AppError('rate_limited', 'Too many requests; slow down and try again in a moment.');
@@ -37,11 +53,13 @@ export function on<E extends ClientEventName>(
       }
       const result = await handler(parsed.data);
       ack?.({ ok: true, ...result });
+      observe('ok');
     } catch (error) {
       const appError = toAppError(error);
       if (appError.status >= 500) deps.logger.error({ err: error, event, socket: socket.id }, 'socket event failed');
       else deps.logger.debug({ code: appError.code, event, socket: socket.id }, 'socket event refused');
       ack?.({ ok: false, error: { code: appError.code, message: appError.message } });
+      observe(appError.code);
     }
   };
   // Registered under the widened name: any listener taking (payload, ack) fits every client event.

@@ -1,6 +1,7 @@
 import type { PlenarySocket } from '../protocol/socket-types.ts';
 import type { Logger } from '../logger.ts';
 import { clientEvents } from '../protocol/events.ts';
+import { socketEventObserver } from './ack.ts';
 
 const known: ReadonlySet<string> = new Set(Object.keys(clientEvents));
 
@@ -14,6 +15,8 @@ export function acknowledgeUnknownEvents(socket: PlenarySocket, logger: Logger):
     if (known.has(event)) return;
     const ack = args.at(-1);
     logger.debug({ event, socket: socket.id }, 'unknown socket event');
+    // The name is the client's: not a metrics label.
+    socketEventObserver(socket)?.('(unknown)', 'unknown_event');
     if (typeof ack === 'function') {
       (ack as (reply: unknown) => void)({ ok: false, error: { code: 'unknown_event', message: `This server does not know the event "${event}".` } });
     }
