@@ -1,4 +1,5 @@
 import http from 'node:http';
+import type { Express } from 'express';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Config } from './config.ts';
@@ -47,6 +48,7 @@ import { openStore } from './store/open-store.ts';
 import type { DocumentStore } from './store/port.ts';
 import { ProgrammeRepository } from './store/repositories.ts';
 import { Metrics } from './ops/metrics.ts';
+import { openApiRouter } from './http/openapi.ts';
 
 export interface Plenary {
   url: string;
@@ -60,6 +62,8 @@ export interface Plenary {
   live: { floor: FloorService; qna: QnaService; sessions: LiveSessions };
   /** Prometheus metrics of this process (GET /metrics). */
   metrics: Metrics;
+  /** The Express application (its routes are listed in /api/openapi.json). */
+  app: Express;
   /** mediasoup workers and session routers; null when MEDIA_ENABLED=false. */
   media: MediaService | null;
   /** Who is calling (tokens, browser sessions); announces revocations and changes to open sockets. */
@@ -175,6 +179,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       middleware: [csrf.middleware],
       routers: [
         metrics.router({ metricsToken: config.metricsToken }),
+        openApiRouter({ publicUrl: config.publicUrl }),
         assets.router,
         programmeApi(programme),
         participantsApi(participants, agenda, limits),
@@ -267,6 +272,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       io,
       live: { floor, qna, sessions: liveSessions },
       metrics,
+      app,
       media,
       authentication,
       participants,
