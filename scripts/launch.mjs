@@ -4,7 +4,7 @@
 // dependencies, because it runs before anything is installed and possibly
 // under a Node too old for the project (it then fetches a newer one).
 //
-//   node scripts/launch.mjs start|test|seed|bench [args...]
+//   node scripts/launch.mjs start|test|seed|bench|backup|restore [args...]
 //
 // Steps, each skipped when already done:
 //   1. Node >= 22: else install the npm package node-<os>-<arch>@24 into the
@@ -150,8 +150,12 @@ async function runTests() {
 
 async function main() {
   if (ensureNode() === 'reexec') return;
-  const known = ['start', 'test', 'seed', 'bench', 'setup'];
+  const known = ['start', 'test', 'seed', 'bench', 'setup', 'backup', 'restore'];
   if (!known.includes(command)) fail(`unknown command "${command}"; use one of ${known.join(', ')}`);
+  // Backup and restore need only Node's own node:sqlite: no worker, no dependencies.
+  if (command === 'backup' || command === 'restore') {
+    process.exit(await exec(process.execPath, [path.join(root, 'scripts', `${command}.ts`), ...rest]));
+  }
 
   await ensureMediasoupWorker();
   ensureDependencies();
