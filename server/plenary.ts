@@ -11,6 +11,7 @@ import { pageCalendarLinks } from './http/calendar-links.ts';
 import { consoleSessions } from './http/console-sessions.ts';
 import { pagesRouter } from './http/pages.ts';
 import { programmeApi } from './http/programme-api.ts';
+import { RenderCache } from './http/render-cache.ts';
 import { sessionEditingApi } from './http/session-editing-api.ts';
 import { Views } from './http/views.ts';
 import { createRealtimeServer, type RealtimeServer } from './realtime/io.ts';
@@ -103,11 +104,15 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
     const repo = new ProgrammeRepository(store);
     const programme = new ProgrammeService(repo, options.clock);
     const audit = new AuditLog(repo, () => programme.now());
+    // Programme API, pages and feeds rendered once per revision; edits, status and role changes invalidate (on every process with Redis).
+    const renderCache = new RenderCache({ clock: () => programme.now(), logger });
+    if (config.redisUrl) parts.defer(await renderCache.connectRedis(config.redisUrl));
     // Moved or cancelled sessions are mailed to bookmarkers and role holders, and
     // status changes reach the live rooms (notices and liveSessions are made below).
     const editor = new ProgrammeEditor(programme, audit, {
       onCalendarChange: (event, session, fields) => notices.onCalendarChange(event, session, fields),
       onStatusChange: (session) => liveSessions.announceStatus(session),
+      onChange: (eventId) => renderCache.invalidate(eventId, 'programme edit'),
     });
 
     if (config.seed === 'auto' && (await repo.listEvents()).length === 0) {
@@ -151,6 +156,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       baseUrl: () => baseUrl,
       clock: options.clock,
     });
+    authentication.on('changed', ({ participant }) => renderCache.invalidate(participant.eventId, 'role change'));
     const participants = new ParticipantsAdmin({
       repo: participantRepo,
       programme,
@@ -181,16 +187,16 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
         metrics.router({ metricsToken: config.metricsToken }),
         openApiRouter({ publicUrl: config.publicUrl }),
         assets.router,
-        programmeApi(programme),
+        programmeApi(programme, renderCache),
         participantsApi(participants, agenda, limits),
         identityPages({ authentication, participants, agenda, programme, views, limits, csrf, secureCookies }),
         consoleParticipants(participants, programme, views),
         agendaFeed(agenda, programme, { publicUrl: config.publicUrl }),
         sessionEditingApi(programme, editor),
-        calendarFeeds(programme, { publicUrl: config.publicUrl }),
+        calendarFeeds(programme, { publicUrl: config.publicUrl, cache: renderCache }),
         consoleSessions(programme, editor, views),
         speakingReports(programme, floor, qna, views),
-        pagesRouter(programme, views, { calendarLinks: pageCalendarLinks(config.publicUrl) }),
+        pagesRouter(programme, views, { calendarLinks: pageCalendarLinks(config.publicUrl), cache: renderCache }),
       ],
     });
 

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { buildCalendar } from '../calendar/build-calendar.ts';
@@ -6,12 +5,15 @@ import type { Language } from '../domain/programme.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
 import { baseUrlOf } from './base-url.ts';
 import { inLanguage, languages, pickLanguage } from '../i18n/languages.ts';
+import { newest, RenderCache, sendRendered, uncompressed } from './render-cache.ts';
 import { parseId, parseInput } from './validate.ts';
 
 const feedQuery = z.object({ lang: z.enum(languages).optional() });
 
 export interface CalendarFeedOptions {
   publicUrl: string | undefined;
+  /** Feeds made once per event revision, language and base URL (render-cache.ts). */
+  cache?: RenderCache;
 }
 
 /**
@@ -25,26 +27,34 @@ export function calendarFeeds(programme: ProgrammeService, options: CalendarFeed
   router.get('/calendar/:eventId.ics', async (req, res) => {
     const eventId = parseId(req.params.eventId, 'eventId');
     const lang = feedLanguage(req);
-    const event = await programme.requireEvent(eventId);
-    const sessions = await programme.sessions(eventId);
-    const ics = buildCalendar({ event, sessions, lang, baseUrl: baseUrlOf(req, options.publicUrl) });
-    sendCalendar(req, res, ics, `${eventId}.ics`, [event.updatedAt, ...sessions.map((s) => s.updatedAt)]);
+    const baseUrl = baseUrlOf(req, options.publicUrl);
+    const rendered = await cacheOf(options).get(eventId, ['ics', lang, baseUrl], async () => {
+      const event = await programme.requireEvent(eventId);
+      const sessions = await programme.sessions(eventId);
+      const text = buildCalendar({ event, sessions, lang, baseUrl });
+      return { text, type: calendarType, lastModified: newest([event.updatedAt, ...sessions.map((s) => s.updatedAt)]) };
+    });
+    sendFeed(req, res, rendered, `${eventId}.ics`);
   });
 
   router.get('/calendar/:eventId/sessions/:sessionId.ics', async (req, res) => {
     const eventId = parseId(req.params.eventId, 'eventId');
     const sessionId = parseId(req.params.sessionId, 'sessionId');
     const lang = feedLanguage(req);
-    const event = await programme.requireEvent(eventId);
-    const session = await programme.requireSession(eventId, sessionId);
-    const ics = buildCalendar({
-      event,
-      sessions: [session],
-      lang,
-      baseUrl: baseUrlOf(req, options.publicUrl),
-      name: `${inLanguage(session.title, lang)} — ${inLanguage(event.title, lang)}`,
+    const baseUrl = baseUrlOf(req, options.publicUrl);
+    const rendered = await cacheOf(options).get(eventId, ['ics-session', sessionId, lang, baseUrl], async () => {
+      const event = await programme.requireEvent(eventId);
+      const session = await programme.requireSession(eventId, sessionId);
+      const text = buildCalendar({
+        event,
+        sessions: [session],
+        lang,
+        baseUrl,
+        name: `${inLanguage(session.title, lang)} — ${inLanguage(event.title, lang)}`,
+      });
+      return { text, type: calendarType, lastModified: newest([event.updatedAt, session.updatedAt]) };
     });
-    sendCalendar(req, res, ics, `${eventId}-${sessionId}.ics`, [event.updatedAt, session.updatedAt]);
+    sendFeed(req, res, rendered, `${eventId}-${sessionId}.ics`);
   });
 
   return router;
@@ -56,40 +66,27 @@ function feedLanguage(req: Request): Language {
   return pickLanguage({ requested: query.lang, acceptLanguage: req.headers['accept-language'] });
 }
 
-export function sendCalendar(req: Request, res: Response, ics: string, filename: string, revisions: readonly string[]): void {
-  const etag = `"${crypto.createHash('sha256').update(ics).digest('base64url').slice(0, 32)}"`;
-  const newest = Math.max(...revisions.map((r) => Date.parse(r)).filter((ms) => Number.isFinite(ms)));
-  // HTTP dates have whole seconds (clients that send If-None-Match also see changes within one second).
-  const lastModified = Number.isFinite(newest) ? Math.floor(newest / 1000) * 1000 : undefined;
-  res.set({
-    'Content-Type': 'text/calendar; charset=utf-8',
-    'Content-Disposition': `attachment; filename="${filename}"`,
-    'Cache-Control': 'no-cache',
-    Vary: 'Accept-Language',
-    ETag: etag,
-  });
-  if (lastModified !== undefined) res.set('Last-Modified', new Date(lastModified).toUTCString());
-  if (notModified(req, etag, lastModified)) {
-    res.status(304).end();
-    return;
-  }
-  res.send(ics);
+const calendarType = 'text/calendar; charset=utf-8';
+
+function cacheOf(options: CalendarFeedOptions): RenderCache {
+  // Without a shared cache (one that hears of edits), nothing is kept.
+  return options.cache ?? new RenderCache({ maxAgeMs: 0 });
 }
 
-/**
- * RFC 9110 §13.2.2: If-None-Match decides when present (weak comparison),
- * else If-Modified-Since. Express's req.fresh is not used: it answers 200
- * to any request with "Cache-Control: no-cache", which fetch() and some
- * calendar clients add to every conditional request.
- */
-function notModified(req: Request, etag: string, lastModified: number | undefined): boolean {
-  const ifNoneMatch = req.headers['if-none-match'];
-  if (ifNoneMatch !== undefined) {
-    const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
-    return ifNoneMatch.split(',').some((tag) => tag.trim() === '*' || opaque(tag) === opaque(etag));
-  }
-  const ifModifiedSince = req.headers['if-modified-since'];
-  if (ifModifiedSince === undefined || lastModified === undefined) return false;
-  const since = Date.parse(ifModifiedSince);
-  return Number.isFinite(since) && lastModified <= since;
+/** A public feed: the same for every client asking in that language. */
+function sendFeed(req: Request, res: Response, rendered: Parameters<typeof sendRendered>[2], filename: string): void {
+  sendRendered(req, res, rendered, {
+    cacheControl: 'public, no-cache',
+    vary: ['Accept-Language'],
+    headers: { 'Content-Disposition': `attachment; filename="${filename}"` },
+  });
+}
+
+/** A personal feed (the agenda): rendered per request, private, with the same validators. */
+export function sendCalendar(req: Request, res: Response, ics: string, filename: string, revisions: readonly string[]): void {
+  sendRendered(req, res, uncompressed(ics, calendarType, newest(revisions)), {
+    cacheControl: 'private, no-cache',
+    vary: ['Accept-Language'],
+    headers: { 'Content-Disposition': `attachment; filename="${filename}"` },
+  });
 }

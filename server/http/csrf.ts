@@ -62,7 +62,19 @@ export function csrfProtection(options: CsrfOptions): Csrf {
         next(new AppError('csrf_invalid', 'This form has expired or did not come from this site. Reload the page and try again.'));
         return;
       }
-      if (wantsPage(req)) res.locals.csrfToken = generateCsrfToken(req, res);
+      // Made when a page reads it: a page with no form for this viewer
+      // (cached pages for a browser without a session) sets no cookie.
+      if (wantsPage(req)) {
+        let token: string | undefined;
+        Object.defineProperty(res.locals, 'csrfToken', {
+          configurable: true,
+          enumerable: true,
+          get: () => (token ??= generateCsrfToken(req, res)),
+          set: (value: string) => {
+            token = value;
+          },
+        });
+      }
       next();
     });
   };

@@ -1,4 +1,5 @@
 import { Router, type Request, type Response } from 'express';
+import type Handlebars from 'handlebars';
 import { DateTime } from 'luxon';
 import { AppError } from '../errors.ts';
 import type { Language, ProgrammeSessionView } from '../domain/programme.ts';
@@ -10,6 +11,7 @@ import { interpolate } from '../i18n/format.ts';
 import { roomMessages, type RoomPageStrings } from '../i18n/catalogs/room.ts';
 import { dateLocale, defaultLanguage, inLanguage } from '../i18n/languages.ts';
 import { translate } from '../i18n/translate.ts';
+import { nextTimingChange, sendCachedPage, type PageViewer, type RenderCache } from './render-cache.ts';
 import { rememberZone } from './request-context.ts';
 import { parseId } from './validate.ts';
 import type { Views } from './views.ts';
@@ -20,6 +22,8 @@ export interface PageExtras {
     programme?: { download: string; webcal: string };
     session?: { label: string; href: string; download?: boolean; external?: boolean }[];
   };
+  /** Programme and session pages rendered once per role class, the viewer's own parts filled per request. */
+  cache?: RenderCache;
 }
 
 export function dateLabel(isoDate: string, lang: Language): string {
@@ -58,17 +62,17 @@ export function pagesRouter(programme: ProgrammeService, views: Views, extras: P
   router.get('/events/:eventId', async (req, res) => {
     const eventId = parseId(req.params.eventId, 'eventId');
     const lang = req.ctx.lang;
-    const view = await programme.programme(eventId, req.ctx.zone);
-    rememberZone(req, res);
-    const links = extras.calendarLinks?.(req, eventId);
-    const days = view.days.map((day) => ({
-      date: day.date,
-      label: dateLabel(day.date, lang),
-      sessions: day.sessions.map((s) => decorate(req, s, extras)),
-    }));
-    res.type('html').send(
-      views.render('programme', {
-        ...base(req),
+    const renderPage = async (viewer: PageViewer, runtime?: Handlebars.RuntimeOptions) => {
+      const view = await programme.programme(eventId, req.ctx.zone);
+      rememberZone(req, res);
+      const links = extras.calendarLinks?.(req, eventId);
+      const days = view.days.map((day) => ({
+        date: day.date,
+        label: dateLabel(day.date, lang),
+        sessions: day.sessions.map((s) => decorate(req, s, extras, viewer.caller.bookmarks)),
+      }));
+      const html = views.render('programme', {
+        ...base(req, viewer),
         title: inLanguage(view.event.title, lang),
         event: view.event,
         viewerZone: view.viewerZone,
@@ -77,23 +81,29 @@ export function pagesRouter(programme: ProgrammeService, views: Views, extras: P
         days,
         calendar: links?.programme,
         zoneError: req.ctx.rejectedZone,
-      }),
-    );
+      }, runtime);
+      return { html, bookmarkable: days.flatMap((d) => d.sessions) as { id: string }[], validUntil: timingChange(view.sessions, programme.now()) };
+    };
+    if (extras.cache && !req.ctx.rejectedZone) {
+      await sendCachedPage(extras.cache, views, req, res, eventId, renderPage);
+      return;
+    }
+    res.type('html').send((await renderPage(identityContext(req))).html);
   });
 
   router.get('/events/:eventId/sessions/:sessionId', async (req, res) => {
     const eventId = parseId(req.params.eventId, 'eventId');
     const sessionId = parseId(req.params.sessionId, 'sessionId');
-    const view = await programme.programme(eventId, req.ctx.zone);
-    const session = view.sessions.find((s) => s.id === sessionId);
-    if (!session) throw new AppError('session_not_found', `Event "${eventId}" has no session "${sessionId}".`);
-    const lang = req.ctx.lang;
-    res.type('html').send(
-      views.render('session', {
-        ...base(req),
+    const renderPage = async (viewer: PageViewer, runtime?: Handlebars.RuntimeOptions) => {
+      const view = await programme.programme(eventId, req.ctx.zone);
+      const session = view.sessions.find((s) => s.id === sessionId);
+      if (!session) throw new AppError('session_not_found', `Event "${eventId}" has no session "${sessionId}".`);
+      const lang = req.ctx.lang;
+      const html = views.render('session', {
+        ...base(req, viewer),
         title: inLanguage(session.title, lang),
         event: view.event,
-        session: decorate(req, session, extras),
+        session: decorate(req, session, extras, viewer.caller.bookmarks),
         viewerZone: view.viewerZone,
         timingLabel: translate(lang, `timing_${session.timing}`),
         descriptionText: inLanguage(session.description, lang),
@@ -104,18 +114,29 @@ export function pagesRouter(programme: ProgrammeService, views: Views, extras: P
           group,
           label: interpolate(roomMessages[lang].groupBudgetMinutes, { group: roomMessages[lang][`group_${group}`] }),
         })),
-      }),
-    );
+      }, runtime);
+      return { html, bookmarkable: [], validUntil: timingChange(view.sessions, programme.now()) };
+    };
+    if (extras.cache) {
+      await sendCachedPage(extras.cache, views, req, res, eventId, renderPage);
+      return;
+    }
+    res.type('html').send((await renderPage(identityContext(req))).html);
   });
 
   return router;
 }
 
-function base(req: Request): { lang: Language; title: string; zoneSource: string; viewerZone: string | undefined } & ReturnType<typeof identityContext> {
-  return { lang: req.ctx.lang, title: '', zoneSource: req.ctx.zoneSource, viewerZone: req.ctx.zone, ...identityContext(req) };
+function base(req: Request, viewer: PageViewer = identityContext(req)): { lang: Language; title: string; zoneSource: string; viewerZone: string | undefined } & PageViewer {
+  return { lang: req.ctx.lang, title: '', zoneSource: req.ctx.zoneSource, viewerZone: req.ctx.zone, ...viewer };
 }
 
-function decorate(req: Request, s: ProgrammeSessionView, extras: PageExtras): Record<string, unknown> {
+/** When the programme's timing labels next change by the clock alone (a render is right until then). */
+function timingChange(sessions: readonly ProgrammeSessionView[], now: Date): number | undefined {
+  return nextTimingChange(sessions.map((s) => ({ status: s.status, start: s.startUtc, end: s.endUtc })), now.getTime());
+}
+
+function decorate(req: Request, s: ProgrammeSessionView, extras: PageExtras, bookmarks: readonly string[] = callerView(req).bookmarks): Record<string, unknown> {
   const lang = req.ctx.lang;
   const dayNote =
     s.dayShift > 0 ? translate(lang, 'nextDayNote') : s.dayShift < 0 ? translate(lang, 'previousDayNote') : '';
@@ -127,7 +148,7 @@ function decorate(req: Request, s: ProgrammeSessionView, extras: PageExtras): Re
     dayNote,
     descriptionText: inLanguage(s.description, lang),
     calendarLinks: extras.calendarLinks?.(req, s.eventId, s)?.session ?? [],
-    bookmarked: callerView(req).bookmarks.includes(s.id),
+    bookmarked: bookmarks.includes(s.id),
   };
 }
 

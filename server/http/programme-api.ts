@@ -2,11 +2,13 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { parseTimeZone } from '../domain/zones.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
+import { nextTimingChange, RenderCache, sendRendered } from './render-cache.ts';
 import { parseId, parseInput } from './validate.ts';
 
 const programmeQuery = z.object({ tz: z.string().trim().min(1).max(64).optional() });
 
-export function programmeApi(programme: ProgrammeService): Router {
+/** `cache`: the JSON is made once per event revision and zone (see render-cache.ts); without one, a private cache no one invalidates would be wrong, so every request renders. */
+export function programmeApi(programme: ProgrammeService, cache?: RenderCache): Router {
   const router = Router();
 
   router.get('/api/events', async (_req, res) => {
@@ -23,9 +25,18 @@ export function programmeApi(programme: ProgrammeService): Router {
     const eventId = parseId(req.params.eventId, 'eventId');
     const query = parseInput(programmeQuery, req.query, 'invalid_query');
     const zone = query.tz === undefined ? undefined : parseTimeZone(query.tz);
-    const view = await programme.programme(eventId, zone);
-    const { rev: _rev, ...event } = view.event as typeof view.event & { rev?: number };
-    res.json({ ...view, event, days: undefined });
+    const make = async () => {
+      const view = await programme.programme(eventId, zone);
+      const { rev: _rev, ...event } = view.event as typeof view.event & { rev?: number };
+      return {
+        text: JSON.stringify({ ...view, event, days: undefined }),
+        type: 'application/json; charset=utf-8',
+        validUntil: nextTimingChange(view.sessions.map((s) => ({ status: s.status, start: s.startUtc, end: s.endUtc })), programme.now().getTime()),
+      };
+    };
+    // Public: the body depends on the URL alone (the zone is in ?tz).
+    const rendered = await (cache ?? new RenderCache({ maxAgeMs: 0 })).get(eventId, ['api-programme', zone ?? ''], make);
+    sendRendered(req, res, rendered, { cacheControl: 'public, no-cache' });
   });
 
   return router;

@@ -29,15 +29,30 @@ export class Views {
     }
   }
 
-  render(page: string, context: PageContext): string {
+  /** `runtime` may override partials for this render (the render cache puts holes where a viewer's own parts go). */
+  render(page: string, context: PageContext, runtime?: Handlebars.RuntimeOptions): string {
     let template = this.pages.get(page);
     if (!template) {
       template = this.hbs.compile(fs.readFileSync(path.join(this.dir, 'pages', `${page}.hbs`), 'utf8'), { strict: false });
       this.pages.set(page, template);
     }
-    const body = template(context);
-    return this.layout()({ ...context, body: new Handlebars.SafeString(body) });
+    const body = template(context, runtime);
+    return this.layout()({ ...context, body: new Handlebars.SafeString(body) }, runtime);
   }
+
+  /** One partial alone, with `root` as the page context its `@root` and helpers see. */
+  renderPartial(name: string, context: unknown, root: PageContext): string {
+    let template = this.partialTemplates.get(name);
+    if (!template) {
+      const source = this.hbs.partials[name] as string | Handlebars.TemplateDelegate | undefined;
+      if (source === undefined) throw new Error(`no partial ${name}`);
+      template = typeof source === 'string' ? this.hbs.compile(source) : source;
+      this.partialTemplates.set(name, template);
+    }
+    return template(context, { data: { root } });
+  }
+
+  private readonly partialTemplates = new Map<string, Handlebars.TemplateDelegate>();
 
   renderFragment(name: string, context: Record<string, unknown>): string {
     const template = this.hbs.compile(fs.readFileSync(path.join(this.dir, name), 'utf8'));

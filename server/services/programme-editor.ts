@@ -35,6 +35,8 @@ export interface ProgrammeEditorOptions {
   onCalendarChange?: (event: ForumEvent, session: Session, changedFields: string[]) => void;
   /** Called after a saved status change (live, ended, cancelled, scheduled), so live rooms hear of it. */
   onStatusChange?: (session: Stored<Session>) => void;
+  /** Any saved change to the event's programme (created, edited, cancelled, opened, ended): cached renders are stale. */
+  onChange?: (eventId: string) => void;
 }
 
 /**
@@ -72,6 +74,7 @@ export class ProgrammeEditor {
         continue; // someone took the generated id meanwhile: pick the next one
       }
       await this.record(actor, 'session.create', saved, null, snapshot(saved));
+      this.options.onChange?.(eventId);
       return { session: await this.view(eventId, saved.id), changed: true, stored: saved };
     }
   }
@@ -117,6 +120,7 @@ export class ProgrammeEditor {
       return { saved, result };
     });
     if (!result.changed) return { session: await this.view(eventId, sessionId), changed: false, stored: saved };
+    this.options.onChange?.(eventId);
     if (result.calendarChanged) this.options.onCalendarChange?.(event, saved, Object.keys(result.changes));
     if ('status' in result.changes) this.options.onStatusChange?.(saved);
     return { session: await this.view(eventId, sessionId), changed: true, stored: saved };
