@@ -48,12 +48,6 @@ export type ErrorCode =
   | 'poll_not_open'
   | 'poll_closed'
   | 'not_eligible'
-  | 'invalid_poll'
-  | 'invalid_choice'
-  | 'poll_not_found'
-  | 'poll_not_open'
-  | 'poll_closed'
-  | 'not_eligible'
   | 'not_joined'
   | 'media_disabled'
   | 'media_unavailable'
@@ -94,10 +88,6 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
   unknown_event: 400,
   question_not_found: 404,
   question_not_open: 409,
-  poll_not_found: 404,
-  poll_not_open: 409,
-  poll_closed: 409,
-  not_eligible: 403,
   poll_not_found: 404,
   poll_not_open: 409,
   poll_closed: 409,
