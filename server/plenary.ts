@@ -39,6 +39,10 @@ import { FloorService } from './services/floor-service.ts';
 import { KeyedLock } from './services/keyed-lock.ts';
 import { Idempotency } from './services/idempotency.ts';
 import { QnaService } from './services/qna-service.ts';
+import { PollService } from './services/poll-service.ts';
+import { PollRepository } from './store/poll-repository.ts';
+import { pollResults } from './http/poll-results.ts';
+import { sessionRecords } from './http/session-record.ts';
 import { LiveRepository } from './store/live-repository.ts';
 import { LiveSessions } from './realtime/live-sessions.ts';
 import { MediaService } from './media/media-service.ts';
@@ -141,6 +145,8 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
     let baseUrl = config.publicUrl ?? '';
     const secureCookies = (config.publicUrl ?? '').startsWith('https:');
     const participantRepo = new ParticipantRepository(store);
+    // Secret ballots are stored under an HMAC of the voter with this secret (services/poll-service.ts).
+    const polls = new PollService({ ...liveDeps, polls: new PollRepository(store), audit, ballotSecret: await participantRepo.serverSecret('ballots') });
     const mailer = new Mailer({
       smtpUrl: config.smtpUrl,
       from: config.mailFrom,
@@ -196,6 +202,8 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
         calendarFeeds(programme, { publicUrl: config.publicUrl, cache: renderCache }),
         consoleSessions(programme, editor, views),
         speakingReports(programme, floor, qna, views),
+        pollResults(programme, polls),
+        sessionRecords({ programme, floor, qna, polls, listParticipants: (eventId) => participantRepo.list(eventId), views }),
         pagesRouter(programme, views, { calendarLinks: pageCalendarLinks(config.publicUrl), cache: renderCache }),
       ],
     });
@@ -233,6 +241,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       socketAuth,
       floor,
       qna,
+      polls,
       findParticipant: (id) => participantRepo.get(id),
       listParticipants: (eventId) => participantRepo.list(eventId),
       crossProcess: realtime.shared,

@@ -49,8 +49,8 @@ const callers = {
 };
 type Who = keyof typeof callers;
 
-const delegateLevel: Action[] = ['event.attend', 'agenda.edit', 'session.join', 'queue.request', 'qna.ask', 'qna.vote', 'media.consume'];
-const moderatorLevel: Action[] = ['session.open', 'queue.moderate', 'qna.moderate', 'media.moderate'];
+const delegateLevel: Action[] = ['event.attend', 'agenda.edit', 'session.join', 'queue.request', 'qna.ask', 'qna.vote', 'poll.vote', 'media.consume'];
+const moderatorLevel: Action[] = ['session.open', 'queue.moderate', 'qna.moderate', 'poll.manage', 'media.moderate'];
 
 /** Who may do each action in session "a" (language "fr" where it matters); everyone else is refused. */
 const allowedIn: Record<Action, Who[]> = {
@@ -64,6 +64,8 @@ const allowedIn: Record<Action, Who[]> = {
   'qna.ask': ['organizerToken', 'organizer', 'delegate', 'moderatorOfA', 'panelistOfA', 'interpreterFrOfA'],
   'qna.vote': ['organizerToken', 'organizer', 'delegate', 'moderatorOfA', 'panelistOfA', 'interpreterFrOfA'],
   'qna.moderate': ['organizerToken', 'organizer', 'moderatorOfA'],
+  'poll.manage': ['organizerToken', 'organizer', 'moderatorOfA'],
+  'poll.vote': ['organizerToken', 'organizer', 'delegate', 'moderatorOfA', 'panelistOfA', 'interpreterFrOfA'],
   'media.consume': ['organizerToken', 'organizer', 'delegate', 'moderatorOfA', 'panelistOfA', 'interpreterFrOfA'],
   'media.produce-panel': ['organizerToken', 'organizer', 'moderatorOfA', 'panelistOfA'],
   'media.produce-interpretation': ['organizerToken', 'organizer', 'interpreterFrOfA'],

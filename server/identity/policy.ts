@@ -19,6 +19,8 @@ export type SessionAction =
   | 'qna.ask'
   | 'qna.vote'
   | 'qna.moderate'
+  | 'poll.manage' // create, open and close polls; their results as CSV
+  | 'poll.vote' // whether the caller's group votes in a poll is the poll's rule (domain/polls.ts)
   | 'media.consume'
   | 'media.produce-panel'
   | 'media.produce-interpretation'
@@ -38,6 +40,8 @@ export const actionRules: Readonly<Record<Action, string>> = {
   'qna.ask': 'approved participant',
   'qna.vote': 'approved participant',
   'qna.moderate': 'moderator of the session',
+  'poll.manage': 'moderator of the session',
+  'poll.vote': 'approved participant (of a group the poll lets vote)',
   'media.consume': 'approved participant',
   'media.produce-panel': 'panelist or moderator of the session',
   'media.produce-interpretation': 'interpreter of the session for that language',
@@ -52,6 +56,8 @@ export const sessionActions: readonly SessionAction[] = [
   'qna.ask',
   'qna.vote',
   'qna.moderate',
+  'poll.manage',
+  'poll.vote',
   'media.consume',
   'media.produce-panel',
   'media.produce-interpretation',
@@ -70,9 +76,9 @@ export type Decision = { allowed: true } | { allowed: false; code: ErrorCode; me
 const allow: Decision = { allowed: true };
 const deny = (code: ErrorCode, message: string): Decision => ({ allowed: false, code, message });
 
-const moderatorActions: ReadonlySet<Action> = new Set(['session.open', 'queue.moderate', 'qna.moderate', 'media.moderate']);
+const moderatorActions: ReadonlySet<Action> = new Set(['session.open', 'queue.moderate', 'qna.moderate', 'poll.manage', 'media.moderate']);
 const participantOnly: ReadonlySet<Action> = new Set(['agenda.edit']);
-const delegateActions: ReadonlySet<Action> = new Set(['event.attend', 'agenda.edit', 'session.join', 'queue.request', 'qna.ask', 'qna.vote', 'media.consume']);
+const delegateActions: ReadonlySet<Action> = new Set(['event.attend', 'agenda.edit', 'session.join', 'queue.request', 'qna.ask', 'qna.vote', 'poll.vote', 'media.consume']);
 
 export function decide(caller: Caller, action: Action, scope: Scope): Decision {
   if (caller.kind === 'anonymous') {

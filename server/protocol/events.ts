@@ -4,6 +4,7 @@
  * source of truth for the server handlers and the browser client alike.
  */
 import { z } from 'zod';
+import type { PollView } from '../domain/polls.ts';
 import type { QuestionView } from '../domain/qna.ts';
 import { mediaClientEvents } from './media-events.ts';
 
@@ -71,6 +72,24 @@ export const clientEvents = {
     reason: z.string().max(500).optional(),
   }),
   'qna:mode': sessionScoped.extend({ mode: z.enum(['pre-moderated', 'open']) }),
+  // Polls (domain/polls.ts): moderators create (a draft), open and close; delegates vote.
+  'poll:create': sessionScoped.extend({
+    question: z.string().max(4000),
+    kind: z.enum(['yes_no_abstain', 'single', 'multiple']),
+    options: z.array(z.string().max(1000)).max(50).optional(),
+    secret: z.boolean().default(false),
+    /** `ilo`: void unless the ballots reach half of the delegates present (ILO Constitution art. 17(3)). */
+    quorum: z.enum(['none', 'ilo']).default('none'),
+    /** Show results while the poll is open (counts only for a secret poll). */
+    liveResults: z.boolean().default(false),
+    /** Who votes; the tripartite groups by default. */
+    eligibleGroups: z.array(z.enum(['government', 'employers', 'workers', 'international_organization', 'other'])).max(5).optional(),
+    idempotencyKey,
+  }),
+  'poll:open': sessionScoped.extend({ pollId: opaqueId }),
+  'poll:close': sessionScoped.extend({ pollId: opaqueId }),
+  /** An option id, or several for a multiple-choice poll; a second vote replaces the first. */
+  'poll:vote': sessionScoped.extend({ pollId: opaqueId, choice: z.union([opaqueId, z.array(opaqueId).max(50)]), idempotencyKey }),
   // WebRTC signalling for the live panel (protocol/media-events.ts).
   ...mediaClientEvents,
 } as const;
@@ -177,12 +196,25 @@ export interface RosterEntry {
   organization: string;
 }
 
+/** `poll:state`: one poll as everyone in the room may see it, versioned per poll. */
+export interface PollStateMessage {
+  sessionId: string;
+  poll: PollView;
+}
+
+/** A session's polls on joining: drafts for moderators only; the viewer's own choices (nobody else's). */
+export interface PollsSnapshot {
+  polls: PollView[];
+  myChoices: Record<string, string[]>;
+}
+
 export interface JoinAck {
   sessionId: string;
   session: SessionStateMessage;
   you: { participantId: string | null; name: string | null; moderator: boolean; panelist: boolean; canRequestFloor: boolean };
   queue: QueueStateMessage;
   qna: QnaSnapshot;
+  polls: PollsSnapshot;
 }
 
 /** `qna:mode`: how new questions are handled, versioned by the session's Q&A version. */
@@ -207,6 +239,7 @@ export const serverEvents = {
   queueTimer: 'queue:timer',
   qnaQuestion: 'qna:question',
   qnaMode: 'qna:mode',
+  pollState: 'poll:state',
   sessionState: 'session:state',
   forcedLogout: 'auth:revoked',
 } as const;

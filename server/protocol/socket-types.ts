@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import type { Participant } from '../domain/participants.ts';
 import type { Caller } from '../identity/caller.ts';
 import type {
-  Ack, clientEvents, ClientEventName, JoinAck, QnaModeMessage, QnaQuestionMessage, QueueStateMessage, QueueTimerMessage,
+  Ack, clientEvents, ClientEventName, JoinAck, PollStateMessage, QnaModeMessage, QnaQuestionMessage, QueueStateMessage, QueueTimerMessage,
   SessionRemovedMessage, SessionStateMessage,
 } from './events.ts';
 import type {
@@ -30,6 +30,7 @@ export interface ServerToClientEvents {
   'queue:timer': (message: QueueTimerMessage) => void;
   'qna:question': (message: QnaQuestionMessage) => void;
   'qna:mode': (message: QnaModeMessage) => void;
+  'poll:state': (message: PollStateMessage) => void;
   'session:state': (message: SessionStateMessage) => void;
   'session:snapshot': (message: JoinAck) => void;
   'session:removed': (message: SessionRemovedMessage) => void;

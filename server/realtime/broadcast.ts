@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { PlenaryServer } from '../protocol/socket-types.ts';
 import type { Logger } from '../logger.ts';
+import { viewOfPoll, type Poll } from '../domain/polls.ts';
 import type { Question } from '../domain/qna.ts';
 import { serverEvents, type QnaQuestionMessage, type SessionStateMessage } from '../protocol/events.ts';
 import type { FloorChange, FloorService } from '../services/floor-service.ts';
@@ -93,6 +94,12 @@ export class LiveBroadcast {
     if (views.delegates) {
       this.deps.io.to(sessionRoom(q.eventId, q.sessionId)).except([mods, author]).emit(serverEvents.qnaQuestion, message(views.delegates));
     }
+  }
+
+  /** One changed poll: a draft to the moderators, an open or closed poll to the whole room (one view for all: no voter of a secret poll in it). */
+  poll(poll: Poll): void {
+    const room = poll.status === 'draft' ? moderatorRoom(poll.eventId, poll.sessionId) : sessionRoom(poll.eventId, poll.sessionId);
+    this.deps.io.to(room).emit(serverEvents.pollState, { sessionId: poll.sessionId, poll: viewOfPoll(poll) });
   }
 
   qnaMode(eventId: string, sessionId: string, mode: 'pre-moderated' | 'open', version: number): void {

@@ -3,6 +3,7 @@ import type { Participant } from '../domain/participants.ts';
 import type { FloorService } from '../services/floor-service.ts';
 import type { ProgrammeEditor } from '../services/programme-editor.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
+import type { PollService } from '../services/poll-service.ts';
 import type { QnaService } from '../services/qna-service.ts';
 import type { LiveBroadcast } from './broadcast.ts';
 import type { Membership } from './membership.ts';
@@ -16,6 +17,7 @@ export interface LiveHandlerDeps {
   editor: ProgrammeEditor;
   floor: FloorService;
   qna: QnaService;
+  polls: PollService;
   broadcast: LiveBroadcast;
   membership: Membership;
   findParticipant: (participantId: string) => Promise<Participant | null>;

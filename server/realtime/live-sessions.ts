@@ -6,12 +6,14 @@ import type { SessionStateMessage } from '../protocol/events.ts';
 import type { FloorService } from '../services/floor-service.ts';
 import type { ProgrammeEditor } from '../services/programme-editor.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
+import type { PollService } from '../services/poll-service.ts';
 import type { QnaService } from '../services/qna-service.ts';
 import type { SocketAuth } from './auth.ts';
 import { LiveBroadcast } from './broadcast.ts';
 import { FloorTimers } from './floor-timers.ts';
 import type { LiveHandlerDeps } from './live-handler-deps.ts';
 import { Membership } from './membership.ts';
+import { pollHandlers } from './poll-handlers.ts';
 import { qnaHandlers } from './qna-handlers.ts';
 import { queueHandlers } from './queue-handlers.ts';
 import { SocketRateLimiter } from './rate-limit.ts';
@@ -27,6 +29,7 @@ export interface LiveSessionsDeps {
   editor: ProgrammeEditor;
   floor: FloorService;
   qna: QnaService;
+  polls: PollService;
   findParticipant: (participantId: string) => Promise<Participant | null>;
   listParticipants: (eventId: string) => Promise<Participant[]>;
   /** Announces role and status changes of connected callers, so their rooms follow. */
@@ -61,7 +64,7 @@ export class LiveSessions {
     this.timers = new FloorTimers(deps.io, clock);
     this.broadcast = new LiveBroadcast({ io: deps.io, logger: deps.logger, floor: deps.floor, timers: this.timers, clock, crossProcess: deps.crossProcess ?? false });
     this.events = this.broadcast.events;
-    this.membership = new Membership({ io: deps.io, logger: deps.logger, programme: deps.programme, floor: deps.floor, qna: deps.qna, clock });
+    this.membership = new Membership({ io: deps.io, logger: deps.logger, programme: deps.programme, floor: deps.floor, qna: deps.qna, polls: deps.polls, clock });
     this.handlerDeps = {
       logger: deps.logger,
       limiter: new SocketRateLimiter(),
@@ -69,6 +72,7 @@ export class LiveSessions {
       editor: deps.editor,
       floor: deps.floor,
       qna: deps.qna,
+      polls: deps.polls,
       broadcast: this.broadcast,
       membership: this.membership,
       findParticipant: deps.findParticipant,
@@ -83,6 +87,7 @@ export class LiveSessions {
     sessionHandlers(socket, this.handlerDeps);
     queueHandlers(socket, this.handlerDeps);
     qnaHandlers(socket, this.handlerDeps);
+    pollHandlers(socket, this.handlerDeps);
     acknowledgeUnknownEvents(socket, this.deps.logger);
   }
 

@@ -1,11 +1,12 @@
 import type { PlenaryServer, PlenarySocket } from '../protocol/socket-types.ts';
-import { hasSessionRole } from '../domain/participants.ts';
+import { hasSessionRole, type Participant } from '../domain/participants.ts';
 import { callerId, callerName, type Caller } from '../identity/caller.ts';
 import { decide } from '../identity/policy.ts';
 import type { Logger } from '../logger.ts';
 import { serverEvents, type JoinAck, type SessionRemovedMessage } from '../protocol/events.ts';
 import type { FloorService } from '../services/floor-service.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
+import type { PollService } from '../services/poll-service.ts';
 import type { QnaService } from '../services/qna-service.ts';
 import { queueMessage } from '../protocol/wire-views.ts';
 import { moderatorRoom, participantRoom, sessionRoom } from './rooms.ts';
@@ -26,6 +27,7 @@ export interface MembershipDeps {
   programme: ProgrammeService;
   floor: FloorService;
   qna: QnaService;
+  polls: PollService;
   clock: () => Date;
 }
 
@@ -92,10 +94,11 @@ export class Membership {
   async snapshot(caller: Caller, eventId: string, sessionId: string): Promise<JoinAck> {
     const moderator = decide(caller, 'queue.moderate', { eventId, sessionId }).allowed;
     const pid = callerId(caller);
-    const [session, queue, qna] = await Promise.all([
+    const [session, queue, qna, polls] = await Promise.all([
       this.deps.programme.requireSession(eventId, sessionId),
       this.deps.floor.state(eventId, sessionId),
       this.deps.qna.snapshot(eventId, sessionId, { participantId: pid, moderator }),
+      this.deps.polls.snapshot(eventId, sessionId, { participantId: pid, moderator }),
     ]);
     const panelist = caller.kind === 'participant' && hasSessionRole(caller.participant, sessionId, 'panelist');
     return {
@@ -104,7 +107,19 @@ export class Membership {
       you: { participantId: pid, name: callerName(caller), moderator, panelist, canRequestFloor: caller.kind === 'participant' },
       queue: queueMessage(queue, this.deps.clock()),
       qna,
+      polls,
     };
+  }
+
+  /** The participants joined to a session now, on every process (each once, however many sockets they have). */
+  async present(eventId: string, sessionId: string): Promise<Participant[]> {
+    const sockets = await this.deps.io.in(sessionRoom(eventId, sessionId)).fetchSockets();
+    const byId = new Map<string, Participant>();
+    for (const s of sockets) {
+      const caller = s.data.caller;
+      if (caller?.kind === 'participant') byId.set(caller.participant.id, caller.participant);
+    }
+    return [...byId.values()];
   }
 
   private joined(socket: PlenarySocket): Map<string, Joined> {

@@ -108,7 +108,7 @@ describe('unknown events', () => {
     const delegate = await createParticipant(server);
     const socket = await connect(server.url, { token: delegate.token });
     try {
-      expect(await emit(socket, 'poll:create', { sessionId, question: 'Adopt?' })).toMatchObject({ ok: false, error: { code: 'unknown_event' } });
+      expect(await emit(socket, 'vote:unknown', { sessionId, question: 'Adopt?' })).toMatchObject({ ok: false, error: { code: 'unknown_event' } });
       // Known events still work on the same socket.
       expect(await emit(socket, 'session:join', { sessionId })).toMatchObject({ ok: true });
     } finally {

@@ -1,0 +1,96 @@
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import { hasSessionRole, type Participant } from '../domain/participants.ts';
+import { buildRecord, recordMarkdown, type SessionRecord } from '../domain/record.ts';
+import { recordMessages } from '../i18n/catalogs/record.ts';
+import { isLang } from '../i18n/languages.ts';
+import { authorize } from '../identity/policy.ts';
+import type { FloorService } from '../services/floor-service.ts';
+import type { PollService } from '../services/poll-service.ts';
+import type { ProgrammeService } from '../services/programme-service.ts';
+import type { QnaService } from '../services/qna-service.ts';
+import { callerOf, pageBase } from './caller.ts';
+import { parseId, parseInput } from './validate.ts';
+import type { Views } from './views.ts';
+
+export interface SessionRecordDeps {
+  programme: ProgrammeService;
+  floor: FloorService;
+  qna: QnaService;
+  polls: PollService;
+  listParticipants: (eventId: string) => Promise<Participant[]>;
+  views: Views;
+}
+
+const recordQuery = z.object({ format: z.enum(['json', 'md', 'html']).optional(), lang: z.string().optional() });
+
+/**
+ * A session's draft record for its moderators and organisers:
+ * `GET /api/events/:eventId/sessions/:sessionId/record` as JSON,
+ * `?format=md` as a Markdown download (editors open it as is, or turn it
+ * into DOCX with pandoc; no document library to keep up to date on the
+ * server), and a console page at `/events/:eventId/console/sessions/:sessionId/record`.
+ * `?lang=zh|en` picks the language (else the viewer's).
+ */
+export function sessionRecords(deps: SessionRecordDeps): Router {
+  const router = Router();
+
+  async function build(req: Request): Promise<SessionRecord> {
+    const eventId = parseId(req.params.eventId, 'eventId');
+    const sessionId = parseId(req.params.sessionId, 'sessionId');
+    authorize(callerOf(req), 'queue.moderate', { eventId, sessionId });
+    const { lang } = parseInput(recordQuery, req.query, 'invalid_query');
+    const [event, session] = await Promise.all([deps.programme.requireEvent(eventId), deps.programme.requireSession(eventId, sessionId)]);
+    const [queue, questions, moderation, polls, participants] = await Promise.all([
+      deps.floor.state(eventId, sessionId),
+      deps.qna.snapshot(eventId, sessionId, { participantId: null, moderator: true }).then((snapshot) => snapshot.questions),
+      deps.qna.moderationLog(eventId, sessionId),
+      deps.polls.list(eventId, sessionId),
+      deps.listParticipants(eventId),
+    ]);
+    return buildRecord({
+      lang: isLang(lang) ? lang : req.ctx.lang,
+      event,
+      session,
+      chair: participants.filter((p) => hasSessionRole(p, sessionId, 'moderator')).map((p) => ({ name: p.name, country: p.country, organization: p.organization })),
+      queue,
+      questions,
+      moderation,
+      polls,
+      now: deps.programme.now(),
+    });
+  }
+
+  router.get('/api/events/:eventId/sessions/:sessionId/record', async (req, res) => {
+    const record = await build(req);
+    const { format } = parseInput(recordQuery, req.query, 'invalid_query');
+    if (format === 'md') {
+      res.type('text/markdown; charset=utf-8');
+      res.attachment(`${record.eventId}-${record.sessionId}-record-${record.lang}.md`);
+      res.send(recordMarkdown(record));
+      return;
+    }
+    if (format === 'html') {
+      res.redirect(303, `/events/${record.eventId}/console/sessions/${record.sessionId}/record?lang=${record.lang}`);
+      return;
+    }
+    res.json(record);
+  });
+
+  router.get('/events/:eventId/console/sessions/:sessionId/record', async (req, res) => {
+    const record = await build(req);
+    const s = recordMessages[record.lang];
+    const api = `/api/events/${record.eventId}/sessions/${record.sessionId}/record`;
+    res.type('html').send(
+      deps.views.render('session-record', {
+        ...pageBase(req, `${s.draftRecord} — ${record.sessionTitle}`),
+        record,
+        s,
+        markdownHref: `${api}?format=md&lang=${record.lang}`,
+        jsonHref: `${api}?lang=${record.lang}`,
+      }),
+    );
+  });
+
+  return router;
+}
