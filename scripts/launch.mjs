@@ -110,6 +110,10 @@ function ensureTestPackages() {
   const wanted = [
     { bin: '/usr/bin/chromium', pkg: 'chromium' },
     { bin: '/usr/bin/redis-server', pkg: 'redis-server' },
+    // Deployment checks (test/ops/deploy.test.ts): nginx -t, Compose's schema.
+    { bin: '/usr/sbin/nginx', pkg: 'nginx' },
+    { bin: '/usr/lib/nginx/modules/ngx_stream_module.so', pkg: 'libnginx-mod-stream' },
+    { bin: '/usr/bin/docker-compose', pkg: 'docker-compose' },
   ];
   const missing = wanted.filter((w) => !fs.existsSync(w.bin)).map((w) => w.pkg);
   if (missing.length === 0) return;
