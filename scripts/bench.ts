@@ -21,9 +21,13 @@
 //    see scripts/bench-store.ts.
 // 5. A burst of votes over two server processes, with /healthz and another
 //    session probed meanwhile: see scripts/bench-votes.ts.
+// 6. Programme API, programme page, session room page and whole-programme
+//    .ics against a bare Express route serving the same bytes (req/s, p99,
+//    ratio): see scripts/bench-http.ts.
 //
 // Options: --runs=N (browser runs, default 7), --browser-only,
-// --consumers-only, --realtime-only, --store-only, --votes-only, --max-seconds=S (bound for part 2, default 120).
+// --consumers-only, --realtime-only, --store-only, --votes-only, --http-only,
+// --seconds=S (per route in part 6, default 5), --max-seconds=S (bound for part 2, default 120).
 import { fork } from 'node:child_process';
 import dgram from 'node:dgram';
 import os from 'node:os';
@@ -42,6 +46,7 @@ import { createParticipant, eventId } from '../test/support/realtime.ts';
 import { freePortBase, startMediaCluster } from '../test/media/support.ts';
 import { hasRedis, redisServerPath } from '../test/support/processes.ts';
 import { organizerToken, tempDir } from '../test/support/server.ts';
+import { httpVersusBare } from './bench-http.ts';
 
 const args = new Map(process.argv.slice(2).map((a) => {
   const [k, v] = a.replace(/^--/, '').split('=');
@@ -58,7 +63,7 @@ const median = (values: number[]): number => {
 
 console.log(`Plenary bench — ${os.cpus()[0]?.model ?? 'cpu'} × ${os.availableParallelism()}, Node ${process.version}, mediasoup ${mediasoup.version}, loopback`);
 
-const only = ['browser-only', 'consumers-only', 'realtime-only', 'store-only', 'votes-only'].find((o) => args.has(o));
+const only = ['browser-only', 'consumers-only', 'realtime-only', 'store-only', 'votes-only', 'http-only'].find((o) => args.has(o));
 const part = (name: string): boolean => !only || only === `${name}-only`;
 if (part('browser')) await browserJoin();
 if (part('consumers')) for (const processes of [1, 2, 3]) await srtpFanOut(processes);
@@ -66,6 +71,7 @@ if (part('browser')) await browserJoinAcross();
 if (part('realtime')) await realtimeFanOut([250, 500, 1000, 2000], 10);
 if (part('store')) await storeBurst(500, 3);
 if (part('votes')) await voteBurst(200, 3);
+if (part('http')) await httpVersusBare(Number(args.get('seconds') ?? 5), 50);
 
 async function browserJoin(): Promise<void> {
   console.log('\n1. Browser join → first decoded frame (headless Chromium, fake camera, loopback)');

@@ -1,0 +1,157 @@
+// Pages, programme API and feeds against a bare Express route serving the
+// same bytes (part of `npm run bench --http-only`, or alone:
+// `node scripts/bench-http.ts --seconds=5 --connections=50`). Printed, never asserted.
+//
+// A Plenary server (`node server/main.ts`, embedded store, media off) and a
+// bare Express app run in two processes of their own; this process is the
+// load generator: a loopback HTTP loop with `connections` keep-alive
+// connections, each sending its next request when the previous answer is
+// read, as anonymous viewers without Accept-Encoding (so both send the same
+// bytes). For each route: requests per second and p99 latency, for both,
+// and the ratio Plenary / bare.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import express from 'express';
+import { organizerToken, tempDir } from '../test/support/server.ts';
+
+const root = path.resolve(import.meta.dirname, '..');
+const eventId = 'global-forum-2022';
+
+export const httpRoutes: { name: string; path: string }[] = [
+  { name: 'programme API ?tz=Asia/Tokyo', path: `/api/events/${eventId}/programme?tz=Asia/Tokyo` },
+  { name: 'programme page', path: `/events/${eventId}` },
+  { name: 'session room page', path: `/events/${eventId}/sessions/opening` },
+  { name: 'whole-programme .ics', path: `/calendar/${eventId}.ics` },
+];
+
+function waitForUrl(child: ChildProcess, pattern: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`did not start:\n${out}`)), 30_000);
+    const onData = (d: Buffer): void => {
+      out += d.toString();
+      const url = pattern.exec(out)?.[1];
+      if (url) {
+        clearTimeout(timer);
+        resolve(url);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) {
+      resolve();
+      return;
+    }
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+function fetchRaw(url: string): Promise<{ body: Buffer; type: string }> {
+  return new Promise((resolve, reject) => {
+    http.get(url, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ body: Buffer.concat(chunks), type: String(res.headers['content-type'] ?? '') }));
+    }).on('error', reject);
+  });
+}
+
+/** `connections` request loops over keep-alive sockets for `seconds` (after a one-second warm-up). */
+export async function load(url: string, seconds: number, connections: number): Promise<{ rps: number; p99: number; errors: number }> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const latencies: number[] = [];
+  let errors = 0;
+  let measuring = false;
+  let running = true;
+  const one = (): Promise<void> =>
+    new Promise((resolve) => {
+      const start = performance.now();
+      const req = http.get(url, { agent }, (res) => {
+        res.on('data', () => undefined);
+        res.on('end', () => {
+          if (measuring) {
+            if (res.statusCode === 200) latencies.push(performance.now() - start);
+            else errors += 1;
+          }
+          resolve();
+        });
+      });
+      req.on('error', () => {
+        if (measuring) errors += 1;
+        resolve();
+      });
+    });
+  const loops = Array.from({ length: connections }, async () => {
+    while (running) await one();
+  });
+  await new Promise((r) => setTimeout(r, 1000));
+  measuring = true;
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  measuring = false;
+  const elapsed = (performance.now() - t0) / 1000;
+  running = false;
+  await Promise.all(loops);
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  return { rps: latencies.length / elapsed, p99: latencies[Math.floor(latencies.length * 0.99)] ?? NaN, errors };
+}
+
+export async function httpVersusBare(seconds: number, connections: number): Promise<void> {
+  console.log(`\n6. Pages, programme API and feeds vs a bare Express route serving the same bytes (${connections} keep-alive connections, ${seconds} s per route, anonymous, no Accept-Encoding; server and bare app in processes of their own)`);
+  const plenary = spawn(process.execPath, [path.join(root, 'server/main.ts')], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', PLENARY_DATA_DIR: tempDir('plenary-bench-http-'), PLENARY_ORGANIZER_TOKEN: organizerToken, MEDIA_ENABLED: 'false', LOG_LEVEL: 'warn', NODE_ENV: 'production' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let bare: ChildProcess | undefined;
+  try {
+    const url = await waitForUrl(plenary, /running at (http:\/\/\S+)/);
+    const bodies = await Promise.all(httpRoutes.map((r) => fetchRaw(`${url}${r.path}`)));
+    const file = path.join(tempDir('plenary-bench-bare-'), 'bodies.json');
+    fs.writeFileSync(file, JSON.stringify(bodies.map((b, i) => ({ path: `/r${i}`, type: b.type, body: b.body.toString('base64') }))));
+    bare = spawn(process.execPath, [import.meta.filename, '--bare-server', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const bareUrl = await waitForUrl(bare, /bare at (http:\/\/\S+)/);
+    console.log('   route                          | bytes  | Plenary req/s | p99      | bare req/s | p99      | ratio');
+    for (const [i, route] of httpRoutes.entries()) {
+      const a = await load(`${url}${route.path}`, seconds, connections);
+      const b = await load(`${bareUrl}/r${i}`, seconds, connections);
+      const fmt = (n: number) => `${n.toFixed(1).padStart(5)} ms`;
+      console.log(
+        `   ${route.name.padEnd(30)} | ${String(bodies[i]?.body.length).padStart(6)} | ${a.rps.toFixed(0).padStart(13)} | ${fmt(a.p99)} | ${b.rps.toFixed(0).padStart(10)} | ${fmt(b.p99)} | ${(a.rps / b.rps).toFixed(2)}x${a.errors + b.errors ? ` (${a.errors + b.errors} errors)` : ''}`,
+      );
+    }
+  } finally {
+    if (bare) await stop(bare);
+    await stop(plenary);
+  }
+}
+
+if (process.argv[2] === '--bare-server') {
+  // The bare Express app: one route per body, `res.type().send(bytes)` and nothing else.
+  const routes = JSON.parse(fs.readFileSync(process.argv[3] ?? '', 'utf8')) as { path: string; type: string; body: string }[];
+  const app = express();
+  for (const r of routes) {
+    const body = Buffer.from(r.body, 'base64');
+    app.get(r.path, (_req, res) => {
+      res.type(r.type).send(body);
+    });
+  }
+  const server = app.listen(0, '127.0.0.1', () => {
+    const address = server.address() as { port: number };
+    console.log(`bare at http://127.0.0.1:${address.port}`);
+  });
+  process.on('SIGTERM', () => server.close(() => process.exit(0)));
+} else if (import.meta.url === `file://${process.argv[1]}`) {
+  const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
+  console.log(`Plenary HTTP bench — ${os.cpus()[0]?.model ?? 'cpu'} × ${os.availableParallelism()}, Node ${process.version}, loopback`);
+  await httpVersusBare(Number(args.get('seconds') ?? 5), Number(args.get('connections') ?? 50));
+}
