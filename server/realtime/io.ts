@@ -25,6 +25,15 @@ export async function createRealtimeServer(
     maxHttpBufferSize: 64 * 1024,
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
     cors: options.allowedOrigins ? { origin: options.allowedOrigins, credentials: true } : undefined,
+    // Messages are small (queue:state ~1 KB): compressing each costs more CPU and memory per socket than it saves.
+    perMessageDeflate: false,
+  });
+  // Socket.IO's memory-usage advice: drop each connection's first HTTP
+  // request once the socket is connected. Everything read from it later
+  // (Origin, cookie, address in realtime/auth.ts and rate-limit.ts) was
+  // copied into socket.handshake when the socket connected.
+  io.on('connection', (socket) => {
+    (socket.conn as unknown as { request: unknown }).request = null;
   });
   let closeRedis: (() => Promise<void>) | undefined;
   if (options.redisUrl) {
