@@ -245,6 +245,27 @@ export class Stage {
       const value = (e.target as HTMLSelectElement).value;
       void this.media?.setLanguage(value || null).then(() => this.deps.announce(interpolate(this.s.announceListening, { language: value ? this.languageName(value) : this.s.floorAudio })));
     });
+    byId('audio-only').addEventListener('click', () => {
+      const media = this.media;
+      if (!media) return;
+      const on = !media.audioOnly;
+      void media.setAudioOnly(on).then(
+        () => {
+          byId('audio-only').setAttribute('aria-pressed', String(on));
+          this.deps.announce(on ? this.s.announceAudioOnly : this.s.announceVideoBack);
+          this.render();
+        },
+        (error: unknown) => this.onError(error),
+      );
+    });
+    // Last N: a pinned person's video is always among those received.
+    byId('stage-tiles').addEventListener('click', (event) => {
+      const button = (event.target as HTMLElement).closest<HTMLButtonElement>('button[data-pin]');
+      const media = this.media;
+      if (!button || !media) return;
+      const participantId = button.dataset.pin ?? '';
+      void media.setPinned(participantId, !media.pinned.has(participantId)).then(() => this.render(), (error: unknown) => this.onError(error));
+    });
     byId<HTMLInputElement>('delegate-video').addEventListener('change', (e) => {
       void this.media?.setDelegateVideo((e.target as HTMLInputElement).checked).catch((error: unknown) => this.onError(error));
     });
@@ -526,7 +547,20 @@ export class Stage {
         if (tile.muted) parts.push(this.s.mutedLabel);
         if (speaking) parts.push(this.s.speakingNow);
         caption.textContent = parts.join(' · ');
+        if (!tile.local && !tile.screen && media) {
+          const pinned = media.pinned.has(tile.participantId);
+          const pin = el('button', {
+            type: 'button',
+            class: 'tile-pin',
+            'data-pin': tile.participantId,
+            'data-testid': 'tile-pin',
+            'aria-pressed': String(pinned),
+            'aria-label': interpolate(pinned ? this.s.unpinTileLabel : this.s.pinTileLabel, { name: tile.name }),
+          }, pinned ? this.s.unpinTile : this.s.pinTile);
+          caption.append(' ', pin);
+        }
       }
+      node.classList.toggle('pinned', Boolean(media?.pinned.has(tile.participantId)));
       this.attachVideo(node, tile.video, tile.producerId, tile.local);
     }
   }

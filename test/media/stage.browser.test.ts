@@ -128,6 +128,19 @@ describe.skipIf(!hasChromium)('the live stage in headless Chromium (real mediaso
     const before = (await row(view, panelist.id, 'video'))?.framesDecoded ?? 0;
     await expect.poll(async () => (await row(view, panelist.id, 'video'))?.framesDecoded ?? 0, poll).toBeGreaterThan(before);
 
+    // The viewer pins the panelist (by keyboard), then switches to audio only: the video goes, the sound stays.
+    const pin = tile.getByTestId('tile-pin');
+    await pin.focus();
+    await view.keyboard.press('Enter');
+    await expect.poll(() => tile.getByTestId('tile-pin').getAttribute('aria-pressed'), poll).toBe('true');
+    await view.getByTestId('audio-only').click();
+    await expect.poll(() => view.getByTestId('audio-only').getAttribute('aria-pressed'), poll).toBe('true');
+    await expect.poll(() => view.locator('#stage-tiles video').count(), poll).toBe(0);
+    const sound = (await row(view, panelist.id, 'audio'))?.packetsReceived ?? 0;
+    await expect.poll(async () => (await row(view, panelist.id, 'audio'))?.packetsReceived ?? 0, poll).toBeGreaterThan(sound);
+    await view.getByTestId('audio-only').click();
+    await expect.poll(() => view.locator('#stage-tiles video').count(), poll).toBeGreaterThan(0);
+
     observer.close();
     expect(errors).toEqual([]);
   }, 180_000);
