@@ -16,6 +16,9 @@ export type ErrorCode =
   | 'event_not_found'
   | 'session_not_found'
   | 'participant_not_found'
+  | 'event_exists'
+  | 'event_has_sessions'
+  | 'registration_closed'
   | 'unauthenticated'
   | 'forbidden'
   | 'not_organizer'
@@ -63,6 +66,9 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
   event_not_found: 404,
   session_not_found: 404,
   participant_not_found: 404,
+  event_exists: 409,
+  event_has_sessions: 409,
+  registration_closed: 403,
   unauthenticated: 401,
   token_revoked: 401,
   forbidden: 403,
