@@ -1,7 +1,7 @@
 import type { Ack, ClientEventName, JoinAck, QnaQuestionMessage, QueueStateMessage, SessionStateMessage } from '../server/protocol/events.ts';
 import type { ClientInput } from '../server/protocol/socket-types.ts';
 import type { PlenaryClientSocket } from './socket.ts';
-import { applyQuestion, applyQueue, applyStatus, recordVote, resync, type SessionView } from './session-state.ts';
+import { applyPoll, applyQuestion, applyQueue, applyStatus, recordVote, resync, type SessionView } from './session-state.ts';
 
 export interface LiveClientEvents {
   change(sessionId: string, view: SessionView, cause: string): void;
@@ -41,6 +41,10 @@ export class LiveClient {
       this.modeVersions.set(m.sessionId, m.version);
       view.qnaMode = m.mode;
       this.onChange(m.sessionId, view, 'mode');
+    });
+    socket.on('poll:state', (m) => {
+      const view = this.views.get(m.sessionId);
+      if (view && applyPoll(view, m)) this.onChange(m.sessionId, view, 'poll');
     });
     socket.on('session:state', (m: SessionStateMessage) => {
       const view = this.views.get(m.sessionId);

@@ -6,6 +6,7 @@ import type { RoomPageStrings, RoomStrings } from '../server/i18n/catalogs/room.
 import { interpolate } from '../server/i18n/format.ts';
 import { idempotencyKey, LiveClient } from './live-client.ts';
 import { Stage } from './media-stage.ts';
+import { PollPanel } from './polls.ts';
 import { floorRemainingMs, myPosition, type SessionView } from './session-state.ts';
 import { browserTimeZone, rememberZone } from './zone.ts';
 
@@ -73,9 +74,11 @@ async function start(root: HTMLElement, s: RoomPageStrings): Promise<void> {
   const knownQuestions = new Set<string>();
   const socket: PlenaryClientSocket = io({ transports: ['websocket', 'polling'] });
   let stage: Stage | undefined;
+  let polls: PollPanel | undefined;
   const live = new LiveClient(socket, (_id, view, cause) => {
     render(view, cause);
     stage?.update(view);
+    polls?.render(view);
     // After a reconnect, media is rejoined only once the session is joined again.
     if (cause === 'resync') stage?.resynced();
   });
@@ -128,6 +131,9 @@ async function start(root: HTMLElement, s: RoomPageStrings): Promise<void> {
   stage = new Stage({ socket, sessionId, strings: s, lang: document.documentElement.lang || 'en', request: (e, p) => live.request(e, p), announce, showError });
   const joinedView = live.views.get(sessionId);
   if (joinedView) stage.update(joinedView);
+  // Votes (client/polls.ts): the panel follows the same session view.
+  polls = new PollPanel({ container: byId('live-room'), eventId: root.dataset.eventId ?? '', sessionId, strings: s, request: (e, p) => live.request(e, p), newKey: idempotencyKey, announce, showError });
+  if (joinedView) polls.render(joinedView);
 
   root.addEventListener('click', (event) => {
     const button = (event.target as HTMLElement).closest<HTMLButtonElement>('button[data-action]');

@@ -1,4 +1,5 @@
-import type { JoinAck, QnaQuestionMessage, QnaSnapshot, QueueStateMessage, QuestionMessageBody, SessionStateMessage } from '../server/protocol/events.ts';
+import type { JoinAck, PollStateMessage, QnaQuestionMessage, QnaSnapshot, QueueStateMessage, QuestionMessageBody, SessionStateMessage } from '../server/protocol/events.ts';
+import type { PollView } from '../server/domain/polls.ts';
 
 /**
  * What a client holds of one session, and the rules for merging what the
@@ -19,6 +20,10 @@ export interface SessionView {
   myVotes: Set<string>;
   /** Local clock when `queue` arrived, to count the floor timer down. */
   queueReceivedAt: number;
+  /** The session's polls (drafts for moderators), by id, each at its newest version. */
+  polls: Map<string, PollView>;
+  /** This client's own choice per poll (broadcasts are the same for everyone). */
+  myChoices: Map<string, string[]>;
 }
 
 export function fromJoin(ack: JoinAck, now = Date.now()): SessionView {
@@ -33,6 +38,8 @@ export function fromJoin(ack: JoinAck, now = Date.now()): SessionView {
     questions: new Map(ack.qna.questions.map((q) => [q.id, q])),
     myVotes: new Set(ack.qna.questions.filter((q) => q.votedByMe).map((q) => q.id)),
     queueReceivedAt: now,
+    polls: new Map((ack.polls?.polls ?? []).map((p) => [p.id, p])),
+    myChoices: new Map(Object.entries(ack.polls?.myChoices ?? {})),
   };
 }
 
@@ -43,6 +50,10 @@ export function resync(view: SessionView | undefined, ack: JoinAck, now = Date.n
   if (view.statusVersion > fresh.statusVersion) {
     fresh.status = view.status;
     fresh.statusVersion = view.statusVersion;
+  }
+  for (const [id, poll] of view.polls) {
+    const held = fresh.polls.get(id);
+    if (held && held.version < poll.version) fresh.polls.set(id, poll);
   }
   if (view.queue.version > fresh.queue.version) {
     fresh.queue = view.queue;
@@ -76,6 +87,16 @@ export function applyQuestion(view: SessionView, message: QnaQuestionMessage): b
     view.questions.delete(message.question.id);
   }
   view.qnaVersion = Math.max(view.qnaVersion, message.version);
+  return true;
+}
+
+/** A poll's newest state; an older or replayed one never undoes it, and a delegate never holds a draft. */
+export function applyPoll(view: SessionView, message: PollStateMessage): boolean {
+  if (message.sessionId !== view.sessionId) return false;
+  const held = view.polls.get(message.poll.id);
+  if (held && held.version >= message.poll.version) return false;
+  if (message.poll.status === 'draft' && !view.you.moderator) return false;
+  view.polls.set(message.poll.id, message.poll);
   return true;
 }
 
