@@ -130,6 +130,23 @@ function ensureTestPackages() {
   }
 }
 
+/** FerretDB for the MongoDB adapter's contract tests: built from ops/ferretdb with Go when Go is there, cached by version. */
+function ensureFerretdb() {
+  const bin = path.join(cacheRoot, 'ferretdb', 'v1.24.2', 'ferretdb-plenary');
+  if (!fs.existsSync(bin)) {
+    if (spawnSync('go', ['version'], { stdio: 'ignore' }).status !== 0) {
+      log('no Go: the MongoDB adapter tests against FerretDB will say they were skipped.');
+      return;
+    }
+    log(`building FerretDB v1.24.2 (MongoDB wire protocol, SQLite backend) into ${bin} ...`);
+    if (run('go', ['build', '-trimpath', '-o', bin, '.'], { cwd: path.join(root, 'ops', 'ferretdb') }) !== 0) {
+      log('could not build FerretDB; its tests will say they were skipped.');
+      return;
+    }
+  }
+  process.env.FERRETDB_BIN = bin;
+}
+
 function exec(cmd, args, env = process.env) {
   const child = spawn(cmd, args, { stdio: 'inherit', cwd: root, env });
   forwardSignals(child);
@@ -163,7 +180,10 @@ async function main() {
 
   await ensureMediasoupWorker();
   ensureDependencies();
-  if (command === 'test') ensureTestPackages();
+  if (command === 'test') {
+    ensureTestPackages();
+    ensureFerretdb();
+  }
 
   let code = 0;
   switch (command) {

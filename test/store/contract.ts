@@ -16,8 +16,14 @@ export interface StoreFactory {
   cleanup?(): Promise<void>;
 }
 
+/** What a stand-in server lacks (FerretDB for MongoDB): the tests that need it are skipped, saying why. */
+export interface ServerLacks {
+  /** Multi-document transactions: write(ops) must then fail whole, writing nothing. */
+  transactions?: string;
+}
+
 /** The contract every persistence adapter passes. */
-export function storeContract(name: string, factory: () => StoreFactory): void {
+export function storeContract(name: string, factory: () => StoreFactory, lacks: ServerLacks = {}): void {
   describe(`${name} store contract`, () => {
     let f: StoreFactory;
     let store: DocumentStore;
@@ -92,7 +98,15 @@ export function storeContract(name: string, factory: () => StoreFactory): void {
       await expect(store.get('Notes; DROP', 'a')).rejects.toThrow(/invalid collection/);
     });
 
-    it('writes several documents together, or none when one would conflict', async () => {
+    if (lacks.transactions) {
+      it(`refuses write(ops) whole, writing nothing, where the server lacks transactions (${lacks.transactions})`, async () => {
+        await store.insert('notes', note('taken'));
+        await expect(store.write([writes.insert('notes', note('x')), writes.put('log', note('entry'))])).rejects.toThrow();
+        expect(await store.get('notes', 'x')).toBeNull();
+        expect(await store.get('log', 'entry')).toBeNull();
+      });
+    }
+    (lacks.transactions ? it.skip : it)('writes several documents together, or none when one would conflict', async () => {
       const a = await store.insert('notes', note('a'));
       await store.insert('notes', note('taken'));
       const revs = await store.write([
