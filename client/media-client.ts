@@ -494,7 +494,7 @@ export class MediaClient {
       type: 'webrtc',
       ...(direction === 'recv' ? { rtpCapabilities: wireRtpCapabilities(device.rtpCapabilities) } : {}),
     });
-    const options = { id: ack.transportId, iceParameters: ack.iceParameters, iceCandidates: ack.iceCandidates as types.IceCandidate[], dtlsParameters: ack.dtlsParameters as types.DtlsParameters };
+    const options = { id: ack.transportId, iceParameters: ack.iceParameters, iceCandidates: ack.iceCandidates as types.IceCandidate[], dtlsParameters: ack.dtlsParameters as types.DtlsParameters, iceServers: ack.iceServers };
     const transport = direction === 'send' ? device.createSendTransport(options) : device.createRecvTransport(options);
     transport.on('connect', ({ dtlsParameters }, callback, errback) => {
       this.request('media:connect-transport', { sessionId: this.sessionId, transportId: transport.id, dtlsParameters }).then(() => callback(), errback);

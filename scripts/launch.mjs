@@ -114,6 +114,8 @@ function ensureTestPackages() {
     { bin: '/usr/sbin/nginx', pkg: 'nginx' },
     { bin: '/usr/lib/nginx/modules/ngx_stream_module.so', pkg: 'libnginx-mod-stream' },
     { bin: '/usr/bin/docker-compose', pkg: 'docker-compose' },
+    // TURN relay test (test/ops/turn.test.ts).
+    { bin: '/usr/bin/turnserver', pkg: 'coturn' },
   ];
   const missing = wanted.filter((w) => !fs.existsSync(w.bin)).map((w) => w.pkg);
   if (missing.length === 0) return;

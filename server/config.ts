@@ -44,6 +44,16 @@ const envSchema = z
     MEDIA_PIPE_ANNOUNCED_ADDRESS: z.string().min(1).optional(),
     MEDIA_LAST_N: z.coerce.number().int().min(1).max(64).default(4),
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    TURN_URLS: z
+      .string()
+      .optional()
+      .refine((v) => v === undefined || v.split(',').every((u) => /^turns?:[^\s,]+$/.test(u.trim())), 'must be comma-separated turn: or turns: URLs'),
+    TURN_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    TURN_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(12 * 3600),
+  })
+  .refine((env) => (env.TURN_URLS === undefined) === (env.TURN_SECRET === undefined), {
+    path: ['TURN_SECRET'],
+    message: 'TURN_URLS and TURN_SECRET go together',
   })
   .refine((env) => env.MEDIA_RTC_MIN_PORT <= env.MEDIA_RTC_MAX_PORT, {
     path: ['MEDIA_RTC_MAX_PORT'],
@@ -67,6 +77,8 @@ export interface Config {
   trustProxy: number;
   /** Bearer token a Prometheus scraper sends for GET /metrics (organisers may scrape with their own). */
   metricsToken: string | undefined;
+  /** TURN for browsers behind firewalls: coturn's shared-secret REST credentials, handed out with transport options. */
+  turn: { urls: string[]; secret: string; ttlSeconds: number } | undefined;
   media: {
     enabled: boolean;
     listenIp: string;
@@ -114,6 +126,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowedOrigins: e.ALLOWED_ORIGINS?.split(',').map((o) => o.trim()).filter(Boolean),
     trustProxy: e.TRUST_PROXY,
     metricsToken: e.METRICS_TOKEN,
+    turn:
+      e.TURN_URLS && e.TURN_SECRET
+        ? { urls: e.TURN_URLS.split(',').map((u) => u.trim()).filter(Boolean), secret: e.TURN_SECRET, ttlSeconds: e.TURN_TTL_SECONDS }
+        : undefined,
     media: {
       enabled: e.MEDIA_ENABLED === 'true',
       listenIp: e.MEDIA_LISTEN_IP,

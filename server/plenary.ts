@@ -54,6 +54,7 @@ import type { DocumentStore } from './store/port.ts';
 import { ProgrammeRepository } from './store/repositories.ts';
 import { Metrics } from './ops/metrics.ts';
 import { openApiRouter } from './http/openapi.ts';
+import { iceServersFor } from './ops/turn.ts';
 
 export interface Plenary {
   url: string;
@@ -249,7 +250,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
     });
     parts.defer(() => liveSessions.close());
     await liveSessions.resumeTimers((await repo.listEvents()).map((e) => e.id));
-    const mediaSignalling = attachMediaSignalling({ io, logger, media, programme, floor, liveSessions, socketAuth });
+    const mediaSignalling = attachMediaSignalling({ io, logger, media, programme, floor, liveSessions, socketAuth, iceServers: (who) => iceServersFor(config.turn, who) });
     parts.defer(() => mediaSignalling.close());
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);

@@ -220,6 +220,8 @@ export interface MediaCapabilitiesAck {
 
 export interface WebRtcTransportAck {
   transportId: string;
+  /** TURN servers with time-limited credentials, when the server has TURN configured (RTCIceServer). */
+  iceServers?: { urls: string[]; username: string; credential: string }[];
   type: 'webrtc';
   direction: 'send' | 'recv';
   iceParameters: { usernameFragment: string; password: string; iceLite?: boolean };

@@ -18,6 +18,7 @@ import type { SocketAuth } from './auth.ts';
 import { callerOf } from './live-context.ts';
 import type { LiveSessions } from './live-sessions.ts';
 import { SocketRateLimiter } from './rate-limit.ts';
+import type { IceServer } from '../ops/turn.ts';
 import { sessionRoom } from './rooms.ts';
 
 export interface MediaSignallingDeps {
@@ -31,6 +32,8 @@ export interface MediaSignallingDeps {
   socketAuth?: SocketAuth;
   /** Rooms span processes (REDIS_URL): media is coordinated with the other processes (media-cluster.ts). */
   crossProcess?: boolean;
+  /** TURN servers with fresh credentials for a caller (TURN_URLS, TURN_SECRET; server/ops/turn.ts), sent with WebRTC transport options. */
+  iceServers?: (who: string) => IceServer[] | undefined;
 }
 
 export interface MediaSignalling {
@@ -121,7 +124,9 @@ export function attachMediaSignalling(deps: MediaSignallingDeps): MediaSignallin
       // Only a send transport depends on the floor; a recv one spares the store read.
       const facts = p.direction === 'send' ? await floorFacts(eventId, sessionId) : { floorHolder: null, delegateVideo: false };
       const tier = transportRight({ caller, eventId, sessionId, status: session.status, ...facts, direction: p.direction, type: p.type });
-      return room.createTransport(socket.id, { direction: p.direction, type: p.type, rtpCapabilities: p.rtpCapabilities }, tier);
+      const ack = await room.createTransport(socket.id, { direction: p.direction, type: p.type, rtpCapabilities: p.rtpCapabilities }, tier);
+      const iceServers = ack.type === 'webrtc' ? deps.iceServers?.(callerId(caller) ?? socket.id) : undefined;
+      return iceServers ? { ...ack, iceServers } : ack;
     });
 
     on(socket, 'media:connect-transport', handlerDeps, async (p) => {
