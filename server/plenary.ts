@@ -54,6 +54,11 @@ import type { DocumentStore } from './store/port.ts';
 import { ProgrammeRepository } from './store/repositories.ts';
 import { Metrics } from './ops/metrics.ts';
 import { openApiRouter } from './http/openapi.ts';
+import { EventEditor } from './services/event-editor.ts';
+import { eventsApi } from './http/events-api.ts';
+import { AttendanceService } from './services/attendance-service.ts';
+import { attendanceReports } from './http/attendance-report.ts';
+import { attachAttendance } from './realtime/attendance.ts';
 import { iceServersFor } from './ops/turn.ts';
 
 export interface Plenary {
@@ -174,6 +179,18 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       logger,
       clock: options.clock,
     });
+    // Organisers' events (issue 15): created, changed, archived; the creator becomes the first organiser.
+    const events = new EventEditor({
+      store,
+      programme,
+      audit,
+      addCreator: (event, creator, actor) => participants.addCreator(event, creator, actor),
+      onChange: (eventId) => renderCache.invalidate(eventId, 'event edit'),
+    });
+    // Who was in which session room, when (issue 15): durable, across processes and restarts.
+    const attendance = new AttendanceService({ store, logger, clock: options.clock });
+    await attendance.start();
+    parts.defer(() => attendance.stop([]));
     const agenda = new AgendaService({ repo: participantRepo, programme, baseUrl: () => baseUrl, clock: options.clock });
     const notices = new ScheduleNotices({ repo: participantRepo, notifier: mailer, logger });
     const csrf = csrfProtection({ secret: await participantRepo.serverSecret('csrf'), secure: secureCookies });
@@ -194,7 +211,9 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
         metrics.router({ metricsToken: config.metricsToken }),
         openApiRouter({ publicUrl: config.publicUrl }),
         assets.router,
-        programmeApi(programme, renderCache),
+        programmeApi(programme, renderCache, events),
+        eventsApi(events),
+        attendanceReports(programme, attendance, views),
         participantsApi(participants, agenda, limits),
         identityPages({ authentication, participants, agenda, programme, views, limits, csrf, secureCookies }),
         consoleParticipants(participants, programme, views),
@@ -249,6 +268,9 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       clock: options.clock,
     });
     parts.defer(() => liveSessions.close());
+    // Runs before the sockets close (the stack unwinds in reverse): every open presence is recorded as left.
+    const attendanceRecorder = attachAttendance(io, attendance, logger);
+    parts.defer(() => attendanceRecorder.stop());
     await liveSessions.resumeTimers((await repo.listEvents()).map((e) => e.id));
     const mediaSignalling = attachMediaSignalling({ io, logger, media, programme, floor, liveSessions, socketAuth, iceServers: (who) => iceServersFor(config.turn, who) });
     parts.defer(() => mediaSignalling.close());

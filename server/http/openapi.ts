@@ -2,6 +2,7 @@ import { Router, type Express } from 'express';
 import { z } from 'zod';
 import { invitationInput, participantPatch, registrationInput } from '../identity/schemas.ts';
 import { sessionDraftSchema, sessionPatchSchema } from './session-input.ts';
+import { eventDraftSchema, eventPatchSchema } from './event-input.ts';
 
 /**
  * The OpenAPI 3.1 description of the REST API, served at GET /api/openapi.json.
@@ -92,7 +93,7 @@ const guarded = { ...refusals, 401: { description: 'Not signed in', schema: erro
 
 /** What this module describes, by "METHOD express-path". */
 export const operations: Record<string, Operation> = {
-  'get /api/events': { summary: 'The events', tag: 'programme', access: 'public', responses: { 200: { description: 'Events', schema: z.object({ events: z.array(event) }) } } },
+  'get /api/events': { summary: 'Upcoming, live and past events (archived ones for organisers with ?archived=include|only)', tag: 'programme', access: 'public', query: z.object({ archived: z.enum(['include', 'only']).optional() }), responses: { 200: { description: 'Events', schema: z.object({ events: z.array(event) }) } } },
   [`get ${eventPath}`]: { summary: 'One event', tag: 'programme', access: 'public', responses: { 200: { description: 'The event', schema: z.object({ event }) }, ...refusals } },
   [`get ${eventPath}/programme`]: {
     summary: 'The programme in the event zone and the viewer zone',
@@ -131,6 +132,23 @@ export const operations: Record<string, Operation> = {
   [`get ${eventPath}/sessions/:sessionId/logs`]: { summary: 'Floor decisions and question moderation of a session', tag: 'reports', access: 'moderator', responses: { 200: { description: 'Logs', schema: z.looseObject({ floor: z.array(anyJson), moderation: z.array(anyJson) }) }, ...guarded } },
   [`get ${eventPath}/reports/speaking-time`]: { summary: 'Speaking time by group, gender and country', tag: 'reports', access: 'organiser', query: z.object({ sessionId: id.optional() }), responses: { 200: { description: 'Report', schema: anyJson }, ...guarded } },
   [`get ${eventPath}/reports/speaking-time.csv`]: { summary: 'Speaking time as CSV', tag: 'reports', access: 'organiser', query: z.object({ sessionId: id.optional() }), responses: { 200: csv, ...guarded } },
+  'post /api/events': {
+    summary: 'Create an event (organisers of any event, or the standing token); a participant creator becomes its first organiser and gets a sign-in link for it',
+    tag: 'programme',
+    access: 'organiser',
+    body: eventDraftSchema,
+    responses: { 201: { description: 'Created', schema: z.looseObject({ event, organizer: issued.optional() }) }, ...guarded, 409: { description: 'event_exists', schema: errorBody } },
+  },
+  [`patch ${eventPath}`]: { summary: 'Change an event (texts, zone, languages, registration, webcast, archived)', tag: 'programme', access: 'organiser', body: eventPatchSchema, responses: { 200: { description: 'Changed', schema: z.looseObject({ event, changed: z.boolean() }) }, ...guarded, 409: { description: 'Conflict', schema: errorBody } } },
+  [`delete ${eventPath}`]: { summary: 'Delete an event without sessions (one with sessions is refused with event_has_sessions: archive it)', tag: 'programme', access: 'organiser', responses: { 200: { description: 'Deleted', schema: z.object({ deleted: z.literal(true), eventId: id }) }, ...guarded, 409: { description: 'event_has_sessions', schema: errorBody } } },
+  [`get ${eventPath}/reports/attendance`]: {
+    summary: 'Attendance per session: who, first join, last leave, minutes present, totals by group, country and gender, peak concurrent',
+    tag: 'reports',
+    access: 'organiser',
+    query: z.object({ sessionId: id.optional() }),
+    responses: { 200: { description: 'Report', schema: z.looseObject({ eventId: id, sessions: z.array(z.looseObject({ sessionId: id, attendees: z.array(anyJson), peak: z.looseObject({}) })) }) }, ...guarded },
+  },
+  [`get ${eventPath}/reports/attendance.csv`]: { summary: 'Attendance as CSV (one row per participant and session)', tag: 'reports', access: 'organiser', query: z.object({ sessionId: id.optional() }), responses: { 200: csv, ...guarded } },
   'get /api/openapi.json': { summary: 'This document', tag: 'meta', access: 'public', responses: { 200: { description: 'OpenAPI 3.1' } } },
 };
 

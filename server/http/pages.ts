@@ -4,6 +4,7 @@ import { DateTime } from 'luxon';
 import { AppError } from '../errors.ts';
 import type { Language, ProgrammeSessionView } from '../domain/programme.ts';
 import { listTimeZones } from '../domain/zones.ts';
+import { eventPhase, eventSettings } from '../domain/events.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
 import { callerView, identityContext } from './caller.ts';
 import { errorMessages } from '../i18n/catalogs/errors.ts';
@@ -41,9 +42,12 @@ export function pagesRouter(programme: ProgrammeService, views: Views, extras: P
 
   router.get('/', async (req, res) => {
     const lang = req.ctx.lang;
+    // Archived events are hidden; the rest are listed live, upcoming, then past (domain/events.ts).
+    const listed = (await programme.listEvents()).filter((event) => !eventSettings(event).archived);
     const events = await Promise.all(
-      (await programme.listEvents()).map(async (event) => {
+      listed.map(async (event) => {
         const sessions = await programme.sessions(event.id);
+        const phase = eventPhase(sessions, programme.now());
         const first = sessions[0];
         const last = sessions.at(-1);
         const dateRange =
@@ -53,10 +57,13 @@ export function pagesRouter(programme: ProgrammeService, views: Views, extras: P
                 lang,
               )}`
             : '';
-        return { ...event, dateRange };
+        return { ...event, dateRange, phase };
       }),
     );
-    res.type('html').send(views.render('events', { ...base(req), title: translate(lang, 'events'), events }));
+    const phases = (['live', 'upcoming', 'past'] as const)
+      .map((phase) => ({ phase, label: translate(lang, `evPhase${phase[0]!.toUpperCase()}${phase.slice(1)}`), events: events.filter((e) => e.phase === phase) }))
+      .filter((group) => group.events.length > 0);
+    res.type('html').send(views.render('events', { ...base(req), title: translate(lang, 'events'), events, phases }));
   });
 
   router.get('/events/:eventId', async (req, res) => {

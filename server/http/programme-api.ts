@@ -4,20 +4,36 @@ import { parseTimeZone } from '../domain/zones.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
 import { nextTimingChange, RenderCache, sendRendered } from './render-cache.ts';
 import { parseId, parseInput } from './validate.ts';
+import type { EventEditor } from '../services/event-editor.ts';
+import { callerOf } from './caller.ts';
+import { eventListQuery } from './event-input.ts';
+import { seesArchived } from './events-api.ts';
 
 const programmeQuery = z.object({ tz: z.string().trim().min(1).max(64).optional() });
 
 /** `cache`: the JSON is made once per event revision and zone (see render-cache.ts); without one, a private cache no one invalidates would be wrong, so every request renders. */
-export function programmeApi(programme: ProgrammeService, cache?: RenderCache): Router {
+export function programmeApi(programme: ProgrammeService, cache?: RenderCache, events?: EventEditor): Router {
   const router = Router();
 
-  router.get('/api/events', async (_req, res) => {
-    const events = await programme.listEvents();
-    res.json({ events: events.map(({ rev: _rev, ...event }) => event) });
+  // Upcoming, live and past events with their settings (services/event-editor.ts); archived ones only for organisers who ask (?archived=include|only).
+  router.get('/api/events', async (req, res) => {
+    if (!events) {
+      res.json({ events: (await programme.listEvents()).map(({ rev: _rev, ...event }) => event) });
+      return;
+    }
+    const { archived } = parseInput(eventListQuery, req.query, 'invalid_query');
+    const include = archived !== undefined && seesArchived(callerOf(req));
+    const list = (await events.list({ includeArchived: include })).filter((e) => archived !== 'only' || !include || e.archived);
+    res.set('Cache-Control', include ? 'private, no-store' : 'public, no-cache').json({ events: list });
   });
 
   router.get('/api/events/:eventId', async (req, res) => {
-    const { rev: _rev, ...event } = await programme.requireEvent(parseId(req.params.eventId, 'eventId'));
+    const eventId = parseId(req.params.eventId, 'eventId');
+    if (events) {
+      res.json({ event: await events.get(eventId) });
+      return;
+    }
+    const { rev: _rev, ...event } = await programme.requireEvent(eventId);
     res.json({ event });
   });
 

@@ -4,6 +4,7 @@ import { calendarMessages } from './catalogs/calendar.ts';
 import { identityMessages } from './catalogs/identity.ts';
 import { pageMessages } from './catalogs/pages.ts';
 import { roomMessages } from './catalogs/room.ts';
+import { eventMessages } from './catalogs/events.ts';
 
 /**
  * The table behind templates' `{{t "key"}}` and `translate()`: the catalogs
@@ -11,7 +12,7 @@ import { roomMessages } from './catalogs/room.ts';
  * i18n/catalogs.test.ts). The session console, e-mails and refusals have
  * their own catalogs, used directly.
  */
-export const sharedCatalogs = { pages: pageMessages, room: roomMessages, identity: identityMessages, calendar: calendarMessages } as const;
+export const sharedCatalogs = { pages: pageMessages, room: roomMessages, identity: identityMessages, calendar: calendarMessages, events: eventMessages } as const;
 
 export type MessageKey = {
   [K in keyof typeof sharedCatalogs]: keyof (typeof sharedCatalogs)[K]['en'];

@@ -126,3 +126,13 @@ export function authorize(caller: Caller, action: Action, scope: Scope): void {
 export function isModerator(caller: Caller, scope: Scope): boolean {
   return decide(caller, 'queue.moderate', scope).allowed;
 }
+
+/**
+ * Creating an event has no event scope yet: the standing organiser token
+ * may, and so may an approved organiser of any event (they become the new
+ * event's first organiser, services/event-editor.ts).
+ */
+export function authorizeEventCreation(caller: Caller): void {
+  if (caller.kind === 'participant') authorize(caller, 'event.manage', { eventId: caller.participant.eventId });
+  else if (caller.kind !== 'organizer-token') authorize(caller, 'event.manage', { eventId: '' });
+}

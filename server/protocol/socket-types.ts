@@ -9,6 +9,7 @@ import type { Server, Socket } from 'socket.io';
 import type { z } from 'zod';
 import type { Participant } from '../domain/participants.ts';
 import type { Caller } from '../identity/caller.ts';
+import type { PresenceMessage } from './presence.ts';
 import type {
   Ack, clientEvents, ClientEventName, JoinAck, PollStateMessage, QnaModeMessage, QnaQuestionMessage, QueueStateMessage, QueueTimerMessage,
   SessionRemovedMessage, SessionStateMessage,
@@ -34,6 +35,7 @@ export interface ServerToClientEvents {
   'session:state': (message: SessionStateMessage) => void;
   'session:snapshot': (message: JoinAck) => void;
   'session:removed': (message: SessionRemovedMessage) => void;
+  'session:presence': (message: PresenceMessage) => void;
   'media:new-producer': (message: NewProducerMessage) => void;
   'media:producer-closed': (message: ProducerClosedMessage) => void;
   'media:producer-paused': (message: ProducerPausedMessage) => void;

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { AppError } from '../errors.ts';
+import { admit } from '../domain/events.ts';
 import { systemActor, type Actor } from '../domain/actor.ts';
 import { initialStatus, normalizeRoles, type Participant, type ParticipantStatus, type SessionRole } from '../domain/participants.ts';
 import type { ForumEvent, Language, Session } from '../domain/programme.ts';
@@ -73,7 +74,9 @@ export class ParticipantsAdmin {
    */
   async register(eventId: string, input: RegistrationInput, fallbackLanguage: Language): Promise<{ participant: Participant; token?: string; link?: string }> {
     const event = await this.programme.requireEvent(eventId);
-    const participant = await this.create(event, input, fallbackLanguage, { source: 'registration', roles: [], organizer: false });
+    // The event's registration settings decide: closed (to this group), approved at once, or waiting (domain/events.ts).
+    const status = admit(event, input.group);
+    const participant = await this.create(event, input, fallbackLanguage, { source: 'registration', roles: [], organizer: false, status });
     await this.audit(eventId, { ...systemActor }, 'participant.register', participant.id, null, participant);
     if (participant.status !== 'approved') {
       this.logger.info({ participantId: participant.id, group: participant.group }, 'registration waiting for approval');
@@ -99,6 +102,24 @@ export class ParticipantsAdmin {
     await this.audit(eventId, actor, 'participant.invite', participant.id, null, participant);
     const { token, link } = await this.authentication.issue(participant, 'invitation');
     this.notifier.invitation(participant, event, link, 'invited', sessions);
+    return { participant, token, link };
+  }
+
+  /**
+   * The participant organiser who created `event` becomes its first
+   * organiser. A participant belongs to one event, so this is a new record
+   * in the new event (same name, e-mail, organisation, country, group),
+   * approved, organiser, with its own invitation link, returned once.
+   */
+  async addCreator(event: ForumEvent, creator: Participant, actor: Actor): Promise<Issued> {
+    const participant = await this.create(
+      event,
+      { name: creator.name, email: creator.email, organization: creator.organization, country: creator.country, group: creator.group, ...(creator.gender ? { gender: creator.gender } : {}), language: creator.language },
+      creator.language,
+      { source: 'invitation', roles: [], organizer: true, status: 'approved' },
+    );
+    await this.audit(event.id, actor, 'participant.invite', participant.id, null, participant);
+    const { token, link } = await this.authentication.issue(participant, 'invitation');
     return { participant, token, link };
   }
 

@@ -1,0 +1,143 @@
+import crypto from 'node:crypto';
+import {
+  attendanceId,
+  recordJoin,
+  recordLeave,
+  sessionAttendance,
+  type AttendanceRecord,
+  type Attendee,
+  type LivenessOf,
+  type SessionAttendance,
+} from '../domain/attendance.ts';
+import type { Participant } from '../domain/participants.ts';
+import type { Logger } from '../logger.ts';
+import { withoutRev, type DocumentStore, type Stored } from '../store/port.ts';
+import { KeyedLock } from './keyed-lock.ts';
+import { retryOnConflict } from './retry.ts';
+
+const records = 'attendance';
+const processes = 'attendance_processes';
+
+interface ProcessBeat {
+  id: string;
+  seenAt: string;
+  stoppedAt: string | null;
+}
+
+export interface AttendanceOptions {
+  store: DocumentStore;
+  logger: Logger;
+  clock?: () => Date;
+  /** How often this process says it is alive (default 30 s); a process not seen for 3 beats is taken as gone. */
+  heartbeatMs?: number;
+}
+
+/**
+ * Who was in which session room, when: every join and leave of a socket
+ * (session:join, session:leave, a disconnect, being removed) is written to
+ * the store, so attendance survives restarts and adds up across processes.
+ *
+ * Write volume: one document per (participant, session), read-modify-write
+ * with compare-and-set (retried), so thousands of delegates joining at once
+ * write thousands of different documents, never one hot one; changes to one
+ * document from this process are queued in order (a join is written before
+ * the leave that follows it). Each process also writes one heartbeat
+ * document every 30 s: a connection still open in the store whose process
+ * stopped beating (a crash never records its leaves) ends at that process's
+ * last beat; a clean stop records its leaves.
+ */
+export class AttendanceService {
+  readonly process = crypto.randomUUID();
+  private readonly store: DocumentStore;
+  private readonly logger: Logger;
+  private readonly clock: () => Date;
+  private readonly heartbeatMs: number;
+  private readonly lock = new KeyedLock();
+  private readonly pending = new Set<Promise<unknown>>();
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(options: AttendanceOptions) {
+    this.store = options.store;
+    this.logger = options.logger;
+    this.clock = options.clock ?? (() => new Date());
+    this.heartbeatMs = options.heartbeatMs ?? 30_000;
+  }
+
+  async start(): Promise<void> {
+    await this.beat();
+    this.timer = setInterval(() => {
+      this.beat().catch((error: unknown) => this.logger.error({ err: error }, 'could not write the attendance heartbeat'));
+    }, this.heartbeatMs).unref();
+  }
+
+  private async beat(stoppedAt: string | null = null): Promise<void> {
+    await this.store.put<ProcessBeat>(processes, { id: this.process, seenAt: this.clock().toISOString(), stoppedAt });
+  }
+
+  joined(participant: Participant, eventId: string, sessionId: string, connection: string): Promise<void> {
+    const who: Attendee = { participantId: participant.id, name: participant.name, group: participant.group, country: participant.country, gender: participant.gender };
+    return this.change(attendanceId(eventId, sessionId, participant.id), (current) => recordJoin(current, who, eventId, sessionId, connection, this.process, this.clock()));
+  }
+
+  left(participantId: string, eventId: string, sessionId: string, connection: string): Promise<void> {
+    return this.change(attendanceId(eventId, sessionId, participantId), (current) => recordLeave(current, connection, this.clock()));
+  }
+
+  /** Never throws: attendance must not break a join; a failure is logged. */
+  private change(id: string, apply: (current: AttendanceRecord | null) => AttendanceRecord | null): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    const task = this.lock
+      .run(id, () =>
+        retryOnConflict(async () => {
+          const stored = await this.store.get<AttendanceRecord>(records, id);
+          const next = apply(stored ? withoutRev(stored) : null);
+          if (!next) return;
+          if (stored) await this.store.update<AttendanceRecord>(records, { ...next, rev: stored.rev });
+          else await this.store.insert<AttendanceRecord>(records, next);
+        }),
+      )
+      .catch((error: unknown) => this.logger.error({ err: error, id }, 'could not record attendance'));
+    this.pending.add(task);
+    void task.finally(() => this.pending.delete(task));
+    return task;
+  }
+
+  /** Every write asked for so far is in the store. */
+  async flush(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+
+  async report(eventId: string, sessionIds: readonly string[]): Promise<SessionAttendance[]> {
+    const now = this.clock();
+    const [all, beats] = await Promise.all([this.store.find<AttendanceRecord>(records, { eventId }), this.store.find<ProcessBeat>(processes)]);
+    const byProcess = new Map(beats.map((b) => [b.id, b]));
+    const staleAfter = 3 * this.heartbeatMs;
+    const liveness: LivenessOf = (process) => {
+      const beat = byProcess.get(process);
+      if (!beat) return { alive: false, lastSeen: null };
+      const alive = !beat.stoppedAt && now.getTime() - Date.parse(beat.seenAt) <= staleAfter;
+      return { alive, lastSeen: beat.stoppedAt ?? beat.seenAt };
+    };
+    return sessionIds.map((sessionId) =>
+      sessionAttendance(
+        sessionId,
+        all.filter((r: Stored<AttendanceRecord>) => r.sessionId === sessionId).map((r) => withoutRev(r)),
+        liveness,
+        now,
+      ),
+    );
+  }
+
+  /**
+   * A clean stop: records the leave of every connection this process still
+   * holds (`open`: its sockets' joined sessions), then its last beat.
+   */
+  async stop(open: readonly { participantId: string; eventId: string; sessionId: string; connection: string }[]): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await Promise.all(open.map((o) => this.left(o.participantId, o.eventId, o.sessionId, o.connection)));
+    await this.flush();
+    this.stopped = true;
+    await this.beat(this.clock().toISOString()).catch((error: unknown) => this.logger.error({ err: error }, 'could not write the last attendance heartbeat'));
+  }
+}

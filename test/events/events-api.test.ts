@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Plenary } from '../../server/plenary.ts';
+import { createParticipant, eventId as seededEventId } from '../support/realtime.ts';
+import { getJson, organizerToken, startTestServer } from '../support/server.ts';
+
+type ErrorBody = { error: { code: string; message: string } };
+type EventBody = { event: Record<string, unknown> & { id: string; zone: string; phase: string; archived: boolean } };
+
+describe('organisers create and edit events (issue 15)', () => {
+  let server: Plenary;
+  const asOrganizer = { authorization: `Bearer ${organizerToken}`, 'content-type': 'application/json' };
+  const send = <T>(method: string, path: string, body?: unknown, headers: Record<string, string> = asOrganizer) =>
+    getJson<T>(`${server.url}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+
+  beforeAll(async () => {
+    server = await startTestServer({}, { clock: () => new Date('2030-01-01T00:00:00Z') });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('an event created in America/Sao_Paulo with a session at 09:00 shows it at 21:00 in Tokyo', async () => {
+    const created = await send<EventBody>('POST', '/api/events', {
+      id: 'sao-paulo-2030',
+      title: { en: 'Regional meeting of the Americas', zh: '美洲区域会议' },
+      description: { en: 'Tripartite regional meeting.' },
+      zone: 'America/Sao_Paulo',
+      languages: { ui: ['es', 'en'], interpretation: ['pt', 'es', 'en'] },
+      registration: { open: true, admission: { other: 'closed' } },
+      webcast: { public: true },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body.event).toMatchObject({
+      id: 'sao-paulo-2030',
+      zone: 'America/Sao_Paulo',
+      languages: { ui: ['es', 'en'], interpretation: ['pt', 'es', 'en'] },
+      registration: { open: true, admission: { government: 'automatic', other: 'closed' } },
+      webcast: { public: true },
+      archived: false,
+      phase: 'upcoming',
+    });
+    // The standing token stays the organiser: no participant record is made for it.
+    expect(created.body).not.toHaveProperty('organizer');
+
+    const session = await send('POST', '/api/events/sao-paulo-2030/sessions', { id: 'opening', start: '2030-03-10T09:00', end: '2030-03-10T10:30', title: { en: 'Opening' } });
+    expect(session.status, JSON.stringify(session.body)).toBe(201);
+    const programme = await getJson<{ sessions: { id: string; eventZone: { start: string; startTime: string }; viewerZone: { start: string; startTime: string; date: string } }[] }>(
+      `${server.url}/api/events/sao-paulo-2030/programme?tz=Asia/Tokyo`,
+    );
+    expect(programme.status).toBe(200);
+    const opening = programme.body.sessions.find((s) => s.id === 'opening')!;
+    expect(opening.eventZone.start).toBe('2030-03-10T09:00:00-03:00');
+    expect(opening.viewerZone.start).toBe('2030-03-10T21:00:00+09:00');
+    expect(opening.viewerZone.startTime).toBe('21:00');
+
+    const list = await getJson<{ events: { id: string; phase: string; start: string | null }[] }>(`${server.url}/api/events`);
+    expect(list.body.events.find((e) => e.id === 'sao-paulo-2030')).toMatchObject({ phase: 'upcoming', start: '2030-03-10T12:00:00Z' });
+    expect(list.body.events.find((e) => e.id === seededEventId)).toMatchObject({ phase: 'past' });
+  });
+
+  it('refuses bad bodies with stable codes', async () => {
+    const base = { id: 'bad-event', title: { en: 'Bad' }, zone: 'Europe/Zurich' };
+    const cases: [unknown, number, string][] = [
+      [{ ...base, zone: 'UTC+3' }, 400, 'invalid_time_zone'],
+      [{ ...base, zone: 'Mars/Olympus' }, 400, 'invalid_time_zone'],
+      [{ ...base, id: 'Not A Slug' }, 400, 'invalid_body'],
+      [{ ...base, title: {} }, 400, 'invalid_body'],
+      [{ ...base, title: { de: 'Treffen' } }, 400, 'invalid_body'],
+      [{ ...base, languages: { ui: ['de'] } }, 400, 'invalid_body'],
+      [{ ...base, languages: { ui: [] } }, 400, 'invalid_body'],
+      [{ ...base, languages: { interpretation: ['not a tag'] } }, 400, 'invalid_body'],
+      [{ ...base, registration: { admission: { workers: 'maybe' } } }, 400, 'invalid_body'],
+      [{ ...base, webcast: { public: 'yes' } }, 400, 'invalid_body'],
+      [{ ...base, extra: 1 }, 400, 'invalid_body'],
+      [{ ...base, id: seededEventId }, 409, 'event_exists'],
+      ['not json object', 400, 'invalid_body'],
+    ];
+    for (const [body, status, code] of cases) {
+      const res = await send<ErrorBody>('POST', '/api/events', body);
+      expect([res.status, res.body.error?.code], JSON.stringify(body)).toEqual([status, code]);
+    }
+    const patch = await send<ErrorBody>('PATCH', `/api/events/${seededEventId}`, { zone: 'EST5EDT' });
+    expect([patch.status, patch.body.error.code]).toEqual([400, 'invalid_time_zone']);
+    const unknown = await send<ErrorBody>('PATCH', '/api/events/no-such-event', { archived: true });
+    expect([unknown.status, unknown.body.error.code]).toEqual([404, 'event_not_found']);
+  });
+
+  it('only organisers create and edit; a participant organiser becomes the first organiser of the event they create', async () => {
+    const body = { id: 'by-participant', title: { en: 'Created by a participant organiser' }, zone: 'Asia/Tokyo' };
+    const anonymous = await send<ErrorBody>('POST', '/api/events', body, { 'content-type': 'application/json' });
+    expect([anonymous.status, anonymous.body.error.code]).toEqual([401, 'unauthenticated']);
+    const delegate = await createParticipant(server, { name: 'Plain delegate' });
+    const refused = await send<ErrorBody>('POST', '/api/events', body, { authorization: `Bearer ${delegate.token}`, 'content-type': 'application/json' });
+    expect([refused.status, refused.body.error.code]).toEqual([403, 'not_organizer']);
+    const patchRefused = await send<ErrorBody>('PATCH', `/api/events/${seededEventId}`, { archived: true }, { authorization: `Bearer ${delegate.token}`, 'content-type': 'application/json' });
+    expect([patchRefused.status, patchRefused.body.error.code]).toEqual([403, 'not_organizer']);
+
+    const organiser = await createParticipant(server, { name: 'Ms Organiser', organizer: true });
+    const created = await send<EventBody & { organizer: { participant: { eventId: string; organizer: boolean; name: string }; token: string } }>('POST', '/api/events', body, {
+      authorization: `Bearer ${organiser.token}`,
+      'content-type': 'application/json',
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body.organizer.participant).toMatchObject({ eventId: 'by-participant', organizer: true, name: 'Ms Organiser' });
+    // The new record's token manages the new event.
+    const newToken = { authorization: `Bearer ${created.body.organizer.token}`, 'content-type': 'application/json' };
+    const edited = await send<EventBody & { changed: boolean }>('PATCH', '/api/events/by-participant', { title: { zh: '参会者创建的活动' }, registration: { open: false } }, newToken);
+    expect(edited.status, JSON.stringify(edited.body)).toBe(200);
+    expect(edited.body).toMatchObject({ changed: true, event: { title: { en: 'Created by a participant organiser', zh: '参会者创建的活动' }, registration: { open: false } } });
+    // Registration is closed: self-registration is refused with a code.
+    const reg = await send<ErrorBody>('POST', '/api/events/by-participant/registrations', { name: 'Late', email: 'late@example.org', organization: 'X', country: 'JP', group: 'workers' }, { 'content-type': 'application/json' });
+    expect([reg.status, reg.body.error.code]).toEqual([403, 'registration_closed']);
+    // Audited.
+    const audit = await send<{ entries: { action: string }[] }>('GET', '/api/events/by-participant/audit', undefined, newToken);
+    expect(audit.body.entries.map((e) => e.action)).toEqual(expect.arrayContaining(['event.create', 'participant.invite', 'event.update']));
+  });
+
+  it('deleting an event with sessions is refused; archiving hides it; an empty event may be deleted', async () => {
+    await send('POST', '/api/events', { id: 'to-archive', title: { en: 'To archive' }, zone: 'Europe/Paris' });
+    await send('POST', '/api/events/to-archive/sessions', { start: '2030-06-01T10:00', end: '2030-06-01T11:00', title: { en: 'Only session' } });
+    const refused = await send<ErrorBody>('DELETE', '/api/events/to-archive');
+    expect([refused.status, refused.body.error.code]).toEqual([409, 'event_has_sessions']);
+    const archived = await send<EventBody>('PATCH', '/api/events/to-archive', { archived: true });
+    expect(archived.body.event.archived).toBe(true);
+    const publicList = await getJson<{ events: { id: string }[] }>(`${server.url}/api/events`);
+    expect(publicList.body.events.map((e) => e.id)).not.toContain('to-archive');
+    const home = await (await fetch(`${server.url}/`)).text();
+    expect(home).not.toContain('To archive');
+    const organiserList = await send<{ events: { id: string }[] }>('GET', '/api/events?archived=only');
+    expect(organiserList.body.events.map((e) => e.id)).toEqual(['to-archive']);
+    // Still reachable directly (its record and reports stay).
+    expect((await getJson(`${server.url}/api/events/to-archive`)).status).toBe(200);
+
+    await send('POST', '/api/events', { id: 'empty-event', title: { en: 'Empty' }, zone: 'Africa/Nairobi' });
+    const deleted = await send<{ deleted: boolean }>('DELETE', '/api/events/empty-event');
+    expect([deleted.status, deleted.body.deleted]).toEqual([200, true]);
+    expect((await getJson(`${server.url}/api/events/empty-event`)).status).toBe(404);
+  });
+});
