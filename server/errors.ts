@@ -59,6 +59,14 @@ export type ErrorCode =
   | 'cannot_consume'
   | 'video_not_allowed'
   | 'muted_by_moderator'
+  | 'booth_taken'
+  | 'booth_idle'
+  | 'not_booth_live'
+  | 'not_booth_partner'
+  | 'not_interpreter'
+  | 'invalid_relay'
+  | 'not_captioner'
+  | 'invalid_caption'
   | 'internal';
 
 const statusByCode: Partial<Record<ErrorCode, number>> = {
@@ -106,6 +114,12 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
   cannot_consume: 409,
   video_not_allowed: 403,
   muted_by_moderator: 403,
+  booth_taken: 409,
+  booth_idle: 409,
+  not_booth_live: 403,
+  not_booth_partner: 409,
+  not_interpreter: 403,
+  not_captioner: 403,
   internal: 500,
 };
 

@@ -40,9 +40,12 @@ import { KeyedLock } from './services/keyed-lock.ts';
 import { Idempotency } from './services/idempotency.ts';
 import { QnaService } from './services/qna-service.ts';
 import { PollService } from './services/poll-service.ts';
+import { BoothService } from './services/booth-service.ts';
+import { CaptionService } from './services/caption-service.ts';
 import { PollRepository } from './store/poll-repository.ts';
 import { pollResults } from './http/poll-results.ts';
 import { sessionRecords } from './http/session-record.ts';
+import { captionTranscripts } from './http/caption-transcripts.ts';
 import { LiveRepository } from './store/live-repository.ts';
 import { LiveSessions } from './realtime/live-sessions.ts';
 import { MediaService } from './media/media-service.ts';
@@ -153,6 +156,8 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
     const participantRepo = new ParticipantRepository(store);
     // Secret ballots are stored under an HMAC of the voter with this secret (services/poll-service.ts).
     const polls = new PollService({ ...liveDeps, polls: new PollRepository(store), audit, ballotSecret: await participantRepo.serverSecret('ballots') });
+    const booths = new BoothService({ ...liveDeps, store, audit, listParticipants: (eventId) => participantRepo.list(eventId) });
+    const captions = new CaptionService({ ...liveDeps, store });
     const mailer = new Mailer({
       smtpUrl: config.smtpUrl,
       from: config.mailFrom,
@@ -223,6 +228,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
         consoleSessions(programme, editor, views),
         speakingReports(programme, floor, qna, views),
         pollResults(programme, polls),
+        captionTranscripts(programme, captions),
         sessionRecords({ programme, floor, qna, polls, listParticipants: (eventId) => participantRepo.list(eventId), views }),
         pagesRouter(programme, views, { calendarLinks: pageCalendarLinks(config.publicUrl), cache: renderCache }),
       ],
@@ -262,6 +268,8 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       floor,
       qna,
       polls,
+      booths,
+      captions,
       findParticipant: (id) => participantRepo.get(id),
       listParticipants: (eventId) => participantRepo.list(eventId),
       crossProcess: realtime.shared,

@@ -8,11 +8,14 @@ export type ParticipantStatus = 'pending' | 'approved' | 'rejected';
 export type Gender = 'female' | 'male' | 'non_binary' | 'undisclosed';
 export const genders: readonly Gender[] = ['female', 'male', 'non_binary', 'undisclosed'];
 
-export type SessionRoleName = 'moderator' | 'panelist' | 'interpreter';
+/** Access services too: live captions (captioner, per language) and sign-language interpretation (video beside the speaker). */
+export type SessionRoleName = 'moderator' | 'panelist' | 'interpreter' | 'captioner' | 'sign_interpreter';
+/** Roles that name a language: interpreters and captioners must, sign interpreters may (e.g. "ase", "csl"). */
+export const languageRoles: readonly SessionRoleName[] = ['interpreter', 'captioner', 'sign_interpreter'];
 export interface SessionRole {
   sessionId: string;
   role: SessionRoleName;
-  /** Interpreters publish one language channel (BCP 47 tag, e.g. "fr"). */
+  /** Interpreters publish one language channel, captioners caption one language (BCP 47 tag, e.g. "fr"). */
   language?: string;
 }
 
@@ -65,7 +68,7 @@ export function normalizeRoles(roles: readonly SessionRole[]): SessionRole[] {
   const seen = new Set<string>();
   const out: SessionRole[] = [];
   for (const r of roles) {
-    const role: SessionRole = r.role === 'interpreter' && r.language ? { sessionId: r.sessionId, role: r.role, language: r.language } : { sessionId: r.sessionId, role: r.role };
+    const role: SessionRole = languageRoles.includes(r.role) && r.language ? { sessionId: r.sessionId, role: r.role, language: r.language } : { sessionId: r.sessionId, role: r.role };
     const key = `${role.sessionId}|${role.role}|${role.language ?? ''}`;
     if (seen.has(key)) continue;
     seen.add(key);

@@ -29,6 +29,8 @@ export interface Speaker {
   gender: Gender | null;
   headOfState: boolean;
   panelist: boolean;
+  /** The language the speaker will use (chosen when requesting the floor), for the interpreters. */
+  language?: string;
 }
 
 export interface QueueEntry extends Speaker {

@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { countryName } from '../domain/countries.ts';
-import type { Participant, SessionRole } from '../domain/participants.ts';
+import { languageRoles, type Participant, type SessionRole, type SessionRoleName } from '../domain/participants.ts';
 import type { Language, Session } from '../domain/programme.ts';
 import { AppError } from '../errors.ts';
 import { actorOf } from '../services/audit-log.ts';
@@ -103,7 +103,7 @@ export function consoleParticipants(admin: ParticipantsAdmin, programme: Program
       const role = parseInput(roleInput, {
         sessionId: form.sessionId,
         role: form.role,
-        ...(form.role === 'interpreter' && form.language?.trim() ? { language: form.language.trim() } : {}),
+        ...(languageRoles.includes(form.role as SessionRoleName) && form.language?.trim() ? { language: form.language.trim() } : {}),
       });
       const roles: SessionRole[] =
         form.op === 'add'
@@ -205,7 +205,7 @@ export function consoleParticipants(admin: ParticipantsAdmin, programme: Program
         pending: rows.filter((r) => r.status === 'pending'),
         participants: rows,
         sessions: sessions.map((s) => ({ id: s.id, title: inLanguage(s.title, lang) })),
-        roleNames: ['moderator', 'panelist', 'interpreter'].map((r) => ({ value: r, label: translate(lang, `id_role_${r}`) })),
+        roleNames: ['moderator', 'panelist', 'interpreter', 'captioner', 'sign_interpreter'].map((r) => ({ value: r, label: translate(lang, `id_role_${r}`) })),
         mailEnabled: admin.mailEnabled,
         invite: formModel(lang, inviteValues, state.invite?.errors ?? {}),
       }),

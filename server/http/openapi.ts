@@ -130,6 +130,13 @@ export const operations: Record<string, Operation> = {
     responses: { 201: { description: 'Feed links', schema: z.looseObject({ token: z.string(), url: z.string(), webcal: z.string() }) }, ...guarded },
   },
   [`get ${eventPath}/sessions/:sessionId/logs`]: { summary: 'Floor decisions and question moderation of a session', tag: 'reports', access: 'moderator', responses: { 200: { description: 'Logs', schema: z.looseObject({ floor: z.array(anyJson), moderation: z.array(anyJson) }) }, ...guarded } },
+  [`get ${eventPath}/sessions/:sessionId/captions`]: {
+    summary: 'The session’s live-caption transcript (final lines); ?format=txt|vtt downloads it as text or WebVTT',
+    tag: 'reports',
+    access: 'organiser',
+    query: z.object({ format: z.enum(['json', 'txt', 'vtt']).optional(), language: z.string().optional().describe('One language (BCP 47), else all') }),
+    responses: { 200: { description: 'Transcript', schema: z.looseObject({ eventId: id, sessionId: id, lines: z.array(z.looseObject({ language: z.string(), text: z.string(), seq: z.number().int(), at: z.string() })) }) }, ...guarded },
+  },
   [`get ${eventPath}/reports/speaking-time`]: { summary: 'Speaking time by group, gender and country', tag: 'reports', access: 'organiser', query: z.object({ sessionId: id.optional() }), responses: { 200: { description: 'Report', schema: anyJson }, ...guarded } },
   [`get ${eventPath}/reports/speaking-time.csv`]: { summary: 'Speaking time as CSV', tag: 'reports', access: 'organiser', query: z.object({ sessionId: id.optional() }), responses: { 200: csv, ...guarded } },
   'post /api/events': {

@@ -70,13 +70,16 @@ const allowedIn: Record<Action, Who[]> = {
   'media.produce-panel': ['organizerToken', 'organizer', 'moderatorOfA', 'panelistOfA'],
   'media.produce-interpretation': ['organizerToken', 'organizer', 'interpreterFrOfA'],
   'media.moderate': ['organizerToken', 'organizer', 'moderatorOfA'],
+  'booth.interpret': ['organizerToken', 'organizer', 'interpreterFrOfA'],
+  'caption.send': ['organizerToken', 'organizer'],
+  'media.produce-sign': ['organizerToken', 'organizer'],
 };
 
 describe('the authorization policy (pure)', () => {
   it('knows every action, and this table covers each of them', () => {
     expect(new Set(allActions)).toEqual(new Set(Object.keys(actionRules)));
     expect(new Set(Object.keys(allowedIn))).toEqual(new Set(allActions));
-    expect(new Set([...delegateLevel, ...moderatorLevel, 'event.manage', 'media.produce-panel', 'media.produce-interpretation'])).toEqual(new Set(allActions));
+    expect(new Set([...delegateLevel, ...moderatorLevel, 'event.manage', 'media.produce-panel', 'media.produce-interpretation', 'booth.interpret', 'caption.send', 'media.produce-sign'])).toEqual(new Set(allActions));
   });
 
   const cases = allActions.flatMap((action) => (Object.keys(callers) as Who[]).map((who) => [action, who] as const));

@@ -24,7 +24,10 @@ export type SessionAction =
   | 'media.consume'
   | 'media.produce-panel'
   | 'media.produce-interpretation'
-  | 'media.moderate';
+  | 'media.moderate'
+  | 'booth.interpret' // claim, hand over and source a booth: an interpreter of the session for that language
+  | 'caption.send' // live captions: a captioner of the session for that language
+  | 'media.produce-sign'; // a sign-language interpreter's camera
 
 export type Action = EventAction | SessionAction;
 
@@ -46,6 +49,9 @@ export const actionRules: Readonly<Record<Action, string>> = {
   'media.produce-panel': 'panelist or moderator of the session',
   'media.produce-interpretation': 'interpreter of the session for that language',
   'media.moderate': 'moderator of the session',
+  'booth.interpret': 'interpreter of the session for that language',
+  'caption.send': 'captioner of the session for that language',
+  'media.produce-sign': 'sign-language interpreter of the session',
 };
 export const allActions = Object.keys(actionRules) as Action[];
 export const sessionActions: readonly SessionAction[] = [
@@ -62,6 +68,9 @@ export const sessionActions: readonly SessionAction[] = [
   'media.produce-panel',
   'media.produce-interpretation',
   'media.moderate',
+  'booth.interpret',
+  'caption.send',
+  'media.produce-sign',
 ];
 
 export interface Scope {
@@ -109,6 +118,17 @@ export function decide(caller: Caller, action: Action, scope: Scope): Decision {
     return hasSessionRole(p, sessionId, 'panelist') || hasSessionRole(p, sessionId, 'moderator')
       ? allow
       : deny('not_panelist', 'Only a panelist of this session may publish on the stage.');
+  }
+  if (action === 'booth.interpret') {
+    const ok = p.roles.some((r) => r.sessionId === sessionId && r.role === 'interpreter' && (!scope.language || r.language === scope.language));
+    return ok ? allow : deny('not_interpreter', 'Only an interpreter of this session for that language may do that.');
+  }
+  if (action === 'caption.send') {
+    const ok = p.roles.some((r) => r.sessionId === sessionId && r.role === 'captioner' && (!scope.language || r.language === scope.language));
+    return ok ? allow : deny('not_captioner', 'Only this session’s captioner for that language may send captions.');
+  }
+  if (action === 'media.produce-sign') {
+    return hasSessionRole(p, sessionId, 'sign_interpreter') ? allow : deny('forbidden', 'Only a sign-language interpreter of this session may publish that.');
   }
   if (action === 'media.produce-interpretation') {
     const ok = p.roles.some((r) => r.sessionId === sessionId && r.role === 'interpreter' && (!scope.language || r.language === scope.language));

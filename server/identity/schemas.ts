@@ -34,10 +34,11 @@ const bcp47 = z.string().trim().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'mu
 export const roleInput = z
   .object({
     sessionId,
-    role: z.enum(['moderator', 'panelist', 'interpreter']),
+    role: z.enum(['moderator', 'panelist', 'interpreter', 'captioner', 'sign_interpreter']),
     language: bcp47.optional(),
   })
-  .refine((r) => r.role !== 'interpreter' || r.language, { message: 'an interpreter needs a language', path: ['language'] });
+  .refine((r) => r.role !== 'interpreter' || r.language, { message: 'an interpreter needs a language', path: ['language'] })
+  .refine((r) => r.role !== 'captioner' || r.language, { message: 'a captioner needs a language', path: ['language'] });
 
 export const registrationInput = z.object({
   name: text(120),

@@ -47,6 +47,8 @@ export function produceRight(r: ProduceRequest): ProduceRight {
   const panel = decide(r.caller, 'media.produce-panel', scope);
   if (panel.allowed) return 'panel';
   if (panel.code !== 'not_panelist') throw new AppError(panel.code, panel.message);
+  // A sign-language interpreter's camera, shown (and pinnable) beside the speaker.
+  if (r.source === 'camera' && decide(r.caller, 'media.produce-sign', scope).allowed) return 'sign';
   if (r.source === 'screen') throw new AppError('not_panelist', 'Only panelists share their screen on the stage.');
   if (r.floorHolder !== r.caller.participant.id) {
     throw new AppError('not_on_floor', 'You can speak once the moderator gives you the floor.');
@@ -74,6 +76,14 @@ export function mayOpenSendTransport(r: Omit<ProduceRequest, 'kind' | 'source' |
         // Not live, or an interpreter who is also something else: ask as a speaker.
       }
     }
+    if (r.caller.participant.roles.some((x) => x.sessionId === sessionId && x.role === 'sign_interpreter')) {
+      try {
+        produceRight({ ...r, kind: 'video', source: 'camera' });
+        return;
+      } catch {
+        // Not live: refused below as anyone else would be.
+      }
+    }
   }
   produceRight({ ...r, kind: 'audio', source: 'mic' });
 }
@@ -90,7 +100,7 @@ export function mediaTier(caller: Caller, eventId: string, sessionId: string): M
   if (caller.kind !== 'participant') return 'audience';
   // Organisers, moderators and panelists all hold the panel right.
   if (decide(caller, 'media.produce-panel', { eventId, sessionId }).allowed) return 'staff';
-  const interpreter = caller.participant.roles.some((r) => r.sessionId === sessionId && r.role === 'interpreter');
+  const interpreter = caller.participant.roles.some((r) => r.sessionId === sessionId && (r.role === 'interpreter' || r.role === 'sign_interpreter'));
   return interpreter && decide(caller, 'media.consume', { eventId, sessionId }).allowed ? 'staff' : 'audience';
 }
 

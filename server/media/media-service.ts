@@ -24,6 +24,8 @@ export interface MediaServiceOptions {
   idleCloseMs?: number;
   /** Transport limits other than the defaults (media-limits.ts). */
   limits?: Partial<MediaLimits>;
+  /** At a booth handover, how long the previous interpreter's channel stays while the new one starts sending (default 4 s). */
+  handoverGraceMs?: number;
 }
 
 export interface MediaStats {
@@ -59,6 +61,8 @@ export class MediaService extends EventEmitter<MediaServiceEvents> implements Cl
   private readonly creating = new Map<string, Promise<SessionMedia>>();
   private readonly idle = new Map<string, NodeJS.Timeout>();
   private readonly lock = new KeyedLock();
+  /** Booth handovers waiting for the new interpreter's channel, by "eventId/sessionId|language". */
+  private readonly handovers = new Map<string, { was: string; now: string; timer: NodeJS.Timeout; close: () => void }>();
   private currentLimits: MediaLimits;
   private closing = false;
 
@@ -175,6 +179,48 @@ export class MediaService extends EventEmitter<MediaServiceEvents> implements Cl
     return this.lock.run(`rights:${key(eventId, sessionId)}`, async () => this.existing(eventId, sessionId)?.closeFloorProducers(participantId) ?? []);
   }
 
+  /**
+   * A booth's live interpreter changed (domain/booths.ts): only the live one
+   * publishes the channel, so the previous one's interpretation producer of
+   * that language closes, on whichever process holds it. Make before break:
+   * it closes as soon as the new interpreter's producer exists (on any
+   * process), or after a short grace if none comes, so listeners, whose
+   * clients consume the new producer as it appears, hear no gap longer than
+   * the switch itself. Released (nobody new): closes at once.
+   */
+  boothHandover(eventId: string, sessionId: string, language: string, was: string | null, now: string | null): void {
+    const k = `${key(eventId, sessionId)}|${language}`;
+    const pending = this.handovers.get(k);
+    if (pending) pending.close();
+    const media = this.existing(eventId, sessionId);
+    if (!media || !was) return;
+    const isOld = (info: ProducerInfo): boolean => info.participantId === was && info.source === 'interpretation' && info.language === language;
+    if (!media.describeLocal().some((d) => isOld(d.info))) return;
+    const close = (): void => {
+      const entry = this.handovers.get(k);
+      if (entry?.close === close) {
+        clearTimeout(entry.timer);
+        this.handovers.delete(k);
+      }
+      void this.lock.run(`rights:${key(eventId, sessionId)}`, async () => this.existing(eventId, sessionId)?.closeWhere(isOld, 'rights-changed'));
+    };
+    const started = now !== null && media.producerList().some((p) => p.participantId === now && p.source === 'interpretation' && p.language === language);
+    if (now === null || started) {
+      close();
+      return;
+    }
+    const timer = setTimeout(close, this.options.handoverGraceMs ?? 4000);
+    timer.unref();
+    this.handovers.set(k, { was, now, timer, close });
+  }
+
+  /** A producer appeared (here or on another process): a handover waiting for it completes. */
+  private settleHandover(eventId: string, sessionId: string, info: ProducerInfo): void {
+    if (info.source !== 'interpretation' || !info.language) return;
+    const pending = this.handovers.get(`${key(eventId, sessionId)}|${info.language}`);
+    if (pending && pending.now === info.participantId) pending.close();
+  }
+
   /** A participant's roles changed: close producers whose right is gone. */
   revoke(participantId: string, stillAllowed: (eventId: string, sessionId: string, info: ProducerInfo) => boolean): void {
     for (const media of this.sessions.values()) {
@@ -250,6 +296,7 @@ export class MediaService extends EventEmitter<MediaServiceEvents> implements Cl
 
   remoteAdded(eventId: string, sessionId: string, producer: RemoteProducer, known: boolean): void {
     if (!known) this.emit('notice', { eventId, sessionId, notice: { type: 'new-producer', producer: { ...producer.info } }, remote: true });
+    this.settleHandover(eventId, sessionId, producer.info);
   }
 
   remoteClosed(eventId: string, sessionId: string, producer: RemoteProducer, reason: ProducerClosedReason): void {
@@ -285,6 +332,8 @@ export class MediaService extends EventEmitter<MediaServiceEvents> implements Cl
     this.clusterLink?.close();
     for (const timer of this.idle.values()) clearTimeout(timer);
     this.idle.clear();
+    for (const pending of this.handovers.values()) clearTimeout(pending.timer);
+    this.handovers.clear();
     await Promise.allSettled(this.creating.values());
     for (const media of this.sessions.values()) media.close('closed');
     this.sessions.clear();
@@ -298,6 +347,7 @@ export class MediaService extends EventEmitter<MediaServiceEvents> implements Cl
     }
     this.announce(eventId, sessionId, notice);
     this.emit('notice', { eventId, sessionId, notice });
+    if (notice.type === 'new-producer') this.settleHandover(eventId, sessionId, notice.producer);
   }
 
   /** This process's producers' changes, for the other processes. */

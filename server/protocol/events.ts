@@ -4,6 +4,7 @@
  * source of truth for the server handlers and the browser client alike.
  */
 import { z } from 'zod';
+import type { BoothView } from '../domain/booths.ts';
 import type { PollView } from '../domain/polls.ts';
 import type { QuestionView } from '../domain/qna.ts';
 import { mediaClientEvents } from './media-events.ts';
@@ -20,13 +21,15 @@ const idempotencyKey = z.string().min(8).max(100).regex(/^[A-Za-z0-9_-]+$/).opti
 const sessionScoped = z.object({ sessionId: id, eventId: id.optional() });
 const entryKind = z.enum(['statement', 'reply', 'point_of_order']);
 const groupBudget = z.number().int().min(60_000).max(24 * 3600_000).optional();
+/** BCP 47 language tag (as roles carry it). */
+const languageTag = z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as fr or zh');
 
 export const clientEvents = {
   'session:join': sessionScoped,
   'session:leave': sessionScoped,
   'session:open': sessionScoped,
   'session:end': sessionScoped,
-  'queue:request': sessionScoped.extend({ kind: entryKind.default('statement'), idempotencyKey }),
+  'queue:request': sessionScoped.extend({ kind: entryKind.default('statement'), language: languageTag.optional(), idempotencyKey }),
   'queue:withdraw': sessionScoped,
   'queue:add': sessionScoped.extend({ participantId: opaqueId, kind: entryKind.default('statement') }),
   /** The moderator opens or closes the list of speakers. */
@@ -90,6 +93,14 @@ export const clientEvents = {
   'poll:close': sessionScoped.extend({ pollId: opaqueId }),
   /** An option id, or several for a multiple-choice poll; a second vote replaces the first. */
   'poll:vote': sessionScoped.extend({ pollId: opaqueId, choice: z.union([opaqueId, z.array(opaqueId).max(50)]), idempotencyKey }),
+  // Interpretation booths (domain/booths.ts): interpreters of one language take, hand over and source their channel.
+  'booth:claim': sessionScoped.extend({ language: languageTag }),
+  /** The live interpreter hands over to a partner (null: releases); a partner names themselves to ask for it. */
+  'booth:handover': sessionScoped.extend({ language: languageTag, to: opaqueId.nullable() }),
+  /** Relay: the booth interprets the floor or another booth's channel. */
+  'booth:source': sessionScoped.extend({ language: languageTag, source: z.union([z.literal('floor'), languageTag]) }),
+  /** Live captions (captioners of that language); interim lines have final: false. */
+  'caption:line': sessionScoped.extend({ language: languageTag, text: z.string().max(4000), final: z.boolean().default(true) }),
   // WebRTC signalling for the live panel (protocol/media-events.ts).
   ...mediaClientEvents,
 } as const;
@@ -127,6 +138,8 @@ export interface QueueEntryView {
   endedAt: string | null;
   spokenMs: number | null;
   overrunMs: number | null;
+  /** The language the speaker will use, when they said. */
+  language?: string;
 }
 
 export interface GroupTimeView {
@@ -208,6 +221,23 @@ export interface PollsSnapshot {
   myChoices: Record<string, string[]>;
 }
 
+/** `booth:state`: the session's interpretation booths (who is live, partners, source), versioned. */
+export interface BoothStateMessage {
+  sessionId: string;
+  version: number;
+  booths: BoothView[];
+}
+
+/** `caption:line`: one caption line, numbered per session (interim lines are replaced by later ones of the language). */
+export interface CaptionLineMessage {
+  sessionId: string;
+  language: string;
+  text: string;
+  final: boolean;
+  seq: number;
+  at: string;
+}
+
 export interface JoinAck {
   sessionId: string;
   session: SessionStateMessage;
@@ -215,6 +245,9 @@ export interface JoinAck {
   queue: QueueStateMessage;
   qna: QnaSnapshot;
   polls: PollsSnapshot;
+  /** The interpretation booths; `you.interpreterLanguages` / `captionLanguages` / `signInterpreter` say the caller's own access roles. */
+  booths: BoothStateMessage;
+  access: { interpreterLanguages: string[]; captionLanguages: string[]; signInterpreter: boolean };
 }
 
 /** `qna:mode`: how new questions are handled, versioned by the session's Q&A version. */
@@ -240,6 +273,8 @@ export const serverEvents = {
   qnaQuestion: 'qna:question',
   qnaMode: 'qna:mode',
   pollState: 'poll:state',
+  boothState: 'booth:state',
+  captionLine: 'caption:line',
   sessionState: 'session:state',
   forcedLogout: 'auth:revoked',
 } as const;

@@ -186,8 +186,8 @@ export type RtpParametersInput = z.infer<typeof rtpParametersSchema>;
 export type DtlsParametersInput = z.infer<typeof dtlsParametersSchema>;
 export type SrtpParametersInput = z.infer<typeof srtpParametersSchema>;
 
-/** Why a producer may send: a panel seat, the floor, or an interpreter's booth. */
-export type ProduceRight = 'panel' | 'floor' | 'interpretation';
+/** Why a producer may send: a panel seat, the floor, an interpreter's booth, or a sign-language interpreter's camera. */
+export type ProduceRight = 'panel' | 'floor' | 'interpretation' | 'sign';
 
 export interface ProducerInfo {
   producerId: string;
@@ -213,7 +213,7 @@ export interface MediaCapabilitiesAck {
   activeSpeaker: ActiveSpeakerMessage | null;
   settings: MediaSettings;
   /** What this caller may send right now (a delegate: only while holding the floor). */
-  you: { panel: boolean; interpretationLanguages: string[]; moderator: boolean };
+  you: { panel: boolean; interpretationLanguages: string[]; moderator: boolean; /** A sign-language interpreter: may publish a camera. */ sign?: boolean };
   /** At most this many video consumers per connection (MEDIA_LAST_N): the client picks pinned, floor holder, active speaker. */
   lastN: number;
 }

@@ -11,7 +11,7 @@ import type { Participant } from '../domain/participants.ts';
 import type { Caller } from '../identity/caller.ts';
 import type { PresenceMessage } from './presence.ts';
 import type {
-  Ack, clientEvents, ClientEventName, JoinAck, PollStateMessage, QnaModeMessage, QnaQuestionMessage, QueueStateMessage, QueueTimerMessage,
+  Ack, BoothStateMessage, CaptionLineMessage, clientEvents, ClientEventName, JoinAck, PollStateMessage, QnaModeMessage, QnaQuestionMessage, QueueStateMessage, QueueTimerMessage,
   SessionRemovedMessage, SessionStateMessage,
 } from './events.ts';
 import type {
@@ -32,6 +32,8 @@ export interface ServerToClientEvents {
   'qna:question': (message: QnaQuestionMessage) => void;
   'qna:mode': (message: QnaModeMessage) => void;
   'poll:state': (message: PollStateMessage) => void;
+  'booth:state': (message: BoothStateMessage) => void;
+  'caption:line': (message: CaptionLineMessage) => void;
   'session:state': (message: SessionStateMessage) => void;
   'session:snapshot': (message: JoinAck) => void;
   'session:removed': (message: SessionRemovedMessage) => void;
@@ -55,6 +57,8 @@ export interface InterServerEvents {
   'plenary:queue-changed': (eventId: string, sessionId: string, was: string | null, now: string | null) => void;
   'plenary:session-status': (eventId: string, sessionId: string, status: SessionStateMessage['status']) => void;
   'plenary:identity': (message: IdentityRelayMessage) => void;
+  /** A booth's live interpreter changed (the media layers close the previous one's channel). */
+  'plenary:booth-live': (eventId: string, sessionId: string, language: string, was: string | null, now: string | null) => void;
   /** The media layers' coordination (server/media/media-cluster.ts): producers held, pipes, heartbeats; JSON text. */
   'plenary:media': (message: string) => void;
 }

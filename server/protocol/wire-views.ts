@@ -33,6 +33,7 @@ export function queueMessage(state: QueueState, now: Date): QueueStateMessage {
       endedAt: e.endedAt,
       spokenMs: e.spokenMs,
       overrunMs: e.overrunMs,
+      ...(e.language ? { language: e.language } : {}),
     })),
     floor: floor
       ? { entryId: floor.entryId, startedAt: floor.startedAt, budgetMs: floor.budgetMs, remainingMs: remainingMs(floor, now), paused: floor.pausedAt !== null }

@@ -3,7 +3,7 @@ import type { PlenaryServer } from '../protocol/socket-types.ts';
 import type { Logger } from '../logger.ts';
 import { viewOfPoll, type Poll } from '../domain/polls.ts';
 import type { Question } from '../domain/qna.ts';
-import { serverEvents, type QnaQuestionMessage, type SessionStateMessage } from '../protocol/events.ts';
+import { serverEvents, type BoothStateMessage, type CaptionLineMessage, type QnaQuestionMessage, type SessionStateMessage } from '../protocol/events.ts';
 import type { FloorChange, FloorService } from '../services/floor-service.ts';
 import { audienceViews, floorHolder, queueMessage } from '../protocol/wire-views.ts';
 import type { FloorTimers } from './floor-timers.ts';
@@ -14,10 +14,13 @@ export interface FloorEvents {
   'floor-given': [{ eventId: string; sessionId: string; participantId: string }];
   'floor-ended': [{ eventId: string; sessionId: string; participantId: string }];
   'session-status': [{ eventId: string; sessionId: string; status: SessionStateMessage['status'] }];
+  /** A booth's live interpreter changed: the previous one's channel closes (media-handlers.ts). */
+  'booth-live': [{ eventId: string; sessionId: string; language: string; was: string | null; now: string | null }];
 }
 
 const crossProcessQueue = 'plenary:queue-changed';
 const crossProcessStatus = 'plenary:session-status';
+const crossProcessBooth = 'plenary:booth-live';
 
 export interface BroadcastDeps {
   io: PlenaryServer;
@@ -40,6 +43,9 @@ export class LiveBroadcast {
   private readonly deps: BroadcastDeps;
   private readonly onRemoteQueue: (eventId: string, sessionId: string, was: string | null, now: string | null) => void;
   private readonly onRemoteStatus: (eventId: string, sessionId: string, status: SessionStateMessage['status']) => void;
+  private readonly onRemoteBooth = (eventId: string, sessionId: string, language: string, was: string | null, now: string | null): void => {
+    this.events.emit('booth-live', { eventId, sessionId, language, was, now });
+  };
 
   constructor(deps: BroadcastDeps) {
     this.deps = deps;
@@ -55,11 +61,13 @@ export class LiveBroadcast {
     this.onRemoteStatus = (eventId, sessionId, status) => this.events.emit('session-status', { eventId, sessionId, status });
     deps.io.on(crossProcessQueue, this.onRemoteQueue);
     deps.io.on(crossProcessStatus, this.onRemoteStatus);
+    deps.io.on(crossProcessBooth, this.onRemoteBooth);
   }
 
   close(): void {
     this.deps.io.off(crossProcessQueue, this.onRemoteQueue);
     this.deps.io.off(crossProcessStatus, this.onRemoteStatus);
+    this.deps.io.off(crossProcessBooth, this.onRemoteBooth);
   }
 
   /**
@@ -100,6 +108,22 @@ export class LiveBroadcast {
   poll(poll: Poll): void {
     const room = poll.status === 'draft' ? moderatorRoom(poll.eventId, poll.sessionId) : sessionRoom(poll.eventId, poll.sessionId);
     this.deps.io.to(room).emit(serverEvents.pollState, { sessionId: poll.sessionId, poll: viewOfPoll(poll) });
+  }
+
+  /** The session's booths, to the whole room (listeners see which channels are staffed; interpreters their partners). */
+  booths(eventId: string, message: BoothStateMessage): void {
+    this.deps.io.to(sessionRoom(eventId, message.sessionId)).emit(serverEvents.boothState, message);
+  }
+
+  /** Who publishes a booth's channel changed: this process's media layer (and every other's) follows. */
+  boothLive(eventId: string, sessionId: string, change: { language: string; was: string | null; now: string | null }): void {
+    this.events.emit('booth-live', { eventId, sessionId, ...change });
+    if (this.deps.crossProcess) this.deps.io.serverSideEmit(crossProcessBooth, eventId, sessionId, change.language, change.was, change.now);
+  }
+
+  /** One caption line, to the whole room. */
+  caption(eventId: string, message: CaptionLineMessage): void {
+    this.deps.io.to(sessionRoom(eventId, message.sessionId)).emit(serverEvents.captionLine, message);
   }
 
   qnaMode(eventId: string, sessionId: string, mode: 'pre-moderated' | 'open', version: number): void {

@@ -1,5 +1,7 @@
 import type { Logger } from '../logger.ts';
 import type { Participant } from '../domain/participants.ts';
+import type { BoothService } from '../services/booth-service.ts';
+import type { CaptionService } from '../services/caption-service.ts';
 import type { FloorService } from '../services/floor-service.ts';
 import type { ProgrammeEditor } from '../services/programme-editor.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
@@ -18,6 +20,8 @@ export interface LiveHandlerDeps {
   floor: FloorService;
   qna: QnaService;
   polls: PollService;
+  booths: BoothService;
+  captions: CaptionService;
   broadcast: LiveBroadcast;
   membership: Membership;
   findParticipant: (participantId: string) => Promise<Participant | null>;

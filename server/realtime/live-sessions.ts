@@ -3,13 +3,18 @@ import type { Logger } from '../logger.ts';
 import type { Participant } from '../domain/participants.ts';
 import type { Caller } from '../identity/caller.ts';
 import type { SessionStateMessage } from '../protocol/events.ts';
+import type { BoothService } from '../services/booth-service.ts';
+import type { CaptionService } from '../services/caption-service.ts';
 import type { FloorService } from '../services/floor-service.ts';
 import type { ProgrammeEditor } from '../services/programme-editor.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
 import type { PollService } from '../services/poll-service.ts';
 import type { QnaService } from '../services/qna-service.ts';
 import type { SocketAuth } from './auth.ts';
+import { announceBooths, boothHandlers } from './booth-handlers.ts';
+import { actorOf } from '../services/audit-log.ts';
 import { LiveBroadcast } from './broadcast.ts';
+import { captionHandlers } from './caption-handlers.ts';
 import { FloorTimers } from './floor-timers.ts';
 import type { LiveHandlerDeps } from './live-handler-deps.ts';
 import { Membership } from './membership.ts';
@@ -30,6 +35,8 @@ export interface LiveSessionsDeps {
   floor: FloorService;
   qna: QnaService;
   polls: PollService;
+  booths: BoothService;
+  captions: CaptionService;
   findParticipant: (participantId: string) => Promise<Participant | null>;
   listParticipants: (eventId: string) => Promise<Participant[]>;
   /** Announces role and status changes of connected callers, so their rooms follow. */
@@ -64,7 +71,7 @@ export class LiveSessions {
     this.timers = new FloorTimers(deps.io, clock);
     this.broadcast = new LiveBroadcast({ io: deps.io, logger: deps.logger, floor: deps.floor, timers: this.timers, clock, crossProcess: deps.crossProcess ?? false });
     this.events = this.broadcast.events;
-    this.membership = new Membership({ io: deps.io, logger: deps.logger, programme: deps.programme, floor: deps.floor, qna: deps.qna, polls: deps.polls, clock });
+    this.membership = new Membership({ io: deps.io, logger: deps.logger, programme: deps.programme, floor: deps.floor, qna: deps.qna, polls: deps.polls, booths: deps.booths, clock });
     this.handlerDeps = {
       logger: deps.logger,
       limiter: new SocketRateLimiter(),
@@ -73,6 +80,8 @@ export class LiveSessions {
       floor: deps.floor,
       qna: deps.qna,
       polls: deps.polls,
+      booths: deps.booths,
+      captions: deps.captions,
       broadcast: this.broadcast,
       membership: this.membership,
       findParticipant: deps.findParticipant,
@@ -88,7 +97,22 @@ export class LiveSessions {
     queueHandlers(socket, this.handlerDeps);
     qnaHandlers(socket, this.handlerDeps);
     pollHandlers(socket, this.handlerDeps);
+    boothHandlers(socket, this.handlerDeps);
+    captionHandlers(socket, this.handlerDeps);
     acknowledgeUnknownEvents(socket, this.deps.logger);
+  }
+
+  /**
+   * An interpreter starts sending their booth's channel (media:produce):
+   * only the booth's live interpreter may. An idle booth becomes theirs
+   * (claimed and announced); while a partner present in the session is
+   * live, refused with booth_taken.
+   */
+  async admitInterpretation(eventId: string, sessionId: string, language: string, caller: Caller): Promise<void> {
+    if (caller.kind !== 'participant') return;
+    const present = new Set((await this.membership.present(eventId, sessionId)).map((p) => p.id));
+    const change = await this.deps.booths.claim(eventId, sessionId, language, caller.participant.id, actorOf(caller), (id) => present.has(id));
+    await announceBooths(this.handlerDeps, change);
   }
 
   /** After a restart: running speaking clocks continue from their persisted start. */

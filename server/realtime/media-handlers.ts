@@ -1,6 +1,7 @@
 import type { PlenaryServer, PlenarySocket } from '../protocol/socket-types.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { hasSessionRole } from '../domain/participants.ts';
 import { callerId, callerName, type Caller } from '../identity/caller.ts';
 import { authorize, decide } from '../identity/policy.ts';
 import type { MediaService } from '../media/media-service.ts';
@@ -106,6 +107,7 @@ export function attachMediaSignalling(deps: MediaSignallingDeps): MediaSignallin
           panel: caller.kind === 'participant' && decide(caller, 'media.produce-panel', { eventId, sessionId }).allowed,
           interpretationLanguages: interpretationLanguages(caller, sessionId),
           moderator: decide(caller, 'media.moderate', { eventId, sessionId }).allowed,
+          ...(caller.kind === 'participant' && hasSessionRole(caller.participant, sessionId, 'sign_interpreter') ? { sign: true } : {}),
         },
         lastN: media.lastN,
       };
@@ -146,7 +148,7 @@ export function attachMediaSignalling(deps: MediaSignallingDeps): MediaSignallin
       return media.produce(eventId, sessionId, socket.id, input, async () => {
         // Read now, inside the per-session lock the floor's changes also take.
         const session = await deps.programme.requireSession(eventId, sessionId);
-        return produceRight({
+        const right = produceRight({
           caller: callerOf(socket),
           eventId,
           sessionId,
@@ -156,6 +158,9 @@ export function attachMediaSignalling(deps: MediaSignallingDeps): MediaSignallin
           source: p.appData.source,
           language: p.appData.language,
         });
+        // Only the booth's live interpreter sends its channel (an idle booth becomes theirs).
+        if (right === 'interpretation' && p.appData.language) await deps.liveSessions.admitInterpretation(eventId, sessionId, p.appData.language, callerOf(socket));
+        return right;
       });
     });
 
@@ -277,12 +282,16 @@ export function attachMediaSignalling(deps: MediaSignallingDeps): MediaSignallin
   const onStatus = ({ eventId, sessionId, status }: { eventId: string; sessionId: string; status: string }): void => {
     if (status !== 'live') media?.closeSession(eventId, sessionId, 'session-ended');
   };
+  const onBoothLive = ({ eventId, sessionId, language, was, now }: { eventId: string; sessionId: string; language: string; was: string | null; now: string | null }): void => {
+    media?.boothHandover(eventId, sessionId, language, was, now);
+  };
   const onCallerChanged = ({ caller }: { caller: Caller }): void => {
     if (!media || caller.kind !== 'participant') return;
     media.revoke(caller.participant.id, (eventId, sessionId, info: ProducerInfo) => {
       const scopeOf = { eventId, sessionId };
       if (info.right === 'panel') return decide(caller, 'media.produce-panel', scopeOf).allowed;
       if (info.right === 'interpretation') return decide(caller, 'media.produce-interpretation', { ...scopeOf, language: info.language ?? '' }).allowed;
+      if (info.right === 'sign') return decide(caller, 'media.produce-sign', scopeOf).allowed;
       return decide(caller, 'media.consume', scopeOf).allowed;
     });
   };
@@ -301,6 +310,7 @@ export function attachMediaSignalling(deps: MediaSignallingDeps): MediaSignallin
   }
   deps.liveSessions.events.on('floor-ended', onFloorEnded);
   deps.liveSessions.events.on('session-status', onStatus);
+  deps.liveSessions.events.on('booth-live', onBoothLive);
   deps.socketAuth?.on('caller-changed', onCallerChanged);
 
   return {
@@ -311,6 +321,7 @@ export function attachMediaSignalling(deps: MediaSignallingDeps): MediaSignallin
       media?.off('notice', onNotice);
       deps.liveSessions.events.off('floor-ended', onFloorEnded);
       deps.liveSessions.events.off('session-status', onStatus);
+      deps.liveSessions.events.off('booth-live', onBoothLive);
       deps.socketAuth?.off('caller-changed', onCallerChanged);
     },
   };

@@ -4,6 +4,7 @@ import { callerId, callerName, type Caller } from '../identity/caller.ts';
 import { decide } from '../identity/policy.ts';
 import type { Logger } from '../logger.ts';
 import { serverEvents, type JoinAck, type SessionRemovedMessage } from '../protocol/events.ts';
+import type { BoothService } from '../services/booth-service.ts';
 import type { FloorService } from '../services/floor-service.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
 import type { PollService } from '../services/poll-service.ts';
@@ -28,6 +29,7 @@ export interface MembershipDeps {
   floor: FloorService;
   qna: QnaService;
   polls: PollService;
+  booths: BoothService;
   clock: () => Date;
 }
 
@@ -94,12 +96,15 @@ export class Membership {
   async snapshot(caller: Caller, eventId: string, sessionId: string): Promise<JoinAck> {
     const moderator = decide(caller, 'queue.moderate', { eventId, sessionId }).allowed;
     const pid = callerId(caller);
-    const [session, queue, qna, polls] = await Promise.all([
+    const [session, queue, qna, polls, booths] = await Promise.all([
       this.deps.programme.requireSession(eventId, sessionId),
       this.deps.floor.state(eventId, sessionId),
       this.deps.qna.snapshot(eventId, sessionId, { participantId: pid, moderator }),
       this.deps.polls.snapshot(eventId, sessionId, { participantId: pid, moderator }),
+      this.deps.booths.state(eventId, sessionId).then(async (state) => ({ sessionId, version: state.version, booths: await this.deps.booths.views(eventId, sessionId, state) })),
     ]);
+    const roles = caller.kind === 'participant' ? caller.participant.roles.filter((r) => r.sessionId === sessionId) : [];
+    const languagesOf = (role: string): string[] => roles.filter((r) => r.role === role && r.language).map((r) => r.language as string);
     const panelist = caller.kind === 'participant' && hasSessionRole(caller.participant, sessionId, 'panelist');
     return {
       sessionId,
@@ -108,6 +113,8 @@ export class Membership {
       queue: queueMessage(queue, this.deps.clock()),
       qna,
       polls,
+      booths,
+      access: { interpreterLanguages: languagesOf('interpreter'), captionLanguages: languagesOf('captioner'), signInterpreter: roles.some((r) => r.role === 'sign_interpreter') },
     };
   }
 

@@ -13,7 +13,7 @@ export function queueHandlers(socket: PlenarySocket, deps: LiveHandlerDeps): voi
   on(socket, 'queue:request', deps, async (p) => {
     const { caller, eventId, sessionId, session } = await scope(p, 'queue.request');
     requireLive(session.status);
-    const change = await deps.floor.request(eventId, sessionId, speakerOf(caller, sessionId), p.kind, p.idempotencyKey);
+    const change = await deps.floor.request(eventId, sessionId, { ...speakerOf(caller, sessionId), ...(p.language ? { language: p.language } : {}) }, p.kind, p.idempotencyKey);
     if (!change.replayed) deps.broadcast.queue(change);
     return { entryId: change.entryId, version: change.after.version, replayed: change.replayed };
   });

@@ -9,6 +9,8 @@ export const mailMessages = defineCatalog({
     role_moderator: 'Moderator',
     role_panelist: 'Panelist',
     role_interpreter: 'Interpreter',
+    role_captioner: 'Captioner',
+    role_sign_interpreter: 'Sign-language interpreter',
     /** One line per session role in an invitation. */
     roleLine: '{role}{language}: {session}',
   },
@@ -16,6 +18,8 @@ export const mailMessages = defineCatalog({
     role_moderator: '主持人',
     role_panelist: '发言嘉宾',
     role_interpreter: '口译员',
+    role_captioner: '字幕员',
+    role_sign_interpreter: '手语翻译',
     roleLine: '{role}{language}: {session}',
   },
 });
