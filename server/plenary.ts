@@ -62,6 +62,7 @@ import { eventsApi } from './http/events-api.ts';
 import { AttendanceService } from './services/attendance-service.ts';
 import { attendanceReports } from './http/attendance-report.ts';
 import { attachAttendance } from './realtime/attendance.ts';
+import { consoleEvents } from './http/console-events.ts';
 import { iceServersFor } from './ops/turn.ts';
 
 export interface Plenary {
@@ -219,6 +220,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
         programmeApi(programme, renderCache, events),
         eventsApi(events),
         attendanceReports(programme, attendance, views),
+        consoleEvents(events, views),
         participantsApi(participants, agenda, limits),
         identityPages({ authentication, participants, agenda, programme, views, limits, csrf, secureCookies }),
         consoleParticipants(participants, programme, views),

@@ -137,3 +137,50 @@ describe('organisers create and edit events (issue 15)', () => {
     expect((await getJson(`${server.url}/api/events/empty-event`)).status).toBe(404);
   });
 });
+
+describe('the event console (issue 15)', () => {
+  let server: Plenary;
+  const bearer = { authorization: `Bearer ${organizerToken}` };
+  const form = (fields: Record<string, string | string[]>) => {
+    const body = new URLSearchParams();
+    for (const [k, v] of Object.entries(fields)) for (const x of [v].flat()) body.append(k, x);
+    return { method: 'POST', headers: { ...bearer, 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, body, redirect: 'manual' as const };
+  };
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('lists events, creates one from labelled fields, refuses a bad zone with an alert, and saves edits', async () => {
+    const list = await fetch(`${server.url}/console/events?lang=en`, { headers: { ...bearer, accept: 'text/html' } });
+    expect(list.status).toBe(200);
+    const html = await list.text();
+    expect(html).toContain('<label for="ev-zone">');
+    expect(html).toContain('href="/events/global-forum-2022/console/event"');
+
+    const bad = await fetch(`${server.url}/console/events?lang=en`, form({ id: 'console-made', title_en: 'Made in the console', zone: 'GMT+8', ui: ['zh', 'en'] }));
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toMatch(/role="alert"[\s\S]*not a time zone/);
+
+    const created = await fetch(`${server.url}/console/events?lang=zh`, form({ id: 'console-made', title_en: 'Made in the console', title_zh: '控制台创建', zone: 'Asia/Shanghai', ui: ['zh', 'en'], interpretation: 'fr, es', registration_open: 'on', admission_other: 'closed' }));
+    expect(created.status).toBe(201);
+    expect(await created.text()).toContain('活动已创建。');
+    const event = (await getJson<EventBody>(`${server.url}/api/events/console-made`)).body.event;
+    expect(event).toMatchObject({ zone: 'Asia/Shanghai', languages: { ui: ['zh', 'en'], interpretation: ['fr', 'es'] }, registration: { open: true, admission: { other: 'closed', workers: 'automatic' } }, webcast: { public: false } });
+
+    const edit = await fetch(`${server.url}/events/console-made/console/event`, form({ title_en: 'Made in the console', title_zh: '控制台创建', zone: 'Asia/Shanghai', ui: 'en', registration_open: 'on', webcast_public: 'on', archived: 'on' }));
+    expect(edit.status).toBe(303);
+    expect((await getJson<EventBody>(`${server.url}/api/events/console-made`)).body.event).toMatchObject({ languages: { ui: ['en'] }, webcast: { public: true }, archived: true });
+  });
+
+  it('shows the attendance console page to organisers only', async () => {
+    const page = await fetch(`${server.url}/events/global-forum-2022/console/attendance?lang=en`, { headers: { ...bearer, accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('Nobody has joined this session yet.');
+    expect(html).toContain('href="/api/events/global-forum-2022/reports/attendance.csv"');
+    expect((await fetch(`${server.url}/events/global-forum-2022/console/attendance`, { headers: { accept: 'text/html' } })).status).toBe(401);
+  });
+});
