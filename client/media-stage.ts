@@ -363,6 +363,32 @@ export class Stage {
     this.render();
   }
 
+  /** The interpretation channel this page sends now (its language), if any. */
+  interpretationLanguage(): string | null {
+    const send = this.media?.local.get('interpretation');
+    return send ? (send.info?.language ?? null) : null;
+  }
+
+  /** The booth became this interpreter's (client/booth-console.ts): start sending its channel. */
+  async startInterpretation(language: string): Promise<void> {
+    if (!this.media?.caps || this.interpretationLanguage() === language) return;
+    await this.toggleInterpretation(language);
+  }
+
+  /** The cough key: a momentary mute of the interpretation channel (the producer pauses on the server). */
+  async cough(on: boolean): Promise<void> {
+    await this.media?.setMuted('interpretation', on).catch((e: unknown) => this.onError(e));
+  }
+
+  /** What this page listens to: the floor (null) or a channel (an interpreter working from a relay). */
+  async listen(language: string | null): Promise<void> {
+    const media = this.media;
+    if (!media || media.language === language) return;
+    await media.setLanguage(language);
+    const select = document.getElementById('language-select') as HTMLSelectElement | null;
+    if (select) select.value = language ?? '';
+  }
+
   private async toggleInterpretation(language: string): Promise<void> {
     const media = this.media;
     if (!media) return;

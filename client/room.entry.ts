@@ -6,6 +6,8 @@ import type { RoomPageStrings, RoomStrings } from '../server/i18n/catalogs/room.
 import { interpolate } from '../server/i18n/format.ts';
 import { idempotencyKey, LiveClient } from './live-client.ts';
 import { Stage } from './media-stage.ts';
+import { BoothConsole } from './booth-console.ts';
+import { CaptionsPanel } from './captions-panel.ts';
 import { PollPanel } from './polls.ts';
 import { floorRemainingMs, myPosition, type SessionView } from './session-state.ts';
 import { browserTimeZone, rememberZone } from './zone.ts';
@@ -75,9 +77,13 @@ async function start(root: HTMLElement, s: RoomPageStrings): Promise<void> {
   const socket: PlenaryClientSocket = io({ transports: ['websocket', 'polling'] });
   let stage: Stage | undefined;
   let polls: PollPanel | undefined;
+  let booths: BoothConsole | undefined;
+  let captions: CaptionsPanel | undefined;
   const live = new LiveClient(socket, (_id, view, cause) => {
     render(view, cause);
     stage?.update(view);
+    booths?.update(view);
+    captions?.update(view);
     polls?.render(view);
     // After a reconnect, media is rejoined only once the session is joined again.
     if (cause === 'resync') stage?.resynced();
@@ -131,6 +137,13 @@ async function start(root: HTMLElement, s: RoomPageStrings): Promise<void> {
   stage = new Stage({ socket, sessionId, strings: s, lang: document.documentElement.lang || 'en', request: (e, p) => live.request(e, p), announce, showError });
   const joinedView = live.views.get(sessionId);
   if (joinedView) stage.update(joinedView);
+  // Interpreters' console and live captions (issue 13).
+  booths = new BoothConsole({ socket, sessionId, strings: s, lang: document.documentElement.lang || 'en', request: (e, p) => live.request(e, p), stage, announce, showError });
+  captions = new CaptionsPanel({ socket, sessionId, strings: s, lang: document.documentElement.lang || 'en', request: (e, p) => live.request(e, p), showError });
+  if (joinedView) {
+    booths.update(joinedView);
+    captions.update(joinedView);
+  }
   // Votes (client/polls.ts): the panel follows the same session view.
   polls = new PollPanel({ container: byId('live-room'), eventId: root.dataset.eventId ?? '', sessionId, strings: s, request: (e, p) => live.request(e, p), newKey: idempotencyKey, announce, showError });
   if (joinedView) polls.render(joinedView);

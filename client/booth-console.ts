@@ -1,0 +1,237 @@
+import type { PlenaryClientSocket } from './socket.ts';
+import type { BoothView } from '../server/domain/booths.ts';
+import type { RoomStrings } from '../server/i18n/catalogs/room.ts';
+import { interpolate } from '../server/i18n/format.ts';
+import type { BoothStateMessage, JoinAck, QueueStateMessage } from '../server/protocol/events.ts';
+import type { Request } from './media-client.ts';
+import type { Stage } from './media-stage.ts';
+import type { SessionView } from './session-state.ts';
+
+// The interpreter's console in the room (issue 13), compact: per booth of
+// the interpreter, who is on air, take the booth, ask the partner to hand
+// over or hand over, the cough key, the relay source, and the current and
+// next speakers with the language they will speak. The booth being theirs
+// starts the channel (the server closes the partner's once it runs); the
+// server decides every right.
+
+export interface BoothConsoleDeps {
+  socket: PlenaryClientSocket;
+  sessionId: string;
+  strings: RoomStrings;
+  lang: string;
+  request: Request;
+  stage: Stage;
+  announce(text: string): void;
+  showError(error: unknown): void;
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+export class BoothConsole {
+  private readonly deps: BoothConsoleDeps;
+  private readonly s: RoomStrings;
+  private readonly root: HTMLElement;
+  private readonly names: Intl.DisplayNames | null;
+  private booths: BoothStateMessage | null = null;
+  private languages: string[] = [];
+  private me: string | null = null;
+  private live = false;
+  private queue: QueueStateMessage | null = null;
+  private loading = false;
+  private starting = new Set<string>();
+  private coughing = false;
+
+  constructor(deps: BoothConsoleDeps) {
+    this.deps = deps;
+    this.s = deps.strings;
+    this.names = typeof Intl.DisplayNames === 'function' ? new Intl.DisplayNames([deps.lang], { type: 'language' }) : null;
+    this.root = el('section', { id: 'booth-console', class: 'booth-console', 'data-testid': 'booth-console' });
+    this.root.hidden = true;
+    const anchor = document.getElementById('interpreter-controls');
+    anchor?.after(this.root);
+    const mine = (m: { sessionId: string }): boolean => m.sessionId === deps.sessionId;
+    deps.socket.on('booth:state', (m) => {
+      if (mine(m)) this.apply(m);
+    });
+    deps.socket.on('queue:state', (m) => {
+      if (mine(m) && (!this.queue || m.version >= this.queue.version)) {
+        this.queue = m;
+        this.render();
+      }
+    });
+    deps.socket.on('session:snapshot', (m) => {
+      if (mine(m)) this.snapshot(m);
+    });
+    this.root.addEventListener('click', (event) => {
+      const button = (event.target as HTMLElement).closest<HTMLButtonElement>('button[data-booth-action]');
+      if (button) void this.act(button.dataset.boothAction ?? '', button.dataset.language ?? '');
+    });
+    this.root.addEventListener('change', (event) => {
+      const select = (event.target as HTMLElement).closest<HTMLSelectElement>('select[data-booth-source]');
+      if (select) void this.send('booth:source', { language: select.dataset.boothSource ?? '', source: select.value });
+    });
+    // The cough key mutes while held (pointer or Space/Enter), and only then.
+    const cough = (on: boolean) => (event: Event): void => {
+      const target = (event.target as HTMLElement).closest('[data-testid="booth-cough"]');
+      if (!target) return;
+      if (event instanceof KeyboardEvent && event.key !== ' ' && event.key !== 'Enter') return;
+      if (event instanceof KeyboardEvent && on && event.repeat) return;
+      event.preventDefault();
+      if (this.coughing === on) return;
+      this.coughing = on;
+      target.setAttribute('aria-pressed', String(on));
+      void deps.stage.cough(on);
+    };
+    this.root.addEventListener('pointerdown', cough(true));
+    this.root.addEventListener('pointerup', cough(false));
+    this.root.addEventListener('pointerleave', cough(false), true);
+    this.root.addEventListener('keydown', cough(true));
+    this.root.addEventListener('keyup', cough(false));
+  }
+
+  /** Follows the room: the first view loads the booths; the session going live starts a channel the booth already gave this page. */
+  update(view: SessionView): void {
+    this.me = view.you.participantId;
+    this.live = view.status === 'live';
+    if (!this.booths && !this.loading) void this.load();
+    this.follow();
+  }
+
+  private async load(): Promise<void> {
+    this.loading = true;
+    try {
+      this.snapshot(await this.deps.request<JoinAck, 'session:join'>('session:join', { sessionId: this.deps.sessionId }));
+    } catch (error) {
+      this.deps.showError(error);
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  private snapshot(ack: JoinAck): void {
+    this.languages = ack.access?.interpreterLanguages ?? [];
+    this.queue = ack.queue;
+    if (ack.booths) this.apply(ack.booths, true);
+  }
+
+  private apply(message: BoothStateMessage, force = false): void {
+    if (!force && this.booths && message.version < this.booths.version) return;
+    const before = new Map((this.booths?.booths ?? []).map((b) => [b.language, b.live]));
+    this.booths = message;
+    for (const b of message.booths) {
+      if (this.languages.includes(b.language) && b.live && before.has(b.language) && before.get(b.language) !== b.live) {
+        this.deps.announce(interpolate(this.s.announceBoothLive, { name: b.liveName ?? '', language: this.name(b.language) }));
+      }
+    }
+    this.follow();
+    this.render();
+  }
+
+  /** The booth is this interpreter's: send its channel; listen to its source (the floor or a relay channel). */
+  private follow(): void {
+    if (!this.booths || !this.live || !this.me) return;
+    for (const booth of this.myBooths()) {
+      if (booth.live === this.me && this.deps.stage.interpretationLanguage() !== booth.language && !this.starting.has(booth.language)) {
+        this.starting.add(booth.language);
+        void this.deps.stage.startInterpretation(booth.language).finally(() => {
+          this.starting.delete(booth.language);
+          this.render();
+        });
+      }
+    }
+    const working = this.myBooths().find((b) => b.live === this.me) ?? this.myBooths()[0];
+    if (working) void this.deps.stage.listen(working.source === 'floor' ? null : working.source);
+  }
+
+  private myBooths(): BoothView[] {
+    return (this.booths?.booths ?? []).filter((b) => this.languages.includes(b.language));
+  }
+
+  private async act(action: string, language: string): Promise<void> {
+    if (action === 'claim') await this.send('booth:claim', { language });
+    else if (action === 'request') await this.send('booth:handover', { language, to: this.me });
+    else if (action === 'handover') {
+      const select = this.root.querySelector<HTMLSelectElement>(`select[data-handover="${CSS.escape(language)}"]`);
+      if (select?.value) await this.send('booth:handover', { language, to: select.value });
+    }
+  }
+
+  private async send(event: 'booth:claim' | 'booth:handover' | 'booth:source', payload: Record<string, unknown>): Promise<void> {
+    try {
+      const ack = await this.deps.request<{ booths: BoothStateMessage }, typeof event>(event, { sessionId: this.deps.sessionId, ...payload } as never);
+      this.apply(ack.booths);
+    } catch (error) {
+      this.deps.showError(error);
+    }
+  }
+
+  private name(language: string): string {
+    try {
+      return this.names?.of(language) ?? language;
+    } catch {
+      return language;
+    }
+  }
+
+  /** The speaker on the floor and the next one, with the language they said they will speak. */
+  private speakers(): string[] {
+    const q = this.queue;
+    if (!q) return [];
+    const lang = (l: string | undefined): string => (l ? this.name(l) : this.s.boothLanguageUnknown);
+    const lines: string[] = [];
+    const now = q.floor ? q.entries.find((e) => e.id === q.floor?.entryId) : undefined;
+    if (now) lines.push(interpolate(this.s.boothNow, { name: now.name, language: lang(now.language) }));
+    const next = q.entries.find((e) => e.id === q.proposedEntryId) ?? q.entries.find((e) => e.status === 'waiting');
+    if (next) lines.push(interpolate(this.s.boothNext, { name: next.name, language: lang(next.language) }));
+    return lines;
+  }
+
+  private render(): void {
+    const booths = this.myBooths();
+    this.root.hidden = booths.length === 0 || !this.live;
+    if (this.root.hidden) return;
+    const all = (this.booths?.booths ?? []).map((b) => b.language);
+    const focused = document.activeElement instanceof HTMLElement && this.root.contains(document.activeElement) ? document.activeElement.dataset.testid : undefined;
+    this.root.replaceChildren(
+      ...booths.map((b) => {
+        const mine = b.live === this.me;
+        const partners = b.interpreters.filter((i) => i.participantId !== this.me);
+        const box = el('div', { class: 'booth', 'data-booth': b.language });
+        box.append(el('h3', {}, interpolate(this.s.boothHeading, { language: this.name(b.language) })));
+        const status = el('p', { 'data-testid': 'booth-status', role: 'status' }, mine ? this.s.boothYouLive : b.live ? interpolate(this.s.boothLive, { name: b.liveName ?? '' }) : this.s.boothIdle);
+        box.append(status);
+        const requester = b.requestedBy ? b.interpreters.find((i) => i.participantId === b.requestedBy) : undefined;
+        if (requester && requester.participantId !== this.me) box.append(el('p', { 'data-testid': 'booth-requested' }, interpolate(this.s.boothRequested, { name: requester.name })));
+        const row = el('div', { class: 'button-row' });
+        if (!b.live) row.append(el('button', { type: 'button', 'data-booth-action': 'claim', 'data-language': b.language, 'data-testid': 'booth-claim' }, this.s.boothClaim));
+        if (b.live && !mine) row.append(el('button', { type: 'button', 'data-booth-action': 'request', 'data-language': b.language, 'data-testid': 'booth-request' }, this.s.boothRequest));
+        if (mine && partners.length > 0) {
+          const select = el('select', { 'data-handover': b.language, 'data-testid': 'booth-handover-to' });
+          for (const p of partners) select.append(el('option', { value: p.participantId }, p.name));
+          if (requester) select.value = requester.participantId;
+          const label = el('label', {}, `${this.s.boothHandoverTo} `);
+          label.append(select);
+          row.append(label, el('button', { type: 'button', 'data-booth-action': 'handover', 'data-language': b.language, 'data-testid': 'booth-handover' }, this.s.boothHandover));
+        }
+        if (mine && this.deps.stage.interpretationLanguage() === b.language) {
+          row.append(el('button', { type: 'button', 'data-testid': 'booth-cough', 'aria-pressed': String(this.coughing) }, this.s.boothCough));
+        }
+        const source = el('select', { 'data-booth-source': b.language, 'data-testid': 'booth-source' });
+        source.append(el('option', { value: 'floor' }, this.s.floorAudio), ...all.filter((l) => l !== b.language).map((l) => el('option', { value: l }, this.name(l))));
+        source.value = b.source;
+        const sourceLabel = el('label', {}, `${this.s.boothSource} `);
+        sourceLabel.append(source);
+        row.append(sourceLabel);
+        box.append(row);
+        for (const line of this.speakers()) box.append(el('p', { class: 'hint', 'data-testid': 'booth-speaker' }, line));
+        return box;
+      }),
+    );
+    if (focused) this.root.querySelector<HTMLElement>(`[data-testid="${focused}"]`)?.focus();
+  }
+}
