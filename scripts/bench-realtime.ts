@@ -9,11 +9,21 @@
 // percentile, last). The clients share this process's event loop, so the
 // figures include their own queueing: an upper bound of what delegates see.
 //
+// The same bytes (a captured `queue:state` packet) are then relayed by a raw
+// `ws` server in another process (scripts/bench-ws-relay.ts) to the same
+// number of plain WebSocket clients, measured the same way: the ratio says
+// what Socket.IO's rooms, framing and adapter cost over the bare minimum.
+// The server's resident memory (RSS) is read at each step, so the cost per
+// 1,000 connected sockets shows, and again after a bounded churn of joins
+// and leaves.
+//
 // Options: --sockets=250,500,1000,2000 --rounds=10
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { io as connectClient, type Socket } from 'socket.io-client';
+import fs from 'node:fs';
+import { WebSocket } from 'ws';
 import type { QueueStateMessage } from '../server/protocol/events.ts';
 import { createParticipant, eventId, ok } from '../test/support/realtime.ts';
 import { organizerToken, tempDir } from '../test/support/server.ts';
@@ -25,7 +35,103 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-async function startServer(): Promise<{ url: string; stop: () => Promise<void> }> {
+/** Resident memory of a process in MB (Linux /proc). */
+function rssMb(pid: number | undefined): number {
+  if (!pid) return NaN;
+  const kb = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return kb ? Number(kb) / 1024 : NaN;
+}
+
+async function startRelay(): Promise<{ url: string; stop: () => void }> {
+  const child = spawn(process.execPath, [path.join(root, 'scripts/bench-ws-relay.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const deadline = Date.now() + 10_000;
+  let port: string | undefined;
+  while (!port && Date.now() < deadline) {
+    port = /relay listening on (\d+)/.exec(out)?.[1];
+    if (!port) await new Promise((r) => setTimeout(r, 20));
+  }
+  if (!port) throw new Error('the ws relay did not start');
+  return { url: `ws://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
+}
+
+function openRaw(url: string): Promise<WebSocket> {
+  const socket = new WebSocket(url, { perMessageDeflate: false });
+  return new Promise((resolve, reject) => {
+    socket.once('open', () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+/**
+ * A Socket.IO delegate spoken to with a bare WebSocket (Engine.IO v4 framing
+ * by hand): no client library parses anything, so the same client cost as
+ * the raw ws relay's clients, and the comparison measures the servers.
+ */
+async function openBareSocketIo(url: string, token: string): Promise<WebSocket> {
+  const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`, { perMessageDeflate: false });
+  // Listen from the start: the server's open packet may arrive with the upgrade itself.
+  const inbox: string[] = [];
+  let waiting: { test: (text: string) => boolean; resolve: (text: string) => void } | null = null;
+  const onMessage = (data: Buffer): void => {
+    const text = data.toString();
+    if (text === '2') {
+      socket.send('3'); // Engine.IO ping → pong
+      return;
+    }
+    if (waiting?.test(text)) {
+      const w = waiting;
+      waiting = null;
+      w.resolve(text);
+    } else inbox.push(text);
+  };
+  socket.on('message', onMessage);
+  const next = (test: (text: string) => boolean): Promise<string> => {
+    const index = inbox.findIndex(test);
+    if (index >= 0) return Promise.resolve(inbox.splice(index, 1)[0] ?? '');
+    return new Promise((resolve) => (waiting = { test, resolve }));
+  };
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  await next((t) => t.startsWith('0'));
+  socket.send(`40${JSON.stringify({ token })}`);
+  const connected = await next((t) => t.startsWith('40') || t.startsWith('44'));
+  if (connected.startsWith('44')) throw new Error(`bare Socket.IO client refused: ${connected}`);
+  socket.send(`421${JSON.stringify(['session:join', { sessionId }])}`);
+  await next((t) => t.startsWith('431'));
+  // From here on only broadcasts matter; stop buffering them.
+  socket.off('message', onMessage);
+  socket.on('message', (data) => {
+    if (data.toString() === '2') socket.send('3');
+  });
+  return socket;
+}
+
+/** Arrival times (ms) at every receiver of one message sent by `send`. */
+async function timeArrivals(receivers: { once(listener: () => void): void }[], send: () => void, timeoutMs = 15_000): Promise<number[]> {
+  const arrivals: number[] = [];
+  const started = performance.now();
+  const done = new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    for (const r of receivers) {
+      r.once(() => {
+        arrivals.push(performance.now() - started);
+        if (arrivals.length === receivers.length) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    }
+  });
+  send();
+  await done;
+  return arrivals.sort((a, b) => a - b);
+}
+
+async function startServer(): Promise<{ url: string; pid: number | undefined; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, [path.join(root, 'server/main.ts')], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', PLENARY_DATA_DIR: tempDir('plenary-bench-rt-'), PLENARY_ORGANIZER_TOKEN: organizerToken, MEDIA_ENABLED: 'false', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -42,6 +148,7 @@ async function startServer(): Promise<{ url: string; stop: () => Promise<void> }
   if (!url) throw new Error(`server did not start:\n${out}`);
   return {
     url,
+    pid: child.pid,
     stop: () =>
       new Promise((resolve) => {
         child.once('exit', () => resolve());
@@ -67,17 +174,24 @@ export async function realtimeFanOut(socketCounts: number[], rounds: number): Pr
     // Fan-out costs per socket, not per person: each delegate holds several sockets
     // (10, below the cap of sockets per participant, realtime/auth.ts).
     const delegates: Awaited<ReturnType<typeof createParticipant>>[] = [];
-    while (delegates.length * 10 < Math.max(...socketCounts)) {
+    // Twice as many people as the Socket.IO clients need: the bare clients of the comparison below hold 10 sockets each too.
+    while (delegates.length * 10 < 2 * Math.max(...socketCounts)) {
       delegates.push(...(await Promise.all(Array.from({ length: 20 }, () => createParticipant({ url: server.url }, { name: `Bench delegate ${delegates.length}` })))));
     }
     const mod = await open(server.url, moderator.token);
     await ok(mod, 'session:join', { sessionId });
     await ok(mod, 'session:open', { sessionId });
     const sockets: Socket[] = [];
+    const results: { sockets: number; p50: number; p99: number; rssMb: number }[] = [];
+    let capturedState: QueueStateMessage | null = null;
+    mod.on('queue:state', (m: QueueStateMessage) => (capturedState = m));
+    await ok(mod, 'queue:rules', { sessionId, mode: 'order' });
+    await new Promise((r) => setTimeout(r, 200));
+    const baselineRss = rssMb(server.pid);
     for (const target of socketCounts) {
       while (sockets.length < target) {
         const batch = await Promise.all(
-          Array.from({ length: Math.min(100, target - sockets.length) }, (_, i) => open(server.url, delegates[(sockets.length + i) % delegates.length]!.token)),
+          Array.from({ length: Math.min(100, target - sockets.length) }, (_, i) => open(server.url, delegates[(sockets.length + i) % (delegates.length / 2)]!.token)),
         );
         await Promise.all(batch.map((s) => ok(s, 'session:join', { sessionId })));
         sockets.push(...batch);
@@ -112,8 +226,84 @@ export async function realtimeFanOut(socketCounts: number[], rounds: number): Pr
       const fmt = (ms: number) => `${ms.toFixed(1).padStart(5)} ms`;
       const last = [...lastOfRound].sort((a, b) => a - b);
       console.log(`   ${String(target).padStart(7)} | ${fmt(all[0] ?? NaN)} | ${fmt(percentile(all, 50))} | ${fmt(percentile(all, 95))} | ${fmt(percentile(last, 50))} | ${complete}/${rounds} rounds`);
+      results.push({ sockets: target, p50: percentile(all, 50), p99: percentile(all, 99), rssMb: rssMb(server.pid) });
     }
     console.log('   (last = median over rounds of the time until the last socket had the change)');
+
+    // The same comparison with bare WebSocket clients on both sides: Plenary's
+    // Socket.IO server (Engine.IO framing by hand) against a raw ws relay in
+    // another process sending the same packet.
+    const packet = `42${JSON.stringify(['queue:state', capturedState])}`;
+    console.log(`\n   bare WebSocket clients on both sides; the relay sends the same ${Buffer.byteLength(packet)}-byte packet; times from each round's first arrival:`);
+    console.log('   sockets | Socket.IO p50 / p99    | raw ws p50 / p99       | ratio p50 / p99');
+    const relay = await startRelay();
+    const raw: WebSocket[] = [];
+    const bare: WebSocket[] = [];
+    const mode = { n: 0 };
+    try {
+      const publisher = await openRaw(relay.url);
+      for (const r of results) {
+        while (raw.length < r.sockets) raw.push(...(await Promise.all(Array.from({ length: Math.min(100, r.sockets - raw.length) }, () => openRaw(relay.url)))));
+        while (bare.length < r.sockets) {
+          const half = delegates.length / 2;
+          bare.push(...(await Promise.all(Array.from({ length: Math.min(100, r.sockets - bare.length) }, (_, i) => openBareSocketIo(server.url, delegates[half + ((bare.length + i) % half)]!.token)))));
+        }
+        // Each round's times are counted from its first arrival: what the fan-out
+        // itself costs, without the decision before it (the store write behind
+        // queue:rules) that a relay does not make.
+        const fromFirst = (times: number[]): number[] => times.map((t) => t - (times[0] ?? 0));
+        const relayed: number[] = [];
+        const direct: number[] = [];
+        for (let round = 0; round < rounds; round++) {
+          relayed.push(...fromFirst(await timeArrivals(raw.map((w) => ({ once: (l: () => void) => w.once('message', l) })), () => publisher.send(packet))));
+          const onState = (w: WebSocket) => ({
+            once: (l: () => void) => {
+              const listener = (data: Buffer): void => {
+                if (!data.toString().startsWith('42["queue:state"')) return;
+                w.off('message', listener);
+                l();
+              };
+              w.on('message', listener);
+            },
+          });
+          direct.push(...fromFirst(await timeArrivals(bare.map(onState), () => void ok(mod, 'queue:rules', { sessionId, mode: mode.n++ % 2 ? 'order' : 'tripartite' }))));
+        }
+        relayed.sort((a, b) => a - b);
+        direct.sort((a, b) => a - b);
+        const f = (ms: number) => ms.toFixed(1).padStart(6);
+        const [dp50, dp99, rp50, rp99] = [percentile(direct, 50), percentile(direct, 99), percentile(relayed, 50), percentile(relayed, 99)];
+        console.log(`   ${String(r.sockets).padStart(7)} | ${f(dp50)} / ${f(dp99)} ms | ${f(rp50)} / ${f(rp99)} ms | ${(dp50 / rp50).toFixed(2)}x / ${(dp99 / rp99).toFixed(2)}x`);
+      }
+      publisher.close();
+    } finally {
+      for (const w of [...raw, ...bare]) w.close();
+      relay.stop();
+    }
+
+    // Memory: per 1,000 sockets from the step figures, then after churn.
+    const first = results[0];
+    const lastStep = results.at(-1);
+    if (first && lastStep && lastStep.sockets > first.sockets) {
+      const perThousand = ((lastStep.rssMb - first.rssMb) / (lastStep.sockets - first.sockets)) * 1000;
+      console.log(`\n   server RSS: ${baselineRss.toFixed(0)} MB with no delegate socket, ${lastStep.rssMb.toFixed(0)} MB with ${lastStep.sockets} (Socket.IO clients); about ${perThousand.toFixed(0)} MB per 1,000 sockets`);
+      const churnCycles = 5;
+      const churn = Math.floor(sockets.length / 2);
+      for (let cycle = 0; cycle < churnCycles; cycle++) {
+        const leaving = sockets.splice(0, churn);
+        for (const s of leaving) s.close();
+        while (sockets.length < lastStep.sockets) {
+          const batch = await Promise.all(Array.from({ length: Math.min(100, lastStep.sockets - sockets.length) }, (_, i) => open(server.url, delegates[(sockets.length + i) % delegates.length]!.token)));
+          await Promise.all(batch.map((s) => ok(s, 'session:join', { sessionId })));
+          sockets.push(...batch);
+        }
+      }
+      const afterChurn = rssMb(server.pid);
+      // Connection state recovery keeps a left socket's session for two minutes
+      // (realtime/io.ts), so memory is read again once those have expired.
+      const waitS = Number(process.env.BENCH_CHURN_WAIT_S ?? 130);
+      await new Promise((r) => setTimeout(r, waitS * 1000));
+      console.log(`   after ${churnCycles} rounds of ${churn} sockets leaving and ${churn} joining: ${afterChurn.toFixed(0)} MB at once, ${rssMb(server.pid).toFixed(0)} MB ${waitS} s later (recovery sessions expired), ${sockets.length} sockets`);
+    }
     for (const s of sockets) s.close();
     mod.close();
   } finally {
