@@ -131,7 +131,7 @@ async function timeArrivals(receivers: { once(listener: () => void): void }[], s
   return arrivals.sort((a, b) => a - b);
 }
 
-async function startServer(): Promise<{ url: string; pid: number | undefined; stop: () => Promise<void> }> {
+export async function startServer(): Promise<{ url: string; pid: number | undefined; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, [path.join(root, 'server/main.ts')], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', PLENARY_DATA_DIR: tempDir('plenary-bench-rt-'), PLENARY_ORGANIZER_TOKEN: organizerToken, MEDIA_ENABLED: 'false', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -157,7 +157,7 @@ async function startServer(): Promise<{ url: string; pid: number | undefined; st
   };
 }
 
-function open(url: string, token: string): Promise<Socket> {
+export function open(url: string, token: string): Promise<Socket> {
   const socket = connectClient(url, { auth: { token }, transports: ['websocket'], reconnection: false, timeout: 20_000 });
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve(socket));

@@ -21,12 +21,14 @@
 //    see scripts/bench-store.ts.
 // 5. A burst of votes over two server processes, with /healthz and another
 //    session probed meanwhile: see scripts/bench-votes.ts.
+// 7. The rush before an opening (pages and joins while the floor moves):
+//    see scripts/bench-rush.ts.
 // 6. Programme API, programme page, session room page and whole-programme
 //    .ics against a bare Express route serving the same bytes (req/s, p99,
 //    ratio): see scripts/bench-http.ts.
 //
 // Options: --runs=N (browser runs, default 7), --browser-only,
-// --consumers-only, --realtime-only, --store-only, --votes-only, --http-only,
+// --consumers-only, --realtime-only, --store-only, --votes-only, --rush-only, --http-only,
 // --seconds=S (per route in part 6, default 5), --max-seconds=S (bound for part 2, default 120).
 import { fork } from 'node:child_process';
 import dgram from 'node:dgram';
@@ -38,6 +40,7 @@ import { loadConfig } from '../server/config.ts';
 import { realtimeFanOut } from './bench-realtime.ts';
 import { storeBurst } from './bench-store.ts';
 import { voteBurst } from './bench-votes.ts';
+import { rush } from './bench-rush.ts';
 import { createLogger } from '../server/logger.ts';
 import { resolveWorkerBinary } from '../server/media/worker-binary.ts';
 import { startPlenary } from '../server/plenary.ts';
@@ -63,7 +66,7 @@ const median = (values: number[]): number => {
 
 console.log(`Plenary bench — ${os.cpus()[0]?.model ?? 'cpu'} × ${os.availableParallelism()}, Node ${process.version}, mediasoup ${mediasoup.version}, loopback`);
 
-const only = ['browser-only', 'consumers-only', 'realtime-only', 'store-only', 'votes-only', 'http-only'].find((o) => args.has(o));
+const only = ['browser-only', 'consumers-only', 'realtime-only', 'store-only', 'votes-only', 'rush-only', 'http-only'].find((o) => args.has(o));
 const part = (name: string): boolean => !only || only === `${name}-only`;
 if (part('browser')) await browserJoin();
 if (part('consumers')) for (const processes of [1, 2, 3]) await srtpFanOut(processes);
@@ -71,6 +74,7 @@ if (part('browser')) await browserJoinAcross();
 if (part('realtime')) await realtimeFanOut([250, 500, 1000, 2000], 10);
 if (part('store')) await storeBurst(500, 3);
 if (part('votes')) await voteBurst(200, 3);
+if (part('rush')) await rush(2000, 30);
 if (part('http')) await httpVersusBare(Number(args.get('seconds') ?? 5), 50);
 
 async function browserJoin(): Promise<void> {
