@@ -67,6 +67,8 @@ export type ErrorCode =
   | 'invalid_relay'
   | 'not_captioner'
   | 'invalid_caption'
+  | 'statement_too_large'
+  | 'statement_type'
   | 'internal';
 
 const statusByCode: Partial<Record<ErrorCode, number>> = {
@@ -120,6 +122,8 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
   not_booth_partner: 409,
   not_interpreter: 403,
   not_captioner: 403,
+  statement_too_large: 413,
+  statement_type: 415,
   internal: 500,
 };
 

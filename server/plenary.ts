@@ -46,6 +46,7 @@ import { PollRepository } from './store/poll-repository.ts';
 import { pollResults } from './http/poll-results.ts';
 import { sessionRecords } from './http/session-record.ts';
 import { captionTranscripts } from './http/caption-transcripts.ts';
+import { statements } from './http/statements.ts';
 import { LiveRepository } from './store/live-repository.ts';
 import { LiveSessions } from './realtime/live-sessions.ts';
 import { MediaService } from './media/media-service.ts';
@@ -231,6 +232,8 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
         speakingReports(programme, floor, qna, views),
         pollResults(programme, polls),
         captionTranscripts(programme, captions),
+        // The queue's broadcast lives in liveSessions, made once the HTTP server exists (below).
+        statements({ programme, floor, store, onChange: (change) => liveSessions.broadcastQueue(change) }),
         sessionRecords({ programme, floor, qna, polls, listParticipants: (eventId) => participantRepo.list(eventId), views }),
         pagesRouter(programme, views, { calendarLinks: pageCalendarLinks(config.publicUrl), cache: renderCache }),
       ],

@@ -1,5 +1,6 @@
 import { AppError } from '../errors.ts';
 import type { ConstituentGroup, Gender } from './participants.ts';
+import type { StatementMeta } from './statements.ts';
 
 /**
  * The speaker queue of one session: pure rules, no I/O. Every operation
@@ -45,6 +46,8 @@ export interface QueueEntry extends Speaker {
   endedAt: string | null;
   spokenMs: number | null;
   overrunMs: number | null;
+  /** The statement the speaker attached for the interpreters (its bytes are stored apart). */
+  statement?: StatementMeta;
 }
 
 export interface Floor {
@@ -73,7 +76,7 @@ export interface QueueRules {
 export interface QueueLogEntry {
   at: string;
   by: string | null;
-  action: 'request' | 'withdraw' | 'add' | 'reorder' | 'give-floor' | 'override' | 'end-floor' | 'timer' | 'list';
+  action: 'request' | 'withdraw' | 'add' | 'reorder' | 'give-floor' | 'override' | 'end-floor' | 'timer' | 'list' | 'statement' | 'language';
   entryId: string | null;
   detail: string | null;
 }
@@ -203,6 +206,37 @@ export function withdraw(state: QueueState, participantId: string, now: Date): Q
     { entries: state.entries.map((e) => (e.id === entry.id ? { ...e, status: 'withdrawn' } : e)) },
     { at: now.toISOString(), by: participantId, action: 'withdraw', entryId: entry.id, detail: null },
   );
+}
+
+/**
+ * A speaker attaches (or replaces) the statement of their own entry while
+ * it is waiting or speaking.
+ */
+export function attachStatement(state: QueueState, entryId: string, participantId: string, statement: StatementMeta, now: Date): QueueState {
+  const entry = findEntry(state, entryId);
+  if (entry.participantId !== participantId) throw new AppError('forbidden', 'Only the speaker may attach a statement to their queue entry.');
+  if (!active(entry)) throw new AppError('conflict', 'This queue entry is over; request the floor again.');
+  return next(
+    state,
+    { entries: state.entries.map((e) => (e.id === entryId ? { ...e, statement } : e)) },
+    { at: now.toISOString(), by: participantId, action: 'statement', entryId, detail: `${statement.type} ${statement.bytes}B` },
+  );
+}
+
+/**
+ * The language a speaker will use (for the interpreters), set by a
+ * moderator on a waiting or speaking entry; null clears it.
+ */
+export function setEntryLanguage(state: QueueState, entryId: string, language: string | null, by: string | null, now: Date): QueueState {
+  const entry = findEntry(state, entryId);
+  if (!active(entry)) throw new AppError('conflict', `${entry.name} is no longer waiting or speaking.`);
+  if ((entry.language ?? null) === language) return state;
+  const entries = state.entries.map((e) => {
+    if (e.id !== entryId) return e;
+    const { language: _old, ...rest } = e;
+    return language ? { ...rest, language } : rest;
+  });
+  return next(state, { entries }, { at: now.toISOString(), by, action: 'language', entryId, detail: language });
 }
 
 /** The moderator's new order of the waiting entries: exactly those ids, each once. */

@@ -24,6 +24,8 @@ interface Operation {
   access: Access;
   query?: z.ZodObject;
   body?: z.ZodType;
+  /** A raw (non-JSON) request body in one of these media types, e.g. a file upload. */
+  rawBody?: readonly string[];
   responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
 }
 
@@ -137,6 +139,25 @@ export const operations: Record<string, Operation> = {
     query: z.object({ format: z.enum(['json', 'txt', 'vtt']).optional(), language: z.string().optional().describe('One language (BCP 47), else all') }),
     responses: { 200: { description: 'Transcript', schema: z.looseObject({ eventId: id, sessionId: id, lines: z.array(z.looseObject({ language: z.string(), text: z.string(), seq: z.number().int(), at: z.string() })) }) }, ...guarded },
   },
+  [`put ${eventPath}/sessions/:sessionId/queue/:entryId/statement`]: {
+    summary: 'Attach a statement to the caller’s own queue entry, for the interpreters: the raw bytes as application/pdf or text/plain (UTF-8), at most 5 MB, the type checked against the bytes; replaces an earlier one',
+    tag: 'sessions',
+    access: 'participant',
+    rawBody: ['application/pdf', 'text/plain'],
+    responses: {
+      201: { description: 'Attached', schema: z.looseObject({ entryId: z.string(), statement: z.looseObject({ type: z.enum(['application/pdf', 'text/plain']), bytes: z.number().int(), uploadedAt: z.string() }), version: z.number().int() }) },
+      ...guarded,
+      409: { description: 'The entry is over', schema: errorBody },
+      413: { description: 'statement_too_large', schema: errorBody },
+      415: { description: 'statement_type: not a PDF or UTF-8 text, or not what Content-Type says', schema: errorBody },
+    },
+  },
+  [`get ${eventPath}/sessions/:sessionId/queue/:entryId/statement`]: {
+    summary: 'Download a speaker’s statement (the session’s interpreters and moderators, organisers, and the speaker)',
+    tag: 'sessions',
+    access: 'signed-in',
+    responses: { 200: { description: 'The statement as uploaded', contentType: 'application/pdf' }, ...guarded, 404: { description: 'No statement', schema: errorBody } },
+  },
   [`get ${eventPath}/reports/speaking-time`]: { summary: 'Speaking time by group, gender and country', tag: 'reports', access: 'organiser', query: z.object({ sessionId: id.optional() }), responses: { 200: { description: 'Report', schema: anyJson }, ...guarded } },
   [`get ${eventPath}/reports/speaking-time.csv`]: { summary: 'Speaking time as CSV', tag: 'reports', access: 'organiser', query: z.object({ sessionId: id.optional() }), responses: { 200: csv, ...guarded } },
   'post /api/events': {
@@ -233,7 +254,8 @@ export function openApiDocument(routes: readonly ApiRoute[], options: { serverUr
       name: m[1],
       in: 'path',
       required: true,
-      schema: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,63}$' },
+      // Queue entries have opaque ids; everything else named in a path is a lowercase id.
+      schema: { type: 'string', pattern: m[1] === 'entryId' ? '^[A-Za-z0-9_-]{1,100}$' : '^[a-z0-9][a-z0-9-]{0,63}$' },
     }));
     const entry: Record<string, unknown> = { operationId: operationId(route), parameters: params };
     if (op) {
@@ -248,6 +270,7 @@ export function openApiDocument(routes: readonly ApiRoute[], options: { serverUr
         }
       }
       if (op.body) entry.requestBody = { required: true, content: { 'application/json': { schema: toSchema(op.body, 'input') } } };
+      if (op.rawBody) entry.requestBody = { required: true, content: Object.fromEntries(op.rawBody.map((type) => [type, { schema: { type: 'string', contentMediaType: type } }])) };
       entry.responses = Object.fromEntries(
         Object.entries(op.responses).map(([status, r]) => [
           status,

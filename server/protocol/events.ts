@@ -140,6 +140,8 @@ export interface QueueEntryView {
   overrunMs: number | null;
   /** The language the speaker will use, when they said. */
   language?: string;
+  /** A statement the speaker attached (PDF or text), downloadable by interpreters and moderators. */
+  statement?: { type: 'application/pdf' | 'text/plain'; bytes: number; uploadedAt: string };
 }
 
 export interface GroupTimeView {

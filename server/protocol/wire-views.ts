@@ -34,6 +34,7 @@ export function queueMessage(state: QueueState, now: Date): QueueStateMessage {
       spokenMs: e.spokenMs,
       overrunMs: e.overrunMs,
       ...(e.language ? { language: e.language } : {}),
+      ...(e.statement ? { statement: e.statement } : {}),
     })),
     floor: floor
       ? { entryId: floor.entryId, startedAt: floor.startedAt, budgetMs: floor.budgetMs, remainingMs: remainingMs(floor, now), paused: floor.pausedAt !== null }

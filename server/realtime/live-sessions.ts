@@ -5,7 +5,7 @@ import type { Caller } from '../identity/caller.ts';
 import type { SessionStateMessage } from '../protocol/events.ts';
 import type { BoothService } from '../services/booth-service.ts';
 import type { CaptionService } from '../services/caption-service.ts';
-import type { FloorService } from '../services/floor-service.ts';
+import type { FloorChange, FloorService } from '../services/floor-service.ts';
 import type { ProgrammeEditor } from '../services/programme-editor.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
 import type { PollService } from '../services/poll-service.ts';
@@ -138,6 +138,11 @@ export class LiveSessions {
       );
     }
     return message;
+  }
+
+  /** A queue change made outside the socket handlers (a statement uploaded over HTTP): to the room, timers and media layer. */
+  broadcastQueue(change: FloorChange): void {
+    this.broadcast.queue(change);
   }
 
   close(): void {

@@ -1,9 +1,10 @@
 import crypto from 'node:crypto';
 import { AppError } from '../errors.ts';
 import {
-  controlTimer, emptyQueue, setListOpen, endFloor, giveFloor, proposeNext, remainingMs, reorder, requestFloor, setRules, withdraw,
+  attachStatement, controlTimer, emptyQueue, setEntryLanguage, setListOpen, endFloor, giveFloor, proposeNext, remainingMs, reorder, requestFloor, setRules, withdraw,
   type EntryKind, type QueueRules, type QueueState, type Speaker, type TimerAction,
 } from '../domain/queue.ts';
+import type { StatementMeta } from '../domain/statements.ts';
 import type { LiveRepository } from '../store/live-repository.ts';
 import type { WriteOp } from '../store/port.ts';
 import type { KeyedLock } from './keyed-lock.ts';
@@ -128,6 +129,19 @@ export class FloorService {
 
   setListOpen(eventId: string, sessionId: string, open: boolean, by: string | null): Promise<FloorChange> {
     return this.change(eventId, sessionId, (s, now) => setListOpen(s, open, by, now));
+  }
+
+  /**
+   * Attaches a speaker's statement to their entry: the entry's note and the
+   * stored bytes (`statementWrite`, given the decided state) in one write.
+   */
+  attachStatement(eventId: string, sessionId: string, entryId: string, participantId: string, meta: StatementMeta, statementWrite: WriteOp): Promise<FloorChange> {
+    return this.change(eventId, sessionId, (s, now) => attachStatement(s, entryId, participantId, meta, now), () => [statementWrite]);
+  }
+
+  /** A moderator sets (or clears, null) the language a speaker will use. */
+  setLanguage(eventId: string, sessionId: string, entryId: string, language: string | null, by: string | null): Promise<FloorChange> {
+    return this.change(eventId, sessionId, (s, now) => setEntryLanguage(s, entryId, language, by, now));
   }
 
   /** Ends whoever has the floor (when the session ends); no change if nobody does. */

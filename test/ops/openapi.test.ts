@@ -64,7 +64,10 @@ describe('GET /api/openapi.json', () => {
             expect(ajv.getSchema(`${docId}#/${pointer('paths', path, method, 'responses', status, 'content', type, 'schema')}`), `${method} ${path} ${status}`).toBeDefined();
           }
         }
-        if (op.requestBody) expect(ajv.getSchema(`${docId}#/${pointer('paths', path, method, 'requestBody', 'content', 'application/json', 'schema')}`)).toBeDefined();
+        // JSON bodies, or raw uploads (a statement as application/pdf or text/plain).
+        for (const type of Object.keys(op.requestBody?.content ?? {})) {
+          expect(ajv.getSchema(`${docId}#/${pointer('paths', path, method, 'requestBody', 'content', type, 'schema')}`), `${method} ${path} body ${type}`).toBeDefined();
+        }
       }
     }
   });

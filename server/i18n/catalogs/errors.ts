@@ -73,6 +73,8 @@ export const errorMessages: Record<Lang, ErrorMessages> = {
     invalid_relay: 'Choose the floor or another booth’s language to interpret from.',
     not_captioner: 'Only this session’s captioner for that language may send captions.',
     invalid_caption: 'A caption line has text of at most 1,000 characters.',
+    statement_too_large: 'A statement may be at most 5 MB.',
+    statement_type: 'A statement must be a PDF or a plain text file (UTF-8).',
     internal: 'Something went wrong on our side. It has been logged.',
   },
   zh: {
@@ -139,6 +141,8 @@ export const errorMessages: Record<Lang, ErrorMessages> = {
     invalid_relay: '请选择会场原声或另一个译员间的语言作为来源。',
     not_captioner: '只有本场会议该语言的字幕员可以发送字幕。',
     invalid_caption: '每行字幕最多 1000 个字符。',
+    statement_too_large: '发言稿不得超过 5 MB。',
+    statement_type: '发言稿须为 PDF 或纯文本文件（UTF-8）。',
     internal: '服务器出现错误，已记录在案。',
   },
 };
