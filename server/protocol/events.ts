@@ -40,6 +40,8 @@ export const clientEvents = {
   // floor_changed if the floor changed hands after it (two moderators at once).
   'queue:give-floor': sessionScoped.extend({ entryId: opaqueId, version: z.number().int().min(0).optional() }),
   'queue:end-floor': sessionScoped,
+  /** The moderator sets the language a speaker will use (null clears it), for the interpreters. */
+  'queue:language': sessionScoped.extend({ entryId: opaqueId, language: languageTag.nullable() }),
   'queue:timer': sessionScoped.extend({
     action: z.enum(['pause', 'resume', 'add']),
     ms: z.number().int().min(-30 * 60_000).max(30 * 60_000).optional(),

@@ -68,6 +68,13 @@ export function queueHandlers(socket: PlenarySocket, deps: LiveHandlerDeps): voi
     return { version: change.after.version };
   });
 
+  on(socket, 'queue:language', deps, async (p) => {
+    const { caller, eventId, sessionId } = await scope(p, 'queue.moderate');
+    const change = await deps.floor.setLanguage(eventId, sessionId, p.entryId, p.language, callerId(caller));
+    deps.broadcast.queue(change);
+    return { version: change.after.version };
+  });
+
   on(socket, 'queue:timer', deps, async (p) => {
     const { caller, eventId, sessionId } = await scope(p, 'queue.moderate');
     if (p.action === 'add' && p.ms === undefined) throw new AppError('bad_request', 'Say how many milliseconds to add (ms).');

@@ -94,4 +94,21 @@ describe('statements attached to queue entries', () => {
     expect(await refusal(await read(other.token))).toEqual({ status: 403, code: 'forbidden' });
     expect((await fetch(url(entryId))).status).toBe(401);
   });
+
+  it('lets a moderator set the language a speaker will use (queue:language), and nobody else', async () => {
+    const m = await open(chair);
+    const i = await open(interpreter);
+    const o = await open(other);
+    const entryId = (await ok<JoinAck>(m.socket, 'session:join', { sessionId })).queue.entries.find((e) => e.participantId === other.id && e.status === 'waiting')!.id;
+    const seen = nextEvent<QueueStateMessage>(i.socket, 'queue:state', (q) => q.entries.some((e) => e.id === entryId && e.language === 'fr'));
+    await ok(m.socket, 'queue:language', { sessionId, entryId, language: 'fr' });
+    expect((await seen).entries.find((e) => e.id === entryId)?.language).toBe('fr');
+    expect(await emit(o.socket, 'queue:language', { sessionId, entryId, language: 'en' })).toMatchObject({ ok: false, error: { code: 'not_moderator' } });
+    expect(await emit(i.socket, 'queue:language', { sessionId, entryId, language: 'en' })).toMatchObject({ ok: false, error: { code: 'not_moderator' } });
+    expect(await emit(m.socket, 'queue:language', { sessionId, entryId, language: 'not a language' })).toMatchObject({ ok: false, error: { code: 'bad_request' } });
+    expect(await emit(m.socket, 'queue:language', { sessionId, entryId: 'nope', language: 'en' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    const cleared = nextEvent<QueueStateMessage>(m.socket, 'queue:state', (q) => q.entries.some((e) => e.id === entryId && e.language === undefined));
+    await ok(m.socket, 'queue:language', { sessionId, entryId, language: null });
+    await cleared;
+  });
 });
