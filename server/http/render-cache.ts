@@ -400,6 +400,11 @@ interface CachedPage {
   template: PageTemplate;
   /** The page has no holes for this role class: one response for everyone in it. */
   whole: Rendered | undefined;
+  /**
+   * Its holes filled for a viewer with no name, token or stars (every anonymous
+   * visitor): made on first use, then one shared response like `whole`.
+   */
+  anonymous?: Promise<Rendered>;
 }
 
 const htmlType = 'text/html; charset=utf-8';
@@ -453,6 +458,11 @@ export async function sendCachedPage(
     return;
   }
   const token: unknown = res.locals.csrfToken;
+  if (viewer.name === null && typeof token !== 'string' && viewer.bookmarks.length === 0) {
+    page.anonymous ??= prepare(Buffer.from(fillPage(page.template, { name: null, csrfToken: undefined, bookmarks: [] })), htmlType, undefined);
+    sendRendered(req, res, await page.anonymous, { cacheControl: 'public, no-cache', vary: ['Cookie', 'Accept-Language'] });
+    return;
+  }
   const text = fillPage(page.template, { name: viewer.name, csrfToken: typeof token === 'string' ? token : undefined, bookmarks: viewer.bookmarks });
   const rendered = await cache.personalised(text, htmlType, pickEncoding(req.headers['accept-encoding']));
   sendRendered(req, res, rendered, { cacheControl: 'private, no-cache', vary: ['Cookie', 'Accept-Language'] });
