@@ -101,6 +101,8 @@ export const clientEvents = {
   'booth:handover': sessionScoped.extend({ language: languageTag, to: opaqueId.nullable() }),
   /** Relay: the booth interprets the floor or another booth's channel. */
   'booth:source': sessionScoped.extend({ language: languageTag, source: z.union([z.literal('floor'), languageTag]) }),
+  /** A line to the booth partners only (the interpreters of that language in this session). */
+  'booth:note': sessionScoped.extend({ language: languageTag, text: z.string().trim().min(1).max(500) }),
   /** Live captions (captioners of that language); interim lines have final: false. */
   'caption:line': sessionScoped.extend({ language: languageTag, text: z.string().max(4000), final: z.boolean().default(true) }),
   // WebRTC signalling for the live panel (protocol/media-events.ts).
@@ -232,6 +234,15 @@ export interface BoothStateMessage {
   booths: BoothView[];
 }
 
+/** `booth:note`: a line from an interpreter to the partners of their booth (no one else receives it). */
+export interface BoothNoteMessage {
+  sessionId: string;
+  language: string;
+  from: { participantId: string; name: string };
+  text: string;
+  at: string;
+}
+
 /** `caption:line`: one caption line, numbered per session (interim lines are replaced by later ones of the language). */
 export interface CaptionLineMessage {
   sessionId: string;
@@ -278,6 +289,7 @@ export const serverEvents = {
   qnaMode: 'qna:mode',
   pollState: 'poll:state',
   boothState: 'booth:state',
+  boothNote: 'booth:note',
   captionLine: 'caption:line',
   sessionState: 'session:state',
   forcedLogout: 'auth:revoked',

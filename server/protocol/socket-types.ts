@@ -11,7 +11,7 @@ import type { Participant } from '../domain/participants.ts';
 import type { Caller } from '../identity/caller.ts';
 import type { PresenceMessage } from './presence.ts';
 import type {
-  Ack, BoothStateMessage, CaptionLineMessage, clientEvents, ClientEventName, JoinAck, PollStateMessage, QnaModeMessage, QnaQuestionMessage, QueueStateMessage, QueueTimerMessage,
+  Ack, BoothNoteMessage, BoothStateMessage, CaptionLineMessage, clientEvents, ClientEventName, JoinAck, PollStateMessage, QnaModeMessage, QnaQuestionMessage, QueueStateMessage, QueueTimerMessage,
   SessionRemovedMessage, SessionStateMessage,
 } from './events.ts';
 import type {
@@ -33,6 +33,7 @@ export interface ServerToClientEvents {
   'qna:mode': (message: QnaModeMessage) => void;
   'poll:state': (message: PollStateMessage) => void;
   'booth:state': (message: BoothStateMessage) => void;
+  'booth:note': (message: BoothNoteMessage) => void;
   'caption:line': (message: CaptionLineMessage) => void;
   'session:state': (message: SessionStateMessage) => void;
   'session:snapshot': (message: JoinAck) => void;

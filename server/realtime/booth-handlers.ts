@@ -3,7 +3,7 @@ import { AppError } from '../errors.ts';
 import { isBoothInterpreter } from '../domain/booths.ts';
 import type { Caller } from '../identity/caller.ts';
 import { authorize, decide } from '../identity/policy.ts';
-import type { BoothStateMessage } from '../protocol/events.ts';
+import type { BoothNoteMessage, BoothStateMessage } from '../protocol/events.ts';
 import { actorOf } from '../services/audit-log.ts';
 import type { BoothChange } from '../services/booth-service.ts';
 import { on } from './ack.ts';
@@ -63,6 +63,22 @@ export function boothHandlers(socket: PlenarySocket, deps: LiveHandlerDeps): voi
     const override = moderator && !(by && isInterpreter(by));
     const change = await deps.booths.handover(eventId, sessionId, p.language, by, p.to, actorOf(caller), { override, isInterpreter });
     return { booths: await announce(change) };
+  });
+
+  // A line to the booth partners: an interpreter of that language sends, the booth's interpreters (the sender too) receive.
+  on(socket, 'booth:note', deps, async (p) => {
+    const { caller, eventId, sessionId } = await boothScope(p, false);
+    const me = interpreterId(caller);
+    const booth = (await deps.listParticipants(eventId)).filter((q) => q.status === 'approved' && isBoothInterpreter(q, sessionId, p.language));
+    const message: BoothNoteMessage = {
+      sessionId,
+      language: p.language,
+      from: { participantId: me, name: caller.kind === 'participant' ? caller.participant.name : '' },
+      text: p.text,
+      at: new Date().toISOString(),
+    };
+    deps.broadcast.boothNote(eventId, booth.map((q) => q.id), message);
+    return { delivered: booth.length };
   });
 
   on(socket, 'booth:source', deps, async (p) => {

@@ -3,7 +3,7 @@ import type { PlenaryServer } from '../protocol/socket-types.ts';
 import type { Logger } from '../logger.ts';
 import { viewOfPoll, type Poll } from '../domain/polls.ts';
 import type { Question } from '../domain/qna.ts';
-import { serverEvents, type BoothStateMessage, type CaptionLineMessage, type QnaQuestionMessage, type SessionStateMessage } from '../protocol/events.ts';
+import { serverEvents, type BoothNoteMessage, type BoothStateMessage, type CaptionLineMessage, type QnaQuestionMessage, type SessionStateMessage } from '../protocol/events.ts';
 import type { FloorChange, FloorService } from '../services/floor-service.ts';
 import { audienceViews, floorHolder, queueMessage } from '../protocol/wire-views.ts';
 import type { FloorTimers } from './floor-timers.ts';
@@ -122,6 +122,12 @@ export class LiveBroadcast {
   }
 
   /** One caption line, to the whole room. */
+  /** A booth note to those interpreters only (each one's own room in the session, on every process). */
+  boothNote(eventId: string, participantIds: readonly string[], message: BoothNoteMessage): void {
+    if (participantIds.length === 0) return;
+    this.deps.io.to(participantIds.map((id) => participantRoom(eventId, message.sessionId, id))).emit(serverEvents.boothNote, message);
+  }
+
   caption(eventId: string, message: CaptionLineMessage): void {
     this.deps.io.to(sessionRoom(eventId, message.sessionId)).emit(serverEvents.captionLine, message);
   }
