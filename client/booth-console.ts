@@ -2,10 +2,11 @@ import type { PlenaryClientSocket } from './socket.ts';
 import type { BoothView } from '../server/domain/booths.ts';
 import type { RoomStrings } from '../server/i18n/catalogs/room.ts';
 import { interpolate } from '../server/i18n/format.ts';
-import type { BoothStateMessage, JoinAck, QueueStateMessage } from '../server/protocol/events.ts';
+import type { BoothNoteMessage, BoothStateMessage, JoinAck, QueueStateMessage } from '../server/protocol/events.ts';
 import type { Request } from './media-client.ts';
 import type { Stage } from './media-stage.ts';
 import type { SessionView } from './session-state.ts';
+import { statementLink } from './statements.ts';
 
 // The interpreter's console in the room (issue 13), compact: per booth of
 // the interpreter, who is on air, take the booth, ask the partner to hand
@@ -17,6 +18,7 @@ import type { SessionView } from './session-state.ts';
 export interface BoothConsoleDeps {
   socket: PlenaryClientSocket;
   sessionId: string;
+  eventId: string;
   strings: RoomStrings;
   lang: string;
   request: Request;
@@ -45,6 +47,13 @@ export class BoothConsole {
   private loading = false;
   private starting = new Set<string>();
   private coughing = false;
+  /** The level of this interpreter's own channel (Web Audio), kept across renders. */
+  private readonly meter: HTMLMeterElement;
+  private metered: MediaStreamTrack | null = null;
+  private audioContext: AudioContext | null = null;
+  private meterFrame = 0;
+  /** The note line to the booth partners, per booth language, kept across renders (the text being typed, the lines received). */
+  private readonly notes = new Map<string, { form: HTMLFormElement; log: HTMLElement }>();
 
   constructor(deps: BoothConsoleDeps) {
     this.deps = deps;
@@ -67,6 +76,10 @@ export class BoothConsole {
     deps.socket.on('session:snapshot', (m) => {
       if (mine(m)) this.snapshot(m);
     });
+    deps.socket.on('booth:note', (m) => {
+      if (mine(m)) this.noteReceived(m);
+    });
+    this.meter = el('meter', { min: '0', max: '1', low: '0.05', high: '0.8', optimum: '0.3', value: '0', 'data-testid': 'booth-level', 'aria-label': this.s.boothLevel });
     this.root.addEventListener('click', (event) => {
       const button = (event.target as HTMLElement).closest<HTMLButtonElement>('button[data-booth-action]');
       if (button) void this.act(button.dataset.boothAction ?? '', button.dataset.language ?? '');
@@ -152,6 +165,68 @@ export class BoothConsole {
     return (this.booths?.booths ?? []).filter((b) => this.languages.includes(b.language));
   }
 
+  /** The booth's note line: a form to send, a log of what partners wrote. */
+  private noteBox(language: string): { form: HTMLFormElement; log: HTMLElement } {
+    let box = this.notes.get(language);
+    if (box) return box;
+    const form = el('form', { class: 'booth-note', 'data-testid': 'booth-note-form' });
+    const input = el('input', { type: 'text', maxlength: '500', autocomplete: 'off', 'data-testid': 'booth-note-input' });
+    const label = el('label', {}, `${this.s.boothNote} `);
+    label.append(input);
+    form.append(label, el('button', { type: 'submit', 'data-testid': 'booth-note-send' }, this.s.boothNoteSend));
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const text = input.value.trim();
+      if (!text) return;
+      void this.deps.request('booth:note', { sessionId: this.deps.sessionId, language, text }).then(
+        () => {
+          input.value = '';
+        },
+        (error: unknown) => this.deps.showError(error),
+      );
+    });
+    const log = el('ul', { class: 'booth-notes', role: 'log', 'aria-live': 'polite', 'data-testid': 'booth-notes' });
+    box = { form, log };
+    this.notes.set(language, box);
+    return box;
+  }
+
+  private noteReceived(m: BoothNoteMessage): void {
+    const { log } = this.noteBox(m.language);
+    log.append(el('li', { 'data-from': m.from.participantId }, interpolate(this.s.boothNoteFrom, { name: m.from.participantId === this.me ? this.s.you : m.from.name, text: m.text })));
+    while (log.childElementCount > 20) log.firstElementChild?.remove();
+  }
+
+  /** The level meter follows the channel this page sends: an AnalyserNode on the local track, read every frame. */
+  private followLevel(): void {
+    const track = this.deps.stage.interpretationTrack();
+    if (track === this.metered) return;
+    this.metered = track;
+    cancelAnimationFrame(this.meterFrame);
+    void this.audioContext?.close().catch(() => undefined);
+    this.audioContext = null;
+    this.meter.value = 0;
+    if (!track || typeof AudioContext !== 'function') return;
+    const context = new AudioContext();
+    this.audioContext = context;
+    const analyser = context.createAnalyser();
+    analyser.fftSize = 1024;
+    context.createMediaStreamSource(new MediaStream([track])).connect(analyser);
+    const samples = new Float32Array(analyser.fftSize);
+    const tick = (): void => {
+      if (this.audioContext !== context) return;
+      analyser.getFloatTimeDomainData(samples);
+      let sum = 0;
+      for (const v of samples) sum += v * v;
+      // RMS, scaled so that speech sits in the middle of the bar; a muted (coughing) track reads zero.
+      this.meter.value = track.enabled && !this.coughing ? Math.min(1, Math.sqrt(sum / samples.length) * 4) : 0;
+      this.meter.dataset.level = this.meter.value.toFixed(3);
+      this.meterFrame = requestAnimationFrame(tick);
+    };
+    void context.resume().catch(() => undefined);
+    tick();
+  }
+
   private async act(action: string, language: string): Promise<void> {
     if (action === 'claim') await this.send('booth:claim', { language });
     else if (action === 'request') await this.send('booth:handover', { language, to: this.me });
@@ -178,22 +253,28 @@ export class BoothConsole {
     }
   }
 
-  /** The speaker on the floor and the next one, with the language they said they will speak. */
-  private speakers(): string[] {
+  /** The speaker on the floor and the next one, with the language they said they will speak and their statement, if any. */
+  private speakers(): HTMLElement[] {
     const q = this.queue;
     if (!q) return [];
     const lang = (l: string | undefined): string => (l ? this.name(l) : this.s.boothLanguageUnknown);
-    const lines: string[] = [];
+    const lines: HTMLElement[] = [];
+    const line = (entry: QueueStateMessage['entries'][number], template: string): HTMLElement => {
+      const p = el('p', { class: 'hint', 'data-testid': 'booth-speaker' }, interpolate(template, { name: entry.name, language: lang(entry.language) }));
+      if (entry.statement) p.append(' ', statementLink(this.deps.eventId, this.deps.sessionId, entry, this.s));
+      return p;
+    };
     const now = q.floor ? q.entries.find((e) => e.id === q.floor?.entryId) : undefined;
-    if (now) lines.push(interpolate(this.s.boothNow, { name: now.name, language: lang(now.language) }));
+    if (now) lines.push(line(now, this.s.boothNow));
     const next = q.entries.find((e) => e.id === q.proposedEntryId) ?? q.entries.find((e) => e.status === 'waiting');
-    if (next) lines.push(interpolate(this.s.boothNext, { name: next.name, language: lang(next.language) }));
+    if (next) lines.push(line(next, this.s.boothNext));
     return lines;
   }
 
   private render(): void {
     const booths = this.myBooths();
     this.root.hidden = booths.length === 0 || !this.live;
+    this.followLevel();
     if (this.root.hidden) return;
     const all = (this.booths?.booths ?? []).map((b) => b.language);
     const focused = document.activeElement instanceof HTMLElement && this.root.contains(document.activeElement) ? document.activeElement.dataset.testid : undefined;
@@ -220,6 +301,9 @@ export class BoothConsole {
         }
         if (mine && this.deps.stage.interpretationLanguage() === b.language) {
           row.append(el('button', { type: 'button', 'data-testid': 'booth-cough', 'aria-pressed': String(this.coughing) }, this.s.boothCough));
+          const level = el('label', { class: 'booth-level' }, `${this.s.boothLevel} `);
+          level.append(this.meter);
+          row.append(level);
         }
         const source = el('select', { 'data-booth-source': b.language, 'data-testid': 'booth-source' });
         source.append(el('option', { value: 'floor' }, this.s.floorAudio), ...all.filter((l) => l !== b.language).map((l) => el('option', { value: l }, this.name(l))));
@@ -228,7 +312,9 @@ export class BoothConsole {
         sourceLabel.append(source);
         row.append(sourceLabel);
         box.append(row);
-        for (const line of this.speakers()) box.append(el('p', { class: 'hint', 'data-testid': 'booth-speaker' }, line));
+        box.append(...this.speakers());
+        const notes = this.noteBox(b.language);
+        box.append(notes.form, notes.log);
         return box;
       }),
     );

@@ -73,6 +73,8 @@ export class MediaClient {
   settings: MediaSettings;
   /** The interpretation language listened to; null for the floor. */
   language: string | null = null;
+  /** While listening to a channel, keep receiving the floor audio too (the page plays it quieter). */
+  originalUnderneath = false;
   /** Participants whose video this viewer pinned: first in the last N. */
   readonly pinned = new Set<string>();
   /** No video at all (weak connections): audio of the chosen channel only. */
@@ -263,6 +265,12 @@ export class MediaClient {
     await this.syncWanted();
   }
 
+  /** The original underneath a channel, or not. */
+  async setOriginalUnderneath(on: boolean): Promise<void> {
+    this.originalUnderneath = on;
+    await this.syncWanted();
+  }
+
   /** Pins (or unpins) a participant's video: it stays among the last N received. */
   async setPinned(participantId: string, pinned: boolean): Promise<void> {
     if (pinned) this.pinned.add(participantId);
@@ -334,11 +342,11 @@ export class MediaClient {
     return true;
   }
 
-  /** Listening to a channel pauses floor audio (and the other way round). */
+  /** Listening to a channel pauses floor audio (and the other way round), unless the original is kept underneath. */
   private audible(info: ProducerInfo): boolean {
     if (info.kind !== 'audio') return true;
     if (info.source === 'interpretation') return info.language === this.language;
-    return this.language === null || ![...this.producers.values()].some((p) => p.source === 'interpretation' && p.language === this.language);
+    return this.language === null || this.originalUnderneath || ![...this.producers.values()].some((p) => p.source === 'interpretation' && p.language === this.language);
   }
 
   private async doJoin(): Promise<void> {

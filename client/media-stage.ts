@@ -47,6 +47,33 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string,
   return node;
 }
 
+/** Volume of the floor audio kept underneath an interpretation channel. */
+export const underneathVolume = 0.2;
+const listenKey = 'plenary.listening';
+
+/** The listening choice, remembered in this browser: a channel language (or the floor) and the original underneath. */
+interface Listening {
+  language: string | null;
+  underneath: boolean;
+}
+
+function rememberedListening(): Listening {
+  try {
+    const value = JSON.parse(localStorage.getItem(listenKey) ?? 'null') as Partial<Listening> | null;
+    return { language: typeof value?.language === 'string' ? value.language : null, underneath: value?.underneath === true };
+  } catch {
+    return { language: null, underneath: false };
+  }
+}
+
+function rememberListening(listening: Listening): void {
+  try {
+    localStorage.setItem(listenKey, JSON.stringify(listening));
+  } catch {
+    // Storage may be off: the choice then lasts for this page only.
+  }
+}
+
 export class Stage {
   private readonly deps: StageDeps;
   private readonly s: RoomStrings;
@@ -55,6 +82,8 @@ export class Stage {
   private disabled = false;
   private floorMic: 'idle' | 'starting' | 'live' | 'failed' = 'idle';
   private publishing = false;
+  /** The remembered channel, chosen again once it is on air (listeners, not interpreters). */
+  private restoreListening: Listening | null = rememberedListening();
   private readonly tiles = new Map<string, HTMLElement>();
   private readonly audios = new Map<string, HTMLAudioElement>();
   private readonly announcedOnStage = new Set<string>();
@@ -243,7 +272,16 @@ export class Stage {
     });
     byId<HTMLSelectElement>('language-select').addEventListener('change', (e) => {
       const value = (e.target as HTMLSelectElement).value;
-      void this.media?.setLanguage(value || null).then(() => this.deps.announce(interpolate(this.s.announceListening, { language: value ? this.languageName(value) : this.s.floorAudio })));
+      this.restoreListening = null;
+      rememberListening({ language: value || null, underneath: this.media?.originalUnderneath ?? false });
+      void this.media?.setLanguage(value || null).then(() => this.render()).then(() => this.deps.announce(interpolate(this.s.announceListening, { language: value ? this.languageName(value) : this.s.floorAudio })));
+    });
+    byId<HTMLInputElement>('original-under').addEventListener('change', (e) => {
+      const on = (e.target as HTMLInputElement).checked;
+      const media = this.media;
+      if (!media) return;
+      rememberListening({ language: media.language, underneath: on });
+      void media.setOriginalUnderneath(on).then(() => this.render(), (error: unknown) => this.onError(error));
     });
     byId('audio-only').addEventListener('click', () => {
       const media = this.media;
@@ -298,7 +336,9 @@ export class Stage {
         await Promise.all((['mic', 'camera', 'screen'] as const).map((source) => media.unpublish(source)));
         this.deps.announce(this.s.announceYouOff);
       } else {
-        const stream = await navigator.mediaDevices.getUserMedia({ audio: this.deviceConstraint('mic-select'), video: this.videoConstraint() });
+        // A sign-language interpreter (no panel seat) sends their camera only.
+        const signOnly = !media.caps?.you.panel && Boolean(media.caps?.you.sign);
+        const stream = await navigator.mediaDevices.getUserMedia(signOnly ? { video: this.videoConstraint() } : { audio: this.deviceConstraint('mic-select'), video: this.videoConstraint() });
         this.publishing = true;
         const [audio] = stream.getAudioTracks();
         const [video] = stream.getVideoTracks();
@@ -367,6 +407,11 @@ export class Stage {
   interpretationLanguage(): string | null {
     const send = this.media?.local.get('interpretation');
     return send ? (send.info?.language ?? null) : null;
+  }
+
+  /** The track this page sends as its interpretation channel (the console's level meter reads it). */
+  interpretationTrack(): MediaStreamTrack | null {
+    return this.media?.local.get('interpretation')?.track ?? null;
   }
 
   /** The booth became this interpreter's (client/booth-console.ts): start sending its channel. */
@@ -468,9 +513,24 @@ export class Stage {
       select.replaceChildren(el('option', { value: '' }, this.s.floorAudio), ...languages.map((l) => el('option', { value: l }, this.languageName(l))));
       select.value = media.language && languages.includes(media.language) ? media.language : '';
     }
+    // The remembered choice comes back once its channel is on air (interpreters' listening follows their booth instead).
+    const restore = this.restoreListening;
+    if (restore && caps.you.interpretationLanguages.length === 0 && (restore.language === null || languages.includes(restore.language))) {
+      this.restoreListening = null;
+      void media.setOriginalUnderneath(restore.underneath).then(() => (restore.language ? media.setLanguage(restore.language) : undefined)).then(() => {
+        select.value = media.language ?? '';
+        this.render();
+      });
+    }
+    // The original underneath, offered while listening to a channel.
+    byId('original-under-label').hidden = media.language === null;
+    byId<HTMLInputElement>('original-under').checked = media.originalUnderneath;
 
     // A panelist's controls.
-    byId('publish-controls').hidden = !caps.you.panel;
+    // A panelist's or a sign-language interpreter's (camera only) controls.
+    const signOnly = !caps.you.panel && Boolean(caps.you.sign);
+    byId('publish-controls').hidden = !caps.you.panel && !signOnly;
+    byId('mic-select').closest('label')?.toggleAttribute('hidden', signOnly);
     const publish = byId('publish');
     publish.setAttribute('aria-pressed', String(this.publishing));
     for (const [id, source] of [['toggle-mic', 'mic'], ['floor-mic-mute', 'mic']] as const) {
@@ -479,7 +539,7 @@ export class Stage {
     }
     byId('toggle-camera').hidden = !this.publishing;
     byId('toggle-camera').setAttribute('aria-pressed', String(!media.local.has('camera')));
-    byId('share-screen').hidden = !this.publishing;
+    byId('share-screen').hidden = !this.publishing || signOnly;
     byId('share-screen').setAttribute('aria-pressed', String(media.local.has('screen')));
 
     // An interpreter's channels.
@@ -643,9 +703,17 @@ export class Stage {
       audio.remove();
       this.audios.delete(producerId);
     }
+    // Floor audio kept underneath a channel plays quieter.
+    const channel = media?.language ? [...media.remote.values()].some((r) => r.info.source === 'interpretation' && r.info.language === media.language) : false;
+    const floorVolume = channel && media?.originalUnderneath ? underneathVolume : 1;
+    for (const [producerId, audio] of this.audios) {
+      const source = media?.remote.get(producerId)?.info.source;
+      audio.volume = source === 'interpretation' ? 1 : floorVolume;
+    }
     for (const [producerId, track] of wanted) {
       if (this.audios.has(producerId)) continue;
-      const audio = el('audio', { autoplay: '', 'data-producer-id': producerId });
+      const audio = el('audio', { autoplay: '', 'data-producer-id': producerId, 'data-source': media?.remote.get(producerId)?.info.source ?? '' });
+      audio.volume = media?.remote.get(producerId)?.info.source === 'interpretation' ? 1 : floorVolume;
       audio.srcObject = new MediaStream([track]);
       container.append(audio);
       this.audios.set(producerId, audio);

@@ -7,6 +7,7 @@ import { interpolate } from '../server/i18n/format.ts';
 import { idempotencyKey, LiveClient } from './live-client.ts';
 import { Stage } from './media-stage.ts';
 import { BoothConsole } from './booth-console.ts';
+import { byteSize, statementLink, uploadStatement } from './statements.ts';
 import { CaptionsPanel } from './captions-panel.ts';
 import { PollPanel } from './polls.ts';
 import { floorRemainingMs, myPosition, type SessionView } from './session-state.ts';
@@ -36,6 +37,42 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string,
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
   if (text !== undefined) node.textContent = text;
   return node;
+}
+
+/** The six UN languages, offered when a delegate says which language they will speak. */
+const speakLanguages = ['ar', 'zh', 'en', 'fr', 'ru', 'es'];
+const speakLanguageKey = 'plenary.speakLanguage';
+let displayNames: Intl.DisplayNames | null = null;
+
+function languageName(code: string): string {
+  try {
+    displayNames ??= new Intl.DisplayNames([document.documentElement.lang || 'en'], { type: 'language' });
+    return displayNames.of(code) ?? code;
+  } catch {
+    return code;
+  }
+}
+
+function fillSpeakLanguages(select: HTMLSelectElement, name: (code: string) => string, none: string, extra?: string): void {
+  const codes = extra && !speakLanguages.includes(extra) ? [...speakLanguages, extra] : speakLanguages;
+  select.replaceChildren(el('option', { value: '' }, none), ...codes.map((code) => el('option', { value: code, lang: code }, name(code))));
+}
+
+function rememberedSpeakLanguage(): string {
+  try {
+    return localStorage.getItem(speakLanguageKey) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+function rememberSpeakLanguage(language: string): void {
+  try {
+    if (language) localStorage.setItem(speakLanguageKey, language);
+    else localStorage.removeItem(speakLanguageKey);
+  } catch {
+    // Storage may be off; the choice is then asked again next time.
+  }
 }
 
 function clock(ms: number | null): string {
@@ -138,7 +175,7 @@ async function start(root: HTMLElement, s: RoomPageStrings): Promise<void> {
   const joinedView = live.views.get(sessionId);
   if (joinedView) stage.update(joinedView);
   // Interpreters' console and live captions (issue 13).
-  booths = new BoothConsole({ socket, sessionId, strings: s, lang: document.documentElement.lang || 'en', request: (e, p) => live.request(e, p), stage, announce, showError });
+  booths = new BoothConsole({ socket, sessionId, eventId: root.dataset.eventId ?? '', strings: s, lang: document.documentElement.lang || 'en', request: (e, p) => live.request(e, p), stage, announce, showError });
   captions = new CaptionsPanel({ socket, sessionId, strings: s, lang: document.documentElement.lang || 'en', request: (e, p) => live.request(e, p), showError });
   if (joinedView) {
     booths.update(joinedView);
@@ -155,11 +192,15 @@ async function start(root: HTMLElement, s: RoomPageStrings): Promise<void> {
     const entryId = button.dataset.entryId;
     const questionId = button.dataset.questionId;
     switch (action) {
-      case 'request-floor':
-        void act('queue:request', { kind: byId<HTMLSelectElement>('request-kind').value, idempotencyKey: idempotencyKey() }).then((accepted) => {
+      case 'request-floor': {
+        // The language the delegate will speak, for the interpreters (remembered for next time).
+        const language = byId<HTMLSelectElement>('request-language').value;
+        rememberSpeakLanguage(language);
+        void act('queue:request', { kind: byId<HTMLSelectElement>('request-kind').value, ...(language ? { language } : {}), idempotencyKey: idempotencyKey() }).then((accepted) => {
           if (accepted) announce(s.announceQueued);
         });
         break;
+      }
       case 'point-of-order':
         void act('queue:request', { kind: 'point_of_order', idempotencyKey: idempotencyKey() }).then((accepted) => {
           if (accepted) announce(s.announceQueued);
@@ -210,6 +251,30 @@ async function start(root: HTMLElement, s: RoomPageStrings): Promise<void> {
         void act('qna:moderate', { questionId, action });
         break;
     }
+  });
+
+  // The speaker's language: a moderator sets it on an entry (queue:language).
+  root.addEventListener('change', (event) => {
+    const select = (event.target as HTMLElement).closest<HTMLSelectElement>('select[data-entry-language]');
+    if (select) void act('queue:language', { entryId: select.dataset.entryLanguage, language: select.value || null });
+  });
+  fillSpeakLanguages(byId<HTMLSelectElement>('request-language'), languageName, s.speakLanguageAny);
+  byId<HTMLSelectElement>('request-language').value = rememberedSpeakLanguage();
+
+  // A statement for the interpreters, attached to the delegate's own entry (PUT, the file's bytes as they are).
+  byId<HTMLInputElement>('statement-file').addEventListener('change', (e) => {
+    const input = e.target as HTMLInputElement;
+    const file = input.files?.[0];
+    const view = live.views.get(sessionId);
+    const entry = view?.queue.entries.find((x) => x.participantId === view.you.participantId && x.kind !== 'point_of_order' && (x.status === 'waiting' || x.status === 'speaking'));
+    if (!file || !entry) return;
+    void uploadStatement(root.dataset.eventId ?? '', sessionId, entry.id, file).then(
+      () => {
+        input.value = '';
+        announce(s.announceStatementAttached);
+      },
+      showError,
+    );
   });
 
   byId<HTMLSelectElement>('queue-mode').addEventListener('change', (e) => {
@@ -374,6 +439,10 @@ async function start(root: HTMLElement, s: RoomPageStrings): Promise<void> {
     const iSpeak = speaker && speaker.participantId === me;
     byId('my-position').textContent = iSpeak ? s.youHaveFloor : position ? interpolate(s.yourPosition, { n: position }) : '';
     byId('withdraw-floor').hidden = position === null;
+    const myEntry = view.queue.entries.find((e) => e.participantId === me && e.kind !== 'point_of_order' && (e.status === 'waiting' || e.status === 'speaking'));
+    byId('statement-upload').hidden = !myEntry;
+    byId('statement-status').textContent = myEntry?.statement ? interpolate(s.statementAttached, { size: byteSize(myEntry.statement.bytes) }) : '';
+    byId('request-language-label').hidden = position !== null || Boolean(iSpeak);
     byId('request-floor').hidden = position !== null || Boolean(iSpeak);
 
     // A point of order may be raised whatever else one waits for, one at a time.
@@ -423,7 +492,15 @@ async function start(root: HTMLElement, s: RoomPageStrings): Promise<void> {
     const li = el('li', { 'data-entry-id': e.id, class: `queue-entry${mine ? ' mine' : ''}${proposed ? ' proposed' : ''}` });
     if (moderator) li.draggable = true;
     const groupLabel = (s as RoomStrings as Record<string, string>)[`group_${e.group}`] ?? e.group;
-    li.append(el('span', { class: 'entry-name' }, e.name), el('span', { class: 'entry-meta' }, ` · ${groupLabel} · ${e.country}${e.kind === 'reply' ? ` · ${s.kindReply}` : e.kind === 'point_of_order' ? ` · ${s.kindPointOfOrder}` : ''}`));
+    li.append(el('span', { class: 'entry-name' }, e.name), el('span', { class: 'entry-meta' }, ` · ${groupLabel} · ${e.country}${e.kind === 'reply' ? ` · ${s.kindReply}` : e.kind === 'point_of_order' ? ` · ${s.kindPointOfOrder}` : ''}${e.language && !moderator ? ` · ${languageName(e.language)}` : ''}`));
+    if (moderator) {
+      // The language the speaker will use, which the moderator may set or correct.
+      const select = el('select', { 'data-entry-language': e.id, 'data-testid': 'entry-language', 'aria-label': interpolate(s.entryLanguage, { name: e.name }) });
+      fillSpeakLanguages(select, languageName, s.speakLanguageAny, e.language);
+      select.value = e.language ?? '';
+      li.append(' ', select);
+    }
+    if (moderator && e.statement) li.append(' ', statementLink(root.dataset.eventId ?? '', sessionId, e, s));
     if (proposed && moderator) li.append(el('span', { class: 'badge badge-next' }, s.proposed));
     if (moderator) {
       const controls = el('span', { class: 'entry-controls' });
