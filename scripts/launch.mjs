@@ -116,6 +116,9 @@ function ensureTestPackages() {
     { bin: '/usr/bin/docker-compose', pkg: 'docker-compose' },
     // TURN relay test (test/ops/turn.test.ts).
     { bin: '/usr/bin/turnserver', pkg: 'coturn' },
+    // The webcast encoder and its test (server/media/webcast, test/media/webcast.test.ts); a font for the names.
+    { bin: '/usr/bin/ffmpeg', pkg: 'ffmpeg' },
+    { bin: '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf', pkg: 'fonts-dejavu-core' },
   ];
   const missing = wanted.filter((w) => !fs.existsSync(w.bin)).map((w) => w.pkg);
   if (missing.length === 0) return;

@@ -69,6 +69,8 @@ export type ErrorCode =
   | 'invalid_caption'
   | 'statement_too_large'
   | 'statement_type'
+  | 'webcast_not_started'
+  | 'webcast_unavailable'
   | 'internal';
 
 const statusByCode: Partial<Record<ErrorCode, number>> = {
@@ -124,6 +126,8 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
   not_captioner: 403,
   statement_too_large: 413,
   statement_type: 415,
+  webcast_not_started: 404,
+  webcast_unavailable: 503,
   internal: 500,
 };
 

@@ -65,6 +65,9 @@ import { attendanceReports } from './http/attendance-report.ts';
 import { attachAttendance } from './realtime/attendance.ts';
 import { consoleEvents } from './http/console-events.ts';
 import { iceServersFor } from './ops/turn.ts';
+import { webcastRoutes } from './http/webcast.ts';
+import { webcastOptions, type WebcastOptions } from './media/webcast/ffmpeg.ts';
+import { WebcastSupervisor } from './media/webcast/supervisor.ts';
 
 export interface Plenary {
   url: string;
@@ -82,6 +85,8 @@ export interface Plenary {
   app: Express;
   /** mediasoup workers and session routers; null when MEDIA_ENABLED=false. */
   media: MediaService | null;
+  /** The HLS webcast and recordings of live sessions (issue 12); null without media. */
+  webcast: WebcastSupervisor | null;
   /** Who is calling (tokens, browser sessions); announces revocations and changes to open sockets. */
   authentication: Authentication;
   participants: ParticipantsAdmin;
@@ -98,6 +103,8 @@ export interface StartOptions {
   rateLimits?: RateLimitOptions;
   /** How long a session's media stays up with nobody connected (default one minute). */
   mediaIdleCloseMs?: number;
+  /** Webcast settings other than WEBCAST_* from the environment (tests: small and fast). */
+  webcast?: Partial<WebcastOptions>;
 }
 
 /**
@@ -205,6 +212,8 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
     if (limitStore) parts.defer(() => limitStore.close());
     const limits = rateLimiters(options.rateLimits, limitStore?.store);
     const views = new Views(path.join(repoRoot, 'templates'));
+    // Made once media runs (below); the routes answer webcast_unavailable until then.
+    let webcast: WebcastSupervisor | null = null;
     const assets = await buildClientAssets(path.join(repoRoot, 'client'));
     const app = createApp({
       logger,
@@ -232,6 +241,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
         speakingReports(programme, floor, qna, views),
         pollResults(programme, polls),
         captionTranscripts(programme, captions),
+        webcastRoutes(programme, () => webcast),
         // The queue's broadcast lives in liveSessions, made once the HTTP server exists (below).
         statements({ programme, floor, store, onChange: (change) => liveSessions.broadcastQueue(change) }),
         sessionRecords({ programme, floor, qna, polls, listParticipants: (eventId) => participantRepo.list(eventId), views }),
@@ -287,6 +297,24 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
     await liveSessions.resumeTimers((await repo.listEvents()).map((e) => e.id));
     const mediaSignalling = attachMediaSignalling({ io, logger, media, programme, floor, liveSessions, socketAuth, iceServers: (who) => iceServersFor(config.turn, who) });
     parts.defer(() => mediaSignalling.close());
+    if (media) {
+      const supervisor = new WebcastSupervisor({
+        media,
+        events: liveSessions.events,
+        dataDir: config.dataDir,
+        logger,
+        options: webcastOptions(process.env, options.webcast),
+        floors: async (eventId, sessionId) =>
+          (await floor.state(eventId, sessionId)).entries
+            .filter((e) => e.startedAt !== null)
+            .map((e) => ({ name: e.name, country: e.country, group: e.group, startedAt: e.startedAt as string, endedAt: e.endedAt })),
+        isLive: async (eventId, sessionId) => (await programme.requireSession(eventId, sessionId)).status === 'live',
+      });
+      // Stops before the media it consumes (the stack unwinds in reverse).
+      parts.defer(() => supervisor.close());
+      webcast = supervisor;
+      void supervisor.recover().catch((error: unknown) => logger.error({ err: error }, 'could not finalise earlier webcasts'));
+    }
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
       httpServer.listen(config.port, config.host, () => {
@@ -325,6 +353,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       metrics,
       app,
       media,
+      webcast,
       authentication,
       participants,
       mailer,

@@ -139,6 +139,36 @@ export const operations: Record<string, Operation> = {
     query: z.object({ format: z.enum(['json', 'txt', 'vtt']).optional(), language: z.string().optional().describe('One language (BCP 47), else all') }),
     responses: { 200: { description: 'Transcript', schema: z.looseObject({ eventId: id, sessionId: id, lines: z.array(z.looseObject({ language: z.string(), text: z.string(), seq: z.number().int(), at: z.string() })) }) }, ...guarded },
   },
+  [`get ${eventPath}/sessions/:sessionId/recordings`]: {
+    summary: 'The session’s recordings (composed video and every language’s audio in one Matroska file, a chapter per floor); the one being recorded has status "recording"',
+    tag: 'reports',
+    access: 'organiser',
+    responses: {
+      200: {
+        description: 'Recordings, newest first',
+        schema: z.object({
+          recordings: z.array(
+            z.looseObject({
+              id,
+              url: z.string().nullable(),
+              status: z.enum(['recording', 'processing', 'ready', 'failed']),
+              startedAt: z.string(),
+              endedAt: z.string().nullable(),
+              durationMs: z.number().int().nullable(),
+              tracks: z.array(z.looseObject({ kind: z.enum(['video', 'audio']), language: z.string().optional(), name: z.string() })),
+            }),
+          ),
+        }),
+      },
+      ...guarded,
+    },
+  },
+  [`get ${eventPath}/sessions/:sessionId/recordings/:recordingId/:file`]: {
+    summary: 'Download a ready recording (file: "file", Matroska, HTTP range requests) or its chapters ("chapters.vtt", WebVTT)',
+    tag: 'reports',
+    access: 'organiser',
+    responses: { 200: { description: 'The recording', contentType: 'video/x-matroska' }, 206: { description: 'The requested range', contentType: 'video/x-matroska' }, ...guarded, 404: { description: 'No such recording, or not ready', schema: errorBody } },
+  },
   [`put ${eventPath}/sessions/:sessionId/queue/:entryId/statement`]: {
     summary: 'Attach a statement to the caller’s own queue entry, for the interpreters: the raw bytes as application/pdf or text/plain (UTF-8), at most 5 MB, the type checked against the bytes; replaces an earlier one',
     tag: 'sessions',

@@ -233,6 +233,11 @@ export class SessionMedia {
     return this.home.router.rtpCapabilities;
   }
 
+  /** The home router (every producer of this process is on it): the webcast encoder consumes there (media/webcast). */
+  get homeRouter(): Router {
+    return this.home.router;
+  }
+
   get settings(): MediaSettings {
     return { sessionId: this.sessionId, delegateVideo: this.delegateVideo };
   }

@@ -225,6 +225,36 @@ export class NodeMediaClient {
     };
   }
 
+  /**
+   * Produces real media sent by another program (ffmpeg's RTP muxer) to the
+   * returned port: a comedia plain transport on the client side forwards it
+   * to the server like a browser's track (decodable, for the webcast tests).
+   */
+  async produceRtp(kind: 'audio' | 'video', appData: { source: 'mic' | 'camera' | 'interpretation'; language?: string }): Promise<{ producerId: string; port: number; payloadType: number; ssrc: number; stop(): void }> {
+    if (!this.send) await this.openSend();
+    const send = this.send as Link;
+    const ssrc = (kind === 'audio' ? 0x30000000 : 0x40000000) + Math.floor(Math.random() * 0x0fffffff);
+    const payloadType = kind === 'audio' ? 100 : 101;
+    const input = await this.router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: IP }, rtcpMux: false, comedia: true });
+    const source: Producer = await input.produce({
+      kind,
+      rtpParameters:
+        kind === 'audio'
+          ? { codecs: [{ mimeType: 'audio/opus', payloadType, clockRate: 48000, channels: 2 }], encodings: [{ ssrc }] }
+          : { codecs: [{ mimeType: 'video/VP8', payloadType, clockRate: 90000 }], encodings: [{ ssrc }] },
+    });
+    const out: Consumer = await send.local.consume({ producerId: source.id, rtpCapabilities: this.caps.rtpCapabilities as never });
+    const rtpParameters = { ...out.rtpParameters, mid: undefined } as RtpParameters;
+    const { producerId } = await ok<{ producerId: string }>(this.socket, 'media:produce', {
+      sessionId: this.sessionId,
+      transportId: send.serverTransportId,
+      kind,
+      rtpParameters,
+      appData: { ...appData, ...(kind === 'video' ? { height: 180 } : {}) },
+    });
+    return { producerId, port: input.tuple.localPort, payloadType, ssrc, stop: () => input.close() };
+  }
+
   /** media:consume + media:resume, counting what arrives. */
   async consume(producerId: string): Promise<Receiving> {
     if (!this.recv) await this.openRecv();

@@ -75,6 +75,8 @@ export const errorMessages: Record<Lang, ErrorMessages> = {
     invalid_caption: 'A caption line has text of at most 1,000 characters.',
     statement_too_large: 'A statement may be at most 5 MB.',
     statement_type: 'A statement must be a PDF or a plain text file (UTF-8).',
+    webcast_not_started: 'This session’s webcast has not started: nobody has published media yet.',
+    webcast_unavailable: 'The webcast is not available on this server (its encoder, ffmpeg, is not installed or is busy).',
     internal: 'Something went wrong on our side. It has been logged.',
   },
   zh: {
@@ -143,6 +145,8 @@ export const errorMessages: Record<Lang, ErrorMessages> = {
     invalid_caption: '每行字幕最多 1000 个字符。',
     statement_too_large: '发言稿不得超过 5 MB。',
     statement_type: '发言稿须为 PDF 或纯文本文件（UTF-8）。',
+    webcast_not_started: '本场会议的网络直播尚未开始：还没有人发布音视频。',
+    webcast_unavailable: '本服务器无法提供网络直播（编码器 ffmpeg 未安装或已满负荷）。',
     internal: '服务器出现错误，已记录在案。',
   },
 };

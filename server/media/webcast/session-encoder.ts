@@ -1,0 +1,195 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Consumer, PlainTransport, Router, RtpCapabilities } from 'mediasoup/types';
+import type { Logger } from '../../logger.ts';
+import type { ProducerDescription } from '../session-media.ts';
+import { ffmpegArgs, freeUdpPair, sdpFor, type EncoderInput, type WebcastOptions } from './ffmpeg.ts';
+
+/** What one run of the encoder consumes: the producers picked from the session's stage. */
+export interface EncoderSelection {
+  videos: { producerId: string; name: string }[];
+  floor: { producerId: string }[];
+  channels: { producerId: string; language: string }[];
+}
+
+/** The stage as the webcast shows it: screens first, then cameras (at most four tiles); every microphone mixed as the floor; one channel per language. */
+export function selectInputs(producers: ProducerDescription[]): EncoderSelection {
+  const live = producers.map((p) => p.info).filter((i) => !i.paused);
+  const rank = (source: string, right: string): number => (source === 'screen' ? 0 : right === 'floor' ? 1 : right === 'panel' ? 2 : 3);
+  const videos = live
+    .filter((i) => i.kind === 'video' && (i.source === 'camera' || i.source === 'screen'))
+    .sort((a, b) => rank(a.source, a.right) - rank(b.source, b.right))
+    .slice(0, 4)
+    .map((i) => ({ producerId: i.producerId, name: i.name }));
+  const floor = live.filter((i) => i.kind === 'audio' && i.source === 'mic').map((i) => ({ producerId: i.producerId }));
+  const channels: EncoderSelection['channels'] = [];
+  for (const i of live) {
+    if (i.kind === 'audio' && i.source === 'interpretation' && i.language && !channels.some((c) => c.language === i.language)) {
+      channels.push({ producerId: i.producerId, language: i.language });
+    }
+  }
+  channels.sort((a, b) => a.language.localeCompare(b.language));
+  return { videos, floor, channels };
+}
+
+export function selectionKey(s: EncoderSelection): string {
+  return JSON.stringify([s.videos.map((v) => `${v.producerId}:${v.name}`), s.floor.map((f) => f.producerId), s.channels.map((c) => `${c.producerId}:${c.language}`)]);
+}
+
+export function selectionEmpty(s: EncoderSelection): boolean {
+  return s.videos.length === 0 && s.floor.length === 0 && s.channels.length === 0;
+}
+
+interface Leg {
+  transport: PlainTransport;
+  consumer: Consumer;
+}
+
+export interface RunInfo {
+  run: number;
+  pid: number | undefined;
+  languages: string[];
+  startedAt: Date;
+}
+
+/**
+ * One run of ffmpeg for a session: a PlainTransport and a paused consumer
+ * per producer, sending plain RTP to the ports ffmpeg reads (its SDP
+ * files); consumers resume once ffmpeg runs, and keyframes are asked for
+ * until the decoder has had time to start. `onExit` hears an unexpected
+ * death (the supervisor starts the next run, a discontinuity in the
+ * playlists); `stop()` ends it on purpose.
+ */
+export class EncoderRun {
+  readonly info: RunInfo;
+  private child: ChildProcess | null = null;
+  private readonly legs: Leg[] = [];
+  private readonly timers: NodeJS.Timeout[] = [];
+  private stopping = false;
+  private exited: Promise<void> = Promise.resolve();
+  private stderr = '';
+  private cpu = { ticks: 0, at: 0, percent: 0 };
+
+  private constructor(info: RunInfo) {
+    this.info = info;
+  }
+
+  static async start(options: {
+    router: Router;
+    selection: EncoderSelection;
+    dir: string;
+    run: number;
+    offsetSeconds: number;
+    settings: WebcastOptions;
+    logger: Logger;
+    onExit: (code: number | null, stderr: string) => void;
+  }): Promise<EncoderRun> {
+    const { router, selection, dir, run, settings, logger } = options;
+    const runDir = path.join(dir, 'runs', String(run));
+    fs.mkdirSync(runDir, { recursive: true });
+    const encoder = new EncoderRun({ run, pid: undefined, languages: selection.channels.map((c) => c.language), startedAt: new Date() });
+    const caps: RtpCapabilities = { codecs: (router.rtpCapabilities.codecs ?? []).filter((c) => !/\/rtx$/i.test(c.mimeType)), headerExtensions: [] };
+    const inputs: EncoderInput[] = [];
+    try {
+      const leg = async (producerId: string, kind: 'audio' | 'video', file: string): Promise<string> => {
+        const port = await freeUdpPair();
+        const transport = await router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: false, comedia: false, appData: { webcast: true } });
+        try {
+          await transport.connect({ ip: '127.0.0.1', port, rtcpPort: port + 1 });
+          const consumer = await transport.consume({ producerId, rtpCapabilities: caps, paused: true, appData: { webcast: true } });
+          encoder.legs.push({ transport, consumer });
+          const sdpPath = path.join(runDir, file);
+          fs.writeFileSync(sdpPath, sdpFor(kind, port, consumer.rtpParameters));
+          return sdpPath;
+        } catch (error) {
+          transport.close();
+          throw error;
+        }
+      };
+      for (const [i, v] of selection.videos.entries()) {
+        const nameFile = path.join(runDir, `name-${i}.txt`);
+        fs.writeFileSync(nameFile, v.name);
+        inputs.push({ kind: 'video', role: 'video', sdpPath: await leg(v.producerId, 'video', `video-${i}.sdp`), nameFile });
+      }
+      for (const [i, f] of selection.floor.entries()) inputs.push({ kind: 'audio', role: 'floor', sdpPath: await leg(f.producerId, 'audio', `floor-${i}.sdp`) });
+      for (const c of selection.channels) inputs.push({ kind: 'audio', role: 'interpretation', language: c.language, sdpPath: await leg(c.producerId, 'audio', `channel-${c.language}.sdp`) });
+      const args = ffmpegArgs({ inputs, languages: selection.channels.map((c) => c.language), dir, run, offsetSeconds: options.offsetSeconds }, settings);
+      const child = spawn(settings.ffmpeg, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      encoder.child = child;
+      encoder.info.pid = child.pid;
+      encoder.exited = new Promise<void>((resolve) => {
+        child.once('error', (error) => {
+          encoder.stderr += `\n${error.message}`;
+        });
+        child.once('close', (code) => {
+          encoder.cleanup();
+          if (!encoder.stopping) options.onExit(code, encoder.stderr);
+          resolve();
+        });
+      });
+      child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+        encoder.stderr = (encoder.stderr + chunk).slice(-4000);
+      });
+      // ffmpeg opens its inputs one after the other; resume once it is listening, then ask for keyframes until its decoders have one.
+      const resume = setTimeout(() => {
+        for (const { consumer } of encoder.legs) void consumer.resume().catch(() => undefined);
+      }, 300);
+      encoder.timers.push(resume);
+      let asks = 0;
+      const keyframes = setInterval(() => {
+        asks += 1;
+        for (const { consumer } of encoder.legs) if (consumer.kind === 'video' && !consumer.closed) void consumer.requestKeyFrame().catch(() => undefined);
+        if (asks >= 8) clearInterval(keyframes);
+      }, 700);
+      encoder.timers.push(keyframes);
+      logger.info({ dir, run, pid: child.pid, videos: selection.videos.length, floor: selection.floor.length, languages: encoder.info.languages }, 'webcast encoder started');
+      return encoder;
+    } catch (error) {
+      encoder.cleanup();
+      throw error;
+    }
+  }
+
+  get pid(): number | undefined {
+    return this.info.pid;
+  }
+
+  /** CPU of the ffmpeg process since the last sample, in percent of one core (Linux /proc). */
+  sampleCpu(): number {
+    const pid = this.child?.pid;
+    if (!pid) return 0;
+    try {
+      const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      // utime and stime are fields 14 and 15 (1-based), i.e. 11 and 12 after "pid (comm) ".
+      const ticks = Number(fields[11]) + Number(fields[12]);
+      const now = performance.now();
+      if (this.cpu.at > 0 && now > this.cpu.at) this.cpu.percent = ((ticks - this.cpu.ticks) / 100 / ((now - this.cpu.at) / 1000)) * 100;
+      this.cpu.ticks = ticks;
+      this.cpu.at = now;
+    } catch {
+      // The process is gone.
+    }
+    return this.cpu.percent;
+  }
+
+  /** Ends the run: ffmpeg closes its current segment on SIGINT; killed if it takes longer than 3 s. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const child = this.child;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGINT');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await this.exited;
+      clearTimeout(killer);
+    }
+    this.cleanup();
+  }
+
+  private cleanup(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.length = 0;
+    for (const { transport } of this.legs) if (!transport.closed) transport.close();
+    this.legs.length = 0;
+  }
+}

@@ -1,0 +1,351 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { EventEmitter } from 'node:events';
+import { AppError } from '../../errors.ts';
+import type { Logger } from '../../logger.ts';
+import type { FloorEvents } from '../../realtime/broadcast.ts';
+import type { MediaService, MediaServiceEvents } from '../media-service.ts';
+import { ffmpegAvailable, type WebcastOptions } from './ffmpeg.ts';
+import { finalise, languageName, readRecording, type FloorSpan, type Recording, type WebcastManifest } from './recordings.ts';
+import { EncoderRun, selectInputs, selectionEmpty, selectionKey } from './session-encoder.ts';
+
+export interface WebcastDeps {
+  media: MediaService;
+  /** floor-given / floor-ended / session-status of this process (LiveSessions.events). */
+  events: EventEmitter<FloorEvents>;
+  dataDir: string;
+  logger: Logger;
+  options: WebcastOptions;
+  /** Who held the floor, when (the speaker queue's entries): the recording's chapters. */
+  floors: (eventId: string, sessionId: string) => Promise<FloorSpan[]>;
+  /** Whether the session is live now (after a restart: finalise the webcasts of sessions that are not). */
+  isLive: (eventId: string, sessionId: string) => Promise<boolean>;
+}
+
+export interface EncoderStats {
+  eventId: string;
+  sessionId: string;
+  pid: number | undefined;
+  run: number;
+  restarts: number;
+  cpuPercent: number;
+  languages: string[];
+}
+
+interface SessionWebcast {
+  eventId: string;
+  sessionId: string;
+  dir: string;
+  manifest: WebcastManifest;
+  current: EncoderRun | null;
+  key: string;
+  restarts: number;
+  timer: NodeJS.Timeout | null;
+  /** Serialises starts and stops of this session's runs. */
+  chain: Promise<void>;
+  cpu: number;
+}
+
+const safe = (id: string): string => {
+  if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(id)) throw new AppError('invalid_id', 'Bad id.');
+  return id;
+};
+
+/**
+ * The webcast and archive of every live session (issue 12): while a session
+ * has published media, one ffmpeg per session (at most `maxEncoders` on this
+ * process) consumes its producers from the home router over plain RTP and
+ * writes HLS into the data directory: a composed video in two qualities and
+ * an audio rendition for the floor and each live interpretation channel,
+ * under a master playlist this class writes. When the stage changes (a
+ * producer appears, closes or pauses) or ffmpeg dies, the next run starts
+ * on the same playlists after a discontinuity. When the session ends, the
+ * segments become its recording (recordings.ts).
+ */
+export class WebcastSupervisor {
+  private readonly deps: WebcastDeps;
+  private readonly sessions = new Map<string, SessionWebcast>();
+  private readonly finalising = new Map<string, Promise<Recording | null>>();
+  private readonly cpuTimer: NodeJS.Timeout;
+  private readonly onNotice: (e: MediaServiceEvents['notice'][0]) => void;
+  private readonly onStatus: (e: FloorEvents['session-status'][0]) => void;
+  private closed = false;
+  readonly available: boolean;
+
+  constructor(deps: WebcastDeps) {
+    this.deps = deps;
+    this.available = deps.options.enabled && ffmpegAvailable(deps.options.ffmpeg);
+    if (deps.options.enabled && !this.available) deps.logger.warn({ ffmpeg: deps.options.ffmpeg }, 'ffmpeg is not installed: no webcast or recordings (apt-get install ffmpeg)');
+    this.onNotice = ({ eventId, sessionId, notice }) => {
+      if (notice.type === 'new-producer' || notice.type === 'producer-closed' || notice.type === 'producer-paused') this.schedule(eventId, sessionId);
+    };
+    this.onStatus = ({ eventId, sessionId, status }) => {
+      if (status !== 'live') void this.end(eventId, sessionId);
+    };
+    if (this.available) {
+      deps.media.on('notice', this.onNotice);
+      deps.events.on('session-status', this.onStatus);
+    }
+    this.cpuTimer = setInterval(() => {
+      for (const s of this.sessions.values()) s.cpu = s.current?.sampleCpu() ?? 0;
+    }, 2000).unref();
+  }
+
+  webcastDir(eventId: string, sessionId: string): string {
+    return path.join(this.deps.dataDir, 'webcast', safe(eventId), safe(sessionId));
+  }
+
+  recordingsDir(eventId: string, sessionId: string): string {
+    return path.join(this.deps.dataDir, 'recordings', safe(eventId), safe(sessionId));
+  }
+
+  /** Finalises webcasts left by a crash (or a stop) whose session is no longer live. */
+  async recover(): Promise<void> {
+    if (!this.available) return;
+    const root = path.join(this.deps.dataDir, 'webcast');
+    if (!fs.existsSync(root)) return;
+    for (const eventId of fs.readdirSync(root)) {
+      for (const sessionId of fs.readdirSync(path.join(root, eventId))) {
+        const manifest = this.readManifest(eventId, sessionId);
+        if (!manifest) continue;
+        if (await this.deps.isLive(eventId, sessionId).catch(() => false)) continue;
+        this.deps.logger.info({ eventId, sessionId }, 'finalising a webcast left by an earlier run');
+        await this.finaliseSession(eventId, sessionId, manifest);
+      }
+    }
+  }
+
+  /** The master playlist's path, or a coded refusal. */
+  playlist(eventId: string, sessionId: string): string {
+    if (!this.available) throw new AppError('webcast_unavailable', 'The webcast encoder (ffmpeg) is not available on this server.');
+    const file = path.join(this.webcastDir(eventId, sessionId), 'index.m3u8');
+    if (!fs.existsSync(file)) throw new AppError('webcast_not_started', 'This session’s webcast has not started: nobody has published media yet.');
+    return file;
+  }
+
+  /** A file of the webcast (media playlist or segment), or a coded refusal. */
+  file(eventId: string, sessionId: string, name: string): string {
+    this.playlist(eventId, sessionId);
+    if (!/^[a-z0-9-]+(\.m3u8|-r\d+-\d+\.ts)$/i.test(name)) throw new AppError('not_found', 'No such webcast file.');
+    const file = path.join(this.webcastDir(eventId, sessionId), name);
+    if (!fs.existsSync(file)) throw new AppError('not_found', 'No such webcast file.');
+    return file;
+  }
+
+  /** The session's recordings, newest first; the one being recorded now too. */
+  recordings(eventId: string, sessionId: string): Recording[] {
+    const dir = this.recordingsDir(eventId, sessionId);
+    const list = fs.existsSync(dir)
+      ? fs.readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => readRecording(path.join(dir, f))).filter((r): r is Recording => r !== null)
+      : [];
+    const live = this.sessions.get(`${eventId}/${sessionId}`) ?? null;
+    const manifest = live?.manifest ?? this.readManifest(eventId, sessionId);
+    if (manifest && !list.some((r) => r.id === manifest.recordingId)) {
+      list.push({
+        id: manifest.recordingId, eventId, sessionId, status: 'recording', startedAt: manifest.startedAt, endedAt: null, durationMs: null,
+        tracks: [{ kind: 'video', name: 'Video' }, { kind: 'audio', language: 'mul', name: languageName('floor') }, ...manifest.languages.map((l) => ({ kind: 'audio' as const, language: l, name: languageName(l) }))],
+        chapters: [], file: null,
+      });
+    }
+    return list.sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+  }
+
+  recordingFile(eventId: string, sessionId: string, id: string): string {
+    const recording = this.recordings(eventId, sessionId).find((r) => r.id === id);
+    if (!recording?.file || recording.status !== 'ready') throw new AppError('not_found', 'No such recording, or it is not ready yet.');
+    return path.join(this.recordingsDir(eventId, sessionId), recording.file);
+  }
+
+  /** The session's recording is finalised (for tests and the shutdown). */
+  settled(eventId: string, sessionId: string): Promise<Recording | null> {
+    return this.finalising.get(`${eventId}/${sessionId}`) ?? Promise.resolve(null);
+  }
+
+  stats(): EncoderStats[] {
+    return [...this.sessions.values()].map((s) => ({
+      eventId: s.eventId,
+      sessionId: s.sessionId,
+      pid: s.current?.pid,
+      run: s.current?.info.run ?? 0,
+      restarts: s.restarts,
+      cpuPercent: Math.round(s.cpu * 10) / 10,
+      languages: s.current?.info.languages ?? [],
+    }));
+  }
+
+  /** Stops every encoder; webcasts of sessions still live continue after a restart (or are finalised then). */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.cpuTimer);
+    this.deps.media.off('notice', this.onNotice);
+    this.deps.events.off('session-status', this.onStatus);
+    await Promise.allSettled([...this.sessions.values()].map(async (s) => {
+      if (s.timer) clearTimeout(s.timer);
+      await s.chain;
+      await s.current?.stop();
+    }));
+    await Promise.allSettled(this.finalising.values());
+  }
+
+  private schedule(eventId: string, sessionId: string, delayMs = 800): void {
+    if (this.closed) return;
+    const k = `${eventId}/${sessionId}`;
+    const s = this.sessions.get(k) ?? this.open(eventId, sessionId);
+    if (!s) return;
+    if (s.timer) clearTimeout(s.timer);
+    s.timer = setTimeout(() => {
+      s.timer = null;
+      s.chain = s.chain.then(() => this.reconcile(s)).catch((error: unknown) => this.deps.logger.error({ err: error, eventId, sessionId }, 'webcast encoder failed to start'));
+    }, delayMs);
+    s.timer.unref();
+  }
+
+  private open(eventId: string, sessionId: string): SessionWebcast | null {
+    if (this.sessions.size >= this.deps.options.maxEncoders) {
+      this.deps.logger.warn({ eventId, sessionId, max: this.deps.options.maxEncoders }, 'webcast encoders at their cap: this session is not webcast');
+      return null;
+    }
+    const dir = this.webcastDir(eventId, sessionId);
+    fs.mkdirSync(dir, { recursive: true });
+    const now = new Date();
+    const manifest: WebcastManifest = this.readManifest(eventId, sessionId) ?? {
+      eventId, sessionId, recordingId: now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z').toLowerCase(), startedAt: now.toISOString(), languages: [], runs: [], status: 'live',
+    };
+    const s: SessionWebcast = { eventId, sessionId, dir, manifest, current: null, key: '', restarts: 0, timer: null, chain: Promise.resolve(), cpu: 0 };
+    this.sessions.set(`${eventId}/${sessionId}`, s);
+    return s;
+  }
+
+  private async reconcile(s: SessionWebcast): Promise<void> {
+    if (this.closed || !this.sessions.has(`${s.eventId}/${s.sessionId}`)) return;
+    const media = this.deps.media.existing(s.eventId, s.sessionId);
+    const selection = selectInputs(media?.describeLocal() ?? []);
+    const key = selectionKey(selection);
+    if (key === s.key && s.current) return;
+    await s.current?.stop();
+    s.current = null;
+    s.key = key;
+    if (!media || selectionEmpty(selection)) return;
+    const run = (s.manifest.runs.at(-1)?.run ?? 0) + 1;
+    const startedAt = new Date();
+    for (const c of selection.channels) if (!s.manifest.languages.includes(c.language)) s.manifest.languages.push(c.language);
+    s.manifest.runs.push({ run, startedAt: startedAt.toISOString(), languages: selection.channels.map((c) => c.language) });
+    this.writeManifest(s);
+    s.current = await EncoderRun.start({
+      router: media.homeRouter,
+      selection,
+      dir: s.dir,
+      run,
+      offsetSeconds: (startedAt.getTime() - new Date(s.manifest.startedAt).getTime()) / 1000,
+      settings: this.deps.options,
+      logger: this.deps.logger,
+      onExit: (code, stderr) => {
+        this.deps.logger.warn({ eventId: s.eventId, sessionId: s.sessionId, run, code, stderr: stderr.slice(-1500) }, 'webcast encoder died: restarting');
+        s.restarts += 1;
+        s.current = null;
+        s.key = '';
+        this.schedule(s.eventId, s.sessionId, Math.min(10_000, 500 * 2 ** Math.min(s.restarts, 5)));
+      },
+    });
+    void this.writeMaster(s, selection.channels.map((c) => c.language), run);
+  }
+
+  /** Writes index.m3u8 once the run's first segments exist (so every playlist it names can be read). */
+  private async writeMaster(s: SessionWebcast, languages: string[], run: number): Promise<void> {
+    const o = this.deps.options;
+    const needed = [...o.qualities.map((q) => `video-${q.name}.m3u8`), 'audio-floor.m3u8', ...languages.map((l) => `audio-${l}.m3u8`)];
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      if (s.current?.info.run !== run) return;
+      if (needed.every((f) => fs.existsSync(path.join(s.dir, f)))) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    if (s.current?.info.run !== run) return;
+    const lines = ['#EXTM3U', '#EXT-X-VERSION:6', '#EXT-X-INDEPENDENT-SEGMENTS'];
+    const media = (language: string, name: string, uri: string, isDefault: boolean): string =>
+      `#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",LANGUAGE="${language}",NAME="${name.replace(/"/g, "'")}",DEFAULT=${isDefault ? 'YES' : 'NO'},AUTOSELECT=YES,CHANNELS="2",URI="${uri}"`;
+    lines.push(media('mul', languageName('floor'), 'audio-floor.m3u8', true));
+    for (const l of languages) lines.push(media(l, languageName(l), `audio-${l}.m3u8`, false));
+    for (const q of o.qualities) {
+      lines.push(`#EXT-X-STREAM-INF:BANDWIDTH=${(q.videoKbps + o.audioKbps) * 1100},AVERAGE-BANDWIDTH=${(q.videoKbps + o.audioKbps) * 1000},RESOLUTION=${q.width}x${q.height},FRAME-RATE=${o.fps.toFixed(3)},CODECS="avc1.42e01f,mp4a.40.2",AUDIO="audio"`);
+      lines.push(`video-${q.name}.m3u8`);
+    }
+    const file = path.join(s.dir, 'index.m3u8');
+    fs.writeFileSync(`${file}.tmp`, `${lines.join('\n')}\n`);
+    fs.renameSync(`${file}.tmp`, file);
+  }
+
+  /** The session ended: its encoder stops and the recording is made. */
+  private async end(eventId: string, sessionId: string): Promise<void> {
+    const k = `${eventId}/${sessionId}`;
+    const s = this.sessions.get(k);
+    if (!s) return;
+    this.sessions.delete(k);
+    if (s.timer) clearTimeout(s.timer);
+    await s.chain.catch(() => undefined);
+    await s.current?.stop();
+    s.current = null;
+    if (s.manifest.runs.length === 0) {
+      fs.rmSync(s.dir, { recursive: true, force: true });
+      return;
+    }
+    await this.finaliseSession(eventId, sessionId, s.manifest);
+  }
+
+  private finaliseSession(eventId: string, sessionId: string, manifest: WebcastManifest): Promise<Recording | null> {
+    const k = `${eventId}/${sessionId}`;
+    const pending = this.finalising.get(k);
+    if (pending) return pending;
+    const dir = this.webcastDir(eventId, sessionId);
+    const work = (async (): Promise<Recording | null> => {
+      const endedAt = manifest.endedAt ? new Date(manifest.endedAt) : lastWrite(dir) ?? new Date();
+      const ended: WebcastManifest = { ...manifest, status: 'ended', endedAt: endedAt.toISOString() };
+      fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(ended, null, 2));
+      // Players stop asking for the live playlists.
+      fs.rmSync(path.join(dir, 'index.m3u8'), { force: true });
+      const floors = await this.deps.floors(eventId, sessionId).catch(() => []);
+      const recording = await finalise({
+        ffmpeg: this.deps.options.ffmpeg,
+        webcastDir: dir,
+        recordingsDir: this.recordingsDir(eventId, sessionId),
+        manifest: ended,
+        videoRendition: `video-${this.deps.options.qualities[0]?.name ?? 'hi'}`,
+        floors,
+        endedAt,
+      });
+      this.deps.logger.info({ eventId, sessionId, id: recording.id, status: recording.status, error: recording.error }, 'webcast recording finalised');
+      if (recording.status === 'ready') fs.rmSync(dir, { recursive: true, force: true });
+      return recording;
+    })().catch((error: unknown) => {
+      this.deps.logger.error({ err: error, eventId, sessionId }, 'could not finalise the webcast recording');
+      return null;
+    }).finally(() => {
+      if (this.finalising.get(k) === work) this.finalising.delete(k);
+    });
+    this.finalising.set(k, work);
+    return work;
+  }
+
+  private readManifest(eventId: string, sessionId: string): WebcastManifest | null {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(this.webcastDir(eventId, sessionId), 'manifest.json'), 'utf8')) as WebcastManifest;
+    } catch {
+      return null;
+    }
+  }
+
+  private writeManifest(s: SessionWebcast): void {
+    const file = path.join(s.dir, 'manifest.json');
+    fs.writeFileSync(`${file}.tmp`, JSON.stringify(s.manifest, null, 2));
+    fs.renameSync(`${file}.tmp`, file);
+  }
+}
+
+function lastWrite(dir: string): Date | null {
+  let latest = 0;
+  for (const f of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+    if (f.endsWith('.ts')) latest = Math.max(latest, fs.statSync(path.join(dir, f)).mtimeMs);
+  }
+  return latest > 0 ? new Date(latest) : null;
+}
+
