@@ -50,7 +50,7 @@ const displayNames = new Map<Language, Intl.DisplayNames>();
 export function countryName(code: string, lang: Language): string {
   let names = displayNames.get(lang);
   if (!names) {
-    names = new Intl.DisplayNames([lang === 'zh' ? 'zh-Hans' : 'en'], { type: 'region', fallback: 'code' });
+    names = new Intl.DisplayNames([lang === 'zh' ? 'zh-Hans' : lang], { type: 'region', fallback: 'code' });
     displayNames.set(lang, names);
   }
   return names.of(code) ?? code;
@@ -58,6 +58,6 @@ export function countryName(code: string, lang: Language): string {
 
 /** Every country with its name in `lang`, sorted for a picker. */
 export function countryOptions(lang: Language): { code: string; name: string }[] {
-  const collator = new Intl.Collator(lang === 'zh' ? 'zh-Hans' : 'en');
+  const collator = new Intl.Collator(lang === 'zh' ? 'zh-Hans' : lang);
   return countryCodes.map((code) => ({ code, name: countryName(code, lang) })).sort((a, b) => collator.compare(a.name, b.name));
 }

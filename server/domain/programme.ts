@@ -2,16 +2,32 @@ import { DateTime } from 'luxon';
 import { AppError } from '../errors.ts';
 import { zoneAbbreviation } from './zones.ts';
 
-export type Language = 'zh' | 'en';
-export const languages: readonly Language[] = ['zh', 'en'];
+/** The six UN languages: the UI's (i18n/languages.ts `Lang`, kept equal by a test) and those a text may be written in. */
+export type Language = 'ar' | 'zh' | 'en' | 'fr' | 'ru' | 'es';
+export const languages: readonly Language[] = ['ar', 'zh', 'en', 'fr', 'ru', 'es'];
+/**
+ * A text per language: Chinese and English always (possibly empty), the
+ * other UN languages where someone wrote them (the seed has French and
+ * Spanish). Shown through inLanguage: requested → English → Chinese → any.
+ */
 export interface Localized {
   zh: string;
   en: string;
+  ar?: string;
+  fr?: string;
+  ru?: string;
+  es?: string;
 }
 
 export type SessionStatus = 'scheduled' | 'live' | 'ended' | 'cancelled';
 export const sessionStatuses: readonly SessionStatus[] = ['scheduled', 'live', 'ended', 'cancelled'];
 export type SessionKind = 'opening' | 'thematic' | 'closing' | 'session';
+
+/** Where an event's texts come from: the language they were written in, and the languages that are the project's own (unofficial) translation. */
+export interface TextOrigin {
+  original: Language;
+  projectTranslations: Language[];
+}
 
 export interface ForumEvent {
   id: string;
@@ -19,6 +35,7 @@ export interface ForumEvent {
   title: Localized;
   organizer: Localized;
   description: Localized;
+  textOrigin?: TextOrigin;
   createdAt: string;
   updatedAt: string;
 }

@@ -1,5 +1,5 @@
 import { interpolate } from '../i18n/format.ts';
-import { inLanguage, type Lang } from '../i18n/languages.ts';
+import { dateLocale, inLanguage, type Lang } from '../i18n/languages.ts';
 import { recordMessages, type RecordStrings } from '../i18n/catalogs/record.ts';
 import { resultsOf, voteGroups, type Poll, type PollResults, type VoteGroup } from './polls.ts';
 import type { Localized } from './programme.ts';
@@ -101,7 +101,7 @@ function duration(ms: number): string {
 }
 
 function formatter(lang: Lang, zone: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-  return new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en-GB', { timeZone: zone, ...options });
+  return new Intl.DateTimeFormat(dateLocale(lang), { timeZone: zone, ...options });
 }
 
 export function optionLabel(poll: Pick<Poll, 'kind' | 'options'>, optionId: string, s: RecordStrings): string {

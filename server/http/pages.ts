@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import type Handlebars from 'handlebars';
 import { DateTime } from 'luxon';
 import { AppError } from '../errors.ts';
-import type { Language, ProgrammeSessionView } from '../domain/programme.ts';
+import type { ForumEvent, Language, ProgrammeSessionView } from '../domain/programme.ts';
 import { listTimeZones } from '../domain/zones.ts';
 import { eventPhase, eventSettings } from '../domain/events.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
@@ -10,7 +10,7 @@ import { callerView, identityContext } from './caller.ts';
 import { errorMessages } from '../i18n/catalogs/errors.ts';
 import { interpolate } from '../i18n/format.ts';
 import { roomMessages, type RoomPageStrings } from '../i18n/catalogs/room.ts';
-import { dateLocale, defaultLanguage, inLanguage } from '../i18n/languages.ts';
+import { dateLocale, defaultLanguage, inLanguage, shownLanguage } from '../i18n/languages.ts';
 import { translate } from '../i18n/translate.ts';
 import { nextTimingChange, sendCachedPage, type PageViewer, type RenderCache } from './render-cache.ts';
 import { rememberZone } from './request-context.ts';
@@ -25,6 +25,23 @@ export interface PageExtras {
   };
   /** Programme and session pages rendered once per role class, the viewer's own parts filled per request. */
   cache?: RenderCache;
+}
+
+/**
+ * The small note under an event's or session's title about its texts
+ * (not the UI's): shown in another language because this one has none
+ * (inLanguage's order: requested → English → Chinese → any), or written in
+ * this language by the project itself rather than by the organisers
+ * (the seed's `textOrigin.projectTranslations`).
+ */
+export function contentNote(event: ForumEvent, lang: Language): string | undefined {
+  const names = new Intl.DisplayNames([dateLocale(lang)], { type: 'language' });
+  const name = (l: Language) => names.of(l === 'zh' ? 'zh' : l) ?? l;
+  const shown = shownLanguage(event.title, lang);
+  if (shown && shown !== lang) return translate(lang, 'contentFallback', { language: name(lang), shown: name(shown) });
+  const origin = event.textOrigin;
+  if (origin && origin.original !== lang && origin.projectTranslations.includes(lang)) return translate(lang, 'contentTranslated', { original: name(origin.original) });
+  return undefined;
 }
 
 export function dateLabel(isoDate: string, lang: Language): string {
@@ -82,6 +99,7 @@ export function pagesRouter(programme: ProgrammeService, views: Views, extras: P
         ...base(req, viewer),
         title: inLanguage(view.event.title, lang),
         event: view.event,
+        contentNote: contentNote(view.event, lang),
         viewerZone: view.viewerZone,
         viewerZoneLabel: `${view.viewerZone}`,
         zones,
@@ -110,6 +128,7 @@ export function pagesRouter(programme: ProgrammeService, views: Views, extras: P
         ...base(req, viewer),
         title: inLanguage(session.title, lang),
         event: view.event,
+        contentNote: contentNote(view.event, lang),
         session: decorate(req, session, extras, viewer.caller.bookmarks),
         viewerZone: view.viewerZone,
         timingLabel: translate(lang, `timing_${session.timing}`),

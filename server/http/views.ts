@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
 import type { Language } from '../domain/programme.ts';
-import { defaultLanguage, inLanguage } from '../i18n/languages.ts';
+import { defaultLanguage, htmlLang, inLanguage, isLang, languageChoices, languages, textDirection } from '../i18n/languages.ts';
 import { translate } from '../i18n/translate.ts';
 
 export interface PageContext {
@@ -77,6 +77,13 @@ export class Views {
       if (value && typeof value === 'object') return inLanguage(value as Partial<Record<Language, string>>, root?.lang ?? defaultLanguage);
       return '';
     });
+    // `<html lang="{{htmlLang lang}}" dir="{{dir lang}}">`: the BCP 47 tag and the writing direction of a UI language.
+    hbs.registerHelper('htmlLang', (lang: unknown) => htmlLang(isLang(lang) ? lang : defaultLanguage));
+    hbs.registerHelper('dir', (lang: unknown) => textDirection(isLang(lang) ? lang : defaultLanguage));
+    // The language switcher's entries: every UI language named in itself, the current one marked.
+    hbs.registerHelper('languageChoices', (current: unknown) =>
+      languages.map((code) => ({ code, ...languageChoices[code], direction: textDirection(code), current: code === current })),
+    );
     hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
     hbs.registerHelper('ne', (a: unknown, b: unknown) => a !== b);
     hbs.registerHelper('gt', (a: number, b: number) => a > b);

@@ -1,6 +1,11 @@
 import type { Lang } from './languages.ts';
 
-/** A catalog: the same keys in every language. */
+/**
+ * A catalog: the same keys in every language. Messages are ICU
+ * MessageFormat (see format.ts): plain text with `{name}` placeholders, or
+ * `{n, plural, …}` / `{g, select, …}` where a count or a gender changes the
+ * words.
+ */
 export type Catalog<K extends string> = Record<Lang, Record<K, string>>;
 
 /**

@@ -2,7 +2,7 @@
  * The UI languages and the one way to choose among them. Browser-safe (no
  * node: imports): the room's client script uses it as well as the server.
  */
-export const languages = ['zh', 'en'] as const;
+export const languages = ['ar', 'zh', 'en', 'fr', 'ru', 'es'] as const;
 export type Lang = (typeof languages)[number];
 
 /** What a viewer gets when nothing they send names a language we have. */
@@ -21,8 +21,8 @@ export interface LanguageRequest {
 
 /**
  * The viewer's language: an explicit choice when it is one of `available`,
- * else the best-ranked Accept-Language tag that starts with one of them,
- * else `fallback`.
+ * else the best-ranked Accept-Language tag whose primary subtag is one of
+ * them (`fr-CA` → fr, `zh-Hant-TW` → zh), else `fallback`.
  */
 export function pickLanguage(
   request: LanguageRequest,
@@ -42,25 +42,32 @@ export function pickLanguage(
     .filter((r) => r.tag && r.q > 0)
     .sort((a, b) => b.q - a.q);
   for (const { tag } of ranked) {
-    const match = available.find((lang) => tag.startsWith(lang));
+    const primary = tag.split('-')[0];
+    const match = available.find((lang) => lang === primary);
     if (match) return match;
   }
   return fallback;
 }
 
-/** Languages to try for a text, in order: the viewer's, then the others. */
-function preference(lang: Lang): Lang[] {
-  return [lang, ...languages.filter((l) => l !== lang)];
+/**
+ * Languages to try for a text, in order: the viewer's, then English (the
+ * translation most viewers of another language read), then Chinese (the
+ * seeded forum's original), then the others.
+ */
+export function textPreference(lang: Lang): Lang[] {
+  return [...new Set<Lang>([lang, 'en', 'zh', ...languages])];
 }
 
 /**
  * A text written per language (a title, a description, a guiding question)
- * in the viewer's language, else in another one: content may be written in
- * one language only, and a page, e-mail or calendar must not show it empty.
+ * in the viewer's language, else in English, else in Chinese, else in any
+ * other: content may be written in some languages only (the seed has
+ * Chinese, English, French and Spanish), and a page, e-mail or calendar must
+ * not show it empty.
  */
 export function inLanguage(text: Partial<Record<Lang, string>> | null | undefined, lang: Lang): string {
   if (!text) return '';
-  for (const l of preference(lang)) {
+  for (const l of textPreference(lang)) {
     const value = text[l];
     if (value) return value;
   }
@@ -69,11 +76,35 @@ export function inLanguage(text: Partial<Record<Lang, string>> | null | undefine
 
 /** How each language names itself in a language picker (`lang` is the BCP 47 tag of the label). */
 export const languageChoices: Record<Lang, { label: string; lang: string }> = {
+  ar: { label: 'العربية', lang: 'ar' },
   zh: { label: '中文', lang: 'zh-Hans' },
   en: { label: 'English', lang: 'en' },
+  fr: { label: 'Français', lang: 'fr' },
+  ru: { label: 'Русский', lang: 'ru' },
+  es: { label: 'Español', lang: 'es' },
 };
 
-/** The locale used for dates and times written in a language. */
+/** The BCP 47 tag written in `<html lang>` and `lang` attributes. */
+export function htmlLang(lang: Lang): string {
+  return languageChoices[lang].lang;
+}
+
+/** Writing direction of a language: Arabic right to left, the others left to right. */
+export function textDirection(lang: Lang): 'rtl' | 'ltr' {
+  return lang === 'ar' ? 'rtl' : 'ltr';
+}
+
+/**
+ * The locale used for dates, times and numbers written in a language.
+ * Arabic keeps Western digits (latn), as UN Arabic documents do, so times
+ * and numbers read the same in every language.
+ */
 export function dateLocale(lang: Lang): string {
-  return lang === 'zh' ? 'zh-CN' : 'en-GB';
+  return { ar: 'ar-u-nu-latn', zh: 'zh-CN', en: 'en-GB', fr: 'fr-FR', ru: 'ru-RU', es: 'es-ES' }[lang];
+}
+
+/** The language a per-language text is shown in by inLanguage (undefined when it has none). */
+export function shownLanguage(text: Partial<Record<Lang, string>> | null | undefined, lang: Lang): Lang | undefined {
+  if (!text) return undefined;
+  return textPreference(lang).find((l) => Boolean(text[l]));
 }

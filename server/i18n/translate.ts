@@ -1,4 +1,4 @@
-import type { Lang } from './languages.ts';
+import { languages, type Lang } from './languages.ts';
 import { interpolate } from './format.ts';
 import { calendarMessages } from './catalogs/calendar.ts';
 import { identityMessages } from './catalogs/identity.ts';
@@ -22,10 +22,10 @@ function merge(lang: Lang): Record<string, string> {
   return Object.assign({}, ...Object.values(sharedCatalogs).map((catalog) => catalog[lang])) as Record<string, string>;
 }
 
-const tables: Record<Lang, Record<string, string>> = { en: merge('en'), zh: merge('zh') };
+const tables = Object.fromEntries(languages.map((lang) => [lang, merge(lang)])) as Record<Lang, Record<string, string>>;
 
-/** A message by key in `lang` (else English, else the key itself), with `{name}` placeholders filled in. */
+/** A message by key in `lang` (else English, else the key itself), formatted as ICU MessageFormat with `vars` (plurals by `lang`'s rules). */
 export function translate(lang: Lang, key: MessageKey | (string & {}), vars: Record<string, string | number> = {}): string {
   const template = tables[lang][key] ?? tables.en[key] ?? key;
-  return interpolate(template, vars);
+  return interpolate(template, vars, lang);
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { normalizeCountry } from '../domain/countries.ts';
 import { constituentGroups, genders, type ConstituentGroup, type Gender } from '../domain/participants.ts';
-import { languages } from '../domain/programme.ts';
+import { languages, type Language } from '../domain/programme.ts';
 import { isTimeZone } from '../domain/zones.ts';
 
 /** Input schemas for participants, shared by the JSON API and the HTML forms. */
@@ -47,7 +47,7 @@ export const registrationInput = z.object({
   country,
   group: z.enum(constituentGroups as [ConstituentGroup, ...ConstituentGroup[]]),
   gender: z.enum(genders as [Gender, ...Gender[]]).nullish(),
-  language: z.enum(languages as ['zh', 'en']).optional(),
+  language: z.enum(languages as [Language, ...Language[]]).optional(),
   timeZone: z.string().trim().refine(isTimeZone, 'must be an IANA time zone').nullish(),
 });
 export type RegistrationInput = z.infer<typeof registrationInput>;

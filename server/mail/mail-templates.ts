@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
 import type { Language } from '../domain/programme.ts';
+import { htmlLang, textDirection } from '../i18n/languages.ts';
 
 export type MailName = 'invitation' | 'approval' | 'rejection' | 'schedule-change';
 
@@ -25,6 +26,9 @@ export class MailTemplates {
   constructor(emailDir: string) {
     this.dir = emailDir;
     for (const hbs of [this.html, this.plain]) hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+    // The HTML layout's `<html lang dir>` (Arabic mails are right to left).
+    this.html.registerHelper('htmlLang', (lang: Language) => htmlLang(lang));
+    this.html.registerHelper('dir', (lang: Language) => textDirection(lang));
   }
 
   render(name: MailName, lang: Language, context: Record<string, unknown>): RenderedMail {

@@ -59,7 +59,7 @@ export class Mailer implements Notifier {
       link,
       registered: how === 'registered',
       organizer: p.organizer,
-      roles: p.roles.map((r) => roleLine(r, p.language, sessions)),
+      roles: p.roles.map((r) => roleLine(r, p.language, sessions, p.gender)),
     });
   }
 
@@ -116,11 +116,12 @@ export class Mailer implements Notifier {
   }
 }
 
-function roleLine(r: SessionRole, lang: Language, sessions: readonly Session[]): string {
+/** A role line; role names agree with the person's self-declared gender where the language marks it (ICU select, `other` when not stated). */
+function roleLine(r: SessionRole, lang: Language, sessions: readonly Session[], gender: string | null = null): string {
   const text = mailMessages[lang];
   const session = sessions.find((s) => s.id === r.sessionId);
   return interpolate(text.roleLine, {
-    role: text[`role_${r.role}`],
+    role: interpolate(text[`role_${r.role}`], { gender: gender ?? 'other' }, lang),
     language: r.language ? ` (${r.language})` : '',
     session: session ? inLanguage(session.title, lang) : r.sessionId,
   });

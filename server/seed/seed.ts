@@ -4,7 +4,9 @@ import { schedule, type ForumEvent, type Session } from '../domain/programme.ts'
 import { parseTimeZone } from '../domain/zones.ts';
 import type { ProgrammeRepository } from '../store/repositories.ts';
 
-const localized = z.object({ zh: z.string(), en: z.string() });
+/** A text per language: Chinese and English, and any other UN language someone wrote (the seed has French and Spanish). */
+const localized = z.object({ zh: z.string(), en: z.string(), ar: z.string().optional(), fr: z.string().optional(), ru: z.string().optional(), es: z.string().optional() });
+const language = z.enum(['ar', 'zh', 'en', 'fr', 'ru', 'es']);
 const seedSchema = z.object({
   event: z.object({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/),
@@ -12,6 +14,8 @@ const seedSchema = z.object({
     title: localized,
     organizer: localized,
     description: localized,
+    /** Which language the texts were written in and which are the project's own translations (shown as such on the pages). */
+    textOrigin: z.object({ original: language, projectTranslations: z.array(language) }).optional(),
   }),
   sessions: z
     .array(

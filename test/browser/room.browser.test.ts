@@ -107,7 +107,7 @@ describe.skipIf(!hasChromium)('the session room in headless Chromium: a moderato
     // A vote from B reaches everyone.
     await b.getByTestId('vote').click();
     await expect.poll(() => b.getByTestId('vote').getAttribute('aria-pressed')).toBe('true');
-    await expect.poll(() => mod.locator('#questions li .question-meta').innerText()).toContain('1 votes');
+    await expect.poll(() => mod.locator('#questions li .question-meta').innerText()).toContain('1 vote');
     expect(errors).toEqual([]);
   });
 

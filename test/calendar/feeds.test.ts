@@ -90,6 +90,15 @@ describe('calendar feeds of the seeded forum', () => {
     expect(enEvent.getFirstPropertyValue('summary')).toBe(thematic1.title.en);
     expect(enEvent.getFirstPropertyValue('description')).toContain('Guiding question: ');
     expect(zh.headers.get('etag')).not.toBe(en.headers.get('etag'));
+    // French and Spanish: the seed's own translations; Russian and Arabic: the UI's words around the English text.
+    const fr = eventByUid(await fetchFeed(`${server.url}/calendar/${eventId}.ics`, { headers: { 'accept-language': 'fr-CH, en;q=0.5' } }), `thematic-1.${eventId}@plenary`);
+    expect(fr.getFirstPropertyValue('summary')).toBe('Travail décent et croissance économique inclusive');
+    expect(fr.getFirstPropertyValue('description')).toContain('Question directrice : Comment renforcer la solidarité');
+    const es = eventByUid(await fetchFeed(`${server.url}/calendar/${eventId}.ics?lang=es`), `thematic-1.${eventId}@plenary`);
+    expect(es.getFirstPropertyValue('summary')).toBe('Trabajo decente y crecimiento económico inclusivo');
+    const ar = eventByUid(await fetchFeed(`${server.url}/calendar/${eventId}.ics?lang=ar`), `thematic-1.${eventId}@plenary`);
+    expect(ar.getFirstPropertyValue('summary')).toBe(thematic1.title.en);
+    expect(ar.getFirstPropertyValue('description')).toContain('سؤال توجيهي: ');
   });
 
   it('serves one session with the same UID as in the whole programme', async () => {
@@ -128,7 +137,7 @@ describe('calendar feeds of the seeded forum', () => {
     ['a session of an unknown event', `/calendar/no-such-event/sessions/opening.ics`, 404, 'event_not_found'],
     ['a malformed event id', `/calendar/Global_Forum!.ics`, 400, 'invalid_id'],
     ['a malformed session id', `/calendar/${eventId}/sessions/Opening%20Day.ics`, 400, 'invalid_id'],
-    ['an unknown language', `/calendar/${eventId}.ics?lang=fr`, 400, 'invalid_query'],
+    ['an unknown language', `/calendar/${eventId}.ics?lang=de`, 400, 'invalid_query'],
   ])('refuses %s with a coded JSON error', async (_what, path, status, code) => {
     const res = await getJson<ErrorBody>(`${server.url}${path}`);
     expect(res.status).toBe(status);
