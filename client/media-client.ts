@@ -55,6 +55,19 @@ export interface ConsumerStats {
   packetsReceived: number;
   bytesReceived: number;
   framesDecoded: number;
+  /** The local ICE candidate's type on the selected pair: host, srflx, prflx, or relay (through TURN). */
+  candidateType?: string;
+}
+
+/**
+ * `?ice=relay` on the room's address: this page's transports use relayed
+ * (TURN) candidates only (RTCPeerConnection iceTransportPolicy 'relay'),
+ * as a browser behind a firewall that lets only the TURN server through
+ * would. A diagnostic for operators checking their TURN server, and what
+ * the TURN browser test uses; it never widens what a page may do.
+ */
+export function iceTransportPolicy(search: string = typeof location === 'undefined' ? '' : location.search): 'relay' | undefined {
+  return new URLSearchParams(search).get('ice') === 'relay' ? 'relay' : undefined;
 }
 
 const cameraEncodings: types.RtpEncodingParameters[] = [
@@ -322,13 +335,20 @@ export class MediaClient {
       let packetsReceived = 0;
       let bytesReceived = 0;
       let framesDecoded = 0;
-      report.forEach((s: { type: string; packetsReceived?: number; bytesReceived?: number; framesDecoded?: number }) => {
+      let pairId: string | undefined;
+      const candidates = new Map<string, string>();
+      const pairs = new Map<string, string>();
+      report.forEach((s: { type: string; id: string; packetsReceived?: number; bytesReceived?: number; framesDecoded?: number; selectedCandidatePairId?: string; localCandidateId?: string; candidateType?: string }) => {
+        if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
+        if (s.type === 'candidate-pair' && s.localCandidateId) pairs.set(s.id, s.localCandidateId);
+        if (s.type === 'local-candidate' && s.candidateType) candidates.set(s.id, s.candidateType);
         if (s.type !== 'inbound-rtp') return;
         packetsReceived += s.packetsReceived ?? 0;
         bytesReceived += s.bytesReceived ?? 0;
         framesDecoded += s.framesDecoded ?? 0;
       });
-      rows.push({ consumerId: remote.consumer.id, producerId: remote.info.producerId, participantId: remote.info.participantId, kind: remote.info.kind, source: remote.info.source, packetsReceived, bytesReceived, framesDecoded });
+      const candidateType = pairId ? candidates.get(pairs.get(pairId) ?? '') : undefined;
+      rows.push({ consumerId: remote.consumer.id, producerId: remote.info.producerId, participantId: remote.info.participantId, kind: remote.info.kind, source: remote.info.source, packetsReceived, bytesReceived, framesDecoded, ...(candidateType ? { candidateType } : {}) });
     }
     return rows;
   }
@@ -502,7 +522,7 @@ export class MediaClient {
       type: 'webrtc',
       ...(direction === 'recv' ? { rtpCapabilities: wireRtpCapabilities(device.rtpCapabilities) } : {}),
     });
-    const options = { id: ack.transportId, iceParameters: ack.iceParameters, iceCandidates: ack.iceCandidates as types.IceCandidate[], dtlsParameters: ack.dtlsParameters as types.DtlsParameters, iceServers: ack.iceServers };
+    const options = { id: ack.transportId, iceParameters: ack.iceParameters, iceCandidates: ack.iceCandidates as types.IceCandidate[], dtlsParameters: ack.dtlsParameters as types.DtlsParameters, iceServers: ack.iceServers, iceTransportPolicy: iceTransportPolicy() };
     const transport = direction === 'send' ? device.createSendTransport(options) : device.createRecvTransport(options);
     transport.on('connect', ({ dtlsParameters }, callback, errback) => {
       this.request('media:connect-transport', { sessionId: this.sessionId, transportId: transport.id, dtlsParameters }).then(() => callback(), errback);
