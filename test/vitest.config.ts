@@ -10,6 +10,8 @@ export default defineConfig({
     pool: 'forks',
     // Two cores: browser and media tests are heavy, so run at most two files at once.
     maxWorkers: 2,
-    env: { LOG_LEVEL: 'silent' },
+    // No webcast encoders except where a test asks for one (test/media/webcast.test.ts):
+    // every published test stream would otherwise start an ffmpeg on two busy cores.
+    env: { LOG_LEVEL: 'silent', WEBCAST_ENABLED: 'false' },
   },
 });

@@ -79,6 +79,8 @@ describe.skipIf(!hasFfmpeg)('the webcast in every language and the archive (medi
       { MEDIA_ENABLED: 'true', MEDIA_WORKERS: '1', MEDIA_LISTEN_IP: '127.0.0.1', MEDIA_RTC_MIN_PORT: String(base), MEDIA_RTC_MAX_PORT: String(base + 9) },
       {
         webcast: {
+          // The suite switches encoders off for every other test (test/vitest.config.ts).
+          enabled: true,
           qualities: [
             { name: 'hi', width: 320, height: 180, videoKbps: 300 },
             { name: 'lo', width: 160, height: 90, videoKbps: 120 },
