@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
 import type { Language } from '../domain/programme.ts';
-import { defaultLanguage, htmlLang, inLanguage, isLang, languageChoices, languages, textDirection } from '../i18n/languages.ts';
+import { defaultLanguage, htmlLang, inLanguage, isLang, languageChoices, languages, shownLanguage, textDirection } from '../i18n/languages.ts';
 import { translate } from '../i18n/translate.ts';
 
 export interface PageContext {
@@ -84,6 +84,15 @@ export class Views {
     hbs.registerHelper('languageChoices', (current: unknown) =>
       languages.map((code) => ({ code, ...languageChoices[code], direction: textDirection(code), current: code === current })),
     );
+    // ` lang="en" dir="ltr"` for an element whose per-language text is shown in another language than the page's
+    // (inLanguage's fallback): screen readers switch voice, and English stays left to right on an Arabic page.
+    hbs.registerHelper('textLang', function (value: unknown, options: Handlebars.HelperOptions) {
+      const page = (options.data?.root as { lang?: Language } | undefined)?.lang ?? defaultLanguage;
+      if (!value || typeof value !== 'object') return '';
+      const shown = shownLanguage(value as Partial<Record<Language, string>>, page);
+      if (!shown || shown === page) return '';
+      return new Handlebars.SafeString(` lang="${htmlLang(shown)}" dir="${textDirection(shown)}"`);
+    });
     hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
     hbs.registerHelper('ne', (a: unknown, b: unknown) => a !== b);
     hbs.registerHelper('gt', (a: number, b: number) => a > b);

@@ -57,6 +57,12 @@ describe.skipIf(!hasChromium)('accessibility of the pages (axe-core in headless 
     ['session console', '/events/global-forum-2022/console/sessions', 'organiser'],
     ['participants console', '/events/global-forum-2022/console/participants', 'organiser'],
     ['speaking-time report', '/events/global-forum-2022/console/speaking-time', 'organiser'],
+    // Arabic, right to left (issue 15): the same audit on the pages in dir="rtl".
+    ['events (ar)', '/?lang=ar', 'anonymous'],
+    ['programme (ar)', '/events/global-forum-2022?lang=ar', 'anonymous'],
+    ['registration (ar)', '/events/global-forum-2022/register?lang=ar', 'anonymous'],
+    ['session room as moderator (ar)', '/events/global-forum-2022/sessions/opening?lang=ar', 'moderator'],
+    ['participants console (ar)', '/events/global-forum-2022/console/participants?lang=ar', 'organiser'],
   ];
 
   it('the audit does catch a violation (an unlabelled field)', async () => {
