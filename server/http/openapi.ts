@@ -30,7 +30,7 @@ interface Operation {
 }
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/);
-const localized = z.record(z.string(), z.string()).describe('Text per language (zh, en).');
+const localized = z.record(z.string(), z.string()).describe('Text per language: zh and en, and ar, fr, ru, es where written (the seeded forum has fr and es).');
 const instant = z.string().describe('ISO 8601 instant or wall clock with offset.');
 
 const errorBody = z
