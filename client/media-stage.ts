@@ -82,6 +82,8 @@ export class Stage {
   private disabled = false;
   private floorMic: 'idle' | 'starting' | 'live' | 'failed' = 'idle';
   private publishing = false;
+  /** Watching the webcast (client/webcast-view.ts): WebRTC only while this delegate holds the floor. */
+  private webcast = false;
   /** The remembered channel, chosen again once it is on air (listeners, not interpreters). */
   private restoreListening: Listening | null = rememberedListening();
   private readonly tiles = new Map<string, HTMLElement>();
@@ -144,9 +146,10 @@ export class Stage {
       this.media = new MediaClient(this.deps.socket, this.deps.sessionId, view.you.participantId, this.deps.request, (c) => this.onMedia(c));
     }
     const live = view.status === 'live';
-    if (live && !this.media.caps) {
+    const wanted = live && (!this.webcast || this.iHoldFloor);
+    if (wanted && !this.media.caps) {
       void this.media.join().catch((e: unknown) => this.onError(e));
-    } else if (!live && this.media.caps) {
+    } else if (!wanted && this.media.caps) {
       this.floorMic = 'idle';
       this.publishing = false;
       void this.media.leave();
@@ -155,7 +158,13 @@ export class Stage {
     this.render();
   }
 
-  private get iHoldFloor(): boolean {
+  /** The webcast view on or off: off the stage while watching it, back on it for the floor. */
+  setWebcast(on: boolean): void {
+    this.webcast = on;
+    if (this.view) this.update(this.view);
+  }
+
+  get iHoldFloor(): boolean {
     const view = this.view;
     const me = view?.you.participantId;
     const floor = view?.queue.floor;
@@ -499,7 +508,7 @@ export class Stage {
     const live = this.view?.status === 'live';
     byId('stage-live').hidden = !caps || this.disabled;
     if (!this.disabled) byId('stage-note').textContent = !live ? this.s.stageClosed : media && media.producers.size === 0 && media.local.size === 0 ? this.s.stageEmpty : '';
-    byId('stage-note').hidden = Boolean(caps && live && media && (media.producers.size > 0 || media.local.size > 0));
+    byId('stage-note').hidden = this.webcast || Boolean(caps && live && media && (media.producers.size > 0 || media.local.size > 0));
     this.renderTiles();
     this.renderAudio();
     if (!media || !caps) return;

@@ -9,6 +9,7 @@ import { Stage } from './media-stage.ts';
 import { BoothConsole } from './booth-console.ts';
 import { byteSize, statementLink, uploadStatement } from './statements.ts';
 import { CaptionsPanel } from './captions-panel.ts';
+import { WebcastView } from './webcast-view.ts';
 import { PollPanel } from './polls.ts';
 import { floorRemainingMs, myPosition, type SessionView } from './session-state.ts';
 import { browserTimeZone, rememberZone } from './zone.ts';
@@ -116,9 +117,11 @@ async function start(root: HTMLElement, s: RoomPageStrings): Promise<void> {
   let polls: PollPanel | undefined;
   let booths: BoothConsole | undefined;
   let captions: CaptionsPanel | undefined;
+  let webcast: WebcastView | undefined;
   const live = new LiveClient(socket, (_id, view, cause) => {
     render(view, cause);
     stage?.update(view);
+    webcast?.update(view, stage?.iHoldFloor ?? false);
     booths?.update(view);
     captions?.update(view);
     polls?.render(view);
@@ -173,7 +176,13 @@ async function start(root: HTMLElement, s: RoomPageStrings): Promise<void> {
   // The live stage (audio and video) follows the session's status and floor.
   stage = new Stage({ socket, sessionId, strings: s, lang: document.documentElement.lang || 'en', request: (e, p) => live.request(e, p), announce, showError });
   const joinedView = live.views.get(sessionId);
-  if (joinedView) stage.update(joinedView);
+  // Watch the webcast instead of holding a WebRTC seat (issue 12); the stage takes over for the floor.
+  const onStage = stage;
+  webcast = new WebcastView({ container: byId('stage'), eventId: root.dataset.eventId ?? '', sessionId, strings: s, lang: document.documentElement.lang || 'en', announce, onMode: (on) => onStage.setWebcast(on) });
+  if (joinedView) {
+    stage.update(joinedView);
+    webcast.update(joinedView, stage.iHoldFloor);
+  }
   // Interpreters' console and live captions (issue 13).
   booths = new BoothConsole({ socket, sessionId, eventId: root.dataset.eventId ?? '', strings: s, lang: document.documentElement.lang || 'en', request: (e, p) => live.request(e, p), stage, announce, showError });
   captions = new CaptionsPanel({ socket, sessionId, strings: s, lang: document.documentElement.lang || 'en', request: (e, p) => live.request(e, p), showError });
