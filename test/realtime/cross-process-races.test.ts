@@ -6,7 +6,7 @@ import type { Worker } from 'mediasoup/types';
 import type { ProducerClosedMessage } from '../../server/protocol/media-events.ts';
 import { connect, createParticipant, emit, nextEvent, ok, type TestParticipant } from '../support/realtime.ts';
 import { clientWorker, freePortBase, NodeMediaClient } from '../media/support.ts';
-import { waitFor } from '../support/server.ts';
+import { organizerToken, waitFor } from '../support/server.ts';
 import { probeLatency, quantile } from '../support/latency.ts';
 
 const sessionId = 'closing';
@@ -84,6 +84,32 @@ describe.skipIf(!hasRedis)('decisions made at the same moment on two processes',
     console.info(`200 votes over two processes: /healthz p99 ${quantile(health, 0.99).toFixed(1)} ms (${health.length} samples), unrelated session:join p99 ${quantile(unrelated, 0.99).toFixed(1)} ms (${unrelated.length} samples)`);
     for (const s of [...voters, bystander, modB]) s.close();
   }, 60_000);
+
+  it('a moderator demoted through one process stops seeing moderators\u2019 views on the other within a second', async () => {
+    const [urlA, urlB] = cluster.urls as [string, string];
+    const session = 'thematic-4';
+    const chair = await createParticipant({ url: urlA }, { name: 'Chair on B', roles: [{ sessionId: session, role: 'moderator' }] });
+    const author = await createParticipant({ url: urlA }, { name: 'Author on A', group: 'workers', country: 'AR' });
+    const mod = await open(urlB, chair);
+    const writer = await open(urlA, author);
+    expect((await ok<JoinAck>(mod, 'session:join', { sessionId: session })).you.moderator).toBe(true);
+    await ok(writer, 'session:join', { sessionId: session });
+
+    const snapshot = nextEvent<JoinAck>(mod, 'session:snapshot', (m) => m.sessionId === session, 1000);
+    const res = await fetch(`${urlA}/api/events/global-forum-2022/participants/${chair.id}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${organizerToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ roles: [] }),
+    });
+    expect(res.status).toBe(200);
+    expect((await snapshot).you.moderator).toBe(false);
+
+    const seen: unknown[] = [];
+    mod.on('qna:question', (m: unknown) => seen.push(m));
+    await ok(writer, 'qna:ask', { sessionId: session, text: 'Pending and anonymous, for moderators only', anonymous: true });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(seen).toEqual([]);
+  });
 
   it('two moderators on two processes giving the floor at the same moment, 25 times, always leave one consistent floor and close the previous speaker’s microphone', async () => {
     const [urlA, urlB] = cluster.urls as [string, string];
