@@ -42,6 +42,13 @@ function rssMb(pid: number | undefined): number {
   return kb ? Number(kb) / 1024 : NaN;
 }
 
+/** The server's V8 heap in use (MB), from its own /metrics (prom-client's process metrics), after a GC it may or may not have run. */
+async function heapMb(url: string): Promise<number> {
+  const text = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${organizerToken}` } }).then((r) => r.text(), () => '');
+  const used = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})? ([0-9.e+]+)$/m.exec(text)?.[1];
+  return used ? Number(used) / 1024 / 1024 : NaN;
+}
+
 async function startRelay(): Promise<{ url: string; stop: () => void }> {
   const child = spawn(process.execPath, [path.join(root, 'scripts/bench-ws-relay.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
@@ -188,6 +195,7 @@ export async function realtimeFanOut(socketCounts: number[], rounds: number): Pr
     await ok(mod, 'queue:rules', { sessionId, mode: 'order' });
     await new Promise((r) => setTimeout(r, 200));
     const baselineRss = rssMb(server.pid);
+    const baselineHeap = await heapMb(server.url);
     for (const target of socketCounts) {
       while (sockets.length < target) {
         const batch = await Promise.all(
@@ -285,7 +293,9 @@ export async function realtimeFanOut(socketCounts: number[], rounds: number): Pr
     const lastStep = results.at(-1);
     if (first && lastStep && lastStep.sockets > first.sockets) {
       const perThousand = ((lastStep.rssMb - first.rssMb) / (lastStep.sockets - first.sockets)) * 1000;
+      const fullHeap = await heapMb(server.url);
       console.log(`\n   server RSS: ${baselineRss.toFixed(0)} MB with no delegate socket, ${lastStep.rssMb.toFixed(0)} MB with ${lastStep.sockets} (Socket.IO clients); about ${perThousand.toFixed(0)} MB per 1,000 sockets`);
+      console.log(`   V8 heap in use: ${baselineHeap.toFixed(0)} MB with no delegate socket, ${fullHeap.toFixed(0)} MB with ${lastStep.sockets}`);
       const churnCycles = 5;
       const churn = Math.floor(sockets.length / 2);
       for (let cycle = 0; cycle < churnCycles; cycle++) {
@@ -302,7 +312,7 @@ export async function realtimeFanOut(socketCounts: number[], rounds: number): Pr
       // (realtime/io.ts), so memory is read again once those have expired.
       const waitS = Number(process.env.BENCH_CHURN_WAIT_S ?? 130);
       await new Promise((r) => setTimeout(r, waitS * 1000));
-      console.log(`   after ${churnCycles} rounds of ${churn} sockets leaving and ${churn} joining: ${afterChurn.toFixed(0)} MB at once, ${rssMb(server.pid).toFixed(0)} MB ${waitS} s later (recovery sessions expired), ${sockets.length} sockets`);
+      console.log(`   after ${churnCycles} rounds of ${churn} sockets leaving and ${churn} joining: RSS ${afterChurn.toFixed(0)} MB at once, ${rssMb(server.pid).toFixed(0)} MB ${waitS} s later (recovery sessions expired), V8 heap in use then ${(await heapMb(server.url)).toFixed(0)} MB, ${sockets.length} sockets`);
     }
     for (const s of sockets) s.close();
     mod.close();
