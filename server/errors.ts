@@ -71,6 +71,14 @@ export type ErrorCode =
   | 'statement_type'
   | 'webcast_not_started'
   | 'webcast_unavailable'
+  | 'invalid_running_order'
+  | 'unknown_speaker'
+  | 'running_order_changed'
+  | 'run_item_not_found'
+  | 'not_prerecorded'
+  | 'recording_too_large'
+  | 'recording_type'
+  | 'recording_undecodable'
   | 'internal';
 
 const statusByCode: Partial<Record<ErrorCode, number>> = {
@@ -128,6 +136,12 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
   statement_type: 415,
   webcast_not_started: 404,
   webcast_unavailable: 503,
+  running_order_changed: 409,
+  run_item_not_found: 404,
+  not_prerecorded: 409,
+  recording_too_large: 413,
+  recording_type: 415,
+  recording_undecodable: 422,
   internal: 500,
 };
 

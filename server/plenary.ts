@@ -42,10 +42,12 @@ import { QnaService } from './services/qna-service.ts';
 import { PollService } from './services/poll-service.ts';
 import { BoothService } from './services/booth-service.ts';
 import { CaptionService } from './services/caption-service.ts';
+import { RunningOrderService } from './services/running-order-service.ts';
 import { PollRepository } from './store/poll-repository.ts';
 import { pollResults } from './http/poll-results.ts';
 import { sessionRecords } from './http/session-record.ts';
 import { captionTranscripts } from './http/caption-transcripts.ts';
+import { runningOrderRoutes } from './http/running-order.ts';
 import { statements } from './http/statements.ts';
 import { LiveRepository } from './store/live-repository.ts';
 import { LiveSessions } from './realtime/live-sessions.ts';
@@ -167,6 +169,12 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
     const polls = new PollService({ ...liveDeps, polls: new PollRepository(store), audit, ballotSecret: await participantRepo.serverSecret('ballots') });
     const booths = new BoothService({ ...liveDeps, store, audit, listParticipants: (eventId) => participantRepo.list(eventId) });
     const captions = new CaptionService({ ...liveDeps, store });
+    const runningOrder = new RunningOrderService({
+      ...liveDeps,
+      store,
+      audit,
+      isParticipant: async (eventId, participantId) => (await participantRepo.get(participantId))?.eventId === eventId,
+    });
     const mailer = new Mailer({
       smtpUrl: config.smtpUrl,
       from: config.mailFrom,
@@ -241,6 +249,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
         speakingReports(programme, floor, qna, views),
         pollResults(programme, polls),
         captionTranscripts(programme, captions),
+        runningOrderRoutes({ programme, running: runningOrder, onChange: (eventId, change) => liveSessions.broadcastRun(eventId, change), clock: options.clock }),
         webcastRoutes(programme, () => webcast),
         // The queue's broadcast lives in liveSessions, made once the HTTP server exists (below).
         statements({ programme, floor, store, onChange: (change) => liveSessions.broadcastQueue(change) }),
@@ -285,6 +294,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       polls,
       booths,
       captions,
+      running: runningOrder,
       findParticipant: (id) => participantRepo.get(id),
       listParticipants: (eventId) => participantRepo.list(eventId),
       crossProcess: realtime.shared,

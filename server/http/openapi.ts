@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { invitationInput, participantPatch, registrationInput } from '../identity/schemas.ts';
 import { sessionDraftSchema, sessionPatchSchema } from './session-input.ts';
 import { eventDraftSchema, eventPatchSchema } from './event-input.ts';
+import { runningOrderInput } from '../domain/running-order.ts';
 
 /**
  * The OpenAPI 3.1 description of the REST API, served at GET /api/openapi.json.
@@ -32,6 +33,28 @@ interface Operation {
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/);
 const localized = z.record(z.string(), z.string()).describe('Text per language: zh and en, and ar, fr, ru, es where written (the seeded forum has fr and es).');
 const instant = z.string().describe('ISO 8601 instant or wall clock with offset.');
+
+const runItem = z.looseObject({
+  id: z.string(),
+  kind: z.enum(['statement', 'panel', 'floor', 'break']),
+  title: z.string(),
+  speaker: z.string().optional(),
+  prerecorded: z.boolean().optional(),
+  plannedMs: z.number().int(),
+  status: z.enum(['pending', 'current', 'done']),
+  startedAt: z.string().optional(),
+  endedAt: z.string().optional(),
+  actualMs: z.number().int(),
+});
+const runState = z
+  .looseObject({
+    sessionId: id,
+    version: z.number().int(),
+    currentItemId: z.string().nullable(),
+    items: z.array(runItem),
+    timings: z.array(z.looseObject({ id: z.string(), plannedMs: z.number().int(), actualMs: z.number().int(), overrunMs: z.number().int() })),
+  })
+  .meta({ id: 'RunningOrder', description: 'A session’s running order, as run:state carries it, with planned against actual time per item.' });
 
 const errorBody = z
   .object({ error: z.looseObject({ code: z.string(), message: z.string() }) })
@@ -187,6 +210,19 @@ export const operations: Record<string, Operation> = {
     tag: 'sessions',
     access: 'signed-in',
     responses: { 200: { description: 'The statement as uploaded', contentType: 'application/pdf' }, ...guarded, 404: { description: 'No statement', schema: errorBody } },
+  },
+  [`get ${eventPath}/sessions/:sessionId/running-order`]: {
+    summary: 'The session’s running order (its script), the current item, and each item’s planned and actual time and overrun',
+    tag: 'sessions',
+    access: 'signed-in',
+    responses: { 200: { description: 'The running order', schema: runState }, ...guarded },
+  },
+  [`put ${eventPath}/sessions/:sessionId/running-order`]: {
+    summary: 'Replace the running order (moderators and organisers); items keep their times and recordings by id; `version` is the one edited from (409 running_order_changed if someone saved since); bad kinds or durations are 400 invalid_running_order, a speakerId not in the event 400 unknown_speaker',
+    tag: 'sessions',
+    access: 'moderator',
+    body: runningOrderInput,
+    responses: { 200: { description: 'The new running order', schema: runState }, ...guarded, 409: { description: 'running_order_changed, or the item in progress removed', schema: errorBody } },
   },
   [`get ${eventPath}/reports/speaking-time`]: { summary: 'Speaking time by group, gender and country', tag: 'reports', access: 'organiser', query: z.object({ sessionId: id.optional() }), responses: { 200: { description: 'Report', schema: anyJson }, ...guarded } },
   [`get ${eventPath}/reports/speaking-time.csv`]: { summary: 'Speaking time as CSV', tag: 'reports', access: 'organiser', query: z.object({ sessionId: id.optional() }), responses: { 200: csv, ...guarded } },

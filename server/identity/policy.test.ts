@@ -50,7 +50,7 @@ const callers = {
 type Who = keyof typeof callers;
 
 const delegateLevel: Action[] = ['event.attend', 'agenda.edit', 'session.join', 'queue.request', 'qna.ask', 'qna.vote', 'poll.vote', 'media.consume'];
-const moderatorLevel: Action[] = ['session.open', 'queue.moderate', 'qna.moderate', 'poll.manage', 'media.moderate'];
+const moderatorLevel: Action[] = ['session.open', 'queue.moderate', 'qna.moderate', 'poll.manage', 'media.moderate', 'run.moderate'];
 
 /** Who may do each action in session "a" (language "fr" where it matters); everyone else is refused. */
 const allowedIn: Record<Action, Who[]> = {
@@ -73,6 +73,7 @@ const allowedIn: Record<Action, Who[]> = {
   'booth.interpret': ['organizerToken', 'organizer', 'interpreterFrOfA'],
   'caption.send': ['organizerToken', 'organizer'],
   'media.produce-sign': ['organizerToken', 'organizer'],
+  'run.moderate': ['organizerToken', 'organizer', 'moderatorOfA'],
 };
 
 describe('the authorization policy (pure)', () => {

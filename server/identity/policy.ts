@@ -27,7 +27,8 @@ export type SessionAction =
   | 'media.moderate'
   | 'booth.interpret' // claim, hand over and source a booth: an interpreter of the session for that language
   | 'caption.send' // live captions: a captioner of the session for that language
-  | 'media.produce-sign'; // a sign-language interpreter's camera
+  | 'media.produce-sign' // a sign-language interpreter's camera
+  | 'run.moderate'; // edit and advance the session's running order
 
 export type Action = EventAction | SessionAction;
 
@@ -52,6 +53,7 @@ export const actionRules: Readonly<Record<Action, string>> = {
   'booth.interpret': 'interpreter of the session for that language',
   'caption.send': 'captioner of the session for that language',
   'media.produce-sign': 'sign-language interpreter of the session',
+  'run.moderate': 'moderator of the session',
 };
 export const allActions = Object.keys(actionRules) as Action[];
 export const sessionActions: readonly SessionAction[] = [
@@ -71,6 +73,7 @@ export const sessionActions: readonly SessionAction[] = [
   'booth.interpret',
   'caption.send',
   'media.produce-sign',
+  'run.moderate',
 ];
 
 export interface Scope {
@@ -85,7 +88,7 @@ export type Decision = { allowed: true } | { allowed: false; code: ErrorCode; me
 const allow: Decision = { allowed: true };
 const deny = (code: ErrorCode, message: string): Decision => ({ allowed: false, code, message });
 
-const moderatorActions: ReadonlySet<Action> = new Set(['session.open', 'queue.moderate', 'qna.moderate', 'poll.manage', 'media.moderate']);
+const moderatorActions: ReadonlySet<Action> = new Set(['session.open', 'queue.moderate', 'qna.moderate', 'poll.manage', 'media.moderate', 'run.moderate']);
 const participantOnly: ReadonlySet<Action> = new Set(['agenda.edit']);
 const delegateActions: ReadonlySet<Action> = new Set(['event.attend', 'agenda.edit', 'session.join', 'queue.request', 'qna.ask', 'qna.vote', 'poll.vote', 'media.consume']);
 

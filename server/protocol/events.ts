@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { BoothView } from '../domain/booths.ts';
 import type { PollView } from '../domain/polls.ts';
 import type { QuestionView } from '../domain/qna.ts';
+import type { RunItemView } from '../domain/running-order.ts';
 import { mediaClientEvents } from './media-events.ts';
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be lowercase letters, digits and dashes');
@@ -105,6 +106,8 @@ export const clientEvents = {
   'booth:note': sessionScoped.extend({ language: languageTag, text: z.string().trim().min(1).max(500) }),
   /** Live captions (captioners of that language); interim lines have final: false. */
   'caption:line': sessionScoped.extend({ language: languageTag, text: z.string().max(4000), final: z.boolean().default(true) }),
+  /** The moderator moves the running order to an item (forward or back), or stops it (null). */
+  'run:advance': sessionScoped.extend({ itemId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).nullable() }),
   // WebRTC signalling for the live panel (protocol/media-events.ts).
   ...mediaClientEvents,
 } as const;
@@ -253,6 +256,14 @@ export interface CaptionLineMessage {
   at: string;
 }
 
+/** `run:state`: the session's running order (issue 18), versioned; the current item and each item's planned and actual time. */
+export interface RunStateMessage {
+  sessionId: string;
+  version: number;
+  currentItemId: string | null;
+  items: RunItemView[];
+}
+
 export interface JoinAck {
   sessionId: string;
   session: SessionStateMessage;
@@ -263,6 +274,8 @@ export interface JoinAck {
   /** The interpretation booths; `you.interpreterLanguages` / `captionLanguages` / `signInterpreter` say the caller's own access roles. */
   booths: BoothStateMessage;
   access: { interpreterLanguages: string[]; captionLanguages: string[]; signInterpreter: boolean };
+  /** The running order and its current item. */
+  run: RunStateMessage;
 }
 
 /** `qna:mode`: how new questions are handled, versioned by the session's Q&A version. */
@@ -291,6 +304,7 @@ export const serverEvents = {
   boothState: 'booth:state',
   boothNote: 'booth:note',
   captionLine: 'caption:line',
+  runState: 'run:state',
   sessionState: 'session:state',
   forcedLogout: 'auth:revoked',
 } as const;

@@ -12,7 +12,7 @@ import type { Caller } from '../identity/caller.ts';
 import type { PresenceMessage } from './presence.ts';
 import type {
   Ack, BoothNoteMessage, BoothStateMessage, CaptionLineMessage, clientEvents, ClientEventName, JoinAck, PollStateMessage, QnaModeMessage, QnaQuestionMessage, QueueStateMessage, QueueTimerMessage,
-  SessionRemovedMessage, SessionStateMessage,
+  RunStateMessage, SessionRemovedMessage, SessionStateMessage,
 } from './events.ts';
 import type {
   ActiveSpeakerMessage, MediaSettings, NewProducerMessage, ProducerClosedMessage, ProducerPausedMessage, RejoinMessage,
@@ -35,6 +35,7 @@ export interface ServerToClientEvents {
   'booth:state': (message: BoothStateMessage) => void;
   'booth:note': (message: BoothNoteMessage) => void;
   'caption:line': (message: CaptionLineMessage) => void;
+  'run:state': (message: RunStateMessage) => void;
   'session:state': (message: SessionStateMessage) => void;
   'session:snapshot': (message: JoinAck) => void;
   'session:removed': (message: SessionRemovedMessage) => void;

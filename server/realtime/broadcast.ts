@@ -3,8 +3,9 @@ import type { PlenaryServer } from '../protocol/socket-types.ts';
 import type { Logger } from '../logger.ts';
 import { viewOfPoll, type Poll } from '../domain/polls.ts';
 import type { Question } from '../domain/qna.ts';
-import { serverEvents, type BoothNoteMessage, type BoothStateMessage, type CaptionLineMessage, type QnaQuestionMessage, type SessionStateMessage } from '../protocol/events.ts';
+import { serverEvents, type BoothNoteMessage, type BoothStateMessage, type CaptionLineMessage, type QnaQuestionMessage, type RunStateMessage, type SessionStateMessage } from '../protocol/events.ts';
 import type { FloorChange, FloorService } from '../services/floor-service.ts';
+import type { RunChange } from '../services/running-order-service.ts';
 import { audienceViews, floorHolder, queueMessage } from '../protocol/wire-views.ts';
 import type { FloorTimers } from './floor-timers.ts';
 import { moderatorRoom, participantRoom, sessionRoom } from './rooms.ts';
@@ -14,6 +15,8 @@ export interface FloorEvents {
   'floor-given': [{ eventId: string; sessionId: string; participantId: string }];
   'floor-ended': [{ eventId: string; sessionId: string; participantId: string }];
   'session-status': [{ eventId: string; sessionId: string; status: SessionStateMessage['status'] }];
+  /** The running order moved (run:advance, an edit): the playback of pre-recorded statements follows (issue 18). */
+  'run-changed': [{ eventId: string; sessionId: string; change: RunChange }];
   /** A booth's live interpreter changed: the previous one's channel closes (media-handlers.ts). */
   'booth-live': [{ eventId: string; sessionId: string; language: string; was: string | null; now: string | null }];
 }
@@ -130,6 +133,12 @@ export class LiveBroadcast {
 
   caption(eventId: string, message: CaptionLineMessage): void {
     this.deps.io.to(sessionRoom(eventId, message.sessionId)).emit(serverEvents.captionLine, message);
+  }
+
+  /** The running order, to the whole room; this process's playback follows the change. */
+  run(eventId: string, message: RunStateMessage, change: RunChange): void {
+    this.deps.io.to(sessionRoom(eventId, message.sessionId)).emit(serverEvents.runState, message);
+    this.events.emit('run-changed', { eventId, sessionId: message.sessionId, change });
   }
 
   qnaMode(eventId: string, sessionId: string, mode: 'pre-moderated' | 'open', version: number): void {

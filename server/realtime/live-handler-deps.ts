@@ -7,6 +7,7 @@ import type { ProgrammeEditor } from '../services/programme-editor.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
 import type { PollService } from '../services/poll-service.ts';
 import type { QnaService } from '../services/qna-service.ts';
+import type { RunningOrderService } from '../services/running-order-service.ts';
 import type { LiveBroadcast } from './broadcast.ts';
 import type { Membership } from './membership.ts';
 import type { SocketRateLimiter } from './rate-limit.ts';
@@ -22,6 +23,7 @@ export interface LiveHandlerDeps {
   polls: PollService;
   booths: BoothService;
   captions: CaptionService;
+  running: RunningOrderService;
   broadcast: LiveBroadcast;
   membership: Membership;
   findParticipant: (participantId: string) => Promise<Participant | null>;

@@ -10,6 +10,7 @@ import type { ProgrammeEditor } from '../services/programme-editor.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
 import type { PollService } from '../services/poll-service.ts';
 import type { QnaService } from '../services/qna-service.ts';
+import { messageOf, type RunChange, type RunningOrderService } from '../services/running-order-service.ts';
 import type { SocketAuth } from './auth.ts';
 import { announceBooths, boothHandlers } from './booth-handlers.ts';
 import { actorOf } from '../services/audit-log.ts';
@@ -21,6 +22,7 @@ import { Membership } from './membership.ts';
 import { pollHandlers } from './poll-handlers.ts';
 import { qnaHandlers } from './qna-handlers.ts';
 import { queueHandlers } from './queue-handlers.ts';
+import { runHandlers } from './run-handlers.ts';
 import { SocketRateLimiter } from './rate-limit.ts';
 import { sessionHandlers } from './session-handlers.ts';
 import { acknowledgeUnknownEvents } from './unknown-events.ts';
@@ -37,6 +39,7 @@ export interface LiveSessionsDeps {
   polls: PollService;
   booths: BoothService;
   captions: CaptionService;
+  running: RunningOrderService;
   findParticipant: (participantId: string) => Promise<Participant | null>;
   listParticipants: (eventId: string) => Promise<Participant[]>;
   /** Announces role and status changes of connected callers, so their rooms follow. */
@@ -71,7 +74,7 @@ export class LiveSessions {
     this.timers = new FloorTimers(deps.io, clock);
     this.broadcast = new LiveBroadcast({ io: deps.io, logger: deps.logger, floor: deps.floor, timers: this.timers, clock, crossProcess: deps.crossProcess ?? false });
     this.events = this.broadcast.events;
-    this.membership = new Membership({ io: deps.io, logger: deps.logger, programme: deps.programme, floor: deps.floor, qna: deps.qna, polls: deps.polls, booths: deps.booths, clock });
+    this.membership = new Membership({ io: deps.io, logger: deps.logger, programme: deps.programme, floor: deps.floor, qna: deps.qna, polls: deps.polls, booths: deps.booths, running: deps.running, clock });
     this.handlerDeps = {
       logger: deps.logger,
       limiter: new SocketRateLimiter(),
@@ -82,6 +85,7 @@ export class LiveSessions {
       polls: deps.polls,
       booths: deps.booths,
       captions: deps.captions,
+      running: deps.running,
       broadcast: this.broadcast,
       membership: this.membership,
       findParticipant: deps.findParticipant,
@@ -99,6 +103,7 @@ export class LiveSessions {
     pollHandlers(socket, this.handlerDeps);
     boothHandlers(socket, this.handlerDeps);
     captionHandlers(socket, this.handlerDeps);
+    runHandlers(socket, this.handlerDeps);
     acknowledgeUnknownEvents(socket, this.deps.logger);
   }
 
@@ -138,6 +143,11 @@ export class LiveSessions {
       );
     }
     return message;
+  }
+
+  /** A running-order change made over HTTP (an edit, a recording): to the room. */
+  broadcastRun(eventId: string, change: RunChange): void {
+    if (change.after !== change.before) this.broadcast.run(eventId, messageOf(change.after), change);
   }
 
   /** A queue change made outside the socket handlers (a statement uploaded over HTTP): to the room, timers and media layer. */

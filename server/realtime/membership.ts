@@ -9,6 +9,7 @@ import type { FloorService } from '../services/floor-service.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
 import type { PollService } from '../services/poll-service.ts';
 import type { QnaService } from '../services/qna-service.ts';
+import type { RunningOrderService } from '../services/running-order-service.ts';
 import { queueMessage } from '../protocol/wire-views.ts';
 import { moderatorRoom, participantRoom, sessionRoom } from './rooms.ts';
 
@@ -30,6 +31,7 @@ export interface MembershipDeps {
   qna: QnaService;
   polls: PollService;
   booths: BoothService;
+  running: RunningOrderService;
   clock: () => Date;
 }
 
@@ -96,12 +98,13 @@ export class Membership {
   async snapshot(caller: Caller, eventId: string, sessionId: string): Promise<JoinAck> {
     const moderator = decide(caller, 'queue.moderate', { eventId, sessionId }).allowed;
     const pid = callerId(caller);
-    const [session, queue, qna, polls, booths] = await Promise.all([
+    const [session, queue, qna, polls, booths, run] = await Promise.all([
       this.deps.programme.requireSession(eventId, sessionId),
       this.deps.floor.state(eventId, sessionId),
       this.deps.qna.snapshot(eventId, sessionId, { participantId: pid, moderator }),
       this.deps.polls.snapshot(eventId, sessionId, { participantId: pid, moderator }),
       this.deps.booths.state(eventId, sessionId).then(async (state) => ({ sessionId, version: state.version, booths: await this.deps.booths.views(eventId, sessionId, state) })),
+      this.deps.running.message(eventId, sessionId),
     ]);
     const roles = caller.kind === 'participant' ? caller.participant.roles.filter((r) => r.sessionId === sessionId) : [];
     const languagesOf = (role: string): string[] => roles.filter((r) => r.role === role && r.language).map((r) => r.language as string);
@@ -115,6 +118,7 @@ export class Membership {
       polls,
       booths,
       access: { interpreterLanguages: languagesOf('interpreter'), captionLanguages: languagesOf('captioner'), signInterpreter: roles.some((r) => r.role === 'sign_interpreter') },
+      run,
     };
   }
 

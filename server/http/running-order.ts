@@ -1,0 +1,61 @@
+import { Router, type Request } from 'express';
+import { AppError } from '../errors.ts';
+import { runItemIdPattern, runningOrderInput, timings } from '../domain/running-order.ts';
+import { authorize } from '../identity/policy.ts';
+import { actorOf } from '../services/audit-log.ts';
+import type { ProgrammeService } from '../services/programme-service.ts';
+import { messageOf, type RunChange, type RunningOrderService } from '../services/running-order-service.ts';
+import { callerOf } from './caller.ts';
+import { parseId, parseInput } from './validate.ts';
+
+export const runningOrderPath = '/api/events/:eventId/sessions/:sessionId/running-order';
+
+export interface RunningOrderRoutesDeps {
+  programme: ProgrammeService;
+  running: RunningOrderService;
+  /** The order changed: to the room (run:state) and the playback. */
+  onChange: (eventId: string, change: RunChange) => void;
+  clock?: () => Date;
+}
+
+export function sessionParams(req: Request): { eventId: string; sessionId: string } {
+  return { eventId: parseId(req.params.eventId, 'eventId'), sessionId: parseId(req.params.sessionId, 'sessionId') };
+}
+
+export function itemParam(req: Request): string {
+  const itemId = req.params.itemId;
+  if (typeof itemId !== 'string' || !runItemIdPattern.test(itemId)) throw new AppError('invalid_id', 'That is not a running-order item id.');
+  return itemId;
+}
+
+/**
+ * `GET …/running-order` (everyone in the session: delegates read it) and
+ * `PUT` (the session's moderators and organisers: the whole list, with the
+ * version it was edited from), as run:state's shape plus each item's
+ * planned and actual time and overrun.
+ */
+export function runningOrderRoutes(deps: RunningOrderRoutesDeps): Router {
+  const router = Router();
+  const clock = deps.clock ?? (() => new Date());
+  const answer = (order: Parameters<typeof messageOf>[0]) => ({ ...messageOf(order), timings: timings(order, clock()) });
+
+  router.get(runningOrderPath, async (req, res) => {
+    const { eventId, sessionId } = sessionParams(req);
+    authorize(callerOf(req), 'session.join', { eventId, sessionId });
+    await deps.programme.requireSession(eventId, sessionId);
+    res.set('cache-control', 'private, no-store');
+    res.json(answer(await deps.running.get(eventId, sessionId)));
+  });
+
+  router.put(runningOrderPath, async (req, res) => {
+    const { eventId, sessionId } = sessionParams(req);
+    const caller = callerOf(req);
+    authorize(caller, 'run.moderate', { eventId, sessionId });
+    await deps.programme.requireSession(eventId, sessionId);
+    const input = parseInput(runningOrderInput, req.body, 'invalid_running_order');
+    const change = await deps.running.edit(eventId, sessionId, input, actorOf(caller));
+    deps.onChange(eventId, change);
+    res.json(answer(change.after));
+  });
+  return router;
+}

@@ -1,0 +1,23 @@
+import type { PlenarySocket } from '../protocol/socket-types.ts';
+import { actorOf } from '../services/audit-log.ts';
+import { messageOf } from '../services/running-order-service.ts';
+import { on } from './ack.ts';
+import type { LiveHandlerDeps } from './live-handler-deps.ts';
+import { scopeOf } from './live-context.ts';
+
+/**
+ * The running order live (issue 18): parse → authorise (run.moderate:
+ * the session's moderators and organisers) → RunningOrderService (one
+ * compare-and-set write with its audit entry) → broadcast `run:state` to
+ * the room. Advancing to the item already running is acked without a
+ * broadcast.
+ */
+export function runHandlers(socket: PlenarySocket, deps: LiveHandlerDeps): void {
+  on(socket, 'run:advance', deps, async (p) => {
+    const { caller, eventId, sessionId } = await scopeOf(socket, deps.programme, p, 'run.moderate');
+    const change = await deps.running.advance(eventId, sessionId, p.itemId, actorOf(caller));
+    const message = messageOf(change.after);
+    if (change.after !== change.before) deps.broadcast.run(eventId, message, change);
+    return { version: message.version, currentItemId: message.currentItemId };
+  });
+}

@@ -1,0 +1,119 @@
+import type { Actor } from '../domain/actor.ts';
+import {
+  advance, attachRecording, editRunningOrder, emptyRunningOrder, viewOfItem,
+  type RunningOrder, type RunningOrderInput, type RunRecording,
+} from '../domain/running-order.ts';
+import type { RunStateMessage } from '../protocol/events.ts';
+import { writes, type DocumentStore, type Stored, type WriteOp } from '../store/port.ts';
+import type { AuditLog } from './audit-log.ts';
+import type { LiveServiceDeps } from './idempotency.ts';
+import { retryOnConflict } from './retry.ts';
+
+export interface RunningOrderServiceDeps extends LiveServiceDeps {
+  store: DocumentStore;
+  audit: AuditLog;
+  /** Whether a participant id belongs to the event (a statement's named speaker). */
+  isParticipant: (eventId: string, participantId: string) => Promise<boolean>;
+}
+
+type RunningOrderDoc = RunningOrder & { id: string };
+
+/** A change: the order before and after (the same object when nothing changed). */
+export interface RunChange {
+  before: RunningOrder;
+  after: RunningOrder;
+}
+
+const collection = 'running_orders';
+const key = (eventId: string, sessionId: string): string => `${eventId}/${sessionId}`;
+
+/**
+ * A session's running order in the store (domain/running-order.ts): one
+ * document per session; every change is decided under the session's lock
+ * in this process on a fresh read and written with compare-and-set, so a
+ * change racing another process's conflicts, re-reads and is decided again
+ * (retryOnConflict): an advance happens once whichever process takes it.
+ * Each change and its audit entry are one atomic write. Advancing to the
+ * item already running changes nothing, so a resent advance (a lost ack)
+ * is harmless without an idempotency key; an edit names the version it
+ * started from. The running item and its start are stored, so a restart
+ * carries on with the elapsed time.
+ */
+export class RunningOrderService {
+  private readonly deps: RunningOrderServiceDeps;
+
+  constructor(deps: RunningOrderServiceDeps) {
+    this.deps = deps;
+  }
+
+  async get(eventId: string, sessionId: string): Promise<RunningOrder> {
+    const doc = await this.deps.store.get<RunningOrderDoc>(collection, key(eventId, sessionId));
+    return doc ? strip(doc) : emptyRunningOrder(eventId, sessionId);
+  }
+
+  async message(eventId: string, sessionId: string): Promise<RunStateMessage> {
+    return messageOf(await this.get(eventId, sessionId));
+  }
+
+  async edit(eventId: string, sessionId: string, input: RunningOrderInput, actor: Actor): Promise<RunChange> {
+    const ids = [...new Set(input.items.flatMap((i) => (i.speakerId ? [i.speakerId] : [])))];
+    const known = new Set<string>();
+    for (const id of ids) if (await this.deps.isParticipant(eventId, id)) known.add(id);
+    return this.change(eventId, sessionId, actor, 'run.edit', (order) => editRunningOrder(order, input, (id) => known.has(id)), (before, after) => ({
+      before: { version: before.version, items: before.items.map((i) => i.id) },
+      after: { version: after.version, items: after.items.map((i) => ({ id: i.id, kind: i.kind, title: i.title, plannedMs: i.plannedMs })) },
+    }));
+  }
+
+  advance(eventId: string, sessionId: string, itemId: string | null, actor: Actor): Promise<RunChange> {
+    return this.change(eventId, sessionId, actor, 'run.advance', (order, now) => advance(order, itemId, now), (before, after) => ({
+      before: { currentItemId: before.currentItemId },
+      after: { currentItemId: after.currentItemId },
+    }));
+  }
+
+  /**
+   * Attaches a probed video to a pre-recorded statement; `extra` are
+   * written in the same write (nothing today, the file is on disk already).
+   * Returns the change and the recording it replaced (whose file the caller removes).
+   */
+  attachRecording(eventId: string, sessionId: string, itemId: string, recording: RunRecording, actor: Actor): Promise<RunChange> {
+    return this.change(eventId, sessionId, actor, 'run.recording', (order) => attachRecording(order, itemId, recording), () => ({
+      before: null,
+      after: { itemId, bytes: recording.bytes, sha256: recording.sha256, durationMs: recording.durationMs, container: recording.container },
+    }));
+  }
+
+  private change(
+    eventId: string,
+    sessionId: string,
+    actor: Actor,
+    action: string,
+    decide: (order: RunningOrder, now: Date) => RunningOrder,
+    describe: (before: RunningOrder, after: RunningOrder) => { before: unknown; after: unknown },
+  ): Promise<RunChange> {
+    return this.deps.lock.run(`run:${key(eventId, sessionId)}`, () =>
+      retryOnConflict(async () => {
+        const doc: Stored<RunningOrderDoc> | null = await this.deps.store.get<RunningOrderDoc>(collection, key(eventId, sessionId));
+        const before = doc ? strip(doc) : emptyRunningOrder(eventId, sessionId);
+        const after = decide(before, this.deps.clock());
+        if (after === before) return { before, after };
+        const d = describe(before, after);
+        const ops: WriteOp[] = [
+          writes.save(collection, { ...after, id: key(eventId, sessionId) }, doc?.rev),
+          writes.insert('audit', this.deps.audit.entry(eventId, actor, action, { type: 'running-order', id: sessionId }, d.before, d.after)),
+        ];
+        await this.deps.live.commit(ops);
+        return { before, after };
+      }),
+    );
+  }
+}
+
+export function messageOf(order: RunningOrder): RunStateMessage {
+  return { sessionId: order.sessionId, version: order.version, currentItemId: order.currentItemId, items: order.items.map(viewOfItem) };
+}
+
+function strip(doc: Stored<RunningOrderDoc>): RunningOrder {
+  return { eventId: doc.eventId, sessionId: doc.sessionId, version: doc.version, currentItemId: doc.currentItemId, items: doc.items };
+}

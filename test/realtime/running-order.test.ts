@@ -1,0 +1,100 @@
+// The running order (issue 18, item 1) over HTTP and Socket.IO: organisers
+// and the session's moderators edit it (validated, versioned), delegates
+// read it; run:advance is moderator-only, broadcast as run:state to the
+// room and part of the join snapshot; planned and actual times; audited.
+import type { Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Plenary } from '../../server/plenary.ts';
+import type { JoinAck, RunStateMessage } from '../../server/protocol/events.ts';
+import { connect, createParticipant, emit, eventId, nextEvent, ok, type TestParticipant } from '../support/realtime.ts';
+import { getJson, organizerToken, startTestServer } from '../support/server.ts';
+
+const sessionId = 'thematic-1';
+const url = `/api/events/${eventId}/sessions/${sessionId}/running-order`;
+
+describe('the running order over HTTP and Socket.IO', () => {
+  let server: Plenary;
+  let chair: TestParticipant;
+  let delegate: TestParticipant;
+  const sockets: Socket[] = [];
+  const put = (token: string, body: unknown) =>
+    getJson<RunStateMessage & { timings: { id: string; plannedMs: number; actualMs: number }[]; error?: { code: string } }>(`${server.url}${url}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const open = async (p: TestParticipant): Promise<{ socket: Socket; ack: JoinAck }> => {
+    const socket = await connect(server.url, { token: p.token });
+    sockets.push(socket);
+    return { socket, ack: await ok<JoinAck>(socket, 'session:join', { sessionId }) };
+  };
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    chair = await createParticipant(server, { name: 'Chair', roles: [{ sessionId, role: 'moderator' }] });
+    delegate = await createParticipant(server, { name: 'Delegate', group: 'workers', country: 'BR' });
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.close();
+    await server?.close();
+  });
+
+  it('is edited by moderators and organisers, validated and versioned; delegates read it', async () => {
+    const items = [
+      { id: 'hos-1', kind: 'statement', title: 'Statement', speaker: 'Head of State or Government', prerecorded: true, plannedMs: 300_000 },
+      { id: 'panel', kind: 'panel', title: 'Interactive panel', plannedMs: 1_800_000 },
+      { id: 'floor', kind: 'floor', title: 'Open floor', plannedMs: 900_000 },
+    ];
+    const first = await put(organizerToken, { version: 0, items });
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ sessionId, version: 1, currentItemId: null, items: [{ id: 'hos-1', status: 'pending', actualMs: 0 }, { id: 'panel' }, { id: 'floor' }] });
+    const second = await put(chair.token, { version: 1, items: [...items, { id: 'tea', kind: 'break', title: 'Break', plannedMs: 600_000 }] });
+    expect(second.body.version).toBe(2);
+
+    expect((await put(chair.token, { version: 1, items })).body.error?.code).toBe('running_order_changed');
+    expect((await put(chair.token, { items: [{ id: 'x', kind: 'speech', title: 'x', plannedMs: 1 }] })).body.error?.code).toBe('invalid_running_order');
+    expect((await put(chair.token, { items: [{ id: 'x', kind: 'break', title: 'x', plannedMs: -5 }] })).body.error?.code).toBe('invalid_running_order');
+    expect((await put(chair.token, { items: [{ id: 'x', kind: 'statement', title: 'x', speakerId: 'no-such-person', plannedMs: 5 }] })).body.error?.code).toBe('unknown_speaker');
+    const withSpeaker = await put(chair.token, { items: [...items.slice(0, 1), { id: 'dg', kind: 'statement', title: 'Reply', speakerId: delegate.id, plannedMs: 60_000 }, ...items.slice(1)] });
+    expect(withSpeaker.body.version).toBe(3);
+    const refused = await put(delegate.token, { items });
+    expect([refused.status, refused.body.error?.code]).toEqual([403, 'not_moderator']);
+    expect((await getJson(`${server.url}${url}`)).status).toBe(401);
+
+    const read = await getJson<RunStateMessage>(`${server.url}${url}`, { headers: { authorization: `Bearer ${delegate.token}` } });
+    expect(read.status).toBe(200);
+    expect(read.body.items.map((i) => i.id)).toEqual(['hos-1', 'dg', 'panel', 'floor']);
+    expect(JSON.stringify(read.body)).not.toContain('speakerId');
+  });
+
+  it('advances for moderators only, broadcasts run:state, is in the join snapshot, and keeps actual times; audited', async () => {
+    const m = await open(chair);
+    const d = await open(delegate);
+    expect(d.ack.run).toMatchObject({ sessionId, version: 3, currentItemId: null });
+    expect(await emit(d.socket, 'run:advance', { sessionId, itemId: 'hos-1' })).toMatchObject({ ok: false, error: { code: 'not_moderator' } });
+    expect(await emit(m.socket, 'run:advance', { sessionId, itemId: 'nope' })).toMatchObject({ ok: false, error: { code: 'run_item_not_found' } });
+
+    const seen = nextEvent<RunStateMessage>(d.socket, 'run:state');
+    expect(await ok(m.socket, 'run:advance', { sessionId, itemId: 'hos-1' })).toMatchObject({ version: 4, currentItemId: 'hos-1' });
+    expect(await seen).toMatchObject({ sessionId, version: 4, currentItemId: 'hos-1', items: [{ id: 'hos-1', status: 'current', startedAt: expect.any(String) }, {}, {}, {}] });
+    // Advancing to the item running changes nothing.
+    expect(await ok(m.socket, 'run:advance', { sessionId, itemId: 'hos-1' })).toMatchObject({ version: 4 });
+    await new Promise((r) => setTimeout(r, 60));
+    const next = nextEvent<RunStateMessage>(d.socket, 'run:state', (s) => s.currentItemId === 'panel');
+    await ok(m.socket, 'run:advance', { sessionId, itemId: 'panel' });
+    const state = await next;
+    expect(state.items[0]).toMatchObject({ id: 'hos-1', status: 'done', endedAt: expect.any(String) });
+    expect(state.items[0]!.actualMs).toBeGreaterThanOrEqual(50);
+
+    // A fresh join sees the current item; the planned and actual times over HTTP.
+    const again = await open(delegate);
+    expect(again.ack.run.currentItemId).toBe('panel');
+    const read = await getJson<{ timings: { id: string; plannedMs: number; actualMs: number; overrunMs: number }[] }>(`${server.url}${url}`, { headers: { authorization: `Bearer ${chair.token}` } });
+    expect(read.body.timings[0]).toMatchObject({ id: 'hos-1', plannedMs: 300_000, overrunMs: 0 });
+    expect(read.body.timings[0]!.actualMs).toBeGreaterThanOrEqual(50);
+
+    const audit = await getJson<{ entries: { action: string; after: unknown }[] }>(`${server.url}/api/events/${eventId}/audit`, { headers: { authorization: `Bearer ${organizerToken}` } });
+    const actions = audit.body.entries.map((e) => e.action).filter((a) => a.startsWith('run.'));
+    expect(actions).toEqual(['run.edit', 'run.edit', 'run.edit', 'run.advance', 'run.advance']);
+  });
+});
