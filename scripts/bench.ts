@@ -26,9 +26,12 @@
 // 6. Programme API, programme page, session room page and whole-programme
 //    .ics against a bare Express route serving the same bytes (req/s, p99,
 //    ratio): see scripts/bench-http.ts.
+// 8. The webcast: latency (first RTP → first segment, segment lag behind
+//    its first frame), encoder CPU per session, segment requests per second
+//    against a bare static server: see scripts/bench-webcast.ts.
 //
 // Options: --runs=N (browser runs, default 7), --browser-only,
-// --consumers-only, --realtime-only, --store-only, --votes-only, --rush-only, --http-only,
+// --consumers-only, --realtime-only, --store-only, --votes-only, --rush-only, --http-only, --webcast-only,
 // --seconds=S (per route in part 6, default 5), --max-seconds=S (bound for part 2, default 120).
 import { fork } from 'node:child_process';
 import dgram from 'node:dgram';
@@ -50,6 +53,7 @@ import { freePortBase, startMediaCluster } from '../test/media/support.ts';
 import { hasRedis, redisServerPath } from '../test/support/processes.ts';
 import { organizerToken, tempDir } from '../test/support/server.ts';
 import { httpVersusBare } from './bench-http.ts';
+import { webcastBench } from './bench-webcast.ts';
 
 const args = new Map(process.argv.slice(2).map((a) => {
   const [k, v] = a.replace(/^--/, '').split('=');
@@ -66,7 +70,7 @@ const median = (values: number[]): number => {
 
 console.log(`Plenary bench — ${os.cpus()[0]?.model ?? 'cpu'} × ${os.availableParallelism()}, Node ${process.version}, mediasoup ${mediasoup.version}, loopback`);
 
-const only = ['browser-only', 'consumers-only', 'realtime-only', 'store-only', 'votes-only', 'rush-only', 'http-only'].find((o) => args.has(o));
+const only = ['browser-only', 'consumers-only', 'realtime-only', 'store-only', 'votes-only', 'rush-only', 'http-only', 'webcast-only'].find((o) => args.has(o));
 const part = (name: string): boolean => !only || only === `${name}-only`;
 if (part('browser')) await browserJoin();
 if (part('consumers')) for (const processes of [1, 2, 3]) await srtpFanOut(processes);
@@ -76,6 +80,7 @@ if (part('store')) await storeBurst(500, 3);
 if (part('votes')) await voteBurst(200, 3);
 if (part('rush')) await rush(2000, 30);
 if (part('http')) await httpVersusBare(Number(args.get('seconds') ?? 5), 50);
+if (part('webcast')) await webcastBench(Number(args.get('seconds') ?? 5), 50);
 
 async function browserJoin(): Promise<void> {
   console.log('\n1. Browser join → first decoded frame (headless Chromium, fake camera, loopback)');
