@@ -323,6 +323,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       // Stops before the media it consumes (the stack unwinds in reverse).
       parts.defer(() => supervisor.close());
       webcast = supervisor;
+      metrics.attachWebcast(supervisor);
       void supervisor.recover().catch((error: unknown) => logger.error({ err: error }, 'could not finalise earlier webcasts'));
     }
     await new Promise<void>((resolve, reject) => {

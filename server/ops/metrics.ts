@@ -5,6 +5,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { callerOf } from '../http/caller.ts';
 import type { Logger } from '../logger.ts';
 import type { MediaService } from '../media/media-service.ts';
+import type { EncoderStats } from '../media/webcast/supervisor.ts';
 import type { PlenaryServer } from '../protocol/socket-types.ts';
 import { observeSocketEvents } from '../realtime/ack.ts';
 import type { LiveRepository } from '../store/live-repository.ts';
@@ -61,6 +62,7 @@ export class Metrics {
   private readonly logger: Logger;
   private io: PlenaryServer | undefined;
   private media: MediaService | null = null;
+  private webcast: { stats(): EncoderStats[] } | null = null;
   private sources: LiveSources | undefined;
   private readonly refreshers: (() => Promise<void>)[];
 
@@ -212,6 +214,11 @@ export class Metrics {
     this.sources = sources;
   }
 
+  /** The webcast's encoders (issue 12): their CPU and restarts, read at scrape time. */
+  attachWebcast(webcast: { stats(): EncoderStats[] } | null): void {
+    this.webcast = webcast;
+  }
+
   /** mediasoup workers: counts kept from the workers' observers (workers replaced later included), CPU read at scrape time. */
   attachMedia(media: MediaService | null): void {
     this.media = media;
@@ -333,8 +340,17 @@ export class Metrics {
     });
     const producers = new Gauge({ name: 'plenary_mediasoup_producers', help: 'Producers open, by worker.', labelNames: ['worker'], registers });
     const consumers = new Gauge({ name: 'plenary_mediasoup_consumers', help: 'Consumers open, by worker.', labelNames: ['worker'], registers });
+    const encoders = new Gauge({ name: 'plenary_webcast_encoders', help: 'Webcast encoders (ffmpeg) running in this process, one per live session with media.', registers });
+    const encoderCpu = new Gauge({ name: 'plenary_webcast_encoder_cpu_percent', help: 'CPU of a session\'s webcast encoder, percent of one core (sampled from /proc).', labelNames: ['event', 'session'], registers });
+    const encoderRestarts = new Gauge({ name: 'plenary_webcast_encoder_restarts', help: 'Times a session\'s webcast encoder was restarted (stage changes and deaths).', labelNames: ['event', 'session'], registers });
     return async () => {
-      for (const g of [cpu, routers, transports, producers, consumers]) g.reset();
+      for (const g of [cpu, routers, transports, producers, consumers, encoderCpu, encoderRestarts]) g.reset();
+      const running = self.webcast?.stats() ?? [];
+      encoders.set(running.filter((e) => e.pid !== undefined).length);
+      for (const e of running) {
+        encoderCpu.set({ event: e.eventId, session: e.sessionId }, e.cpuPercent);
+        encoderRestarts.set({ event: e.eventId, session: e.sessionId }, e.restarts);
+      }
       const slots = self.media?.pool.workers ?? [];
       workers.set(slots.length);
       await Promise.all(

@@ -22,6 +22,7 @@ import { clientWorker, freePortBase, NodeMediaClient } from './support.ts';
 
 const sessionId = 'thematic-2';
 const poll = { timeout: 45_000, interval: 250 };
+const metricsToken = 'metrics-scraper-token-0123456789';
 const hasFfmpeg = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
 
 describe.skipIf(!hasChromium || !hasFfmpeg)('the webcast view in headless Chromium (mediasoup + ffmpeg + hls.js)', () => {
@@ -58,7 +59,7 @@ describe.skipIf(!hasChromium || !hasFfmpeg)('the webcast view in headless Chromi
   beforeAll(async () => {
     const base = await freePortBase(1);
     server = await startTestServer(
-      { MEDIA_ENABLED: 'true', MEDIA_WORKERS: '1', MEDIA_LISTEN_IP: '127.0.0.1', MEDIA_RTC_MIN_PORT: String(base), MEDIA_RTC_MAX_PORT: String(base + 9) },
+      { METRICS_TOKEN: metricsToken, MEDIA_ENABLED: 'true', MEDIA_WORKERS: '1', MEDIA_LISTEN_IP: '127.0.0.1', MEDIA_RTC_MIN_PORT: String(base), MEDIA_RTC_MAX_PORT: String(base + 9) },
       {
         webcast: {
           // The suite switches encoders off for every other test (test/vitest.config.ts).
@@ -127,6 +128,10 @@ describe.skipIf(!hasChromium || !hasFfmpeg)('the webcast view in headless Chromi
     const t0 = (await playback()).time;
     await expect.poll(async () => (await playback()).time, poll).toBeGreaterThan(t0 + 1);
     expect((await playback()).paused).toBe(false);
+    // The encoder's figures are in /metrics.
+    const metrics = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } })).text();
+    expect(metrics).toMatch(/^plenary_webcast_encoders 1$/m);
+    expect(metrics).toMatch(new RegExp(`^plenary_webcast_encoder_cpu_percent\\{event="${eventId}",session="${sessionId}"\\} [\\d.]+$`, 'm'));
     // Off the stage: this page holds no WebRTC seat while watching.
     expect(await page.evaluate(async () => (await window.plenaryMedia?.stats())?.length ?? 0)).toBe(0);
 
