@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { countryName } from '../domain/countries.ts';
@@ -52,7 +53,7 @@ export function consoleParticipants(admin: ParticipantsAdmin, programme: Program
       const who = await admin.require(eventId, query.who).catch(() => null);
       if (who) notice = translate(req.ctx.lang, `id_done_${query.notice}`, { name: who.name });
     }
-    await render(req, res, eventId, { notice });
+    await render(req, res, eventId, { notice, noticeFor: query.who });
   });
 
   router.post('/events/:eventId/console/participants/invite', async (req, res) => {
@@ -184,6 +185,8 @@ export function consoleParticipants(admin: ParticipantsAdmin, programme: Program
 
   interface RenderState {
     notice?: string | undefined;
+    /** The participant the notice is about: it shows in that row, where the redirect's #participant-… anchor lands. */
+    noticeFor?: string | undefined;
     failure?: { participantId: string; message: string };
     invite?: { values: ParticipantFormValues; errors: FieldErrors };
   }
@@ -193,13 +196,16 @@ export function consoleParticipants(admin: ParticipantsAdmin, programme: Program
     const event = await programme.requireEvent(eventId);
     const sessions = await programme.sessions(eventId);
     const participants = await admin.list(eventId);
-    const rows = participants.map((p) => row(p, sessions, lang, state.failure?.participantId === p.id ? state.failure.message : undefined));
+    const rows = participants.map((p) => ({
+      ...row(p, sessions, lang, state.failure?.participantId === p.id ? state.failure.message : undefined, req.ctx.zone ?? event.zone),
+      notice: state.noticeFor === p.id ? state.notice : undefined,
+    }));
     const inviteValues = state.invite?.values ?? { ...emptyForm(lang, undefined), timeZone: '' };
     res.type('html').send(
       views.render('console-participants', {
         ...pageBase(req, `${translate(lang, 'id_participantsTitle')} — ${inLanguage(event.title, lang)}`),
         event,
-        notice: state.notice,
+        notice: state.notice && !participants.some((p) => p.id === state.noticeFor) ? state.notice : undefined,
         failure: state.failure && !participants.some((p) => p.id === state.failure?.participantId) ? state.failure.message : undefined,
         count: translate(lang, 'id_count', { n: participants.length }),
         pending: rows.filter((r) => r.status === 'pending'),
@@ -215,7 +221,7 @@ export function consoleParticipants(admin: ParticipantsAdmin, programme: Program
   return router;
 }
 
-function row(p: Participant, sessions: readonly Session[], lang: Language, failure: string | undefined) {
+function row(p: Participant, sessions: readonly Session[], lang: Language, failure: string | undefined, zone: string) {
   const title = (id: string) => {
     const s = sessions.find((x) => x.id === id);
     return s ? inLanguage(s.title, lang) : id;
@@ -231,6 +237,13 @@ function row(p: Participant, sessions: readonly Session[], lang: Language, failu
       const roleLabel = translate(lang, `id_role_${r.role}`) + (r.language ? ` (${r.language})` : '');
       return { ...r, roleLabel, sessionTitle: title(r.sessionId), removeLabel: translate(lang, 'id_removeRole', { role: roleLabel, session: title(r.sessionId) }) };
     }),
-    signedInLabel: p.signedInAt ? p.signedInAt.slice(0, 16).replace('T', ' ') + ' UTC' : translate(lang, 'id_never'),
+    // In the organiser's own zone (the one the programme shows), with its abbreviation.
+    signedInLabel: p.signedInAt ? signedInTime(p.signedInAt, zone, lang) : translate(lang, 'id_never'),
   };
+}
+
+function signedInTime(iso: string, zone: string, lang: Language): string {
+  const at = DateTime.fromISO(iso, { zone: 'utc' }).setZone(zone);
+  const shown = at.isValid ? at : DateTime.fromISO(iso, { zone: 'utc' });
+  return shown.setLocale(lang).toFormat('yyyy-MM-dd HH:mm ZZZZ');
 }

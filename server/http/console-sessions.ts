@@ -101,6 +101,8 @@ export function consoleSessions(programme: ProgrammeService, editor: ProgrammeEd
         values: own ? own.form : storedValues(s, event),
         statusOptions: statusOptions(text, own ? own.form.status : s.status),
         error: own ? refusalMessage(text, lang, own.error) : undefined,
+        // The notice sits in the edited session's own section, where the redirect's #session-… anchor lands.
+        notice: noticeSession?.id === s.id ? notice : undefined,
       };
     });
     const created = refusal?.target === creating ? refusal : undefined;
@@ -115,7 +117,8 @@ export function consoleSessions(programme: ProgrammeService, editor: ProgrammeEd
         text,
         event,
         intro: interpolate(text.intro, { zone: event.zone }),
-        notice,
+        // A notice with no session row to sit in (none today) stays at the top.
+        notice: noticeSession && rows.some((r) => r.id === noticeSession.id) ? undefined : notice,
         sessions: rows,
         create: {
           action: base(eventId),
