@@ -43,6 +43,7 @@ import { PollService } from './services/poll-service.ts';
 import { BoothService } from './services/booth-service.ts';
 import { CaptionService } from './services/caption-service.ts';
 import { RunningOrderService } from './services/running-order-service.ts';
+import { RecordedStatements, recordedStatementsOptions } from './services/recorded-statements.ts';
 import { PollRepository } from './store/poll-repository.ts';
 import { pollResults } from './http/poll-results.ts';
 import { sessionRecords } from './http/session-record.ts';
@@ -169,6 +170,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
     const polls = new PollService({ ...liveDeps, polls: new PollRepository(store), audit, ballotSecret: await participantRepo.serverSecret('ballots') });
     const booths = new BoothService({ ...liveDeps, store, audit, listParticipants: (eventId) => participantRepo.list(eventId) });
     const captions = new CaptionService({ ...liveDeps, store });
+    const recordedStatements = new RecordedStatements(recordedStatementsOptions(config.dataDir));
     const runningOrder = new RunningOrderService({
       ...liveDeps,
       store,
@@ -249,7 +251,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
         speakingReports(programme, floor, qna, views),
         pollResults(programme, polls),
         captionTranscripts(programme, captions),
-        runningOrderRoutes({ programme, running: runningOrder, onChange: (eventId, change) => liveSessions.broadcastRun(eventId, change), clock: options.clock }),
+        runningOrderRoutes({ programme, running: runningOrder, recordings: recordedStatements, onChange: (eventId, change) => liveSessions.broadcastRun(eventId, change), clock: options.clock }),
         webcastRoutes(programme, () => webcast),
         // The queue's broadcast lives in liveSessions, made once the HTTP server exists (below).
         statements({ programme, floor, store, onChange: (change) => liveSessions.broadcastQueue(change) }),

@@ -224,6 +224,20 @@ export const operations: Record<string, Operation> = {
     body: runningOrderInput,
     responses: { 200: { description: 'The new running order', schema: runState }, ...guarded, 409: { description: 'running_order_changed, or the item in progress removed', schema: errorBody } },
   },
+  [`post ${eventPath}/sessions/:sessionId/running-order/:itemId/recording`]: {
+    summary: 'Upload a pre-recorded statement’s video (moderators, organisers, or the statement’s speaker): the raw bytes, MP4, WebM or Matroska judged by the bytes, at most RECORDING_MAX_BYTES (500 MB), probed with ffprobe and its first seconds decoded; replaces an earlier one',
+    tag: 'sessions',
+    access: 'moderator',
+    rawBody: ['video/mp4', 'video/webm', 'video/x-matroska'],
+    responses: {
+      201: { description: 'Attached; the running order with the item', schema: runState.extend({ item: runItem }) },
+      ...guarded,
+      409: { description: 'not_prerecorded, or the statement is playing', schema: errorBody },
+      413: { description: 'recording_too_large', schema: errorBody },
+      415: { description: 'recording_type: not MP4, WebM or Matroska', schema: errorBody },
+      422: { description: 'recording_undecodable: no playable stream, or damaged', schema: errorBody },
+    },
+  },
   [`get ${eventPath}/reports/speaking-time`]: { summary: 'Speaking time by group, gender and country', tag: 'reports', access: 'organiser', query: z.object({ sessionId: id.optional() }), responses: { 200: { description: 'Report', schema: anyJson }, ...guarded } },
   [`get ${eventPath}/reports/speaking-time.csv`]: { summary: 'Speaking time as CSV', tag: 'reports', access: 'organiser', query: z.object({ sessionId: id.optional() }), responses: { 200: csv, ...guarded } },
   'post /api/events': {

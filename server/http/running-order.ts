@@ -1,7 +1,8 @@
 import { Router, type Request } from 'express';
 import { AppError } from '../errors.ts';
 import { runItemIdPattern, runningOrderInput, timings } from '../domain/running-order.ts';
-import { authorize } from '../identity/policy.ts';
+import { authorize, decide } from '../identity/policy.ts';
+import { drain, type RecordedStatements } from '../services/recorded-statements.ts';
 import { actorOf } from '../services/audit-log.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
 import { messageOf, type RunChange, type RunningOrderService } from '../services/running-order-service.ts';
@@ -15,6 +16,7 @@ export interface RunningOrderRoutesDeps {
   running: RunningOrderService;
   /** The order changed: to the room (run:state) and the playback. */
   onChange: (eventId: string, change: RunChange) => void;
+  recordings: RecordedStatements;
   clock?: () => Date;
 }
 
@@ -56,6 +58,44 @@ export function runningOrderRoutes(deps: RunningOrderRoutesDeps): Router {
     const change = await deps.running.edit(eventId, sessionId, input, actorOf(caller));
     deps.onChange(eventId, change);
     res.json(answer(change.after));
+  });
+
+  /**
+   * A pre-recorded statement's video, the raw bytes (no multipart): the
+   * session's moderators and organisers, or the statement's own speaker
+   * (speakerId). Checked by its bytes and ffprobe (RecordedStatements),
+   * then attached under compare-and-set; a replaced video's file is removed.
+   */
+  router.post(`${runningOrderPath}/:itemId/recording`, async (req, res) => {
+    const { eventId, sessionId } = sessionParams(req);
+    const itemId = itemParam(req);
+    const caller = callerOf(req);
+    try {
+      authorize(caller, 'session.join', { eventId, sessionId });
+      await deps.programme.requireSession(eventId, sessionId);
+      const item = (await deps.running.get(eventId, sessionId)).items.find((i) => i.id === itemId);
+      const isSpeaker = caller.kind === 'participant' && item?.speakerId === caller.participant.id;
+      if (!isSpeaker) authorize(caller, 'run.moderate', { eventId, sessionId });
+      if (!item) throw new AppError('run_item_not_found', 'There is no such item in the running order.');
+      if (item.kind !== 'statement' || !item.prerecorded) throw new AppError('not_prerecorded', 'Only a pre-recorded statement takes a video.');
+    } catch (error) {
+      await drain(req);
+      throw error;
+    }
+    const video = await deps.recordings.accept(req, { eventId, sessionId, itemId }, req.headers['content-length'] ? Number(req.headers['content-length']) : undefined);
+    const actor = actorOf(caller);
+    let change: RunChange;
+    try {
+      change = await deps.running.attachRecording(eventId, sessionId, itemId, { ...video, uploadedAt: clock().toISOString(), uploadedBy: actor.id }, actor);
+    } catch (error) {
+      await deps.recordings.remove(video.file);
+      throw error;
+    }
+    const replaced = change.before.items.find((i) => i.id === itemId)?.recording;
+    if (replaced && replaced.file !== video.file) await deps.recordings.remove(replaced.file);
+    deps.onChange(eventId, change);
+    const view = messageOf(change.after);
+    res.status(201).json({ ...view, item: view.items.find((i) => i.id === itemId) });
   });
   return router;
 }
