@@ -40,6 +40,20 @@ function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   return el as T;
 }
 
+/** Two letters for a name card: first and last word (Amina Diallo → AD), or the first two characters of a one-word name (张伟 → 张伟). */
+export function initialsOf(name: string): string {
+  const words = name.trim().split(/\s+/).filter(Boolean);
+  if (words.length === 0) return '';
+  const first = (w: string) => Array.from(w)[0] ?? '';
+  if (words.length === 1) return Array.from(words[0] ?? '').slice(0, 2).join('').toLocaleUpperCase();
+  return (first(words[0] ?? '') + first(words[words.length - 1] ?? '')).toLocaleUpperCase();
+}
+
+/** Sets a button's text only when it changes (no needless mutations for screen readers or tests). */
+function setLabel(node: HTMLElement, text: string): void {
+  if (node.textContent !== text) node.textContent = text;
+}
+
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
@@ -265,7 +279,17 @@ export class Stage {
   }
 
   private wire(): void {
-    byId('publish').addEventListener('click', () => void this.togglePublish());
+    // Going live acts at once; leaving the stage asks first (the <dialog> in session.hbs).
+    byId('publish').addEventListener('click', () => {
+      const dialog = document.getElementById('leave-stage-dialog') as HTMLDialogElement | null;
+      if (this.publishing && dialog) {
+        dialog.returnValue = '';
+        dialog.showModal();
+      } else void this.togglePublish();
+    });
+    document.getElementById('leave-stage-dialog')?.addEventListener('close', (event) => {
+      if ((event.target as HTMLDialogElement).returnValue === 'leave' && this.publishing) void this.togglePublish();
+    });
     byId('toggle-mic').addEventListener('click', () => void this.toggleMute('mic'));
     byId('floor-mic-mute').addEventListener('click', () => void this.toggleMute('mic'));
     byId('toggle-camera').addEventListener('click', () => void this.toggleCamera());
@@ -540,16 +564,24 @@ export class Stage {
     const signOnly = !caps.you.panel && Boolean(caps.you.sign);
     byId('publish-controls').hidden = !caps.you.panel && !signOnly;
     byId('mic-select').closest('label')?.toggleAttribute('hidden', signOnly);
+    // State-aware toolbar: each label names what the button does now (Go live / Leave stage, Unmute, Start video, Stop sharing).
     const publish = byId('publish');
     publish.setAttribute('aria-pressed', String(this.publishing));
+    setLabel(publish, this.publishing ? this.s.leaveStage : this.s.goLive);
+    publish.classList.toggle('button-primary', !this.publishing);
+    publish.classList.toggle('button-danger-outline', this.publishing);
+    byId('on-air').hidden = !this.publishing;
     for (const [id, source] of [['toggle-mic', 'mic'], ['floor-mic-mute', 'mic']] as const) {
       byId(id).hidden = !media.local.has(source);
       byId(id).setAttribute('aria-pressed', String(media.isMuted(source)));
+      setLabel(byId(id), media.isMuted(source) ? this.s.unmuteMic : this.s.muteMic);
     }
     byId('toggle-camera').hidden = !this.publishing;
     byId('toggle-camera').setAttribute('aria-pressed', String(!media.local.has('camera')));
+    setLabel(byId('toggle-camera'), media.local.has('camera') ? this.s.stopVideo : this.s.startVideo);
     byId('share-screen').hidden = !this.publishing || signOnly;
     byId('share-screen').setAttribute('aria-pressed', String(media.local.has('screen')));
+    setLabel(byId('share-screen'), media.local.has('screen') ? this.s.stopSharing : this.s.shareScreen);
 
     // An interpreter's channels.
     const booth = byId('interpreter-controls');
@@ -569,6 +601,7 @@ export class Stage {
     byId('floor-mic-retry').hidden = this.floorMic !== 'failed';
     byId('floor-camera').hidden = !onFloor || !media.settings.delegateVideo || this.floorMic !== 'live';
     byId('floor-camera').setAttribute('aria-pressed', String(media.local.has('camera')));
+    setLabel(byId('floor-camera'), media.local.has('camera') ? this.s.stopVideo : this.s.startVideo);
 
     // The moderator's senders.
     byId('stage-moderation').hidden = !caps.you.moderator;
@@ -628,11 +661,17 @@ export class Stage {
       let node = this.tiles.get(key);
       if (!node) {
         node = el('figure', { class: 'tile', role: 'listitem', 'data-testid': 'stage-tile' });
-        node.append(el('div', { class: 'tile-media' }), el('figcaption'));
+        // A name card under the video: the initials show whenever no camera picture does.
+        const box = el('div', { class: 'tile-media' });
+        box.append(el('span', { class: 'tile-initials', 'aria-hidden': 'true' }));
+        node.append(box, el('figcaption'));
         container.append(node);
         this.tiles.set(key, node);
       }
       node.dataset.participantId = tile.participantId;
+      const initials = node.querySelector('.tile-initials');
+      if (initials) setLabel(initials as HTMLElement, initialsOf(tile.local ? (this.view?.you.name ?? tile.name) : tile.name));
+      node.classList.toggle('camera-off', !tile.video);
       const speaking = !tile.screen && speaker === tile.participantId;
       node.classList.toggle('speaking', speaking);
       node.classList.toggle('screen', tile.screen);

@@ -78,6 +78,12 @@ describe.skipIf(!hasChromium)('the live stage in headless Chromium (real mediaso
     await pan.getByTestId('publish').click();
     await expect.poll(() => pan.getByTestId('publish').getAttribute('aria-pressed'), poll).toBe('true');
     await expect.poll(() => pan.locator('#announcer').innerText(), poll).toContain('You are live');
+    // The toolbar is state-aware (issue 17): each label names what the button does now.
+    await expect.poll(() => pan.getByTestId('publish').innerText(), poll).toBe('Leave stage');
+    expect(await pan.getByTestId('on-air').isVisible()).toBe(true);
+    await expect.poll(() => pan.getByTestId('toggle-mic').innerText(), poll).toBe('Mute microphone');
+    await expect.poll(() => pan.getByTestId('toggle-camera').innerText(), poll).toBe('Stop video');
+    expect(await pan.getByTestId('share-screen').innerText()).toBe('Share screen');
 
     // The viewer's page shows the panelist's tile and decodes frames, more and more.
     const tile = view.locator(`[data-testid="stage-tile"][data-participant-id="${panelist.id}"]`);
@@ -96,6 +102,7 @@ describe.skipIf(!hasChromium)('the live stage in headless Chromium (real mediaso
     await micRow.getByTestId('mod-mute').click();
     await expect.poll(() => pan.getByTestId('toggle-mic').getAttribute('aria-pressed'), poll).toBe('true');
     await expect.poll(() => micRow.innerText(), poll).toContain('muted by the moderator');
+    expect(await pan.getByTestId('toggle-mic').innerText()).toBe('Unmute microphone');
     await mod.locator('#senders li', { hasText: 'Panelist Ana · microphone' }).getByTestId('mod-mute').click();
     await expect.poll(() => pan.getByTestId('toggle-mic').getAttribute('aria-pressed'), poll).toBe('false');
 
@@ -140,6 +147,29 @@ describe.skipIf(!hasChromium)('the live stage in headless Chromium (real mediaso
     await expect.poll(async () => (await row(view, panelist.id, 'audio'))?.packetsReceived ?? 0, poll).toBeGreaterThan(sound);
     await view.getByTestId('audio-only').click();
     await expect.poll(() => view.locator('#stage-tiles video').count(), poll).toBeGreaterThan(0);
+
+    // Camera off: the label flips and the viewer sees a name card with the panelist's initials.
+    await pan.getByTestId('toggle-camera').click();
+    await expect.poll(() => pan.getByTestId('toggle-camera').innerText(), poll).toBe('Start video');
+    await expect.poll(() => tile.getAttribute('class'), poll).toContain('camera-off');
+    expect(await tile.locator('.tile-initials').innerText()).toBe('PA');
+    expect(await tile.locator('.tile-initials').isVisible()).toBe(true);
+    await pan.getByTestId('toggle-camera').click();
+    await expect.poll(() => pan.getByTestId('toggle-camera').innerText(), poll).toBe('Stop video');
+    await expect.poll(() => tile.getAttribute('class'), poll).not.toContain('camera-off');
+
+    // Leaving the stage asks first: "Stay on stage" keeps the panelist live, "Leave stage" leaves.
+    await pan.getByTestId('publish').click();
+    await expect.poll(() => pan.getByTestId('leave-stage-dialog').isVisible(), poll).toBe(true);
+    await pan.getByTestId('leave-stage-dialog').getByRole('button', { name: 'Stay on stage' }).click();
+    expect(await pan.getByTestId('leave-stage-dialog').isVisible()).toBe(false);
+    expect(await pan.getByTestId('publish').getAttribute('aria-pressed')).toBe('true');
+    await pan.getByTestId('publish').click();
+    await pan.getByTestId('confirm-leave-stage').click();
+    await expect.poll(() => pan.getByTestId('publish').getAttribute('aria-pressed'), poll).toBe('false');
+    await expect.poll(() => pan.getByTestId('publish').innerText(), poll).toBe('Go live');
+    expect(await pan.getByTestId('on-air').isVisible()).toBe(false);
+    await expect.poll(() => tile.count(), poll).toBe(0);
 
     observer.close();
     expect(errors).toEqual([]);
