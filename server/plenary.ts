@@ -44,6 +44,7 @@ import { BoothService } from './services/booth-service.ts';
 import { CaptionService } from './services/caption-service.ts';
 import { RunningOrderService } from './services/running-order-service.ts';
 import { RecordedStatements, recordedStatementsOptions } from './services/recorded-statements.ts';
+import { StatementPlayback } from './media/statement-playback.ts';
 import { PollRepository } from './store/poll-repository.ts';
 import { pollResults } from './http/poll-results.ts';
 import { sessionRecords } from './http/session-record.ts';
@@ -327,6 +328,9 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       webcast = supervisor;
       metrics.attachWebcast(supervisor);
       void supervisor.recover().catch((error: unknown) => logger.error({ err: error }, 'could not finalise earlier webcasts'));
+      // Pre-recorded statements played to the stage when the running order reaches them (issue 18).
+      const playback = new StatementPlayback({ media, recordings: recordedStatements, events: liveSessions.events, logger, ffmpeg: recordedStatementsOptions(config.dataDir).ffmpeg });
+      parts.defer(() => playback.close());
     }
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);

@@ -47,6 +47,16 @@ interface PeerConsumer {
   producerId: string;
 }
 
+/** Where ffmpeg sends one track of a played statement, and the producer it feeds. */
+export interface PlaybackTrack {
+  kind: 'audio' | 'video';
+  payloadType: number;
+  ssrc: number;
+  port: number;
+  rtcpPort: number;
+  producerId: string;
+}
+
 /** One socket's media in the session. */
 export interface PeerInit {
   socketId: string;
@@ -599,6 +609,56 @@ export class SessionMedia {
     entry.info.pausedByModerator = paused && (byModerator || entry.info.pausedByModerator);
     this.options.notify({ type: 'producer-paused', producerId, paused, pausedByModerator: entry.info.pausedByModerator });
     return { ...entry.info };
+  }
+
+  /**
+   * A pre-recorded statement played into the session (issue 18): one
+   * plain-RTP transport per track on the home router, loopback only,
+   * comedia (it learns ffmpeg's address from the first packet), RTCP on its
+   * own port as ffmpeg sends it; a producer per track with fixed SSRCs and
+   * payload types (VP8, Opus), announced like a speaker's with the right
+   * 'playback', so viewers, booths, the webcast and the archive get it.
+   * A pseudo peer holds them: closing it (stop) closes both.
+   */
+  async openPlayback(input: { key: string; name: string; video: boolean; audio: boolean }): Promise<{ tracks: PlaybackTrack[]; stop: () => void }> {
+    this.requireOpen();
+    const socketId = `playback:${input.key}`;
+    this.leave(socketId, 'closed', false);
+    const peer: Peer = { socketId, participantId: socketId, name: input.name, address: '127.0.0.1', transports: new Map(), pending: { webrtc: 0, plain: 0 }, pendingVideo: 0, producers: new Set(), consumers: new Map() };
+    this.peers.set(socketId, peer);
+    const stop = (): void => this.leave(socketId, 'closed');
+    const tracks: PlaybackTrack[] = [];
+    try {
+      for (const kind of ['audio', 'video'] as const) {
+        if (kind === 'audio' ? !input.audio : !input.video) continue;
+        const t = await viaMediasoup(() => this.home.router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: false, comedia: true, appData: { socketId, direction: 'send' } }));
+        peer.transports.set(t.id, { transport: t, type: 'plain', direction: 'send', slot: this.home });
+        t.observer.once('close', () => peer.transports.delete(t.id));
+        const track: PlaybackTrack = kind === 'audio'
+          ? { kind, payloadType: 100, ssrc: 11_111_111 + tracks.length, port: t.tuple.localPort, rtcpPort: t.rtcpTuple?.localPort ?? t.tuple.localPort, producerId: '' }
+          : { kind, payloadType: 101, ssrc: 22_222_222 + tracks.length, port: t.tuple.localPort, rtcpPort: t.rtcpTuple?.localPort ?? t.tuple.localPort, producerId: '' };
+        const rtpParameters: RtpParameters = kind === 'audio'
+          ? { codecs: [{ mimeType: 'audio/opus', payloadType: track.payloadType, clockRate: 48000, channels: 2, parameters: { 'sprop-stereo': 1 } }], encodings: [{ ssrc: track.ssrc }] }
+          : { codecs: [{ mimeType: 'video/VP8', payloadType: track.payloadType, clockRate: 90000 }], encodings: [{ ssrc: track.ssrc }] };
+        const producer = await viaMediasoup(() => t.produce({ kind, rtpParameters, appData: { participantId: socketId, source: kind === 'audio' ? 'mic' : 'camera', language: null } }));
+        const info: ProducerInfo = { producerId: producer.id, participantId: socketId, name: input.name, kind, source: kind === 'audio' ? 'mic' : 'camera', right: 'playback', language: null, paused: false, pausedByModerator: false };
+        const entry: ProducerEntry = { producer, peer, info, height: kind === 'video' ? 720 : undefined, encodings: [] };
+        this.producers.set(producer.id, entry);
+        peer.producers.add(producer.id);
+        producer.observer.once('close', () => {
+          this.producers.delete(producer.id);
+          peer.producers.delete(producer.id);
+          this.options.notify({ type: 'producer-closed', producerId: producer.id, participantId: socketId, reason: entry.closeReason ?? 'closed' });
+        });
+        if (kind === 'audio') await this.observer.addProducer({ producerId: producer.id }).catch(() => undefined);
+        this.options.notify({ type: 'new-producer', producer: { ...info } });
+        tracks.push({ ...track, producerId: producer.id });
+      }
+    } catch (error) {
+      stop();
+      throw error;
+    }
+    return { tracks, stop };
   }
 
   /** The floor ended: the delegate's floor producers close at once. */

@@ -186,8 +186,8 @@ export type RtpParametersInput = z.infer<typeof rtpParametersSchema>;
 export type DtlsParametersInput = z.infer<typeof dtlsParametersSchema>;
 export type SrtpParametersInput = z.infer<typeof srtpParametersSchema>;
 
-/** Why a producer may send: a panel seat, the floor, an interpreter's booth, or a sign-language interpreter's camera. */
-export type ProduceRight = 'panel' | 'floor' | 'interpretation' | 'sign';
+/** Why a producer may send: a panel seat, the floor, an interpreter's booth, a sign-language interpreter's camera, or a pre-recorded statement the server plays (issue 18). */
+export type ProduceRight = 'panel' | 'floor' | 'interpretation' | 'sign' | 'playback';
 
 export interface ProducerInfo {
   producerId: string;

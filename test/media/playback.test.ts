@@ -1,0 +1,107 @@
+// Pre-recorded statements played to the floor (issue 18, item 3), against a
+// real mediasoup worker: when the moderator advances to a pre-recorded
+// statement, the server plays its video into the session as producers
+// with the right 'playback' (ffmpeg → plain RTP → PlainTransport); a
+// booth's interpreter consumes them over plain RTP and receives audio and
+// video packets while nobody publishes live; they close when the moderator
+// advances, and on their own when the video ends.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Socket } from 'socket.io-client';
+import type { Worker } from 'mediasoup/types';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Plenary } from '../../server/plenary.ts';
+import type { NewProducerMessage, ProducerClosedMessage } from '../../server/protocol/media-events.ts';
+import { connect, createParticipant, eventId, nextEvent, ok, type TestParticipant } from '../support/realtime.ts';
+import { getJson, organizerToken, tempDir, waitFor } from '../support/server.ts';
+import { clientWorker, NodeMediaClient, startMediaServer } from './support.ts';
+
+const sessionId = 'thematic-3';
+const base = `/api/events/${eventId}/sessions/${sessionId}/running-order`;
+const hasFfmpeg = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0 && spawnSync('ffprobe', ['-version'], { stdio: 'ignore' }).status === 0;
+
+function testVideo(seconds: number): Buffer {
+  const file = path.join(tempDir('plenary-playback-'), 'statement.mp4');
+  const out = spawnSync('ffmpeg', [
+    '-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc=size=320x240:rate=25:duration=${seconds}`, '-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`,
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', file,
+  ]);
+  if (out.status !== 0) throw new Error(`ffmpeg: ${out.stderr.toString()}`);
+  return fs.readFileSync(file);
+}
+
+describe.skipIf(!hasFfmpeg)('pre-recorded statements played into the session (real mediasoup worker)', () => {
+  let server: Plenary;
+  let worker: Worker;
+  let moderator: TestParticipant;
+  let interpreter: TestParticipant;
+  const sockets: Socket[] = [];
+  const clients: NodeMediaClient[] = [];
+
+  beforeAll(async () => {
+    server = await startMediaServer({ MEDIA_WORKERS: '1' });
+    worker = await clientWorker();
+    moderator = await createParticipant(server, { name: 'Moderator', group: 'international_organization', roles: [{ sessionId, role: 'moderator' }] });
+    interpreter = await createParticipant(server, { name: 'Interpreter', group: 'international_organization', roles: [{ sessionId, role: 'interpreter', language: 'fr' }] });
+    const items = [
+      { id: 'hos-1', kind: 'statement', title: 'Statement', speaker: 'Head of State', prerecorded: true, plannedMs: 60_000 },
+      { id: 'panel', kind: 'panel', title: 'Interactive panel', plannedMs: 600_000 },
+    ];
+    const put = await getJson(`${server.url}${base}`, { method: 'PUT', headers: { authorization: `Bearer ${organizerToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ items }) });
+    expect(put.status).toBe(200);
+    const video = testVideo(4);
+    const up = await getJson(`${server.url}${base}/hos-1/recording`, { method: 'POST', headers: { authorization: `Bearer ${organizerToken}`, 'content-type': 'video/mp4' }, body: new Uint8Array(video) });
+    expect(up.status).toBe(201);
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    for (const s of sockets) s.close();
+    await server?.close();
+    worker?.close();
+  });
+
+  it('plays the statement as producers a booth receives, stops them when the moderator advances and when the video ends', async () => {
+    const mod = await connect(server.url, { token: moderator.token });
+    sockets.push(mod);
+    await ok(mod, 'session:join', { sessionId });
+    await ok(mod, 'session:open', { sessionId });
+    const booth = await connect(server.url, { token: interpreter.token });
+    sockets.push(booth);
+    await ok(booth, 'session:join', { sessionId });
+    const media = await NodeMediaClient.create(booth, sessionId, worker);
+    clients.push(media);
+    await media.join();
+
+    const announced: NewProducerMessage[] = [];
+    booth.on('media:new-producer', (m: NewProducerMessage) => announced.push(m));
+    await ok(mod, 'run:advance', { sessionId, itemId: 'hos-1' });
+    await waitFor(() => announced.filter((m) => m.producer.right === 'playback').length === 2, { timeout: 10_000 });
+    const played = announced.map((m) => m.producer);
+    expect(played.map((p) => p.kind).sort()).toEqual(['audio', 'video']);
+    expect(played.every((p) => p.name === 'Head of State' && ['mic', 'camera'].includes(p.source))).toBe(true);
+
+    const audio = await media.consume(played.find((p) => p.kind === 'audio')!.producerId);
+    const video = await media.consume(played.find((p) => p.kind === 'video')!.producerId);
+    await waitFor(() => audio.packets() > 20 && video.packets() > 20, { timeout: 10_000 });
+
+    // The moderator moves on: the playback leaves the stage.
+    const closed: ProducerClosedMessage[] = [];
+    booth.on('media:producer-closed', (m: ProducerClosedMessage) => closed.push(m));
+    await ok(mod, 'run:advance', { sessionId, itemId: 'panel' });
+    await waitFor(() => closed.length === 2, { timeout: 5000 });
+    expect(closed.map((c) => c.producerId).sort()).toEqual(played.map((p) => p.producerId).sort());
+
+    // Back to the statement: it plays from the start and ends with the video (4 s).
+    announced.length = 0;
+    closed.length = 0;
+    const started = Date.now();
+    await ok(mod, 'run:advance', { sessionId, itemId: 'hos-1' });
+    await waitFor(() => announced.filter((m) => m.producer.right === 'playback').length === 2, { timeout: 10_000 });
+    await waitFor(() => closed.length === 2, { timeout: 15_000 });
+    expect(Date.now() - started).toBeGreaterThan(3000);
+    const ended = nextEvent(booth, 'run:state', () => true, 100).catch(() => null);
+    expect(await ended).toBeNull(); // the order itself is the moderator's to move
+  }, 60_000);
+});
