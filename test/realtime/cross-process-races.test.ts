@@ -64,11 +64,13 @@ describe.skipIf(!hasRedis)('decisions made at the same moment on two processes',
     await Promise.all(voters.map((s) => ok(s, 'session:join', { sessionId })));
     const bystander = await open(urlB, await createParticipant({ url: urlA }, { name: 'Bystander', group: 'employers', country: 'SN' }));
 
-    const burst = Promise.all(voters.map((s) => emit<{ voted: boolean }>(s, 'qna:vote', { sessionId, questionId: asked.question.id, vote: true })));
+    // Acks may take seconds on a CI machine running other test files beside this one:
+    // what is asserted is that every acknowledged vote counts, not how fast.
+    const burst = Promise.all(voters.map((s) => emit<{ voted: boolean }>(s, 'qna:vote', { sessionId, questionId: asked.question.id, vote: true }, 60_000)));
     const [acks, health, unrelated] = await Promise.all([
       burst,
       probeLatency(() => fetch(`${urlA}/healthz`).then((r) => expect(r.status).toBe(200)), burst),
-      probeLatency(() => ok(bystander, 'session:join', { sessionId: unrelatedSession }), burst),
+      probeLatency(() => ok(bystander, 'session:join', { sessionId: unrelatedSession }, 60_000), burst),
     ]);
     expect(acks.filter((a: Ack) => a.ok)).toHaveLength(200);
 
@@ -83,7 +85,7 @@ describe.skipIf(!hasRedis)('decisions made at the same moment on two processes',
     // a CI machine running other test files beside this one decides it.
     console.info(`200 votes over two processes: /healthz p99 ${quantile(health, 0.99).toFixed(1)} ms (${health.length} samples), unrelated session:join p99 ${quantile(unrelated, 0.99).toFixed(1)} ms (${unrelated.length} samples)`);
     for (const s of [...voters, bystander, modB]) s.close();
-  }, 60_000);
+  }, 120_000);
 
   it('a moderator demoted through one process stops seeing moderators\u2019 views on the other within a second', async () => {
     const [urlA, urlB] = cluster.urls as [string, string];

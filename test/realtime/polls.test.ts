@@ -293,7 +293,9 @@ describe.skipIf(!hasRedis)('a vote burst over two processes', () => {
     sockets.push(...voters);
     await Promise.all(voters.map((s) => ok(s, 'session:join', { sessionId })));
     const seenOnB = record(voters[1]!, ['poll:state']);
-    const acks = await Promise.all(voters.map((s, i) => emit<VoteAck>(s, 'poll:vote', { sessionId, pollId: poll.id, choice: ['yes', 'no', 'abstain'][i % 3] })));
+    // Acks may take seconds on a CI machine running other test files beside this one:
+    // what is asserted is that every acknowledged vote counts, not how fast.
+    const acks = await Promise.all(voters.map((s, i) => emit<VoteAck>(s, 'poll:vote', { sessionId, pollId: poll.id, choice: ['yes', 'no', 'abstain'][i % 3] }, 60_000)));
     expect(acks.filter((a) => a.ok)).toHaveLength(300);
 
     const modB = await connect(urlB, { token: chair.token });

@@ -54,13 +54,14 @@ export function connect(url: string, auth: Record<string, string>, options: { re
   });
 }
 
-export async function emit<T extends object = Record<string, unknown>>(socket: Socket, event: ClientEventName | string, payload?: unknown): Promise<Ack<T>> {
-  return (await socket.timeout(5000).emitWithAck(event, payload)) as Ack<T>;
+/** Emits and waits for the ack (5 s, or `timeoutMs` where a test loads the machine on purpose). */
+export async function emit<T extends object = Record<string, unknown>>(socket: Socket, event: ClientEventName | string, payload?: unknown, timeoutMs = 5000): Promise<Ack<T>> {
+  return (await socket.timeout(timeoutMs).emitWithAck(event, payload)) as Ack<T>;
 }
 
 /** Emits and fails the test unless the server acked ok. */
-export async function ok<T extends object = Record<string, unknown>>(socket: Socket, event: ClientEventName, payload?: unknown): Promise<T> {
-  const ack = await emit<T>(socket, event, payload);
+export async function ok<T extends object = Record<string, unknown>>(socket: Socket, event: ClientEventName, payload?: unknown, timeoutMs = 5000): Promise<T> {
+  const ack = await emit<T>(socket, event, payload, timeoutMs);
   if (!ack.ok) throw new Error(`${event} refused: ${ack.error.code} ${ack.error.message}`);
   return ack as unknown as T;
 }
