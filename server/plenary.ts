@@ -6,6 +6,7 @@ import type { Config } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createApp, repoRoot } from './http/app.ts';
 import { buildClientAssets } from './http/assets.ts';
+import { designPage } from './http/design-page.ts';
 import { calendarFeeds } from './http/calendar-feeds.ts';
 import { pageCalendarLinks } from './http/calendar-links.ts';
 import { consoleSessions } from './http/console-sessions.ts';
@@ -238,6 +239,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
         metrics.router({ metricsToken: config.metricsToken }),
         openApiRouter({ publicUrl: config.publicUrl }),
         assets.router,
+        designPage(views),
         programmeApi(programme, renderCache, events),
         eventsApi(events),
         attendanceReports(programme, attendance, views),

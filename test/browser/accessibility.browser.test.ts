@@ -53,6 +53,7 @@ describe.skipIf(!hasChromium)('accessibility of the pages (axe-core in headless 
     ['programme (en)', '/events/global-forum-2022?lang=en', 'anonymous'],
     ['programme (zh)', '/events/global-forum-2022?lang=zh', 'anonymous'],
     ['registration', '/events/global-forum-2022/register', 'anonymous'],
+    ['design system (issue 17)', '/design', 'anonymous'],
     ['session room as moderator', '/events/global-forum-2022/sessions/opening', 'moderator'],
     ['session console', '/events/global-forum-2022/console/sessions', 'organiser'],
     ['participants console', '/events/global-forum-2022/console/participants', 'organiser'],

@@ -47,6 +47,7 @@ describe.skipIf(!hasChromium)('layout: phones, fonts, feedback in view (headless
     ['session console', '/events/global-forum-2022/console/sessions', 'organiser'],
     ['participants console', '/events/global-forum-2022/console/participants', 'organiser'],
     ['registration', '/events/global-forum-2022/register', 'delegate'],
+    ['design system', '/design', 'delegate'],
   ];
 
   for (const lang of ['zh', 'en'] as const) {
