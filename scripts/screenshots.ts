@@ -1,7 +1,8 @@
 /**
  * Screenshots of the main pages in every UI language, for a translator's or
  * designer's review by eye: home, programme and a session room (as its
- * moderator, so the live controls show), at 1366x768 and 390x844, in
+ * moderator, so the live controls show), the organiser consoles and the
+ * design-system page, at 1366x768 and 390x844, in
  * headless Chromium against a throwaway server.
  *
  *   node scripts/screenshots.ts [out-dir]     (default /tmp/plenary-screenshots)
@@ -23,11 +24,15 @@ const only = process.env.LANGS ? process.env.LANGS.split(',') : languages;
 const server = await startTestServer();
 const browser = await launchChromium();
 try {
-  const moderator = await createParticipant(server, { name: 'Amina Diallo', roles: [{ sessionId: 'thematic-1', role: 'moderator' }] });
+  // The moderator is also an organiser, so the consoles can be shot too (issue 17).
+  const moderator = await createParticipant(server, { name: 'Amina Diallo', organizer: true, roles: [{ sessionId: 'thematic-1', role: 'moderator' }] });
   const pages = [
     ['home', '/'],
     ['programme', '/events/global-forum-2022'],
     ['room', '/events/global-forum-2022/sessions/thematic-1'],
+    ['console-sessions', '/events/global-forum-2022/console/sessions'],
+    ['console-participants', '/events/global-forum-2022/console/participants'],
+    ['design', '/design'],
   ] as const;
   for (const [width, height] of [[1366, 768], [390, 844]] as const) {
     for (const lang of only) {
