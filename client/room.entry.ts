@@ -9,6 +9,7 @@ import { Stage } from './media-stage.ts';
 import { BoothConsole } from './booth-console.ts';
 import { byteSize, statementLink, uploadStatement } from './statements.ts';
 import { CaptionsPanel } from './captions-panel.ts';
+import { RunningOrderPanel } from './running-order-panel.ts';
 import { WebcastView } from './webcast-view.ts';
 import { PollPanel } from './polls.ts';
 import { floorRemainingMs, myPosition, type SessionView } from './session-state.ts';
@@ -117,6 +118,7 @@ async function start(root: HTMLElement, s: RoomPageStrings): Promise<void> {
   let polls: PollPanel | undefined;
   let booths: BoothConsole | undefined;
   let captions: CaptionsPanel | undefined;
+  let running: RunningOrderPanel | undefined;
   let webcast: WebcastView | undefined;
   const live = new LiveClient(socket, (_id, view, cause) => {
     render(view, cause);
@@ -124,6 +126,7 @@ async function start(root: HTMLElement, s: RoomPageStrings): Promise<void> {
     webcast?.update(view, stage?.iHoldFloor ?? false);
     booths?.update(view);
     captions?.update(view);
+    running?.update(view);
     polls?.render(view);
     // After a reconnect, media is rejoined only once the session is joined again.
     if (cause === 'resync') stage?.resynced();
@@ -190,6 +193,9 @@ async function start(root: HTMLElement, s: RoomPageStrings): Promise<void> {
     booths.update(joinedView);
     captions.update(joinedView);
   }
+  // The session's running order (issue 18): for everyone; moderators advance and edit it.
+  running = new RunningOrderPanel({ socket, eventId: root.dataset.eventId ?? '', sessionId, strings: s, request: (e, p) => live.request(e, p), announce, showError });
+  if (joinedView) running.update(joinedView);
   // Votes (client/polls.ts): the panel follows the same session view.
   polls = new PollPanel({ container: byId('live-room'), eventId: root.dataset.eventId ?? '', sessionId, strings: s, request: (e, p) => live.request(e, p), newKey: idempotencyKey, announce, showError });
   if (joinedView) polls.render(joinedView);

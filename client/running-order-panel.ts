@@ -1,0 +1,300 @@
+import type { RoomStrings } from '../server/i18n/catalogs/room.ts';
+import { interpolate } from '../server/i18n/format.ts';
+import type { RunItemView } from '../server/domain/running-order.ts';
+import type { RunStateMessage } from '../server/protocol/events.ts';
+import type { PlenaryClientSocket } from './socket.ts';
+import type { Request } from './media-client.ts';
+import type { SessionView } from './session-state.ts';
+
+// The running order in the room (issue 18): everyone sees the session's
+// items in order, the current one marked (aria-current="step") and
+// announced in a polite live region; planned against actual minutes. The
+// session's moderators (and organisers) go to an item, to the next one, or
+// stop; they reorder, remove and add items and save the whole list (with
+// the version it was edited from), and upload a pre-recorded statement's
+// video. Every control is a real button, input or select with a label.
+
+export interface RunningOrderDeps {
+  socket: PlenaryClientSocket;
+  eventId: string;
+  sessionId: string;
+  strings: RoomStrings;
+  request: Request;
+  announce(text: string): void;
+  showError(error: unknown): void;
+}
+
+type EditItem = Pick<RunItemView, 'id' | 'kind' | 'title' | 'speaker' | 'prerecorded' | 'plannedMs'>;
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function minutes(ms: number): string {
+  const total = Math.round(ms / 1000);
+  return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, '0')}`;
+}
+
+function csrfHeader(): Record<string, string> {
+  const csrf = document.querySelector<HTMLMetaElement>('meta[name="csrf-token"]')?.content;
+  return csrf ? { 'x-csrf-token': csrf } : {};
+}
+
+export class RunningOrderPanel {
+  private readonly deps: RunningOrderDeps;
+  private readonly root: HTMLElement;
+  private readonly list: HTMLOListElement;
+  private readonly status: HTMLElement;
+  private readonly controls: HTMLElement;
+  private readonly editor: HTMLFormElement;
+  private state: RunStateMessage | null = null;
+  /** The moderator's unsaved edit, from the version it started at. */
+  private draft: { version: number; items: EditItem[] } | null = null;
+  private moderator = false;
+  private lastCurrent: string | null | undefined;
+
+  constructor(deps: RunningOrderDeps) {
+    this.deps = deps;
+    const s = deps.strings;
+    this.root = el('section', { id: 'running-order', class: 'panel running-order', 'aria-labelledby': 'running-order-heading', 'data-testid': 'running-order' });
+    this.status = el('p', { class: 'hint', role: 'status', 'aria-live': 'polite', 'data-testid': 'run-now' });
+    this.list = el('ol', { class: 'run-items', 'data-testid': 'run-items' });
+    this.controls = el('div', { class: 'button-row' });
+    this.controls.hidden = true;
+    this.editor = el('form', { class: 'run-editor', 'data-testid': 'run-editor' });
+    this.editor.hidden = true;
+    this.root.append(el('h2', { id: 'running-order-heading' }, s.runningOrder), this.status, this.list, this.controls, this.editor);
+    document.getElementById('stage')?.before(this.root);
+
+    const next = el('button', { type: 'button', 'data-testid': 'run-next' }, s.runNext);
+    next.addEventListener('click', () => void this.advance(this.nextId()));
+    const stop = el('button', { type: 'button', class: 'secondary', 'data-testid': 'run-stop' }, s.runStop);
+    stop.addEventListener('click', () => void this.advance(null));
+    this.controls.append(next, stop);
+    this.buildEditor();
+
+    deps.socket.on('run:state', (m) => {
+      if (m.sessionId !== deps.sessionId) return;
+      this.receive(m);
+    });
+    // After a reconnect the state may have moved on: read it again.
+    deps.socket.on('connect', () => void this.load());
+  }
+
+  /** The session view changed: who may moderate; the first time, the running order is read. */
+  update(view: SessionView): void {
+    const moderator = view.you.moderator;
+    const first = this.state === null && this.lastCurrent === undefined;
+    if (moderator !== this.moderator) {
+      this.moderator = moderator;
+      this.controls.hidden = !moderator;
+      this.editor.hidden = !moderator;
+      this.render();
+    }
+    if (first) {
+      this.lastCurrent = null;
+      void this.load();
+    }
+  }
+
+  private url(suffix = ''): string {
+    return `/api/events/${encodeURIComponent(this.deps.eventId)}/sessions/${encodeURIComponent(this.deps.sessionId)}/running-order${suffix}`;
+  }
+
+  private async load(): Promise<void> {
+    try {
+      const res = await fetch(this.url(), { credentials: 'same-origin', headers: { accept: 'application/json' } });
+      if (res.ok) this.receive((await res.json()) as RunStateMessage);
+    } catch {
+      // offline: the next run:state brings it
+    }
+  }
+
+  private receive(m: RunStateMessage): void {
+    if (this.state && m.version < this.state.version) return;
+    this.state = m;
+    if (m.currentItemId !== this.lastCurrent) {
+      this.lastCurrent = m.currentItemId;
+      const item = m.items.find((i) => i.id === m.currentItemId);
+      if (item) this.deps.announce(interpolate(this.deps.strings.runNow, { title: item.title }));
+    }
+    this.render();
+  }
+
+  private nextId(): string | null {
+    const items = this.state?.items ?? [];
+    const at = items.findIndex((i) => i.id === this.state?.currentItemId);
+    return items[at + 1]?.id ?? null;
+  }
+
+  private async advance(itemId: string | null): Promise<void> {
+    try {
+      await this.deps.request('run:advance', { sessionId: this.deps.sessionId, itemId });
+    } catch (error) {
+      this.deps.showError(error);
+    }
+  }
+
+  private kindLabel(kind: RunItemView['kind']): string {
+    const s = this.deps.strings;
+    return { statement: s.runKind_statement, panel: s.runKind_panel, floor: s.runKind_floor, break: s.runKind_break }[kind];
+  }
+
+  private render(): void {
+    const s = this.deps.strings;
+    const m = this.state;
+    const current = m?.items.find((i) => i.id === m.currentItemId);
+    this.status.textContent = current ? interpolate(s.runNow, { title: current.title }) : m && m.items.length === 0 ? s.runEmpty : '';
+    const items: (RunItemView | EditItem)[] = this.moderator && this.draft ? this.draft.items : (m?.items ?? []);
+    this.list.replaceChildren(...items.map((item, index) => this.row(item, index, items.length)));
+    const saveRow = this.editor.querySelector<HTMLElement>('[data-role="save"]');
+    if (saveRow) saveRow.hidden = !this.draft;
+  }
+
+  private row(item: RunItemView | EditItem, index: number, count: number): HTMLLIElement {
+    const s = this.deps.strings;
+    const live = this.state?.items.find((i) => i.id === item.id);
+    const li = el('li', { 'data-item-id': item.id, 'data-testid': 'run-item', class: `run-item run-${live?.status ?? 'pending'}` });
+    if (live?.status === 'current') li.setAttribute('aria-current', 'step');
+    const head = el('span', { class: 'run-title' });
+    head.append(el('strong', {}, item.title), ` (${this.kindLabel(item.kind)}${item.prerecorded ? `, ${s.runPrerecorded}` : ''})`);
+    li.append(head);
+    if (item.speaker) li.append(' — ', el('span', { class: 'run-speaker' }, item.speaker));
+    const actual = live ? live.actualMs + (live.status === 'current' && live.startedAt ? Math.max(0, Date.now() - Date.parse(live.startedAt)) : 0) : 0;
+    const times = el('span', { class: 'run-times hint' }, ` ${s.runPlanned} ${minutes(item.plannedMs)} · ${s.runActual} ${minutes(actual)}`);
+    li.append(times);
+    if (live?.recording) li.append(el('span', { class: 'hint' }, ` · ${interpolate(s.runVideo, { duration: minutes(live.recording.durationMs) })}`));
+    if (!this.moderator) return li;
+
+    const buttons = el('span', { class: 'button-row' });
+    const button = (label: string, testid: string, onClick: () => void, disabled = false): HTMLButtonElement => {
+      const b = el('button', { type: 'button', class: 'secondary', 'data-testid': testid, 'aria-label': `${label}: ${item.title}` }, label);
+      b.disabled = disabled;
+      b.addEventListener('click', onClick);
+      buttons.append(b);
+      return b;
+    };
+    if (!this.draft && live) button(s.runGo, 'run-go', () => void this.advance(item.id), live.status === 'current');
+    button(s.runMoveUp, 'run-up', () => this.move(index, -1), index === 0);
+    button(s.runMoveDown, 'run-down', () => this.move(index, 1), index === count - 1);
+    button(s.runRemove, 'run-remove', () => this.edit((items) => items.filter((i) => i.id !== item.id)), live?.status === 'current');
+    li.append(buttons);
+    if (live && item.prerecorded && !this.draft) {
+      const label = el('label', {}, `${s.runUploadVideo} `);
+      const input = el('input', { type: 'file', accept: 'video/mp4,video/webm,video/x-matroska,.mkv', 'data-testid': 'run-upload', 'aria-label': `${s.runUploadVideo}: ${item.title}` });
+      input.addEventListener('change', () => {
+        const file = input.files?.[0];
+        if (file) void this.upload(item.id, file);
+      });
+      label.append(input);
+      li.append(label);
+    }
+    return li;
+  }
+
+  private edit(change: (items: EditItem[]) => EditItem[]): void {
+    const m = this.state;
+    if (!m) return;
+    const base = this.draft ?? { version: m.version, items: m.items.map(({ id, kind, title, speaker, prerecorded, plannedMs }) => ({ id, kind, title, speaker, prerecorded, plannedMs })) };
+    this.draft = { version: base.version, items: change(base.items) };
+    this.render();
+  }
+
+  private move(index: number, by: number): void {
+    this.edit((items) => {
+      const next = [...items];
+      const [item] = next.splice(index, 1);
+      if (item) next.splice(index + by, 0, item);
+      return next;
+    });
+    // Keep the keyboard where it was: on the moved item's same button.
+    const moved = this.list.children[index + by]?.querySelector<HTMLButtonElement>(by < 0 ? '[data-testid="run-up"]' : '[data-testid="run-down"]');
+    (moved && !moved.disabled ? moved : this.list.children[index + by]?.querySelector<HTMLButtonElement>('button'))?.focus();
+  }
+
+  private buildEditor(): void {
+    const s = this.deps.strings;
+    const field = (label: string, input: HTMLElement): HTMLLabelElement => {
+      const l = el('label', {}, `${label} `);
+      l.append(input);
+      return l;
+    };
+    const kind = el('select', { name: 'kind', 'data-testid': 'run-kind' });
+    for (const k of ['statement', 'panel', 'floor', 'break'] as const) kind.append(el('option', { value: k }, this.kindLabel(k)));
+    const title = el('input', { name: 'title', required: '', maxlength: '300', 'data-testid': 'run-title' });
+    const speaker = el('input', { name: 'speaker', maxlength: '200', 'data-testid': 'run-speaker' });
+    const mins = el('input', { name: 'minutes', type: 'number', min: '0', max: '720', step: '1', value: '5', required: '', 'data-testid': 'run-minutes' });
+    const pre = el('input', { name: 'prerecorded', type: 'checkbox', 'data-testid': 'run-prerecorded' });
+    const preLabel = el('label', { class: 'inline' });
+    preLabel.append(pre, ` ${s.runPrerecorded}`);
+    const add = el('button', { type: 'submit', class: 'secondary', 'data-testid': 'run-add' }, s.runAdd);
+    const addRow = el('div', { class: 'button-row' });
+    addRow.append(field(s.runKindLabel, kind), field(s.runTitle, title), field(s.runSpeaker, speaker), field(s.runMinutes, mins), preLabel, add);
+    const save = el('button', { type: 'button', 'data-testid': 'run-save' }, s.runSave);
+    const saveRow = el('div', { class: 'button-row', 'data-role': 'save' });
+    saveRow.hidden = true;
+    saveRow.append(save);
+    this.editor.append(addRow, saveRow);
+
+    this.editor.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const text = title.value.trim();
+      if (!text) return;
+      const item: EditItem = {
+        id: `item-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e4).toString(36)}`,
+        kind: kind.value as EditItem['kind'],
+        title: text,
+        ...(speaker.value.trim() ? { speaker: speaker.value.trim() } : {}),
+        ...(pre.checked && kind.value === 'statement' ? { prerecorded: true } : {}),
+        plannedMs: Math.max(0, Math.round(Number(mins.value) || 0)) * 60_000,
+      };
+      this.edit((items) => [...items, item]);
+      title.value = '';
+      speaker.value = '';
+      pre.checked = false;
+      title.focus();
+    });
+    save.addEventListener('click', () => void this.save());
+  }
+
+  private async save(): Promise<void> {
+    const draft = this.draft;
+    if (!draft) return;
+    try {
+      const res = await fetch(this.url(), {
+        method: 'PUT',
+        credentials: 'same-origin',
+        headers: { 'content-type': 'application/json', accept: 'application/json', ...csrfHeader() },
+        body: JSON.stringify({ version: draft.version, items: draft.items.map((i) => ({ ...i, speaker: i.speaker || undefined, prerecorded: i.prerecorded || undefined })) }),
+      });
+      const body = (await res.json()) as RunStateMessage & { error?: { code: string; message: string } };
+      if (!res.ok) throw Object.assign(new Error(body.error?.message ?? res.statusText), { code: body.error?.code });
+      this.draft = null;
+      this.receive(body);
+      this.render();
+      this.deps.announce(this.deps.strings.runSaved);
+    } catch (error) {
+      this.deps.showError(error);
+    }
+  }
+
+  private async upload(itemId: string, file: File): Promise<void> {
+    try {
+      const res = await fetch(this.url(`/${encodeURIComponent(itemId)}/recording`), {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'content-type': file.type || 'application/octet-stream', accept: 'application/json', ...csrfHeader() },
+        body: file,
+      });
+      const body = (await res.json()) as RunStateMessage & { error?: { code: string; message: string } };
+      if (!res.ok) throw Object.assign(new Error(body.error?.message ?? res.statusText), { code: body.error?.code });
+      this.receive(body);
+      this.deps.announce(this.deps.strings.runUploaded);
+    } catch (error) {
+      this.deps.showError(error);
+    }
+  }
+}

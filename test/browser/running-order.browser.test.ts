@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Plenary } from '../../server/plenary.ts';
+import { hasChromium, launchChromium } from '../support/browser.ts';
+import { createParticipant, eventId, type TestParticipant } from '../support/realtime.ts';
+import { getJson, organizerToken, startTestServer } from '../support/server.ts';
+
+const sessionId = 'thematic-1';
+
+/** The running order in the room (issue 18, item 4), by keyboard: the chair advances and adds an item; a delegate in Chinese follows. */
+describe.skipIf(!hasChromium)('the running order in the room, by keyboard', () => {
+  let server: Plenary;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  async function openRoom(p: TestParticipant, locale: string): Promise<Page> {
+    const context = await browser.newContext({ locale, timezoneId: 'Europe/Paris' });
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(`${server.url}/i/${p.token}`);
+    await page.goto(`${server.url}/events/${eventId}/sessions/${sessionId}${locale.startsWith('zh') ? '?lang=zh' : ''}`);
+    await page.locator('#live-room').waitFor({ state: 'visible' });
+    return page;
+  }
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    browser = await launchChromium();
+    const items = [
+      { id: 'opening', kind: 'statement', title: 'Opening remarks', speaker: 'ILO Director-General', plannedMs: 300_000 },
+      { id: 'hos-1', kind: 'statement', title: 'Statement by a Head of State', prerecorded: true, plannedMs: 180_000 },
+    ];
+    const put = await getJson(`${server.url}/api/events/${eventId}/sessions/${sessionId}/running-order`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${organizerToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ items }),
+    });
+    expect(put.status).toBe(200);
+  });
+  afterAll(async () => {
+    for (const c of contexts) await c.close();
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('shows the items to everyone, marks the current one, and lets the chair advance and edit with the keyboard', async () => {
+    const chairP = await createParticipant(server, { name: 'Chair', roles: [{ sessionId, role: 'moderator' }] });
+    const delegateP = await createParticipant(server, { name: 'Ms Wang', group: 'workers', country: 'CN' });
+    const chair = await openRoom(chairP, 'en-GB');
+    const delegate = await openRoom(delegateP, 'zh-CN');
+
+    await expect.poll(() => delegate.getByTestId('run-item').count()).toBe(2);
+    expect(await delegate.getByRole('heading', { name: '议程顺序' }).count()).toBe(1);
+    // Delegates read; they get no controls.
+    expect(await delegate.getByTestId('run-next').isVisible()).toBe(false);
+    expect(await delegate.getByTestId('run-go').count()).toBe(0);
+
+    // The chair starts the order by keyboard.
+    await chair.getByTestId('run-next').focus();
+    await chair.keyboard.press('Enter');
+    const first = delegate.locator('[data-item-id="opening"]');
+    await expect.poll(() => first.getAttribute('aria-current')).toBe('step');
+    await expect.poll(() => delegate.getByTestId('run-now').innerText()).toBe('当前：Opening remarks');
+    // Go to the second item with its own button (named after the item for screen readers).
+    await chair.getByRole('button', { name: 'Go to this item: Statement by a Head of State' }).focus();
+    await chair.keyboard.press('Enter');
+    await expect.poll(() => delegate.locator('[data-item-id="hos-1"]').getAttribute('aria-current')).toBe('step');
+    expect(await first.getAttribute('aria-current')).toBeNull();
+
+    // The chair adds a break: type, Enter adds it to the draft, then save.
+    await chair.getByTestId('running-order').getByLabel('Title').focus();
+    await chair.keyboard.type('Coffee break');
+    await chair.getByTestId('running-order').getByLabel('Kind').selectOption('break');
+    await chair.getByTestId('running-order').getByLabel('Title').press('Enter');
+    await chair.getByTestId('run-save').focus();
+    await chair.keyboard.press('Enter');
+    await expect.poll(() => delegate.getByTestId('run-item').count()).toBe(3);
+    expect(await delegate.locator('[data-item-id^="item-"]').innerText()).toContain('Coffee break');
+    await expect.poll(() => chair.locator('#announcer').innerText()).toBe('Running order saved.');
+  });
+});
