@@ -19,8 +19,8 @@ export function qnaHandlers(socket: PlenarySocket, deps: LiveHandlerDeps): void 
 
   on(socket, 'qna:vote', deps, async (p) => {
     const { caller, eventId, sessionId } = await scope(p, 'qna.vote');
-    const { change, replayed, voted } = await deps.qna.vote(eventId, sessionId, p.questionId, authorOf(caller).id, p.vote, p.idempotencyKey);
-    if (!replayed) deps.broadcast.question(change.question);
+    const { change, replayed, voted, publish } = await deps.qna.vote(eventId, sessionId, p.questionId, authorOf(caller).id, p.vote, p.idempotencyKey);
+    if (publish) deps.broadcast.question(change.question);
     return { questionId: p.questionId, voted, votes: change.question.voters.length, version: change.version, replayed };
   });
 

@@ -13,6 +13,22 @@ import { retryOnConflict } from './retry.ts';
 
 export const defaultModerationMode: ModerationMode = 'pre-moderated';
 
+export interface VoteResult {
+  change: QnaChange;
+  replayed: boolean;
+  voted: boolean;
+  /** This vote's answer is the one that announces its batch's change to the room. */
+  publish: boolean;
+}
+
+interface PendingVote {
+  participantId: string;
+  vote: boolean | undefined;
+  key: string | undefined;
+  resolve: (result: VoteResult) => void;
+  reject: (error: unknown) => void;
+}
+
 export interface QnaChange {
   question: Question;
   version: number;
@@ -79,6 +95,14 @@ export class QnaService {
     return { change: { question, version: question.version }, replayed: questionId.replayed };
   }
 
+  /**
+   * A delegate's vote. Votes on one question that arrive while an earlier
+   * write is in flight are decided together in the next one (group commit at
+   * the service level): one read, one compare-and-set of the question, the
+   * version counter and every vote's idempotency record, all or none. Each
+   * vote still gets its own answer; exactly one vote of each batch carries
+   * `publish`, so the room hears one broadcast per batch, not one per vote.
+   */
   vote(
     eventId: string,
     sessionId: string,
@@ -86,24 +110,78 @@ export class QnaService {
     participantId: string,
     vote: boolean | undefined,
     idempotencyKey: string | undefined,
-  ): Promise<{ change: QnaChange; replayed: boolean; voted: boolean }> {
-    const key = idempotencyKey && `vote:${idempotencyKey}`;
-    return this.serial(eventId, sessionId, async () => {
-      const seen = await this.idempotency.seen<boolean>(participantId, key);
-      const stored = await this.requireStored(eventId, sessionId, questionId);
-      const current = withoutRev(stored);
-      if (seen) return { change: { question: current, version: current.version }, replayed: true, voted: seen.result };
-      const now = this.clock();
-      const probe = vote === undefined ? toggleVote(current, participantId, 0, now) : setVote(current, participantId, vote, 0, now);
-      if (probe === current) {
-        return { change: { question: current, version: current.version }, replayed: false, voted: current.voters.includes(participantId) };
+  ): Promise<VoteResult> {
+    const batchKey = `${eventId}/${sessionId}/${questionId}`;
+    return new Promise<VoteResult>((resolve, reject) => {
+      let batch = this.pendingVotes.get(batchKey);
+      if (!batch) {
+        const fresh: PendingVote[] = [];
+        batch = fresh;
+        this.pendingVotes.set(batchKey, fresh);
+        void this.serial(eventId, sessionId, () => this.decideVotes(eventId, sessionId, questionId, batchKey, fresh)).catch((error: unknown) => {
+          // A failure of the whole batch (no such question, retries exhausted) answers each of its votes.
+          for (const v of fresh) v.reject(error);
+        });
       }
-      const voted = probe.voters.includes(participantId);
-      const { meta, op } = await this.nextVersion(eventId, sessionId);
-      const question = { ...probe, version: meta.version };
-      await this.live.commit([op, this.live.saveQuestionOp(question, stored.rev), ...this.idempotency.seal(participantId, key, voted)]);
-      return { change: { question, version: meta.version }, replayed: false, voted };
+      batch.push({ participantId, vote, key: idempotencyKey && `vote:${idempotencyKey}`, resolve, reject });
     });
+  }
+
+  /** Votes waiting for the next decision, per question; a batch closes when its decision starts. */
+  private readonly pendingVotes = new Map<string, PendingVote[]>();
+
+  /** Runs under the session's lock (and again on a conflict, with the same votes on fresh data). */
+  private async decideVotes(eventId: string, sessionId: string, questionId: string, batchKey: string, batch: PendingVote[]): Promise<void> {
+    // Votes arriving from now on form the next batch.
+    if (this.pendingVotes.get(batchKey) === batch) this.pendingVotes.delete(batchKey);
+    const stored = await this.requireStored(eventId, sessionId, questionId);
+    const now = this.clock();
+    let question = withoutRev(stored);
+    const outcomes: { vote: PendingVote; voted: boolean; replayed: boolean; error?: unknown }[] = [];
+    const seals: WriteOp[] = [];
+    const sealed = new Set<string>();
+    for (const v of batch) {
+      const seen = await this.idempotency.seen<boolean>(v.participantId, v.key);
+      if (seen) {
+        outcomes.push({ vote: v, voted: seen.result, replayed: true });
+        continue;
+      }
+      try {
+        const next = v.vote === undefined ? toggleVote(question, v.participantId, 0, now) : setVote(question, v.participantId, v.vote, 0, now);
+        question = next;
+        const voted = next.voters.includes(v.participantId);
+        // Two copies of one keyed request in one batch: the second replays the first.
+        const id = v.key ? `${v.participantId}:${v.key}` : null;
+        if (id && sealed.has(id)) {
+          outcomes.push({ vote: v, voted, replayed: true });
+          continue;
+        }
+        if (id) sealed.add(id);
+        seals.push(...this.idempotency.seal(v.participantId, v.key, voted));
+        outcomes.push({ vote: v, voted, replayed: false });
+      } catch (error) {
+        outcomes.push({ vote: v, voted: false, replayed: false, error });
+      }
+    }
+    const changed = question.voters.length !== stored.voters.length || question.voters.some((p, i) => p !== stored.voters[i]);
+    let version = stored.version;
+    if (changed || seals.length > 0) {
+      const { meta, op } = changed ? await this.nextVersion(eventId, sessionId) : { meta: null, op: null };
+      if (meta) {
+        version = meta.version;
+        question = { ...question, version };
+      }
+      await this.live.commit([...(op ? [op, this.live.saveQuestionOp(question, stored.rev)] : []), ...seals]);
+    }
+    let publish = changed;
+    for (const o of outcomes) {
+      if (o.error !== undefined) {
+        o.vote.reject(o.error);
+        continue;
+      }
+      o.vote.resolve({ change: { question, version }, replayed: o.replayed, voted: o.voted, publish: publish && !o.replayed });
+      if (!o.replayed) publish = false;
+    }
   }
 
   moderate(
