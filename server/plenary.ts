@@ -258,7 +258,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
         webcastRoutes(programme, () => webcast),
         // The queue's broadcast lives in liveSessions, made once the HTTP server exists (below).
         statements({ programme, floor, store, onChange: (change) => liveSessions.broadcastQueue(change) }),
-        sessionRecords({ programme, floor, qna, polls, listParticipants: (eventId) => participantRepo.list(eventId), views }),
+        sessionRecords({ programme, floor, qna, polls, running: runningOrder, listParticipants: (eventId) => participantRepo.list(eventId), views }),
         pagesRouter(programme, views, { calendarLinks: pageCalendarLinks(config.publicUrl), cache: renderCache }),
       ],
     });

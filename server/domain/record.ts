@@ -5,6 +5,7 @@ import { resultsOf, voteGroups, type Poll, type PollResults, type VoteGroup } fr
 import type { Localized } from './programme.ts';
 import type { ModerationLogEntry } from './qna.ts';
 import type { QueueState } from './queue.ts';
+import { timings, type RunningOrder } from './running-order.ts';
 import { speakingReport } from './speaking-report.ts';
 
 /**
@@ -27,7 +28,23 @@ export interface RecordInput {
   questions: readonly { id: string; text: string; anonymous: boolean; author?: { name: string } | undefined }[];
   moderation: readonly ModerationLogEntry[];
   polls: readonly Poll[];
+  /** The session's running order (issue 18), if it kept one. */
+  runningOrder?: RunningOrder | undefined;
   now: Date;
+}
+
+/** One item of the running order, planned against actual. */
+export interface RecordRunItem {
+  order: number;
+  title: string;
+  kindLabel: string;
+  speaker: string;
+  plannedMs: number;
+  actualMs: number;
+  overrunMs: number;
+  planned: string;
+  actual: string;
+  overrun: string;
 }
 
 export interface RecordSpeaker {
@@ -93,6 +110,7 @@ export interface SessionRecord {
   speakers: RecordSpeaker[];
   questions: RecordQuestion[];
   polls: RecordPoll[];
+  runningOrder: RecordRunItem[];
 }
 
 function duration(ms: number): string {
@@ -147,8 +165,29 @@ export function buildRecord(input: RecordInput): SessionRecord {
     .sort((a, b) => Date.parse(a.openedAt ?? a.createdAt) - Date.parse(b.openedAt ?? b.createdAt))
     .map((p) => recordPoll(p, s, local));
 
+  const run = input.runningOrder;
+  const runTimes = run ? new Map(timings(run, input.now).map((t) => [t.id, t])) : new Map<string, ReturnType<typeof timings>[number]>();
+  const runningOrder: RecordRunItem[] = (run?.items ?? []).map((item, index) => {
+    const t = runTimes.get(item.id);
+    const actualMs = t?.actualMs ?? 0;
+    const overrunMs = t?.overrunMs ?? 0;
+    return {
+      order: index + 1,
+      title: item.title,
+      kindLabel: item.kind === 'statement' ? s.kind_statement : s[`runKind_${item.kind}`],
+      speaker: item.speaker ?? '',
+      plannedMs: item.plannedMs,
+      actualMs,
+      overrunMs,
+      planned: duration(item.plannedMs),
+      actual: duration(actualMs),
+      overrun: overrunMs > 0 ? `+${duration(overrunMs)}` : '',
+    };
+  });
+
   return {
     lang: input.lang,
+    runningOrder,
     eventId: input.event.id,
     sessionId: input.session.id,
     eventTitle: inLanguage(input.event.title, input.lang),
@@ -229,6 +268,14 @@ export function recordMarkdown(record: SessionRecord): string {
           record.speakers.map((sp) => [sp.order, sp.name, sp.country, sp.groupLabel, sp.kindLabel, sp.language ?? '', sp.startedLocal, sp.spoken]),
         )
       : s.noSpeakers,
+    '',
+  );
+
+  out.push(`## ${s.runningOrder}`, '');
+  out.push(
+    record.runningOrder.length
+      ? table([s.order, s.item, s.name, s.planned, s.actual, s.overrun], record.runningOrder.map((r) => [r.order, `${r.title} (${r.kindLabel})`, r.speaker, r.planned, r.actual, r.overrun]))
+      : s.noRunningOrder,
     '',
   );
 

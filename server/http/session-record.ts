@@ -9,6 +9,7 @@ import type { FloorService } from '../services/floor-service.ts';
 import type { PollService } from '../services/poll-service.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
 import type { QnaService } from '../services/qna-service.ts';
+import type { RunningOrderService } from '../services/running-order-service.ts';
 import { callerOf, pageBase } from './caller.ts';
 import { parseId, parseInput } from './validate.ts';
 import type { Views } from './views.ts';
@@ -18,6 +19,8 @@ export interface SessionRecordDeps {
   floor: FloorService;
   qna: QnaService;
   polls: PollService;
+  /** The session's running order, planned against actual (issue 18). */
+  running?: RunningOrderService;
   listParticipants: (eventId: string) => Promise<Participant[]>;
   views: Views;
 }
@@ -41,12 +44,13 @@ export function sessionRecords(deps: SessionRecordDeps): Router {
     authorize(callerOf(req), 'queue.moderate', { eventId, sessionId });
     const { lang } = parseInput(recordQuery, req.query, 'invalid_query');
     const [event, session] = await Promise.all([deps.programme.requireEvent(eventId), deps.programme.requireSession(eventId, sessionId)]);
-    const [queue, questions, moderation, polls, participants] = await Promise.all([
+    const [queue, questions, moderation, polls, participants, runningOrder] = await Promise.all([
       deps.floor.state(eventId, sessionId),
       deps.qna.snapshot(eventId, sessionId, { participantId: null, moderator: true }).then((snapshot) => snapshot.questions),
       deps.qna.moderationLog(eventId, sessionId),
       deps.polls.list(eventId, sessionId),
       deps.listParticipants(eventId),
+      deps.running?.get(eventId, sessionId),
     ]);
     return buildRecord({
       lang: isLang(lang) ? lang : req.ctx.lang,
@@ -57,6 +61,7 @@ export function sessionRecords(deps: SessionRecordDeps): Router {
       questions,
       moderation,
       polls,
+      runningOrder,
       now: deps.programme.now(),
     });
   }

@@ -93,6 +93,15 @@ describe('the running order over HTTP and Socket.IO', () => {
     expect(read.body.timings[0]).toMatchObject({ id: 'hos-1', plannedMs: 300_000, overrunMs: 0 });
     expect(read.body.timings[0]!.actualMs).toBeGreaterThanOrEqual(50);
 
+    // The draft record lists the running order, planned against actual.
+    const record = await getJson<{ runningOrder: { title: string; planned: string; actualMs: number; overrun: string }[] }>(`${server.url}/api/events/${eventId}/sessions/${sessionId}/record?lang=en`, { headers: { authorization: `Bearer ${chair.token}` } });
+    expect(record.status).toBe(200);
+    expect(record.body.runningOrder.map((r) => r.title)).toEqual(['Statement', 'Reply', 'Interactive panel', 'Open floor']);
+    expect(record.body.runningOrder[0]).toMatchObject({ planned: '5:00', overrun: '' });
+    expect(record.body.runningOrder[0]!.actualMs).toBeGreaterThanOrEqual(50);
+    const md = await fetch(`${server.url}/api/events/${eventId}/sessions/${sessionId}/record?format=md&lang=en`, { headers: { authorization: `Bearer ${chair.token}` } });
+    expect(await md.text()).toMatch(/## Running order: planned and actual\n\n\| No\. \| Item \| Name \| Planned \| Actual \| Overrun \|\n[^\n]+\n\| 1 \| Statement \(Statement\) \| Head of State or Government \| 5:00 \| 0:0\d \|/);
+
     const audit = await getJson<{ entries: { action: string; after: unknown }[] }>(`${server.url}/api/events/${eventId}/audit`, { headers: { authorization: `Bearer ${organizerToken}` } });
     const actions = audit.body.entries.map((e) => e.action).filter((a) => a.startsWith('run.'));
     expect(actions).toEqual(['run.edit', 'run.edit', 'run.edit', 'run.advance', 'run.advance']);
