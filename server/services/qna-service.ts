@@ -139,24 +139,25 @@ export class QnaService {
     let question = withoutRev(stored);
     const outcomes: { vote: PendingVote; voted: boolean; replayed: boolean; error?: unknown }[] = [];
     const seals: WriteOp[] = [];
-    const sealed = new Set<string>();
+    const sealed = new Map<string, boolean>();
     for (const v of batch) {
       const seen = await this.idempotency.seen<boolean>(v.participantId, v.key);
       if (seen) {
         outcomes.push({ vote: v, voted: seen.result, replayed: true });
         continue;
       }
+      // Two copies of one keyed request in one batch: the second replays the first's answer.
+      const id = v.key ? `${v.participantId}:${v.key}` : null;
+      const twinOf = id ? sealed.get(id) : undefined;
+      if (twinOf !== undefined) {
+        outcomes.push({ vote: v, voted: twinOf, replayed: true });
+        continue;
+      }
       try {
         const next = v.vote === undefined ? toggleVote(question, v.participantId, 0, now) : setVote(question, v.participantId, v.vote, 0, now);
         question = next;
         const voted = next.voters.includes(v.participantId);
-        // Two copies of one keyed request in one batch: the second replays the first.
-        const id = v.key ? `${v.participantId}:${v.key}` : null;
-        if (id && sealed.has(id)) {
-          outcomes.push({ vote: v, voted, replayed: true });
-          continue;
-        }
-        if (id) sealed.add(id);
+        if (id) sealed.set(id, voted);
         seals.push(...this.idempotency.seal(v.participantId, v.key, voted));
         outcomes.push({ vote: v, voted, replayed: false });
       } catch (error) {

@@ -109,4 +109,29 @@ describe('audience Q&A over Socket.IO', () => {
     expect(await emit(a, 'qna:ask', { sessionId, text: 'x'.repeat(501) })).toMatchObject({ ok: false, error: { code: 'invalid_question' } });
     expect(await emit(a, 'qna:vote', { sessionId, questionId: 'nope' })).toMatchObject({ ok: false, error: { code: 'question_not_found' } });
   });
+
+  it('decides votes arriving together in one write, each answered on its own, twins of one request once, with one broadcast', async () => {
+    const { socket: mod } = await join(moderator);
+    const { socket: a } = await join(alice);
+    const { socket: b } = await join(bob);
+    const asked = await ok<{ question: QuestionMessageBody }>(a, 'qna:ask', { sessionId, text: 'Votes that arrive together' });
+    await ok(mod, 'qna:moderate', { sessionId, questionId: asked.question.id, action: 'approve' });
+    const heard = record(mod, ['qna:question']);
+    // Alice toggles twice with one key (a resend racing its first copy), Bob votes, all at once.
+    const [first, twin, bobs] = await Promise.all([
+      ok<{ voted: boolean; replayed: boolean; votes: number }>(a, 'qna:vote', { sessionId, questionId: asked.question.id, idempotencyKey: 'same-key-0001' }),
+      ok<{ voted: boolean; replayed: boolean; votes: number }>(a, 'qna:vote', { sessionId, questionId: asked.question.id, idempotencyKey: 'same-key-0001' }),
+      ok<{ voted: boolean; replayed: boolean; votes: number }>(b, 'qna:vote', { sessionId, questionId: asked.question.id, vote: true }),
+    ]);
+    expect([first.voted, twin.voted, bobs.voted]).toEqual([true, true, true]);
+    expect([first.replayed, twin.replayed].sort()).toEqual([false, true]);
+    const snapshot = (await ok<JoinAck>(mod, 'session:join', { sessionId })).qna.questions.find((q) => q.id === asked.question.id);
+    expect(snapshot?.votes).toBe(2);
+    await new Promise((r) => setTimeout(r, 200));
+    // One change of the question reached the room per decision, not one per vote.
+    const changes = (heard['qna:question'] as QnaQuestionMessage[]).filter((m) => m.question.id === asked.question.id);
+    expect(changes.length).toBeGreaterThanOrEqual(1);
+    expect(changes.length).toBeLessThan(3);
+    expect(changes.at(-1)?.question.votes).toBe(2);
+  });
 });
