@@ -1,0 +1,91 @@
+// A pre-recorded statement on the stage in headless Chromium (issue 18):
+// nobody publishes live; the moderator advances the running order to a
+// pre-recorded statement and a delegate's page shows its tile, named after
+// the speaker, and decodes its video and receives its audio (getStats via
+// window.plenaryMedia), until the moderator moves on.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Plenary } from '../../server/plenary.ts';
+import { hasChromium, launchChromium } from '../support/browser.ts';
+import { connect, createParticipant, eventId, ok, type TestParticipant } from '../support/realtime.ts';
+import { getJson, organizerToken, tempDir } from '../support/server.ts';
+import { startMediaServer } from './support.ts';
+
+const sessionId = 'thematic-1';
+const base = `/api/events/${eventId}/sessions/${sessionId}/running-order`;
+const poll = { timeout: 30_000, interval: 250 };
+const hasFfmpeg = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0 && spawnSync('ffprobe', ['-version'], { stdio: 'ignore' }).status === 0;
+
+interface Row {
+  participantId: string;
+  kind: 'audio' | 'video';
+  packetsReceived: number;
+  framesDecoded: number;
+}
+
+describe.skipIf(!hasChromium || !hasFfmpeg)('a pre-recorded statement on the stage in headless Chromium (real mediasoup worker)', () => {
+  let server: Plenary;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  async function openRoom(p: TestParticipant): Promise<Page> {
+    const context = await browser.newContext({ locale: 'en-GB', timezoneId: 'Europe/Zurich' });
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(`${server.url}/i/${p.token}`);
+    await page.goto(`${server.url}/events/${eventId}/sessions/${sessionId}`);
+    await page.locator('#live-room').waitFor({ state: 'visible' });
+    return page;
+  }
+  const row = async (page: Page, participantId: string, kind: 'audio' | 'video'): Promise<Row | undefined> =>
+    ((await page.evaluate(async () => (await window.plenaryMedia?.stats()) ?? [])) as Row[]).find((r) => r.participantId === participantId && r.kind === kind);
+
+  beforeAll(async () => {
+    server = await startMediaServer({ MEDIA_WORKERS: '1' });
+    browser = await launchChromium();
+    const file = path.join(tempDir('plenary-playback-'), 'statement.mp4');
+    const made = spawnSync('ffmpeg', [
+      '-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=640x360:rate=25:duration=30', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=30',
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', file,
+    ]);
+    expect(made.status).toBe(0);
+    const items = [{ id: 'hos-1', kind: 'statement', title: 'Statement', speaker: 'President of Chile', prerecorded: true, plannedMs: 60_000 }, { id: 'panel', kind: 'panel', title: 'Panel', plannedMs: 60_000 }];
+    const put = await getJson(`${server.url}${base}`, { method: 'PUT', headers: { authorization: `Bearer ${organizerToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ items }) });
+    expect(put.status).toBe(200);
+    const up = await getJson(`${server.url}${base}/hos-1/recording`, { method: 'POST', headers: { authorization: `Bearer ${organizerToken}`, 'content-type': 'video/mp4' }, body: new Uint8Array(fs.readFileSync(file)) });
+    expect(up.status).toBe(201);
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const c of contexts) await c.close();
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('a delegate decodes the played statement while nobody is live', async () => {
+    const moderator = await createParticipant(server, { name: 'Chair', roles: [{ sessionId, role: 'moderator' }] });
+    const viewer = await createParticipant(server, { name: 'Viewer Li', group: 'employers', country: 'CN' });
+    const mod = await connect(server.url, { token: moderator.token });
+    try {
+      await ok(mod, 'session:join', { sessionId });
+      await ok(mod, 'session:open', { sessionId });
+      const view = await openRoom(viewer);
+      await ok(mod, 'run:advance', { sessionId, itemId: 'hos-1' });
+      const player = 'playback:hos-1';
+      const tile = view.locator(`[data-testid="stage-tile"][data-participant-id="${player}"]`);
+      await tile.waitFor({ state: 'visible', timeout: 30_000 });
+      expect(await tile.innerText()).toContain('President of Chile');
+      await tile.scrollIntoViewIfNeeded();
+      await expect.poll(async () => (await row(view, player, 'video'))?.framesDecoded ?? 0, poll).toBeGreaterThan(10);
+      await expect.poll(async () => (await row(view, player, 'audio'))?.packetsReceived ?? 0, poll).toBeGreaterThan(20);
+      // The moderator moves on: the tile leaves the stage.
+      await ok(mod, 'run:advance', { sessionId, itemId: 'panel' });
+      await tile.waitFor({ state: 'detached', timeout: 15_000 });
+    } finally {
+      mod.close();
+    }
+  }, 90_000);
+});
