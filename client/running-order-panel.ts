@@ -166,7 +166,9 @@ export class RunningOrderPanel {
     const actual = live ? live.actualMs + (live.status === 'current' && live.startedAt ? Math.max(0, Date.now() - Date.parse(live.startedAt)) : 0) : 0;
     const times = el('span', { class: 'run-times hint' }, ` ${s.runPlanned} ${minutes(item.plannedMs)} · ${s.runActual} ${minutes(actual)}`);
     li.append(times);
-    if (live?.recording) li.append(el('span', { class: 'hint' }, ` · ${interpolate(s.runVideo, { duration: minutes(live.recording.durationMs) })}`));
+    if (live?.recording) {
+      li.append(el('span', { class: 'hint' }, ` · ${interpolate(s.runVideo, { duration: minutes(live.recording.durationMs) })} · ${live.recording.approved ? s.runVideoApproved : s.runVideoNotApproved}`));
+    }
     if (!this.moderator) return li;
 
     const buttons = el('span', { class: 'button-row' });
@@ -191,6 +193,12 @@ export class RunningOrderPanel {
       });
       label.append(input);
       li.append(label);
+      if (live.recording && !live.recording.approved) {
+        // Watched and cleared by a moderator before it may reach the floor.
+        const approve = el('button', { type: 'button', class: 'button-primary', 'data-testid': 'run-approve', 'aria-label': `${s.runApproveVideo}: ${item.title}` }, s.runApproveVideo);
+        approve.addEventListener('click', () => void this.approve(item.id));
+        li.append(approve);
+      }
     }
     return li;
   }
@@ -276,6 +284,22 @@ export class RunningOrderPanel {
       this.receive(body);
       this.render();
       this.deps.announce(this.deps.strings.runSaved);
+    } catch (error) {
+      this.deps.showError(error);
+    }
+  }
+
+  private async approve(itemId: string): Promise<void> {
+    try {
+      const res = await fetch(this.url(`/${encodeURIComponent(itemId)}/recording/approve`), {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { accept: 'application/json', ...csrfHeader() },
+      });
+      const body = (await res.json()) as RunStateMessage & { error?: { code: string; message: string } };
+      if (!res.ok) throw Object.assign(new Error(body.error?.message ?? res.statusText), { code: body.error?.code });
+      this.receive(body);
+      this.deps.announce(this.deps.strings.runVideoApproved);
     } catch (error) {
       this.deps.showError(error);
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../errors.ts';
-import { advance, attachRecording, editRunningOrder, emptyRunningOrder, runningOrderInput, timings, viewOfItem, type RunRecording } from './running-order.ts';
+import { advance, approveRecording, attachRecording, editRunningOrder, emptyRunningOrder, runningOrderInput, timings, viewOfItem, type RunRecording } from './running-order.ts';
 
 const t0 = new Date('2022-02-22T13:00:00Z');
 const at = (s: number): Date => new Date(t0.getTime() + s * 1000);
@@ -58,7 +58,20 @@ describe('running order (pure)', () => {
     expect(codeOf(() => attachRecording(order, 'opening', rec))).toBe('not_prerecorded');
     const withVideo = attachRecording(order, 'hos-1', rec);
     const view = viewOfItem(withVideo.items[1]!);
-    expect(view.recording).toEqual({ durationMs: 3000, video: true, audio: true, uploadedAt: t0.toISOString() });
+    expect(view.recording).toEqual({ durationMs: 3000, video: true, audio: true, uploadedAt: t0.toISOString(), approved: false });
     expect(JSON.stringify(view)).not.toContain('x/y.mp4');
+  });
+
+  it('plays only a video a moderator approved; a new upload needs approving again', () => {
+    const order = editRunningOrder(emptyRunningOrder('e', 's'), { items: script }, () => true);
+    const rec: RunRecording = { file: 'x/y.mp4', container: 'mp4', bytes: 10, sha256: 'ab', durationMs: 3000, video: true, audio: true, uploadedAt: t0.toISOString(), uploadedBy: null };
+    expect(codeOf(() => approveRecording(order, 'hos-1', 'mod', t0))).toBe('not_prerecorded');
+    expect(codeOf(() => approveRecording(order, 'ghost', 'mod', t0))).toBe('run_item_not_found');
+    const approved = approveRecording(attachRecording(order, 'hos-1', rec), 'hos-1', 'mod', t0);
+    expect(approved.items[1]?.recording).toMatchObject({ approvedAt: t0.toISOString(), approvedBy: 'mod' });
+    expect(viewOfItem(approved.items[1]!).recording?.approved).toBe(true);
+    expect(approveRecording(approved, 'hos-1', 'mod', t0)).toBe(approved);
+    const replaced = attachRecording(approved, 'hos-1', { ...rec, sha256: 'cd' });
+    expect(viewOfItem(replaced.items[1]!).recording?.approved).toBe(false);
   });
 });

@@ -29,6 +29,13 @@ export interface RunRecording {
   audio: boolean;
   uploadedAt: string;
   uploadedBy: string | null;
+  /**
+   * A moderator or organiser has watched it and cleared it for the floor:
+   * only an approved video is played (an upload, or a replacement, starts
+   * unapproved).
+   */
+  approvedAt?: string;
+  approvedBy?: string | null;
 }
 
 export interface RunItem {
@@ -161,6 +168,16 @@ export function attachRecording(order: RunningOrder, itemId: string, recording: 
   return { ...order, version: order.version + 1, items: order.items.map((i) => (i.id === itemId ? { ...i, recording } : i)) };
 }
 
+/** Clears a pre-recorded statement's video for the floor (again: nothing changes). */
+export function approveRecording(order: RunningOrder, itemId: string, by: string | null, now: Date): RunningOrder {
+  const item = order.items.find((i) => i.id === itemId);
+  if (!item) throw new AppError('run_item_not_found', 'There is no such item in the running order.');
+  if (!item.recording) throw new AppError('not_prerecorded', 'This statement has no video to approve yet.');
+  if (item.recording.approvedAt) return order;
+  const recording = { ...item.recording, approvedAt: now.toISOString(), approvedBy: by };
+  return { ...order, version: order.version + 1, items: order.items.map((i) => (i.id === itemId ? { ...i, recording } : i)) };
+}
+
 /** Time an item has run so far: its finished spans and, if it is running, the current one. */
 export function elapsedMs(item: RunItem, now: Date): number {
   const running = item.status === 'current' && item.startedAt ? Math.max(0, now.getTime() - Date.parse(item.startedAt)) : 0;
@@ -188,10 +205,12 @@ export interface RunItemView {
   startedAt?: string;
   endedAt?: string;
   actualMs: number;
-  recording?: { durationMs: number; video: boolean; audio: boolean; uploadedAt: string };
+  recording?: { durationMs: number; video: boolean; audio: boolean; uploadedAt: string; approved: boolean };
 }
 
 export function viewOfItem(item: RunItem): RunItemView {
   const { recording, speakerId: _speakerId, ...rest } = item;
-  return recording ? { ...rest, recording: { durationMs: recording.durationMs, video: recording.video, audio: recording.audio, uploadedAt: recording.uploadedAt } } : rest;
+  return recording
+    ? { ...rest, recording: { durationMs: recording.durationMs, video: recording.video, audio: recording.audio, uploadedAt: recording.uploadedAt, approved: Boolean(recording.approvedAt) } }
+    : rest;
 }

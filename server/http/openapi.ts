@@ -238,6 +238,12 @@ export const operations: Record<string, Operation> = {
       422: { description: 'recording_undecodable: no playable stream, or damaged', schema: errorBody },
     },
   },
+  [`post ${eventPath}/sessions/:sessionId/running-order/:itemId/recording/approve`]: {
+    summary: 'Approve a pre-recorded statement’s uploaded video for the floor (moderators and organisers): only an approved video is played when its item starts; a new upload needs approving again',
+    tag: 'sessions',
+    access: 'moderator',
+    responses: { 200: { description: 'The running order with the item', schema: runState.extend({ item: runItem }) }, ...guarded, 409: { description: 'not_prerecorded: no video uploaded', schema: errorBody } },
+  },
   [`get ${eventPath}/reports/speaking-time`]: { summary: 'Speaking time by group, gender and country', tag: 'reports', access: 'organiser', query: z.object({ sessionId: id.optional() }), responses: { 200: { description: 'Report', schema: anyJson }, ...guarded } },
   [`get ${eventPath}/reports/speaking-time.csv`]: { summary: 'Speaking time as CSV', tag: 'reports', access: 'organiser', query: z.object({ sessionId: id.optional() }), responses: { 200: csv, ...guarded } },
   'post /api/events': {

@@ -97,5 +97,18 @@ export function runningOrderRoutes(deps: RunningOrderRoutesDeps): Router {
     const view = messageOf(change.after);
     res.status(201).json({ ...view, item: view.items.find((i) => i.id === itemId) });
   });
+
+  /** Clears an uploaded video for the floor: only an approved one is played. */
+  router.post(`${runningOrderPath}/:itemId/recording/approve`, async (req, res) => {
+    const { eventId, sessionId } = sessionParams(req);
+    const itemId = itemParam(req);
+    const caller = callerOf(req);
+    authorize(caller, 'run.moderate', { eventId, sessionId });
+    await deps.programme.requireSession(eventId, sessionId);
+    const change = await deps.running.approveRecording(eventId, sessionId, itemId, actorOf(caller));
+    deps.onChange(eventId, change);
+    const view = messageOf(change.after);
+    res.json({ ...view, item: view.items.find((i) => i.id === itemId) });
+  });
   return router;
 }

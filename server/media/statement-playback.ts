@@ -69,7 +69,8 @@ export class StatementPlayback {
     const now = this.playing.get(key);
     if (now && now.itemId === item?.id && change.before.currentItemId === item.id) return; // an edit, not a move
     if (now) this.stop(key);
-    if (item?.prerecorded && item.recording) await this.start(eventId, sessionId, item);
+    // Only a video a moderator or organiser approved goes to the floor.
+    if (item?.prerecorded && item.recording?.approvedAt) await this.start(eventId, sessionId, item);
   }
 
   private async start(eventId: string, sessionId: string, item: RunItem): Promise<void> {

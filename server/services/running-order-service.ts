@@ -1,6 +1,6 @@
 import type { Actor } from '../domain/actor.ts';
 import {
-  advance, attachRecording, editRunningOrder, emptyRunningOrder, viewOfItem,
+  advance, approveRecording, attachRecording, editRunningOrder, emptyRunningOrder, viewOfItem,
   type RunningOrder, type RunningOrderInput, type RunRecording,
 } from '../domain/running-order.ts';
 import type { RunStateMessage } from '../protocol/events.ts';
@@ -81,6 +81,14 @@ export class RunningOrderService {
     return this.change(eventId, sessionId, actor, 'run.recording', (order) => attachRecording(order, itemId, recording), () => ({
       before: null,
       after: { itemId, bytes: recording.bytes, sha256: recording.sha256, durationMs: recording.durationMs, container: recording.container },
+    }));
+  }
+
+  /** A moderator or organiser clears an uploaded video for the floor. */
+  approveRecording(eventId: string, sessionId: string, itemId: string, actor: Actor): Promise<RunChange> {
+    return this.change(eventId, sessionId, actor, 'run.approve', (order, now) => approveRecording(order, itemId, actor.id, now), () => ({
+      before: null,
+      after: { itemId, approved: true },
     }));
   }
 

@@ -57,6 +57,8 @@ describe.skipIf(!hasChromium || !hasFfmpeg)('a pre-recorded statement on the sta
     expect(put.status).toBe(200);
     const up = await getJson(`${server.url}${base}/hos-1/recording`, { method: 'POST', headers: { authorization: `Bearer ${organizerToken}`, 'content-type': 'video/mp4' }, body: new Uint8Array(fs.readFileSync(file)) });
     expect(up.status).toBe(201);
+    // Watched and cleared for the floor (only an approved video is played).
+    expect((await getJson(`${server.url}${base}/hos-1/recording/approve`, { method: 'POST', headers: { authorization: `Bearer ${organizerToken}` } })).status).toBe(200);
   }, 60_000);
 
   afterAll(async () => {

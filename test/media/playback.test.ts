@@ -76,6 +76,18 @@ describe.skipIf(!hasFfmpeg)('pre-recorded statements played into the session (re
 
     const announced: NewProducerMessage[] = [];
     booth.on('media:new-producer', (m: NewProducerMessage) => announced.push(m));
+
+    // Uploaded but not yet approved: the item starts, nothing is played.
+    await ok(mod, 'run:advance', { sessionId, itemId: 'hos-1' });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(announced.filter((m) => m.producer.right === 'playback')).toEqual([]);
+    await ok(mod, 'run:advance', { sessionId, itemId: 'panel' });
+    const refused = await getJson(`${server.url}${base}/hos-1/recording/approve`, { method: 'POST', headers: { authorization: `Bearer ${interpreter.token}` } });
+    expect(refused.status).toBe(403);
+    const approved = await getJson<{ item: { recording: { approved: boolean } } }>(`${server.url}${base}/hos-1/recording/approve`, { method: 'POST', headers: { authorization: `Bearer ${moderator.token}` } });
+    expect(approved.status).toBe(200);
+    expect(approved.body.item.recording.approved).toBe(true);
+
     await ok(mod, 'run:advance', { sessionId, itemId: 'hos-1' });
     await waitFor(() => announced.filter((m) => m.producer.right === 'playback').length === 2, { timeout: 10_000 });
     const played = announced.map((m) => m.producer);
