@@ -141,6 +141,14 @@ async function start(root: HTMLElement, s: RoomPageStrings): Promise<void> {
   socket.on('connect', () => {
     byId('room-error').hidden = true;
   });
+  // Moderators hear who is present, by constituent group, on every process (at most once a second).
+  socket.on('session:presence', (m) => {
+    if (m.sessionId !== sessionId) return;
+    const groups = Object.entries(m.byGroup)
+      .filter(([, n]) => (n ?? 0) > 0)
+      .map(([group, n]) => `${(s as RoomStrings as Record<string, string>)[`group_${group}`] ?? group} ${n}`);
+    byId('presence').textContent = `${interpolate(s.presentNow, { n: m.total })}${groups.length ? ` — ${groups.join(' · ')}` : ''}`;
+  });
   socket.on('queue:timer', (m: QueueTimerMessage) => {
     if (m.sessionId !== sessionId) return;
     announce(m.phase === 'warning' ? s.announceWarning : s.announceExpired);

@@ -43,6 +43,8 @@ describe.skipIf(!hasChromium)('rules of procedure in the session room (headless 
     const a = await openRoom(first, 'en-GB');
     const b = await openRoom(second, 'zh-CN');
 
+    // The chair sees who is present, by constituent group (the chair and both delegates).
+    await expect.poll(() => mod.getByTestId('presence').innerText(), { timeout: 10_000 }).toMatch(/^3 people present — .*Workers 1/);
     await mod.getByTestId('open-session').click();
     await expect.poll(() => a.locator('#session-status').getAttribute('data-status')).toBe('live');
     await a.getByTestId('request-floor').click();
