@@ -2,7 +2,7 @@ import { AppError } from '../errors.ts';
 import type { ConstituentGroup, ParticipantStatus } from './participants.ts';
 import { constituentGroups, initialStatus } from './participants.ts';
 import type { ForumEvent, Localized, Session } from './programme.ts';
-import type { TextInput } from './session-editing.ts';
+import { localizedText, type TextInput } from './session-editing.ts';
 import { parseTimeZone } from './zones.ts';
 
 /**
@@ -167,10 +167,7 @@ export function assertDeletable(sessions: readonly Session[]): void {
 }
 
 function localized(input: TextInput, fallback?: Localized): Localized {
-  const result: Localized = { zh: fallback?.zh ?? '', en: fallback?.en ?? '' };
-  if (input.zh !== undefined) result.zh = input.zh;
-  if (input.en !== undefined) result.en = input.en;
-  return result;
+  return localizedText(input, fallback);
 }
 
 function requireTitle(title: Localized): Localized {

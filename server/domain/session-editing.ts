@@ -10,6 +10,23 @@ import { parseWallClock, schedule, toInstant, type Localized, type Session, type
 export interface TextInput {
   zh?: string;
   en?: string;
+  /** The other UN languages, where someone wrote them; an empty string removes one. */
+  ar?: string;
+  fr?: string;
+  ru?: string;
+  es?: string;
+}
+
+const otherLanguages = ['ar', 'fr', 'ru', 'es'] as const;
+
+/** A text from what was given; a language not given keeps `fallback`'s text (a PATCH may send one language). */
+export function localizedText(input: TextInput, fallback?: Localized): Localized {
+  const result: Localized = { zh: input.zh ?? fallback?.zh ?? '', en: input.en ?? fallback?.en ?? '' };
+  for (const lang of otherLanguages) {
+    const text = input[lang] !== undefined ? input[lang] : fallback?.[lang];
+    if (text) result[lang] = text;
+  }
+  return result;
 }
 
 export interface SessionDraft {
@@ -123,10 +140,7 @@ export function sessionSlug(title: TextInput, taken: ReadonlySet<string>): strin
 
 /** A {zh, en} text from what was given; a language not given keeps `fallback`'s text (a PATCH may send one language). */
 function localized(input: TextInput, fallback?: Localized): Localized {
-  const result: Localized = { zh: fallback?.zh ?? '', en: fallback?.en ?? '' };
-  if (input.zh !== undefined) result.zh = input.zh;
-  if (input.en !== undefined) result.en = input.en;
-  return result;
+  return localizedText(input, fallback);
 }
 
 function requireTitle(title: Localized): Localized {

@@ -17,7 +17,9 @@ function text(max: number) {
     .pipe(z.string().max(max).refine((s) => !controlCharacters.test(s), 'must not contain control characters'));
 }
 
-const textInput = (max: number) => z.strictObject({ zh: text(max).optional(), en: text(max).optional() });
+// Chinese and English, and the other UN languages where someone wrote them.
+const textInput = (max: number) =>
+  z.strictObject({ zh: text(max).optional(), en: text(max).optional(), ar: text(max).optional(), fr: text(max).optional(), ru: text(max).optional(), es: text(max).optional() });
 const bcp47 = z.string().trim().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a language tag such as fr or es');
 
 const settings = {

@@ -20,7 +20,8 @@ function text(max: number) {
 }
 
 function textInput(max: number) {
-  return z.strictObject({ zh: text(max).optional(), en: text(max).optional() });
+  // Chinese and English, and the other UN languages where someone wrote them.
+  return z.strictObject({ zh: text(max).optional(), en: text(max).optional(), ar: text(max).optional(), fr: text(max).optional(), ru: text(max).optional(), es: text(max).optional() });
 }
 
 /** "2022-02-22T13:00" in the event zone; the domain checks the form and the zone's gaps. */

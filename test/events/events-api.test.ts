@@ -58,6 +58,28 @@ describe('organisers create and edit events (issue 15)', () => {
     expect(list.body.events.find((e) => e.id === seededEventId)).toMatchObject({ phase: 'past' });
   });
 
+  it('takes event and session texts in the other UN languages too, and a PATCH in one language keeps the others', async () => {
+    const created = await send<EventBody>('POST', '/api/events', {
+      id: 'geneve-2031',
+      title: { en: 'Forum on decent work', zh: '体面劳动论坛', fr: 'Forum sur le travail décent', es: 'Foro sobre el trabajo decente', ar: 'منتدى العمل اللائق', ru: 'Форум по достойному труду' },
+      zone: 'Europe/Zurich',
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const session = await send('POST', '/api/events/geneve-2031/sessions', {
+      id: 'ouverture', start: '2031-06-10T09:00', end: '2031-06-10T10:00', title: { en: 'Opening', fr: 'Ouverture', es: 'Apertura' },
+    });
+    expect(session.status, JSON.stringify(session.body)).toBe(201);
+    expect((await send('PATCH', '/api/events/geneve-2031/sessions/ouverture', { title: { fr: 'Séance d’ouverture' } })).status).toBe(200);
+    const programme = await getJson<{ event: { title: Record<string, string> }; sessions: { id: string; title: Record<string, string> }[] }>(`${server.url}/api/events/geneve-2031/programme`);
+    expect(programme.body.event.title).toMatchObject({ fr: 'Forum sur le travail décent', ar: 'منتدى العمل اللائق', ru: 'Форум по достойному труду' });
+    expect(programme.body.sessions.find((s) => s.id === 'ouverture')?.title).toMatchObject({ en: 'Opening', fr: 'Séance d’ouverture', es: 'Apertura' });
+    // A language the API does not know is refused, like any unknown field.
+    expect((await send('POST', '/api/events/geneve-2031/sessions', { start: '2031-06-10T11:00', end: '2031-06-10T12:00', title: { en: 'X', de: 'Y' } })).status).toBe(400);
+    // The French page shows the French title.
+    const page = await fetch(`${server.url}/events/geneve-2031`, { headers: { 'accept-language': 'fr' } }).then((r) => r.text());
+    expect(page).toContain('Séance d’ouverture');
+  });
+
   it('refuses bad bodies with stable codes', async () => {
     const base = { id: 'bad-event', title: { en: 'Bad' }, zone: 'Europe/Zurich' };
     const cases: [unknown, number, string][] = [
