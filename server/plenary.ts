@@ -310,7 +310,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
     const attendanceRecorder = attachAttendance(io, attendance, logger);
     parts.defer(() => attendanceRecorder.stop());
     await liveSessions.resumeTimers((await repo.listEvents()).map((e) => e.id));
-    const mediaSignalling = attachMediaSignalling({ io, logger, media, programme, floor, liveSessions, socketAuth, iceServers: (who) => iceServersFor(config.turn, who) });
+    const mediaSignalling = attachMediaSignalling({ io, logger, media, programme, floor, liveSessions, socketAuth, crossProcess: realtime.shared, iceServers: (who) => iceServersFor(config.turn, who) });
     parts.defer(() => mediaSignalling.close());
     if (media) {
       const supervisor = new WebcastSupervisor({

@@ -298,7 +298,7 @@ export function attachMediaSignalling(deps: MediaSignallingDeps): MediaSignallin
 
   media?.on('notice', onNotice);
   const mediaEvent = 'plenary:media';
-  if (media && (deps.crossProcess ?? sharedAdapter(io))) {
+  if (media && deps.crossProcess) {
     media.joinCluster({
       send: (message) => io.serverSideEmit(mediaEvent, message),
       listen: (handler) => {
@@ -325,11 +325,6 @@ export function attachMediaSignalling(deps: MediaSignallingDeps): MediaSignallin
       deps.socketAuth?.off('caller-changed', onCallerChanged);
     },
   };
-}
-
-/** Rooms span processes: the adapter is a cluster adapter (the Redis Streams one, see io.ts), which has a uid; the in-memory one has none. */
-function sharedAdapter(io: PlenaryServer): boolean {
-  return typeof (io.of('/').adapter as unknown as { uid?: unknown }).uid === 'string';
 }
 
 /** A participant's event is theirs; the organiser token names it in the payload or the handshake. */
