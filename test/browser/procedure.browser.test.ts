@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Plenary } from '../../server/plenary.ts';
-import { hasChromium, launchChromium } from '../support/browser.ts';
+import { hasChromium, launchChromium, openRoom as visitRoom } from '../support/browser.ts';
 import { createParticipant, type TestParticipant } from '../support/realtime.ts';
 import { startTestServer } from '../support/server.ts';
 
@@ -14,16 +14,7 @@ describe.skipIf(!hasChromium)('rules of procedure in the session room (headless 
   const contexts: BrowserContext[] = [];
   const errors: string[] = [];
 
-  async function openRoom(p: TestParticipant, locale: string): Promise<Page> {
-    const context = await browser.newContext({ locale });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('pageerror', (e) => errors.push(`${p.name}: ${e.message}`));
-    await page.goto(`${server.url}/i/${p.token}`);
-    await page.goto(`${server.url}/events/global-forum-2022/sessions/${sessionId}`);
-    await page.locator('#live-room').waitFor({ state: 'visible' });
-    return page;
-  }
+  const openRoom = (p: TestParticipant, locale: string): Promise<Page> => visitRoom(browser, { url: server.url, participant: p, sessionId, locale, contexts, errors });
 
   beforeAll(async () => {
     server = await startTestServer();

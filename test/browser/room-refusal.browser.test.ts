@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Socket } from 'socket.io-client';
 import type { Plenary } from '../../server/plenary.ts';
-import { hasChromium, launchChromium } from '../support/browser.ts';
+import { hasChromium, launchChromium, openRoom as visitRoom } from '../support/browser.ts';
 import { connect, createParticipant, ok, type TestParticipant } from '../support/realtime.ts';
 import { startTestServer } from '../support/server.ts';
 
@@ -18,15 +18,7 @@ describe.skipIf(!hasChromium)('asking for the floor in headless Chromium: what i
   let chair: Socket | undefined;
   const contexts: BrowserContext[] = [];
 
-  async function openRoom(p: TestParticipant): Promise<Page> {
-    const context = await browser.newContext({ locale: 'en-GB', timezoneId: 'Europe/Paris' });
-    contexts.push(context);
-    const page = await context.newPage();
-    await page.goto(`${server.url}/i/${p.token}`);
-    await page.goto(`${server.url}/events/global-forum-2022/sessions/${sessionId}`);
-    await page.locator('#live-room').waitFor({ state: 'visible' });
-    return page;
-  }
+  const openRoom = (p: TestParticipant): Promise<Page> => visitRoom(browser, { url: server.url, participant: p, sessionId, timezoneId: 'Europe/Paris', contexts });
 
   beforeAll(async () => {
     server = await startTestServer();

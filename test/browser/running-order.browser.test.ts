@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Plenary } from '../../server/plenary.ts';
-import { hasChromium, launchChromium } from '../support/browser.ts';
+import { hasChromium, launchChromium, openRoom as visitRoom } from '../support/browser.ts';
 import { createParticipant, eventId, type TestParticipant } from '../support/realtime.ts';
 import { getJson, organizerToken, startTestServer } from '../support/server.ts';
 
@@ -13,15 +13,8 @@ describe.skipIf(!hasChromium)('the running order in the room, by keyboard', () =
   let browser: Browser;
   const contexts: BrowserContext[] = [];
 
-  async function openRoom(p: TestParticipant, locale: string): Promise<Page> {
-    const context = await browser.newContext({ locale, timezoneId: 'Europe/Paris' });
-    contexts.push(context);
-    const page = await context.newPage();
-    await page.goto(`${server.url}/i/${p.token}`);
-    await page.goto(`${server.url}/events/${eventId}/sessions/${sessionId}${locale.startsWith('zh') ? '?lang=zh' : ''}`);
-    await page.locator('#live-room').waitFor({ state: 'visible' });
-    return page;
-  }
+  const openRoom = (p: TestParticipant, locale: string): Promise<Page> =>
+    visitRoom(browser, { url: server.url, participant: p, eventId, sessionId, locale, timezoneId: 'Europe/Paris', query: locale.startsWith('zh') ? '?lang=zh' : '', contexts });
 
   beforeAll(async () => {
     server = await startTestServer();

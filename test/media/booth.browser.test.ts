@@ -9,7 +9,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plenary } from '../../server/plenary.ts';
-import { hasChromium, launchChromium } from '../support/browser.ts';
+import { hasChromium, launchChromium, openRoom as visitRoom } from '../support/browser.ts';
 import { connect, createParticipant, eventId, ok, type TestParticipant } from '../support/realtime.ts';
 import { startMediaServer } from './support.ts';
 
@@ -29,16 +29,8 @@ describe.skipIf(!hasChromium)('booth handover in headless Chromium (real mediaso
   const contexts: BrowserContext[] = [];
   const errors: string[] = [];
 
-  async function openRoom(p: TestParticipant): Promise<Page> {
-    const context = await browser.newContext({ locale: 'en-GB', timezoneId: 'Europe/Zurich', permissions: ['camera', 'microphone'] });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('pageerror', (e) => errors.push(`${p.name}: ${e.message}`));
-    await page.goto(`${server.url}/i/${p.token}`);
-    await page.goto(`${server.url}/events/${eventId}/sessions/${sessionId}`);
-    await page.locator('#live-room').waitFor({ state: 'visible' });
-    return page;
-  }
+  const openRoom = (p: TestParticipant): Promise<Page> =>
+    visitRoom(browser, { url: server.url, participant: p, eventId, sessionId, timezoneId: 'Europe/Zurich', media: true, contexts, errors });
   const rows = (page: Page): Promise<Row[]> => page.evaluate(async () => (await window.plenaryMedia?.stats()) ?? []);
   const packets = async (page: Page, participantId: string): Promise<number> =>
     (await rows(page)).find((r) => r.participantId === participantId && r.kind === 'audio')?.packetsReceived ?? 0;

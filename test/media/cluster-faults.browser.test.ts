@@ -7,7 +7,7 @@
 // decode the new producer: nothing stays stuck.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { hasChromium, launchChromium } from '../support/browser.ts';
+import { hasChromium, launchChromium, openRoom as visitRoom } from '../support/browser.ts';
 import { hasRedis } from '../support/processes.ts';
 import { createParticipant, eventId, type TestParticipant } from '../support/realtime.ts';
 import { startBalancer, startMediaCluster, type MediaCluster } from './support.ts';
@@ -30,15 +30,8 @@ describe.skipIf(!hasChromium || !hasRedis)('media survives a crashed server proc
   const balancers: { url: string; close(): Promise<void> }[] = [];
   const contexts: BrowserContext[] = [];
 
-  async function openRoom(url: string, p: TestParticipant): Promise<Page> {
-    const context = await browser.newContext({ locale: 'en-GB', timezoneId: 'Europe/Zurich', permissions: ['camera', 'microphone'] });
-    contexts.push(context);
-    const page = await context.newPage();
-    await page.goto(`${url}/i/${p.token}`);
-    await page.goto(`${url}/events/${eventId}/sessions/${sessionId}`);
-    await page.locator('#live-room').waitFor({ state: 'visible' });
-    return page;
-  }
+  const openRoom = (url: string, p: TestParticipant): Promise<Page> =>
+    visitRoom(browser, { url, participant: p, eventId, sessionId, timezoneId: 'Europe/Zurich', media: true, contexts });
 
   const video = async (page: Page, participantId: string): Promise<Row | undefined> =>
     ((await page.evaluate(async () => (await window.plenaryMedia?.stats()) ?? [])) as Row[]).find((r) => r.participantId === participantId && r.kind === 'video');

@@ -7,7 +7,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ProducerClosedMessage } from '../../server/protocol/media-events.ts';
-import { hasChromium, launchChromium } from '../support/browser.ts';
+import { hasChromium, launchChromium, openRoom as visitRoom } from '../support/browser.ts';
 import { hasRedis, startServerCluster, type ServerCluster } from '../support/processes.ts';
 import { connect, createParticipant, eventId, nextEvent, ok, type TestParticipant } from '../support/realtime.ts';
 import type { Socket } from 'socket.io-client';
@@ -32,16 +32,8 @@ describe.skipIf(!hasChromium || !hasRedis)('the live stage across three server p
   const contexts: BrowserContext[] = [];
   const errors: string[] = [];
 
-  async function openRoom(url: string, p: TestParticipant): Promise<Page> {
-    const context = await browser.newContext({ locale: 'en-GB', timezoneId: 'Europe/Zurich', permissions: ['camera', 'microphone'] });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('pageerror', (e) => errors.push(`${p.name}: ${e.message}`));
-    await page.goto(`${url}/i/${p.token}`);
-    await page.goto(`${url}/events/${eventId}/sessions/${sessionId}`);
-    await page.locator('#live-room').waitFor({ state: 'visible' });
-    return page;
-  }
+  const openRoom = (url: string, p: TestParticipant): Promise<Page> =>
+    visitRoom(browser, { url, participant: p, eventId, sessionId, timezoneId: 'Europe/Zurich', media: true, contexts, errors });
 
   const stats = (page: Page): Promise<Row[]> => page.evaluate(async () => (await window.plenaryMedia?.stats()) ?? []);
   const row = async (page: Page, participantId: string, kind: 'audio' | 'video'): Promise<Row | undefined> =>

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plenary } from '../../server/plenary.ts';
-import { hasChromium, launchChromium } from '../support/browser.ts';
+import { hasChromium, launchChromium, openRoom as visitRoom } from '../support/browser.ts';
 import { connect, createParticipant, eventId, ok, type TestParticipant } from '../support/realtime.ts';
 import { getJson, organizerToken, tempDir } from '../support/server.ts';
 import { startMediaServer } from './support.ts';
@@ -31,15 +31,7 @@ describe.skipIf(!hasChromium || !hasFfmpeg)('a pre-recorded statement on the sta
   let browser: Browser;
   const contexts: BrowserContext[] = [];
 
-  async function openRoom(p: TestParticipant): Promise<Page> {
-    const context = await browser.newContext({ locale: 'en-GB', timezoneId: 'Europe/Zurich' });
-    contexts.push(context);
-    const page = await context.newPage();
-    await page.goto(`${server.url}/i/${p.token}`);
-    await page.goto(`${server.url}/events/${eventId}/sessions/${sessionId}`);
-    await page.locator('#live-room').waitFor({ state: 'visible' });
-    return page;
-  }
+  const openRoom = (p: TestParticipant): Promise<Page> => visitRoom(browser, { url: server.url, participant: p, eventId, sessionId, timezoneId: 'Europe/Zurich', contexts });
   const row = async (page: Page, participantId: string, kind: 'audio' | 'video'): Promise<Row | undefined> =>
     ((await page.evaluate(async () => (await window.plenaryMedia?.stats()) ?? [])) as Row[]).find((r) => r.participantId === participantId && r.kind === kind);
 

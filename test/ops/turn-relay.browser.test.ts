@@ -12,7 +12,7 @@ import net from 'node:net';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plenary } from '../../server/plenary.ts';
-import { hasChromium, launchChromium } from '../support/browser.ts';
+import { hasChromium, launchChromium, openRoom as visitRoom } from '../support/browser.ts';
 import { connect, createParticipant, eventId, ok, type TestParticipant } from '../support/realtime.ts';
 import { startMediaServer } from '../media/support.ts';
 
@@ -39,16 +39,8 @@ describe.skipIf(!hasChromium || !hasCoturn)('a relay-only Chromium receives the 
   const errors: string[] = [];
   let coturnLog = '';
 
-  async function openRoom(p: TestParticipant, query = ''): Promise<Page> {
-    const context = await browser.newContext({ locale: 'en-GB', timezoneId: 'Europe/Zurich', permissions: ['camera', 'microphone'] });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('pageerror', (e) => errors.push(`${p.name}: ${e.message}`));
-    await page.goto(`${server.url}/i/${p.token}`);
-    await page.goto(`${server.url}/events/${eventId}/sessions/${sessionId}${query}`);
-    await page.locator('#live-room').waitFor({ state: 'visible' });
-    return page;
-  }
+  const openRoom = (p: TestParticipant, query = ''): Promise<Page> =>
+    visitRoom(browser, { url: server.url, participant: p, eventId, sessionId, timezoneId: 'Europe/Zurich', media: true, query, contexts, errors });
   const rows = (page: Page): Promise<Row[]> => page.evaluate(async () => (await window.plenaryMedia?.stats()) ?? []);
 
   beforeAll(async () => {

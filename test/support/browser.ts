@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const hasChromium = fs.existsSync(chromiumPath);
@@ -26,4 +26,39 @@ export async function launchChromium(): Promise<Browser> {
       '--allow-loopback-in-peer-connection',
     ],
   });
+}
+
+export interface RoomVisit {
+  /** The server's base URL. */
+  url: string;
+  participant: { token: string; name: string };
+  eventId?: string;
+  sessionId: string;
+  locale?: string;
+  timezoneId?: string;
+  /** Grant camera and microphone (the stage's tests). */
+  media?: boolean;
+  /** Appended to the room's URL (e.g. `?lang=zh`, `?ice=relay`). */
+  query?: string;
+  /** Every context made is added here, for the test to close. */
+  contexts: BrowserContext[];
+  /** Page errors are collected here, named after the participant. */
+  errors?: string[];
+}
+
+/** A participant's browser signed in by their invitation link, in the session room, once the live room shows. */
+export async function openRoom(browser: Browser, visit: RoomVisit): Promise<Page> {
+  const context = await browser.newContext({
+    locale: visit.locale ?? 'en-GB',
+    ...(visit.timezoneId ? { timezoneId: visit.timezoneId } : {}),
+    ...(visit.media ? { permissions: ['camera', 'microphone'] } : {}),
+  });
+  visit.contexts.push(context);
+  const page = await context.newPage();
+  const errors = visit.errors;
+  if (errors) page.on('pageerror', (e) => errors.push(`${visit.participant.name}: ${e.message}`));
+  await page.goto(`${visit.url}/i/${visit.participant.token}`);
+  await page.goto(`${visit.url}/events/${visit.eventId ?? 'global-forum-2022'}/sessions/${visit.sessionId}${visit.query ?? ''}`);
+  await page.locator('#live-room').waitFor({ state: 'visible' });
+  return page;
 }
