@@ -55,6 +55,8 @@ export class RunningOrderPanel {
   private draft: { version: number; items: EditItem[] } | null = null;
   private moderator = false;
   private lastCurrent: string | null | undefined;
+  private next!: HTMLButtonElement;
+  private stop!: HTMLButtonElement;
 
   constructor(deps: RunningOrderDeps) {
     this.deps = deps;
@@ -67,12 +69,16 @@ export class RunningOrderPanel {
     this.editor = el('form', { class: 'run-editor', 'data-testid': 'run-editor' });
     this.editor.hidden = true;
     this.root.append(el('h2', { id: 'running-order-heading' }, s.runningOrder), this.status, this.list, this.controls, this.editor);
-    document.getElementById('stage')?.before(this.root);
+    // The stage comes first; the running order follows it (and the moderator's console, where there is one).
+    (document.getElementById('moderator-controls') ?? document.getElementById('stage'))?.after(this.root);
+    this.root.hidden = true;
 
     const next = el('button', { type: 'button', 'data-testid': 'run-next' }, s.runNext);
+    this.next = next;
     next.addEventListener('click', () => void this.advance(this.nextId()));
     const stop = el('button', { type: 'button', class: 'secondary', 'data-testid': 'run-stop' }, s.runStop);
     stop.addEventListener('click', () => void this.advance(null));
+    this.stop = stop;
     this.controls.append(next, stop);
     this.buildEditor();
 
@@ -152,6 +158,11 @@ export class RunningOrderPanel {
     this.list.replaceChildren(...items.map((item, index) => this.row(item, index, items.length)));
     const saveRow = this.editor.querySelector<HTMLElement>('[data-role="save"]');
     if (saveRow) saveRow.hidden = !this.draft;
+    // Delegates see the panel once there is an order to follow; moderators always, to write one.
+    this.root.hidden = !this.moderator && items.length === 0;
+    // Nothing to move to, nothing to stop: no buttons that do nothing.
+    this.next.hidden = this.nextId() === null;
+    this.stop.hidden = !current;
   }
 
   private row(item: RunItemView | EditItem, index: number, count: number): HTMLLIElement {
