@@ -34,7 +34,7 @@ export async function buildClientAssets(clientDir: string): Promise<ClientAssets
   for (const out of result.outputFiles) {
     files.set(path.basename(out.path).replace('.entry.js', '.js'), out.text);
   }
-  files.set('styles.css', fs.readFileSync(path.join(clientDir, 'styles.css'), 'utf8'));
+  files.set('styles.css', stylesheet(clientDir));
   const fonts = selfHostedFonts(path.join(clientDir, '..', 'node_modules', '@fontsource'));
   files.set('fonts.css', fonts.css);
 
@@ -61,6 +61,26 @@ export async function buildClientAssets(clientDir: string): Promise<ClientAssets
     res.send(body);
   });
   return { router };
+}
+
+/**
+ * One stylesheet for every page: client/styles.css (tokens, base, shared
+ * components) followed by client/styles/*.css in name order, so each area
+ * (room, consoles, projector) keeps its rules in its own file while pages
+ * still load a single cached file.
+ */
+export function stylesheet(clientDir: string): string {
+  const partsDir = path.join(clientDir, 'styles');
+  const parts = fs.existsSync(partsDir)
+    ? fs
+        .readdirSync(partsDir)
+        .filter((f) => f.endsWith('.css'))
+        .sort()
+    : [];
+  return [
+    fs.readFileSync(path.join(clientDir, 'styles.css'), 'utf8'),
+    ...parts.map((f) => `/* ${f} */\n${fs.readFileSync(path.join(partsDir, f), 'utf8')}`),
+  ].join('\n');
 }
 
 /** The self-hosted faces: Noto Sans (Latin, Cyrillic, Greek), Noto Sans SC (Chinese) and Noto Sans Arabic. */
