@@ -79,6 +79,8 @@ export type ErrorCode =
   | 'recording_too_large'
   | 'recording_type'
   | 'recording_undecodable'
+  | 'not_playing'
+  | 'recording_not_ready'
   | 'internal';
 
 const statusByCode: Partial<Record<ErrorCode, number>> = {
@@ -142,6 +144,8 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
   recording_too_large: 413,
   recording_type: 415,
   recording_undecodable: 422,
+  not_playing: 409,
+  recording_not_ready: 409,
   internal: 500,
 };
 

@@ -85,6 +85,8 @@ export const errorMessages: Record<Lang, ErrorMessages> = {
     recording_too_large: 'A recorded statement may be at most 500 MB.',
     recording_type: 'A recorded statement must be an MP4, WebM or Matroska video.',
     recording_undecodable: 'That video cannot be played: the file is damaged or its codecs are unknown.',
+    not_playing: 'No statement video is playing or paused on that item; pause, resume and stop act on the pre-recorded statement in progress.',
+    recording_not_ready: 'That video is still being prepared (or its preparation failed); it can be played once it is ready.',
     internal: 'Something went wrong on our side. It has been logged.',
   },
   zh: {
@@ -163,6 +165,8 @@ export const errorMessages: Record<Lang, ErrorMessages> = {
     recording_too_large: '预录发言的大小不得超过 500 MB。',
     recording_type: '预录发言须为 MP4、WebM 或 Matroska 视频。',
     recording_undecodable: '无法播放该视频：文件已损坏或编码格式未知。',
+    not_playing: '该项目没有正在播放或已暂停的发言视频；暂停、继续和停止只适用于正在进行的预录发言。',
+    recording_not_ready: '该视频仍在处理中（或处理失败），准备就绪后才能播放。',
     internal: '服务器出现错误，已记录在案。',
   },
   fr: {
@@ -241,6 +245,8 @@ export const errorMessages: Record<Lang, ErrorMessages> = {
     recording_too_large: 'Une déclaration enregistrée ne peut dépasser 500 Mo.',
     recording_type: 'Une déclaration enregistrée doit être une vidéo MP4, WebM ou Matroska.',
     recording_undecodable: 'Cette vidéo ne peut pas être lue : le fichier est endommagé ou ses codecs sont inconnus.',
+    not_playing: 'Aucune vidéo de déclaration n’est en cours ou en pause sur ce point ; pause, reprise et arrêt s’appliquent à la déclaration préenregistrée en cours.',
+    recording_not_ready: 'Cette vidéo est encore en préparation (ou sa préparation a échoué) ; elle pourra être diffusée une fois prête.',
     internal: 'Une erreur s’est produite de notre côté. Elle a été consignée.',
   },
   es: {
@@ -319,6 +325,8 @@ export const errorMessages: Record<Lang, ErrorMessages> = {
     recording_too_large: 'Una declaración grabada puede tener como máximo 500 MB.',
     recording_type: 'Una declaración grabada debe ser un vídeo MP4, WebM o Matroska.',
     recording_undecodable: 'Ese vídeo no se puede reproducir: el archivo está dañado o sus códecs son desconocidos.',
+    not_playing: 'No hay ningún vídeo de declaración en reproducción o en pausa en ese punto; pausar, reanudar y detener actúan sobre la declaración pregrabada en curso.',
+    recording_not_ready: 'Ese vídeo aún se está preparando (o su preparación falló); podrá reproducirse cuando esté listo.',
     internal: 'Se produjo un error de nuestra parte. Ha quedado registrado.',
   },
   ru: {
@@ -397,6 +405,8 @@ export const errorMessages: Record<Lang, ErrorMessages> = {
     recording_too_large: 'Размер записанного выступления не может превышать 500 МБ.',
     recording_type: 'Записанное выступление должно быть видео в формате MP4, WebM или Matroska.',
     recording_undecodable: 'Это видео невозможно воспроизвести: файл повреждён или его кодеки неизвестны.',
+    not_playing: 'Для этого пункта видео выступления не воспроизводится и не приостановлено; пауза, продолжение и остановка относятся к текущему записанному выступлению.',
+    recording_not_ready: 'Это видео ещё готовится (или его подготовка не удалась); его можно будет воспроизвести, когда оно будет готово.',
     internal: 'На нашей стороне произошла ошибка. Она зарегистрирована.',
   },
   ar: {
@@ -475,6 +485,8 @@ export const errorMessages: Record<Lang, ErrorMessages> = {
     recording_too_large: 'لا يجوز أن يتجاوز حجم البيان المسجل 500 ميغابايت.',
     recording_type: 'يجب أن يكون البيان المسجل فيديو بتنسيق MP4 أو WebM أو Matroska.',
     recording_undecodable: 'تعذر تشغيل هذا الفيديو: الملف تالف أو برامج الترميز الخاصة به غير معروفة.',
+    not_playing: 'لا يُعرض أي فيديو بيان ولا هو متوقف مؤقتًا في هذا البند؛ الإيقاف المؤقت والاستئناف والإيقاف تخص البيان المسجل مسبقًا الجاري.',
+    recording_not_ready: 'لا يزال هذا الفيديو قيد التحضير (أو فشل تحضيره)؛ ويمكن عرضه عندما يصبح جاهزًا.',
     internal: 'حدث خطأ من جانبنا. وقد سُجّل.',
   },
 };
