@@ -7,6 +7,7 @@ import type { ErrorCode } from '../errors.ts';
 import { MailTemplates, type MailName } from '../mail/mail-templates.ts';
 import { calendarMessages } from './catalogs/calendar.ts';
 import { consoleText } from './catalogs/console.ts';
+import { consoleMessages } from './catalogs/consoles.ts';
 import { errorMessages } from './catalogs/errors.ts';
 import { eventMessages } from './catalogs/events.ts';
 import { identityMessages } from './catalogs/identity.ts';
@@ -26,6 +27,7 @@ const catalogs: Record<string, Record<Lang, Record<string, string>>> = {
   calendar: calendarMessages,
   mail: mailMessages,
   events: eventMessages,
+  consoles: consoleMessages,
   record: recordMessages,
   console: Object.fromEntries(languages.map((l) => [l, consoleText(l)])) as unknown as Record<Lang, Record<string, string>>,
   errors: errorMessages,
