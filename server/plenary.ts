@@ -52,6 +52,7 @@ import { sessionRecords } from './http/session-record.ts';
 import { captionTranscripts } from './http/caption-transcripts.ts';
 import { runningOrderRoutes } from './http/running-order.ts';
 import { statements } from './http/statements.ts';
+import { StatementRetention } from './services/statement-retention.ts';
 import { LiveRepository } from './store/live-repository.ts';
 import { LiveSessions } from './realtime/live-sessions.ts';
 import { MediaService } from './media/media-service.ts';
@@ -306,6 +307,10 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       clock: options.clock,
     });
     parts.defer(() => liveSessions.close());
+    // Speakers' statements for the interpreters go when their session ends (issue 13; README, "Interpretation").
+    const statementRetention = new StatementRetention({ store, programme, events: liveSessions.events, logger, clock: () => programme.now() });
+    parts.defer(() => statementRetention.close());
+    void statementRetention.sweepLogged();
     // Runs before the sockets close (the stack unwinds in reverse): every open presence is recorded as left.
     const attendanceRecorder = attachAttendance(io, attendance, logger);
     parts.defer(() => attendanceRecorder.stop());

@@ -5,6 +5,7 @@ import type { Caller } from '../identity/caller.ts';
 import { authorize, decide } from '../identity/policy.ts';
 import type { FloorChange, FloorService } from '../services/floor-service.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
+import { statementCollection } from '../services/statement-retention.ts';
 import { writes, type DocumentStore } from '../store/port.ts';
 import { callerOf } from './caller.ts';
 import { parseId } from './validate.ts';
@@ -19,7 +20,7 @@ interface StatementDoc extends StatementMeta {
   data: string;
 }
 
-const collection = 'statements';
+const collection = statementCollection;
 const entryIdPattern = /^[A-Za-z0-9_-]{1,100}$/;
 const statementKey = (eventId: string, sessionId: string, entryId: string): string => `${eventId}/${sessionId}/${entryId}`;
 

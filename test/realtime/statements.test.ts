@@ -10,7 +10,7 @@ import { maxStatementBytes } from '../../server/domain/statements.ts';
 import type { Plenary } from '../../server/plenary.ts';
 import type { JoinAck, QueueStateMessage } from '../../server/protocol/events.ts';
 import { connect, createParticipant, emit, eventId, nextEvent, ok, type TestParticipant } from '../support/realtime.ts';
-import { organizerToken, startTestServer } from '../support/server.ts';
+import { organizerToken, startTestServer, waitFor } from '../support/server.ts';
 
 const sessionId = 'thematic-1';
 const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n', 'latin1'), Buffer.alloc(2000, 0x20), Buffer.from('\n%%EOF\n')]);
@@ -110,5 +110,38 @@ describe('statements attached to queue entries', () => {
     const cleared = nextEvent<QueueStateMessage>(m.socket, 'queue:state', (q) => q.entries.some((e) => e.id === entryId && e.language === undefined));
     await ok(m.socket, 'queue:language', { sessionId, entryId, language: null });
     await cleared;
+  });
+
+  it('deletes a session’s statements when it ends, and at start-up those of sessions that ended meanwhile', async () => {
+    const ended = 'thematic-2';
+    const endedUrl = (entryId: string): string => `${server.url}/api/events/${eventId}/sessions/${ended}/queue/${entryId}/statement`;
+    const chair2 = await createParticipant(server, { name: 'Chair of the ended session', roles: [{ sessionId: ended, role: 'moderator' }, { sessionId, role: 'moderator' }] });
+    const chairSocket = await connect(server.url, { token: chair2.token });
+    const speakerSocket = await connect(server.url, { token: speaker.token });
+    sockets.push(chairSocket, speakerSocket);
+    await ok(chairSocket, 'session:join', { sessionId: ended });
+    await ok(speakerSocket, 'session:join', { sessionId: ended });
+    await ok(chairSocket, 'session:open', { sessionId: ended });
+    const { entryId } = await ok<{ entryId: string }>(speakerSocket, 'queue:request', { sessionId: ended });
+    const uploaded = await fetch(endedUrl(entryId), { method: 'PUT', headers: { authorization: `Bearer ${speaker.token}`, 'content-type': 'text/plain' }, body: 'Thank you, Chair.' });
+    expect(uploaded.status).toBe(201);
+    const readBy = (u: string, token: string): Promise<number> => fetch(u, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
+    expect(await readBy(endedUrl(entryId), chair2.token)).toBe(200);
+    // The statement of the first test's session, still live, stays.
+    const liveEntry = (await ok<JoinAck>(chairSocket, 'session:join', { sessionId })).queue.entries.find((e) => e.participantId === speaker.id && e.statement)!.id;
+
+    await ok(chairSocket, 'session:end', { sessionId: ended });
+    await waitFor(async () => (await readBy(endedUrl(entryId), organizerToken)) === 404);
+    expect(await server.store.find('statements', { eventId, sessionId: ended })).toEqual([]);
+    expect(await readBy(url(liveEntry), interpreter.token)).toBe(200);
+
+    // A statement the end did not reach (a process crashed as the session ended): gone after the next start.
+    await server.store.put('statements', { id: `${eventId}/${ended}/left-behind`, eventId, sessionId: ended, entryId: 'left-behind', participantId: speaker.id, type: 'text/plain', bytes: 2, uploadedAt: new Date().toISOString(), data: 'SGk=' });
+    for (const s of sockets.splice(0)) s.close();
+    const dataDir = server.config.dataDir;
+    await server.close();
+    server = await startTestServer({ PLENARY_DATA_DIR: dataDir });
+    await waitFor(async () => (await server.store.find('statements', { eventId, sessionId: ended })).length === 0);
+    expect(await readBy(url(liveEntry), interpreter.token)).toBe(200);
   });
 });

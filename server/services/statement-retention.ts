@@ -1,0 +1,83 @@
+import type { EventEmitter } from 'node:events';
+import { AppError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type { FloorEvents } from '../realtime/broadcast.ts';
+import type { DocumentStore } from '../store/port.ts';
+import type { ProgrammeService } from './programme-service.ts';
+
+/** Where http/statements.ts keeps the uploaded bytes. */
+export const statementCollection = 'statements';
+
+export interface StatementRetentionDeps {
+  store: DocumentStore;
+  programme: ProgrammeService;
+  /** `session-status` fires on every process (through Redis) when a session ends or is cancelled. */
+  events: EventEmitter<FloorEvents>;
+  logger: Logger;
+  clock: () => Date;
+  /** A session never opened loses its statements this long after its scheduled end (default a day). */
+  graceAfterEndMs?: number;
+  /** How often the sweep runs (default hourly). */
+  sweepEveryMs?: number;
+}
+
+/**
+ * Statements (speakers' texts uploaded for the interpreters, issue 13) are
+ * working papers for one sitting: they are deleted when the session ends
+ * or is cancelled. They are drafts the speaker may never publish, so
+ * keeping them after the interpreters needed them would hold personal
+ * documents without a purpose; what was said is kept by the caption
+ * transcript and the recording. Every process deletes on the status event
+ * (deleting twice is harmless), and a sweep at start-up and every hour
+ * catches what an event missed: a crash at the moment of the end, or a
+ * session never opened, a day past its scheduled end.
+ */
+export class StatementRetention {
+  private readonly deps: StatementRetentionDeps;
+  private readonly timer: NodeJS.Timeout;
+  private readonly onStatus = ({ eventId, sessionId, status }: { eventId: string; sessionId: string; status: string }): void => {
+    if (status !== 'ended' && status !== 'cancelled') return;
+    this.purge(eventId, sessionId).catch((error: unknown) => this.deps.logger.error({ err: error, eventId, sessionId }, 'could not delete the statements of an ended session'));
+  };
+
+  constructor(deps: StatementRetentionDeps) {
+    this.deps = deps;
+    deps.events.on('session-status', this.onStatus);
+    this.timer = setInterval(() => void this.sweepLogged(), deps.sweepEveryMs ?? 3_600_000).unref();
+  }
+
+  /** Deletes one session's statements; returns how many there were. */
+  async purge(eventId: string, sessionId: string): Promise<number> {
+    const docs = await this.deps.store.find(statementCollection, { eventId, sessionId });
+    for (const doc of docs) await this.deps.store.remove(statementCollection, doc.id);
+    if (docs.length > 0) this.deps.logger.info({ eventId, sessionId, statements: docs.length }, 'statements of an ended session deleted');
+    return docs.length;
+  }
+
+  /** Deletes the statements of every session that is over: ended, cancelled, or never opened and past its end by the grace period. */
+  async sweep(): Promise<number> {
+    const held = await this.deps.store.find<{ id: string; eventId: string; sessionId: string }>(statementCollection);
+    const sessions = new Map<string, { eventId: string; sessionId: string }>();
+    for (const doc of held) sessions.set(`${doc.eventId}/${doc.sessionId}`, { eventId: doc.eventId, sessionId: doc.sessionId });
+    const cutoff = this.deps.clock().getTime() - (this.deps.graceAfterEndMs ?? 86_400_000);
+    let deleted = 0;
+    for (const { eventId, sessionId } of sessions.values()) {
+      const session = await this.deps.programme
+        .requireSession(eventId, sessionId)
+        .catch((error: unknown) => (error instanceof AppError && (error.code === 'session_not_found' || error.code === 'event_not_found') ? null : Promise.reject(error)));
+      // A live session keeps them however late it runs; one never opened is over a day after its scheduled end.
+      const over = !session || session.status === 'ended' || session.status === 'cancelled' || (session.status === 'scheduled' && Date.parse(session.end) < cutoff);
+      if (over) deleted += await this.purge(eventId, sessionId);
+    }
+    return deleted;
+  }
+
+  async sweepLogged(): Promise<void> {
+    await this.sweep().catch((error: unknown) => this.deps.logger.error({ err: error }, 'could not sweep the statements of ended sessions'));
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.deps.events.off('session-status', this.onStatus);
+  }
+}
