@@ -15,6 +15,7 @@ import { mailMessages } from './catalogs/mail.ts';
 import { pageMessages } from './catalogs/pages.ts';
 import { recordMessages } from './catalogs/record.ts';
 import { roomMessages } from './catalogs/room.ts';
+import { stageMessages } from './catalogs/stage.ts';
 import { interpolate, messageLocale } from './format.ts';
 import { dateLocale, htmlLang, inLanguage, languages, pickLanguage, shownLanguage, textDirection, type Lang } from './languages.ts';
 import { sharedCatalogs, translate } from './translate.ts';
@@ -23,6 +24,7 @@ import { sharedCatalogs, translate } from './translate.ts';
 const catalogs: Record<string, Record<Lang, Record<string, string>>> = {
   pages: pageMessages,
   room: roomMessages,
+  stage: stageMessages,
   identity: identityMessages,
   calendar: calendarMessages,
   mail: mailMessages,

@@ -5,6 +5,7 @@ import { identityMessages } from './catalogs/identity.ts';
 import { pageMessages } from './catalogs/pages.ts';
 import { roomMessages } from './catalogs/room.ts';
 import { eventMessages } from './catalogs/events.ts';
+import { stageMessages } from './catalogs/stage.ts';
 import { consoleMessages } from './catalogs/consoles.ts';
 
 /**
@@ -13,7 +14,7 @@ import { consoleMessages } from './catalogs/consoles.ts';
  * i18n/catalogs.test.ts). The session console, e-mails and refusals have
  * their own catalogs, used directly.
  */
-export const sharedCatalogs = { pages: pageMessages, room: roomMessages, identity: identityMessages, calendar: calendarMessages, events: eventMessages, consoles: consoleMessages } as const;
+export const sharedCatalogs = { pages: pageMessages, room: roomMessages, identity: identityMessages, calendar: calendarMessages, events: eventMessages, stage: stageMessages, consoles: consoleMessages } as const;
 
 export type MessageKey = {
   [K in keyof typeof sharedCatalogs]: keyof (typeof sharedCatalogs)[K]['en'];
