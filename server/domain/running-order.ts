@@ -36,7 +36,40 @@ export interface RunRecording {
    */
   approvedAt?: string;
   approvedBy?: string | null;
+  /**
+   * The stage copy: transcoded once, at upload, to the one format the stage
+   * plays (VP8/Opus WebM at a fixed size and rate), so playback only copies
+   * packets. Absent on videos uploaded before transcoding existed: those are
+   * encoded while they play, as before.
+   */
+  stage?: RunStage;
 }
+
+export interface RunStage {
+  status: 'processing' | 'ready' | 'failed';
+  /** 0 to 1, while processing. */
+  progress: number;
+  /** The transcoded file under the data directory, once ready. */
+  file?: string;
+  /** Why it failed, for the organiser (ffmpeg's last words are in the log). */
+  error?: string;
+}
+
+/**
+ * A pre-recorded statement's playback on the stage. `at` is when it entered
+ * this state, so a playing statement's position is `positionMs` plus the
+ * time since `at`: every process (and a restarted one) can tell where it is.
+ * `interrupted`: the process playing it stopped (a restart); the moderator
+ * resumes it from `positionMs`.
+ */
+export type PlaybackState = 'playing' | 'paused' | 'interrupted' | 'stopped' | 'ended';
+export interface RunPlayback {
+  state: PlaybackState;
+  positionMs: number;
+  at: string;
+}
+export const playbackActions = ['pause', 'resume', 'stop'] as const;
+export type PlaybackAction = (typeof playbackActions)[number];
 
 export interface RunItem {
   id: string;
@@ -54,6 +87,7 @@ export interface RunItem {
   endedAt?: string;
   actualMs: number;
   recording?: RunRecording;
+  playback?: RunPlayback;
 }
 
 export interface RunningOrder {
@@ -129,6 +163,7 @@ export function editRunningOrder(order: RunningOrder, input: RunningOrderInput, 
       ...(old?.endedAt ? { endedAt: old.endedAt } : {}),
       // A recording belongs to a pre-recorded statement; unflagging it drops the video.
       ...(old?.recording && next.prerecorded ? { recording: old.recording } : {}),
+      ...(old?.recording && old.playback && next.prerecorded ? { playback: old.playback } : {}),
     };
     return item;
   });
@@ -146,17 +181,112 @@ export function advance(order: RunningOrder, itemId: string | null, now: Date): 
   if (itemId !== null && !order.items.some((i) => i.id === itemId)) throw new AppError('run_item_not_found', 'There is no such item in the running order.');
   const at = now.toISOString();
   const items = order.items.map((item): RunItem => {
-    if (item.id === order.currentItemId) {
-      const span = item.startedAt ? Math.max(0, now.getTime() - Date.parse(item.startedAt)) : 0;
-      return { ...item, status: 'done', endedAt: at, actualMs: item.actualMs + span };
-    }
+    if (item.id === order.currentItemId) return finish(item, now, 'stopped');
     if (item.id === itemId) {
-      const { endedAt: _ended, ...rest } = item;
-      return { ...rest, status: 'current', startedAt: at };
+      // Going (back) to a pre-recorded statement plays it from the start, if it can be played.
+      const { endedAt: _ended, playback: _playback, ...rest } = item;
+      return { ...rest, status: 'current', startedAt: at, ...(playable(item) ? { playback: { state: 'playing', positionMs: 0, at } } : {}) };
     }
     return item;
   });
   return { ...order, version: order.version + 1, currentItemId: itemId, items };
+}
+
+/** The running item ends now: its span added to its actual time; a statement video still going is left at its position. */
+function finish(item: RunItem, now: Date, state: 'stopped' | 'ended'): RunItem {
+  const at = now.toISOString();
+  const span = item.startedAt ? Math.max(0, now.getTime() - Date.parse(item.startedAt)) : 0;
+  const ended: RunItem = { ...item, status: 'done', endedAt: at, actualMs: item.actualMs + span };
+  if (!item.playback) return ended;
+  if (item.playback.state === 'stopped' || item.playback.state === 'ended') return ended;
+  const positionMs = state === 'ended' ? (item.recording?.durationMs ?? positionOf(item, now)) : positionOf(item, now);
+  return { ...ended, playback: { state, positionMs, at } };
+}
+
+/** Whether an item's video may go on the stage: approved, and its stage copy ready (or made before stage copies existed). */
+export function playable(item: RunItem): boolean {
+  const r = item.recording;
+  return Boolean(item.kind === 'statement' && item.prerecorded && r?.approvedAt && (!r.stage || r.stage.status === 'ready'));
+}
+
+/** Where a statement's video is (ms into it) at `now`, never beyond its end. */
+export function positionOf(item: RunItem, now: Date): number {
+  const p = item.playback;
+  if (!p) return 0;
+  const running = p.state === 'playing' ? Math.max(0, now.getTime() - Date.parse(p.at)) : 0;
+  const position = p.positionMs + running;
+  return item.recording ? Math.min(position, item.recording.durationMs) : position;
+}
+
+/** A new object for the current item changed by `change`, the order's version moved on. */
+function withCurrent(order: RunningOrder, change: (item: RunItem) => RunItem, currentItemId: string | null = order.currentItemId): RunningOrder {
+  return { ...order, version: order.version + 1, currentItemId, items: order.items.map((i) => (i.id === order.currentItemId ? change(i) : i)) };
+}
+
+/**
+ * The moderator pauses, resumes or stops the statement video in progress.
+ * Pause keeps its position; resume plays on from there (also after an
+ * interruption); stop ends the item as the video's end would (its actual
+ * time recorded), leaving the next step to the moderator. A resent action
+ * (paused twice) changes nothing.
+ */
+export function controlPlayback(order: RunningOrder, itemId: string, action: PlaybackAction, now: Date): RunningOrder {
+  const item = order.items.find((i) => i.id === itemId);
+  if (!item) throw new AppError('run_item_not_found', 'There is no such item in the running order.');
+  const p = item.playback;
+  if (order.currentItemId !== itemId || !p || p.state === 'stopped' || p.state === 'ended') {
+    throw new AppError('not_playing', 'No statement video is playing or paused on that item.');
+  }
+  const at = now.toISOString();
+  if (action === 'pause') {
+    if (p.state !== 'playing') return order;
+    return withCurrent(order, (i) => ({ ...i, playback: { state: 'paused', positionMs: positionOf(i, now), at } }));
+  }
+  if (action === 'resume') {
+    if (p.state === 'playing') return order;
+    if (!playable(item)) throw new AppError('recording_not_ready', 'That video cannot be played now.');
+    return withCurrent(order, (i) => ({ ...i, playback: { state: 'playing', positionMs: p.positionMs, at } }));
+  }
+  return withCurrent(order, (i) => finish(i, now, 'stopped'), null);
+}
+
+/**
+ * The video of the play that began at `startedAt` reached its end: the item
+ * ends by itself, with its actual time; the next one waits for the
+ * moderator. Anything else since (a pause, a move) makes it stale: no change.
+ */
+export function playbackEnded(order: RunningOrder, itemId: string, startedAt: string, now: Date): RunningOrder {
+  const item = order.items.find((i) => i.id === order.currentItemId);
+  if (!item || item.id !== itemId || item.playback?.state !== 'playing' || item.playback.at !== startedAt) return order;
+  return withCurrent(order, (i) => finish(i, now, 'ended'), null);
+}
+
+/**
+ * The process playing the statement stopped (shut down, or its ffmpeg
+ * failed): it is marked interrupted at `positionMs` (where it was, when
+ * known; else where that play began, so nothing is skipped) for the
+ * moderator to resume. Stale (another play since): no change.
+ */
+export function playbackInterrupted(order: RunningOrder, itemId: string, startedAt: string | null, positionMs: number | null, now: Date): RunningOrder {
+  const item = order.items.find((i) => i.id === order.currentItemId);
+  const p = item?.playback;
+  if (!item || item.id !== itemId || p?.state !== 'playing' || (startedAt !== null && p.at !== startedAt)) return order;
+  return withCurrent(order, (i) => ({ ...i, playback: { state: 'interrupted', positionMs: Math.min(positionMs ?? p.positionMs, i.recording?.durationMs ?? Infinity), at: now.toISOString() } }));
+}
+
+/**
+ * The stage copy of the video with this hash progressed, is ready or
+ * failed (a replaced upload's news changes nothing). Ready on the item
+ * running, approved: it starts playing.
+ */
+export function updateStage(order: RunningOrder, itemId: string, sha256: string, stage: RunStage, now: Date): RunningOrder {
+  const item = order.items.find((i) => i.id === itemId);
+  if (!item?.recording || item.recording.sha256 !== sha256 || item.recording.stage?.status !== 'processing') return order;
+  const recording = { ...item.recording, stage };
+  const next: RunItem = { ...item, recording };
+  const starts = item.id === order.currentItemId && !item.playback && playable(next);
+  const changed: RunItem = starts ? { ...next, playback: { state: 'playing', positionMs: 0, at: now.toISOString() } } : next;
+  return { ...order, version: order.version + 1, items: order.items.map((i) => (i.id === itemId ? changed : i)) };
 }
 
 /** Attaches (or replaces) a pre-recorded statement's video. */
@@ -165,7 +295,11 @@ export function attachRecording(order: RunningOrder, itemId: string, recording: 
   if (!item) throw new AppError('run_item_not_found', 'There is no such item in the running order.');
   if (item.kind !== 'statement' || !item.prerecorded) throw new AppError('not_prerecorded', 'Only a pre-recorded statement takes a video.');
   if (item.id === order.currentItemId) throw new AppError('invalid_running_order', 'The statement is playing; advance past it before replacing its video.');
-  return { ...order, version: order.version + 1, items: order.items.map((i) => (i.id === itemId ? { ...i, recording } : i)) };
+  const replace = (i: RunItem): RunItem => {
+    const { playback: _old, ...rest } = i;
+    return { ...rest, recording };
+  };
+  return { ...order, version: order.version + 1, items: order.items.map((i) => (i.id === itemId ? replace(i) : i)) };
 }
 
 /** Clears a pre-recorded statement's video for the floor (again: nothing changes). */
@@ -175,7 +309,11 @@ export function approveRecording(order: RunningOrder, itemId: string, by: string
   if (!item.recording) throw new AppError('not_prerecorded', 'This statement has no video to approve yet.');
   if (item.recording.approvedAt) return order;
   const recording = { ...item.recording, approvedAt: now.toISOString(), approvedBy: by };
-  return { ...order, version: order.version + 1, items: order.items.map((i) => (i.id === itemId ? { ...i, recording } : i)) };
+  const next: RunItem = { ...item, recording };
+  // Approving the statement running starts it (once its stage copy is ready).
+  const starts = item.id === order.currentItemId && !item.playback && playable(next);
+  const changed: RunItem = starts ? { ...next, playback: { state: 'playing', positionMs: 0, at: now.toISOString() } } : next;
+  return { ...order, version: order.version + 1, items: order.items.map((i) => (i.id === itemId ? changed : i)) };
 }
 
 /** Time an item has run so far: its finished spans and, if it is running, the current one. */
@@ -205,12 +343,19 @@ export interface RunItemView {
   startedAt?: string;
   endedAt?: string;
   actualMs: number;
-  recording?: { durationMs: number; video: boolean; audio: boolean; uploadedAt: string; approved: boolean };
+  recording?: { durationMs: number; video: boolean; audio: boolean; uploadedAt: string; approved: boolean; stage?: { status: RunStage['status']; progress: number; error?: string } };
+  playback?: RunPlayback;
 }
 
 export function viewOfItem(item: RunItem): RunItemView {
   const { recording, speakerId: _speakerId, ...rest } = item;
   return recording
-    ? { ...rest, recording: { durationMs: recording.durationMs, video: recording.video, audio: recording.audio, uploadedAt: recording.uploadedAt, approved: Boolean(recording.approvedAt) } }
+    ? {
+      ...rest,
+      recording: {
+        durationMs: recording.durationMs, video: recording.video, audio: recording.audio, uploadedAt: recording.uploadedAt, approved: Boolean(recording.approvedAt),
+        ...(recording.stage ? { stage: { status: recording.stage.status, progress: recording.stage.progress, ...(recording.stage.error ? { error: recording.stage.error } : {}) } } : {}),
+      },
+    }
     : rest;
 }

@@ -108,6 +108,8 @@ export const clientEvents = {
   'caption:line': sessionScoped.extend({ language: languageTag, text: z.string().max(4000), final: z.boolean().default(true) }),
   /** The moderator moves the running order to an item (forward or back), or stops it (null). */
   'run:advance': sessionScoped.extend({ itemId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).nullable() }),
+  /** The moderator pauses, resumes or stops the pre-recorded statement in progress (that item's video). */
+  'run:playback': sessionScoped.extend({ itemId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), action: z.enum(['pause', 'resume', 'stop']) }),
   // WebRTC signalling for the live panel (protocol/media-events.ts).
   ...mediaClientEvents,
 } as const;

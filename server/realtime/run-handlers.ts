@@ -20,4 +20,14 @@ export function runHandlers(socket: PlenarySocket, deps: LiveHandlerDeps): void 
     if (change.after !== change.before) deps.broadcast.run(eventId, message, change);
     return { version: message.version, currentItemId: message.currentItemId };
   });
+
+  // Pause, resume or stop the statement video in progress: the new playback state is in run:state, and every process's player follows it.
+  on(socket, 'run:playback', deps, async (p) => {
+    const { caller, eventId, sessionId } = await scopeOf(socket, deps.programme, p, 'run.moderate');
+    const change = await deps.running.controlPlayback(eventId, sessionId, p.itemId, p.action, actorOf(caller));
+    const message = messageOf(change.after);
+    if (change.after !== change.before) deps.broadcast.run(eventId, message, change);
+    const item = message.items.find((i) => i.id === p.itemId);
+    return { version: message.version, currentItemId: message.currentItemId, playback: item?.playback ?? null };
+  });
 }

@@ -1,7 +1,7 @@
-import type { Actor } from '../domain/actor.ts';
+import { systemActor, type Actor } from '../domain/actor.ts';
 import {
-  advance, approveRecording, attachRecording, editRunningOrder, emptyRunningOrder, viewOfItem,
-  type RunningOrder, type RunningOrderInput, type RunRecording,
+  advance, approveRecording, attachRecording, controlPlayback, editRunningOrder, emptyRunningOrder, playbackEnded, playbackInterrupted, updateStage, viewOfItem,
+  type PlaybackAction, type RunningOrder, type RunningOrderInput, type RunRecording, type RunStage,
 } from '../domain/running-order.ts';
 import type { RunStateMessage } from '../protocol/events.ts';
 import { writes, type DocumentStore, type Stored, type WriteOp } from '../store/port.ts';
@@ -92,6 +92,47 @@ export class RunningOrderService {
     }));
   }
 
+  /** The moderator pauses, resumes or stops the statement video in progress. */
+  controlPlayback(eventId: string, sessionId: string, itemId: string, action: PlaybackAction, actor: Actor): Promise<RunChange> {
+    return this.change(eventId, sessionId, actor, `run.${action}`, (order, now) => controlPlayback(order, itemId, action, now), (before, after) => ({
+      before: { itemId, playback: before.items.find((i) => i.id === itemId)?.playback ?? null },
+      after: { itemId, currentItemId: after.currentItemId, playback: after.items.find((i) => i.id === itemId)?.playback ?? null },
+    }));
+  }
+
+  /** The play that began at `startedAt` reached the video's end: the item ends (the system's doing, audited as such). */
+  playbackEnded(eventId: string, sessionId: string, itemId: string, startedAt: string): Promise<RunChange> {
+    return this.change(eventId, sessionId, systemActor, 'run.ended', (order, now) => playbackEnded(order, itemId, startedAt, now), (_before, after) => ({
+      before: null,
+      after: { itemId, currentItemId: after.currentItemId },
+    }));
+  }
+
+  /** The process playing it stopped: interrupted at `positionMs` (null: where that play began), for the moderator to resume. */
+  playbackInterrupted(eventId: string, sessionId: string, itemId: string, startedAt: string | null, positionMs: number | null): Promise<RunChange> {
+    return this.change(eventId, sessionId, systemActor, 'run.interrupted', (order, now) => playbackInterrupted(order, itemId, startedAt, positionMs, now), (_before, after) => ({
+      before: null,
+      after: { itemId, playback: after.items.find((i) => i.id === itemId)?.playback ?? null },
+    }));
+  }
+
+  /** The stage copy's progress, or its end (ready or failed), for the upload with this hash. */
+  updateStage(eventId: string, sessionId: string, itemId: string, sha256: string, stage: RunStage): Promise<RunChange> {
+    return this.change(eventId, sessionId, systemActor, 'run.transcode', (order, now) => updateStage(order, itemId, sha256, stage, now), () => ({
+      before: null,
+      after: { itemId, status: stage.status, ...(stage.error ? { error: stage.error } : {}) },
+    }), stage.status !== 'processing');
+  }
+
+  /** Every session whose running order has a statement marked playing (for the start-up check after a crash). */
+  async playing(): Promise<{ eventId: string; sessionId: string; itemId: string; startedAt: string }[]> {
+    const docs = await this.deps.store.find<RunningOrderDoc>(collection);
+    return docs.flatMap((d) => {
+      const item = d.items.find((i) => i.id === d.currentItemId);
+      return item?.playback?.state === 'playing' ? [{ eventId: d.eventId, sessionId: d.sessionId, itemId: item.id, startedAt: item.playback.at }] : [];
+    });
+  }
+
   private change(
     eventId: string,
     sessionId: string,
@@ -99,6 +140,7 @@ export class RunningOrderService {
     action: string,
     decide: (order: RunningOrder, now: Date) => RunningOrder,
     describe: (before: RunningOrder, after: RunningOrder) => { before: unknown; after: unknown },
+    audited = true,
   ): Promise<RunChange> {
     return this.deps.lock.run(`run:${key(eventId, sessionId)}`, () =>
       retryOnConflict(async () => {
@@ -107,10 +149,9 @@ export class RunningOrderService {
         const after = decide(before, this.deps.clock());
         if (after === before) return { before, after };
         const d = describe(before, after);
-        const ops: WriteOp[] = [
-          writes.save(collection, { ...after, id: key(eventId, sessionId) }, doc?.rev),
-          writes.insert('audit', this.deps.audit.entry(eventId, actor, action, { type: 'running-order', id: sessionId }, d.before, d.after)),
-        ];
+        const ops: WriteOp[] = [writes.save(collection, { ...after, id: key(eventId, sessionId) }, doc?.rev)];
+        // Transcoding progress is not worth an audit entry each step; its outcome is.
+        if (audited) ops.push(writes.insert('audit', this.deps.audit.entry(eventId, actor, action, { type: 'running-order', id: sessionId }, d.before, d.after)));
         await this.deps.live.commit(ops);
         return { before, after };
       }),
