@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import { AppError } from '../errors.ts';
 import { zoneAbbreviation } from './zones.ts';
+import { timingAt } from './session-timing.ts';
 
 /** The six UN languages: the UI's (i18n/languages.ts `Lang`, kept equal by a test) and those a text may be written in. */
 export type Language = 'ar' | 'zh' | 'en' | 'fr' | 'ru' | 'es';
@@ -142,16 +143,8 @@ export function timingOf(sessions: readonly Session[], now: Date): Map<string, T
   const nowMs = now.getTime();
   let next: Session | undefined;
   for (const s of sessions) {
-    let timing: Timing;
-    if (s.status === 'cancelled') timing = 'cancelled';
-    else if (s.status === 'live') timing = 'now';
-    else if (s.status === 'ended') timing = 'ended';
-    else if (Date.parse(s.end) <= nowMs) timing = 'ended';
-    else if (Date.parse(s.start) <= nowMs) timing = 'now';
-    else {
-      timing = 'upcoming';
-      if (!next || Date.parse(s.start) < Date.parse(next.start)) next = s;
-    }
+    const timing = timingAt(s.status, Date.parse(s.start), Date.parse(s.end), nowMs);
+    if (timing === 'upcoming' && (!next || Date.parse(s.start) < Date.parse(next.start))) next = s;
     result.set(s.id, timing);
   }
   if (next) result.set(next.id, 'next');
