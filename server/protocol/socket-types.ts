@@ -63,6 +63,8 @@ export interface InterServerEvents {
   'plenary:booth-live': (eventId: string, sessionId: string, language: string, was: string | null, now: string | null) => void;
   /** The media layers' coordination (server/media/media-cluster.ts): producers held, pipes, heartbeats; JSON text. */
   'plenary:media': (message: string) => void;
+  /** A session's running order changed (issue 18): the process playing its statement re-reads it. */
+  'plenary:run-changed': (eventId: string, sessionId: string) => void;
 }
 
 /** What the server keeps on each socket. */

@@ -17,6 +17,8 @@ export interface FloorEvents {
   'session-status': [{ eventId: string; sessionId: string; status: SessionStateMessage['status'] }];
   /** The running order moved (run:advance, an edit): the playback of pre-recorded statements follows (issue 18). */
   'run-changed': [{ eventId: string; sessionId: string; change: RunChange }];
+  /** Another process changed a session's running order (through Redis): a player here re-reads it. */
+  'run-remote': [{ eventId: string; sessionId: string }];
   /** A booth's live interpreter changed: the previous one's channel closes (media-handlers.ts). */
   'booth-live': [{ eventId: string; sessionId: string; language: string; was: string | null; now: string | null }];
 }
@@ -24,6 +26,7 @@ export interface FloorEvents {
 const crossProcessQueue = 'plenary:queue-changed';
 const crossProcessStatus = 'plenary:session-status';
 const crossProcessBooth = 'plenary:booth-live';
+const crossProcessRun = 'plenary:run-changed';
 
 export interface BroadcastDeps {
   io: PlenaryServer;
@@ -46,6 +49,9 @@ export class LiveBroadcast {
   private readonly deps: BroadcastDeps;
   private readonly onRemoteQueue: (eventId: string, sessionId: string, was: string | null, now: string | null) => void;
   private readonly onRemoteStatus: (eventId: string, sessionId: string, status: SessionStateMessage['status']) => void;
+  private readonly onRemoteRun = (eventId: string, sessionId: string): void => {
+    this.events.emit('run-remote', { eventId, sessionId });
+  };
   private readonly onRemoteBooth = (eventId: string, sessionId: string, language: string, was: string | null, now: string | null): void => {
     this.events.emit('booth-live', { eventId, sessionId, language, was, now });
   };
@@ -65,12 +71,14 @@ export class LiveBroadcast {
     deps.io.on(crossProcessQueue, this.onRemoteQueue);
     deps.io.on(crossProcessStatus, this.onRemoteStatus);
     deps.io.on(crossProcessBooth, this.onRemoteBooth);
+    deps.io.on(crossProcessRun, this.onRemoteRun);
   }
 
   close(): void {
     this.deps.io.off(crossProcessQueue, this.onRemoteQueue);
     this.deps.io.off(crossProcessStatus, this.onRemoteStatus);
     this.deps.io.off(crossProcessBooth, this.onRemoteBooth);
+    this.deps.io.off(crossProcessRun, this.onRemoteRun);
   }
 
   /**
@@ -139,6 +147,8 @@ export class LiveBroadcast {
   run(eventId: string, message: RunStateMessage, change: RunChange): void {
     this.deps.io.to(sessionRoom(eventId, message.sessionId)).emit(serverEvents.runState, message);
     this.events.emit('run-changed', { eventId, sessionId: message.sessionId, change });
+    // Another process may be playing this session's statement: it re-reads the order and stops if it no longer should play.
+    if (this.deps.crossProcess) this.deps.io.serverSideEmit(crossProcessRun, eventId, message.sessionId);
   }
 
   qnaMode(eventId: string, sessionId: string, mode: 'pre-moderated' | 'open', version: number): void {
