@@ -50,6 +50,7 @@ const envSchema = z
       .refine((v) => v === undefined || v.split(',').every((u) => /^turns?:[^\s,]+$/.test(u.trim())), 'must be comma-separated turn: or turns: URLs'),
     TURN_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     TURN_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(12 * 3600),
+    ATTENDANCE_HEARTBEAT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   })
   .refine((env) => (env.TURN_URLS === undefined) === (env.TURN_SECRET === undefined), {
     path: ['TURN_SECRET'],
@@ -79,6 +80,8 @@ export interface Config {
   metricsToken: string | undefined;
   /** TURN for browsers behind firewalls: coturn's shared-secret REST credentials, handed out with transport options. */
   turn: { urls: string[]; secret: string; ttlSeconds: number } | undefined;
+  /** How often each process records that it is alive; attendance of a process silent for 3 beats ends at its last one. */
+  attendanceHeartbeatMs: number;
   media: {
     enabled: boolean;
     listenIp: string;
@@ -130,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       e.TURN_URLS && e.TURN_SECRET
         ? { urls: e.TURN_URLS.split(',').map((u) => u.trim()).filter(Boolean), secret: e.TURN_SECRET, ttlSeconds: e.TURN_TTL_SECONDS }
         : undefined,
+    attendanceHeartbeatMs: e.ATTENDANCE_HEARTBEAT_MS,
     media: {
       enabled: e.MEDIA_ENABLED === 'true',
       listenIp: e.MEDIA_LISTEN_IP,

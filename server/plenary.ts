@@ -215,7 +215,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       onChange: (eventId) => renderCache.invalidate(eventId, 'event edit'),
     });
     // Who was in which session room, when (issue 15): durable, across processes and restarts.
-    const attendance = new AttendanceService({ store, logger, clock: options.clock });
+    const attendance = new AttendanceService({ store, logger, clock: options.clock, heartbeatMs: config.attendanceHeartbeatMs });
     await attendance.start();
     parts.defer(() => attendance.stop([]));
     const agenda = new AgendaService({ repo: participantRepo, programme, baseUrl: () => baseUrl, clock: options.clock });
