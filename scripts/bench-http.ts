@@ -65,11 +65,30 @@ function fetchRaw(url: string): Promise<{ body: Buffer; type: string }> {
   });
 }
 
-/** `connections` request loops over keep-alive sockets for `seconds` (after a one-second warm-up). */
-export async function load(url: string, seconds: number, connections: number): Promise<{ rps: number; p99: number; errors: number }> {
+/** CPU time (user + system, ms) a process has used so far, from /proc (Linux); NaN elsewhere. */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+interface Tally {
+  latencies: number[];
+  errors: number;
+  seconds: number;
+  cpuMs: number;
+}
+
+/**
+ * `connections` request loops over keep-alive sockets for `seconds`
+ * (measured), after `warmup` seconds; the server process's CPU time
+ * over the measured window is added to the tally.
+ */
+export async function load(url: string, seconds: number, connections: number, tally: Tally, pid?: number, warmup = 1): Promise<void> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
-  const latencies: number[] = [];
-  let errors = 0;
   let measuring = false;
   let running = true;
   const one = (): Promise<void> =>
@@ -79,40 +98,53 @@ export async function load(url: string, seconds: number, connections: number): P
         res.on('data', () => undefined);
         res.on('end', () => {
           if (measuring) {
-            if (res.statusCode === 200) latencies.push(performance.now() - start);
-            else errors += 1;
+            if (res.statusCode === 200) tally.latencies.push(performance.now() - start);
+            else tally.errors += 1;
           }
           resolve();
         });
       });
       req.on('error', () => {
-        if (measuring) errors += 1;
+        if (measuring) tally.errors += 1;
         resolve();
       });
     });
   const loops = Array.from({ length: connections }, async () => {
     while (running) await one();
   });
-  await new Promise((r) => setTimeout(r, 1000));
+  await new Promise((r) => setTimeout(r, warmup * 1000));
+  const cpu0 = cpuMs(pid);
   measuring = true;
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, seconds * 1000));
   measuring = false;
-  const elapsed = (performance.now() - t0) / 1000;
+  tally.seconds += (performance.now() - t0) / 1000;
+  tally.cpuMs += cpuMs(pid) - cpu0;
   running = false;
   await Promise.all(loops);
   agent.destroy();
-  latencies.sort((a, b) => a - b);
-  return { rps: latencies.length / elapsed, p99: latencies[Math.floor(latencies.length * 0.99)] ?? NaN, errors };
 }
 
-export async function httpVersusBare(seconds: number, connections: number): Promise<void> {
-  console.log(`\n6. Pages, programme API and feeds vs a bare Express route serving the same bytes (${connections} keep-alive connections, ${seconds} s per route, anonymous, no Accept-Encoding; server and bare app in processes of their own)`);
+function summary(t: Tally): { rps: number; p99: number; cpuUs: number } {
+  const sorted = [...t.latencies].sort((a, b) => a - b);
+  return { rps: sorted.length / t.seconds, p99: sorted[Math.floor(sorted.length * 0.99)] ?? NaN, cpuUs: (t.cpuMs * 1000) / sorted.length };
+}
+
+/**
+ * Plenary and the bare app measured in alternating slices (P B B P P B ...),
+ * so the machine's other load falls on both alike: req/s and p99 over all
+ * slices, and each server's CPU time per request (less sensitive to load).
+ */
+export async function httpVersusBare(seconds: number, connections: number): Promise<{ name: string; ratio: number }[]> {
+  const slices = Math.max(2, Math.round(seconds));
+  const slice = seconds / slices;
+  console.log(`\n6. Pages, programme API and feeds vs a bare Express route serving the same bytes (${connections} keep-alive connections, ${seconds} s per route and server in ${slices} alternating slices, anonymous, no Accept-Encoding; server and bare app in processes of their own)`);
   const plenary = spawn(process.execPath, [path.join(root, 'server/main.ts')], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', PLENARY_DATA_DIR: tempDir('plenary-bench-http-'), PLENARY_ORGANIZER_TOKEN: organizerToken, MEDIA_ENABLED: 'false', LOG_LEVEL: 'warn', NODE_ENV: 'production' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let bare: ChildProcess | undefined;
+  const ratios: { name: string; ratio: number }[] = [];
   try {
     const url = await waitForUrl(plenary, /running at (http:\/\/\S+)/);
     const bodies = await Promise.all(httpRoutes.map((r) => fetchRaw(`${url}${r.path}`)));
@@ -120,19 +152,34 @@ export async function httpVersusBare(seconds: number, connections: number): Prom
     fs.writeFileSync(file, JSON.stringify(bodies.map((b, i) => ({ path: `/r${i}`, type: b.type, body: b.body.toString('base64') }))));
     bare = spawn(process.execPath, [import.meta.filename, '--bare-server', file], { stdio: ['ignore', 'pipe', 'pipe'] });
     const bareUrl = await waitForUrl(bare, /bare at (http:\/\/\S+)/);
-    console.log('   route                          | bytes  | Plenary req/s | p99      | bare req/s | p99      | ratio');
+    console.log('   route                          | bytes  | Plenary req/s | p99      | CPU/req  | bare req/s | p99      | CPU/req  | ratio');
     for (const [i, route] of httpRoutes.entries()) {
-      const a = await load(`${url}${route.path}`, seconds, connections);
-      const b = await load(`${bareUrl}/r${i}`, seconds, connections);
+      const a: Tally = { latencies: [], errors: 0, seconds: 0, cpuMs: 0 };
+      const b: Tally = { latencies: [], errors: 0, seconds: 0, cpuMs: 0 };
+      const targets = [
+        { url: `${url}${route.path}`, tally: a, pid: plenary.pid },
+        { url: `${bareUrl}/r${i}`, tally: b, pid: bare.pid },
+      ];
+      for (let s = 0; s < slices; s += 1) {
+        const order = s % 2 === 0 ? targets : [...targets].reverse();
+        for (const t of order) await load(t.url, slice, connections, t.tally, t.pid, s < 2 ? 1 : 0.3);
+      }
+      const pa = summary(a);
+      const pb = summary(b);
       const fmt = (n: number) => `${n.toFixed(1).padStart(5)} ms`;
+      const us = (n: number) => `${n.toFixed(0).padStart(5)} µs`;
+      const ratio = pa.rps / pb.rps;
+      ratios.push({ name: route.name, ratio });
       console.log(
-        `   ${route.name.padEnd(30)} | ${String(bodies[i]?.body.length).padStart(6)} | ${a.rps.toFixed(0).padStart(13)} | ${fmt(a.p99)} | ${b.rps.toFixed(0).padStart(10)} | ${fmt(b.p99)} | ${(a.rps / b.rps).toFixed(2)}x${a.errors + b.errors ? ` (${a.errors + b.errors} errors)` : ''}`,
+        `   ${route.name.padEnd(30)} | ${String(bodies[i]?.body.length).padStart(6)} | ${pa.rps.toFixed(0).padStart(13)} | ${fmt(pa.p99)} | ${us(pa.cpuUs)} | ${pb.rps.toFixed(0).padStart(10)} | ${fmt(pb.p99)} | ${us(pb.cpuUs)} | ${ratio.toFixed(2)}x${a.errors + b.errors ? ` (${a.errors + b.errors} errors)` : ''}`,
       );
     }
+    console.log('   (ratio: Plenary req/s / bare req/s; target >= 0.9x. CPU/req: the server process\'s CPU time per answered request)');
   } finally {
     if (bare) await stop(bare);
     await stop(plenary);
   }
+  return ratios;
 }
 
 if (process.argv[2] === '--bare-server') {

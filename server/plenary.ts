@@ -63,6 +63,7 @@ import { openStore } from './store/open-store.ts';
 import type { DocumentStore } from './store/port.ts';
 import { ProgrammeRepository } from './store/repositories.ts';
 import { Metrics } from './ops/metrics.ts';
+import { LeanPath } from './http/lean-path.ts';
 import { openApiRouter } from './http/openapi.ts';
 import { EventEditor } from './services/event-editor.ts';
 import { eventsApi } from './http/events-api.ts';
@@ -234,6 +235,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       https: secureCookies,
       views,
       callers: authentication,
+      lean: new LeanPath({ cache: renderCache, logger, observe: metrics.observeHttp }),
       first: [metrics.http],
       middleware: [csrf.middleware],
       routers: [

@@ -8,6 +8,7 @@ import { renderErrorPage } from './pages.ts';
 import { accessLog } from './access-log.ts';
 import { attachCaller } from './caller.ts';
 import { requestContext } from './request-context.ts';
+import type { LeanPath } from './lean-path.ts';
 import type { CallerResolver } from '../identity/resolve.ts';
 import type { Views } from './views.ts';
 
@@ -17,6 +18,8 @@ export interface AppParts {
   /** Routers in the order they are mounted. */
   routers: Router[];
   callers: CallerResolver;
+  /** Cached public GETs answered before everything else (lean-path.ts); it keeps its own metrics and access log. */
+  lean?: LeanPath;
   /** Run first, before anything else (request metrics, which time the whole request). */
   first?: RequestHandler[];
   /** Run after the caller is resolved, before the routers (CSRF protection). */
@@ -31,6 +34,8 @@ export interface AppParts {
 export function createApp(parts: AppParts): Express {
   const app = express();
   app.disable('x-powered-by');
+  // Express's own request parsing stays lazy; the lean path reads headers and the URL only.
+  if (parts.lean) app.use(parts.lean.middleware);
   for (const handler of parts.first ?? []) app.use(handler);
   app.use(accessLog(parts.logger));
   if (parts.trustProxy) app.set('trust proxy', parts.trustProxy);

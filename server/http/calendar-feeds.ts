@@ -79,6 +79,7 @@ function sendFeed(req: Request, res: Response, rendered: Parameters<typeof sendR
     cacheControl: 'public, no-cache',
     vary: ['Accept-Language'],
     headers: { 'Content-Disposition': `attachment; filename="${filename}"` },
+    sharedFrom: rendered,
   });
 }
 

@@ -52,7 +52,7 @@ export function programmeApi(programme: ProgrammeService, cache?: RenderCache, e
     };
     // Public: the body depends on the URL alone (the zone is in ?tz).
     const rendered = await (cache ?? new RenderCache({ maxAgeMs: 0 })).get(eventId, ['api-programme', zone ?? ''], make);
-    sendRendered(req, res, rendered, { cacheControl: 'public, no-cache' });
+    sendRendered(req, res, rendered, { cacheControl: 'public, no-cache', sharedFrom: rendered });
   });
 
   return router;

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { OutgoingHttpHeaders } from 'node:http';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import type { Request, Response } from 'express';
@@ -77,6 +78,8 @@ export class RenderCache {
   readonly holeMark = `\u0001${crypto.randomBytes(6).toString('hex')}:`;
   /** Per-viewer compressed pages, keyed by their ETag. */
   private readonly personal = new Map<string, Rendered>();
+  /** Which entry each cached value came from (the lean path asks whether it is still current). */
+  private readonly origins = new WeakMap<object, { key: string; entry: Entry }>();
 
   constructor(options: RenderCacheOptions = {}) {
     this.clock = options.clock ?? (() => new Date());
@@ -133,6 +136,7 @@ export class RenderCache {
     const value = (async () => {
       const made = await make();
       if (made.validUntil !== undefined) entry.expiresAt = Math.min(entry.expiresAt, made.validUntil);
+      if (typeof made.value === 'object' && made.value !== null) this.origins.set(made.value, { key, entry });
       return made.value;
     })();
     entry.value = value;
@@ -146,6 +150,17 @@ export class RenderCache {
       this.entries.delete(oldest);
     }
     return value;
+  }
+
+  /**
+   * The cached value (as returned by `get` or `memo`) is still what a new
+   * request would get: its event was not invalidated since, it has not
+   * expired, and it was not evicted.
+   */
+  isCurrent(value: object): boolean {
+    const origin = this.origins.get(value);
+    if (!origin) return false;
+    return this.entries.get(origin.key) === origin.entry && origin.entry.expiresAt > this.clock().getTime();
   }
 
   /**
@@ -295,7 +310,18 @@ export interface SendOptions {
   /** Request headers the body depends on besides Accept-Encoding. */
   vary?: string[];
   headers?: Record<string, string>;
+  /**
+   * The response is the same for every anonymous viewer, and comes from
+   * this render-cache value (`get`'s result, or the `memo` value it was
+   * derived from): the lean path (lean-path.ts) may replay it while the
+   * value is current.
+   */
+  sharedFrom?: object;
 }
+
+/** Set on a request by the lean path: hears shared responses sent through the general path, with their headers. */
+export const sharedResponseHook = Symbol('plenary.sharedResponse');
+type SharedResponseHook = (rendered: Rendered, origin: object, headers: OutgoingHttpHeaders) => void;
 
 /** Sends a rendered response: ETag, Last-Modified, 304 on a matching conditional GET, the variant the client accepts. */
 export function sendRendered(req: Request, res: Response, rendered: Rendered, options: SendOptions): void {
@@ -304,6 +330,7 @@ export function sendRendered(req: Request, res: Response, rendered: Rendered, op
   res.setHeader('Vary', [...(options.vary ?? []), 'Accept-Encoding'].join(', '));
   if (rendered.lastModified !== undefined) res.setHeader('Last-Modified', new Date(rendered.lastModified).toUTCString());
   for (const [name, value] of Object.entries(options.headers ?? {})) res.setHeader(name, value);
+  if (options.sharedFrom) (req as Request & { [sharedResponseHook]?: SharedResponseHook })[sharedResponseHook]?.(rendered, options.sharedFrom, res.getHeaders());
   if (notModified(req, rendered.etag, rendered.lastModified)) {
     res.statusCode = 304;
     res.end();
@@ -454,13 +481,13 @@ export async function sendCachedPage(
     return { value: { template: { parts, variants }, whole }, validUntil: made.validUntil };
   });
   if (page.whole) {
-    sendRendered(req, res, page.whole, { cacheControl: 'public, no-cache', vary: ['Cookie', 'Accept-Language'] });
+    sendRendered(req, res, page.whole, { cacheControl: 'public, no-cache', vary: ['Cookie', 'Accept-Language'], sharedFrom: page });
     return;
   }
   const token: unknown = res.locals.csrfToken;
   if (viewer.name === null && typeof token !== 'string' && viewer.bookmarks.length === 0) {
     page.anonymous ??= prepare(Buffer.from(fillPage(page.template, { name: null, csrfToken: undefined, bookmarks: [] })), htmlType, undefined);
-    sendRendered(req, res, await page.anonymous, { cacheControl: 'public, no-cache', vary: ['Cookie', 'Accept-Language'] });
+    sendRendered(req, res, await page.anonymous, { cacheControl: 'public, no-cache', vary: ['Cookie', 'Accept-Language'], sharedFrom: page });
     return;
   }
   const text = fillPage(page.template, { name: viewer.name, csrfToken: typeof token === 'string' ? token : undefined, bookmarks: viewer.bookmarks });

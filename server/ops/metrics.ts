@@ -140,6 +140,11 @@ export class Metrics {
     next();
   };
 
+  /** A request answered on the lean path (http/lean-path.ts), which the middleware above never sees. */
+  readonly observeHttp = (method: string, route: string, status: number, seconds: number): void => {
+    this.httpDuration.observe({ method, route, status: String(status) }, seconds);
+  };
+
   /** GET /metrics for an organiser (bearer token or browser session) or `Authorization: Bearer <METRICS_TOKEN>`. */
   router(options: { metricsToken: string | undefined }): Router {
     const router = express.Router();

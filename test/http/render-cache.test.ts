@@ -97,6 +97,20 @@ describe('render cache on one process', () => {
     expect(anonymous.text).not.toContain('csrf-token');
   });
 
+  it('answers repeated anonymous requests (the lean path) with the bytes and every header the full stack sent', async () => {
+    for (const path of [apiPath, pagePath, roomPath, icsPath]) {
+      const first = await get(`${server.url}${path}`, { 'accept-language': 'fr' });
+      for (let i = 0; i < 2; i += 1) {
+        const again = await get(`${server.url}${path}`, { 'accept-language': 'fr' });
+        expect(again.body.equals(first.body), path).toBe(true);
+        const headers = (h: Headers) => Object.fromEntries([...h].filter(([name]) => name !== 'date'));
+        expect(headers(again.headers), path).toEqual(headers(first.headers));
+        expect(again.headers.get('content-security-policy'), path).toContain("default-src 'self'");
+        expect(again.headers.get('x-content-type-options'), path).toBe('nosniff');
+      }
+    }
+  });
+
   it('serves brotli and gzip variants that decode to the same bytes', async () => {
     const browser = new Browser(await signInCookie((await invite(server, { name: 'Compressed Reader' })).link));
     await browser.page(`${server.url}${pagePath}`); // takes the CSRF cookie, so the token (and the page) stays the same
