@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../errors.ts';
-import { advance, approveRecording, attachRecording, editRunningOrder, emptyRunningOrder, runningOrderInput, timings, viewOfItem, type RunRecording } from './running-order.ts';
+import {
+  advance, approveRecording, attachRecording, controlPlayback, editRunningOrder, emptyRunningOrder, playbackEnded, playbackInterrupted, positionOf, runningOrderInput, timings, updateStage, viewOfItem,
+  type RunningOrder, type RunRecording,
+} from './running-order.ts';
 
 const t0 = new Date('2022-02-22T13:00:00Z');
 const at = (s: number): Date => new Date(t0.getTime() + s * 1000);
@@ -73,5 +76,73 @@ describe('running order (pure)', () => {
     expect(approveRecording(approved, 'hos-1', 'mod', t0)).toBe(approved);
     const replaced = attachRecording(approved, 'hos-1', { ...rec, sha256: 'cd' });
     expect(viewOfItem(replaced.items[1]!).recording?.approved).toBe(false);
+  });
+
+  describe('playback of a pre-recorded statement', () => {
+    const rec: RunRecording = { file: 'x/y.mp4', container: 'mp4', bytes: 10, sha256: 'ab', durationMs: 30_000, video: true, audio: true, uploadedAt: t0.toISOString(), uploadedBy: null };
+    const ready = (): RunningOrder => approveRecording(attachRecording(editRunningOrder(emptyRunningOrder('e', 's'), { items: script }, () => true), 'hos-1', rec), 'hos-1', 'mod', t0);
+    const hos = (o: RunningOrder) => o.items.find((i) => i.id === 'hos-1')!;
+
+    it('starts playing when its item starts, pauses at its position, resumes from there, and stops, ending the item', () => {
+      let order = advance(ready(), 'hos-1', at(0));
+      expect(hos(order).playback).toEqual({ state: 'playing', positionMs: 0, at: at(0).toISOString() });
+      expect(codeOf(() => controlPlayback(order, 'opening', 'pause', at(1)))).toBe('not_playing');
+      expect(codeOf(() => controlPlayback(order, 'ghost', 'pause', at(1)))).toBe('run_item_not_found');
+      expect(controlPlayback(order, 'hos-1', 'resume', at(1))).toBe(order); // playing already
+      order = controlPlayback(order, 'hos-1', 'pause', at(4));
+      expect(hos(order).playback).toEqual({ state: 'paused', positionMs: 4000, at: at(4).toISOString() });
+      expect(positionOf(hos(order), at(60))).toBe(4000);
+      expect(controlPlayback(order, 'hos-1', 'pause', at(5))).toBe(order); // a resent pause
+      order = controlPlayback(order, 'hos-1', 'resume', at(10));
+      expect(hos(order).playback).toEqual({ state: 'playing', positionMs: 4000, at: at(10).toISOString() });
+      expect(positionOf(hos(order), at(12))).toBe(6000);
+      order = controlPlayback(order, 'hos-1', 'stop', at(15));
+      expect(order.currentItemId).toBeNull();
+      expect(hos(order)).toMatchObject({ status: 'done', endedAt: at(15).toISOString(), actualMs: 15_000, playback: { state: 'stopped', positionMs: 9000 } });
+      expect(codeOf(() => controlPlayback(order, 'hos-1', 'resume', at(16)))).toBe('not_playing');
+    });
+
+    it('ends the item by itself when the video ends, the next one waiting for the moderator; a stale end changes nothing', () => {
+      const order = advance(ready(), 'hos-1', at(0));
+      const play = hos(order).playback!.at;
+      const paused = controlPlayback(order, 'hos-1', 'pause', at(3));
+      expect(playbackEnded(paused, 'hos-1', play, at(30))).toBe(paused); // that play was paused: not its end
+      const ended = playbackEnded(order, 'hos-1', play, at(31));
+      expect(ended.currentItemId).toBeNull();
+      expect(hos(ended)).toMatchObject({ status: 'done', actualMs: 31_000, endedAt: at(31).toISOString(), playback: { state: 'ended', positionMs: 30_000 } });
+      expect(ended.items.find((i) => i.id === 'panel')?.status).toBe('pending');
+      expect(timings(ended, at(40))[1]).toMatchObject({ plannedMs: 120_000, actualMs: 31_000, overrunMs: 0 });
+    });
+
+    it('is marked interrupted where it was when its process stops, and resumes from there', () => {
+      const order = advance(ready(), 'hos-1', at(0));
+      const play = hos(order).playback!.at;
+      expect(playbackInterrupted(order, 'hos-1', 'another play', 7000, at(7))).toBe(order);
+      const cut = playbackInterrupted(order, 'hos-1', play, 7000, at(7));
+      expect(hos(cut).playback).toMatchObject({ state: 'interrupted', positionMs: 7000 });
+      expect(hos(cut).status).toBe('current');
+      // Unknown position (a crash): where that play began, nothing skipped.
+      expect(hos(playbackInterrupted(order, 'hos-1', null, null, at(20))).playback).toMatchObject({ state: 'interrupted', positionMs: 0 });
+      const resumed = controlPlayback(cut, 'hos-1', 'resume', at(60));
+      expect(hos(resumed).playback).toEqual({ state: 'playing', positionMs: 7000, at: at(60).toISOString() });
+    });
+
+    it('waits for an approved video and a ready stage copy; a stage copy ready on the running item starts it', () => {
+      const base = editRunningOrder(emptyRunningOrder('e', 's'), { items: script }, () => true);
+      const processing = attachRecording(base, 'hos-1', { ...rec, stage: { status: 'processing', progress: 0 } });
+      let order = advance(approveRecording(processing, 'hos-1', 'mod', t0), 'hos-1', at(0));
+      expect(hos(order).playback).toBeUndefined();
+      order = updateStage(order, 'hos-1', 'ab', { status: 'processing', progress: 0.5 }, at(1));
+      expect(viewOfItem(hos(order)).recording?.stage).toEqual({ status: 'processing', progress: 0.5 });
+      expect(updateStage(order, 'hos-1', 'other-upload', { status: 'ready', progress: 1, file: 'z.webm' }, at(2))).toBe(order);
+      order = updateStage(order, 'hos-1', 'ab', { status: 'ready', progress: 1, file: 'z.webm' }, at(2));
+      expect(hos(order).playback).toEqual({ state: 'playing', positionMs: 0, at: at(2).toISOString() });
+      expect(JSON.stringify(viewOfItem(hos(order)))).not.toContain('z.webm');
+      // A failed copy is never played.
+      const failed = updateStage(approveRecording(processing, 'hos-1', 'mod', t0), 'hos-1', 'ab', { status: 'failed', progress: 0, error: 'broken' }, at(1));
+      const started = advance(failed, 'hos-1', at(2));
+      expect(hos(started).playback).toBeUndefined();
+      expect(codeOf(() => controlPlayback(started, 'hos-1', 'resume', at(3)))).toBe('not_playing');
+    });
   });
 });

@@ -5,7 +5,7 @@ import type { RunItem } from '../domain/running-order.ts';
 import type { Logger } from '../logger.ts';
 import type { FloorEvents } from '../realtime/broadcast.ts';
 import type { RecordedStatements } from '../services/recorded-statements.ts';
-import type { RunChange } from '../services/running-order-service.ts';
+import type { RunChange, RunningOrderService } from '../services/running-order-service.ts';
 import type { MediaService } from './media-service.ts';
 import type { PlaybackTrack } from './session-media.ts';
 
@@ -13,45 +13,82 @@ export interface StatementPlaybackDeps {
   media: MediaService;
   recordings: RecordedStatements;
   events: EventEmitter<FloorEvents>;
+  running: RunningOrderService;
+  /** A change the player itself made (the video ended, a play was interrupted): to the room, like any other. */
+  announce: (eventId: string, change: RunChange) => void;
+  /**
+   * Whether other processes share the store: then a process starting up
+   * cannot tell a statement another process is playing from one a crashed
+   * process left "playing", and leaves it to the moderator (pause, resume).
+   */
+  shared: boolean;
   logger: Logger;
   ffmpeg: string;
 }
 
 interface Playing {
+  eventId: string;
+  sessionId: string;
   itemId: string;
+  /** The play's `at`: which play this is (a pause and resume make a new one). */
+  startedAt: string;
+  /** Where in the video this play began, and when (this process's clock), to know where it is when it stops. */
+  fromMs: number;
+  began: number;
+  durationMs: number;
   child: ChildProcess | null;
   stop: () => void;
 }
 
-/** ffmpeg's arguments: the file at its own pace (-re), each track to its plain-RTP port as the producer expects it. */
-export function playbackArgs(file: string, tracks: readonly PlaybackTrack[]): string[] {
-  const args = ['-hide_banner', '-nostdin', '-v', 'error', '-re', '-i', file];
+/**
+ * ffmpeg's arguments: the file at its own pace (-re), from `fromMs`, each
+ * track to its plain-RTP port as the producer expects it. A stage copy
+ * (VP8/Opus already, transcoded at upload) is sent as it is (-c copy); a
+ * video uploaded before stage copies existed is encoded on the way.
+ */
+export function playbackArgs(file: string, tracks: readonly PlaybackTrack[], options: { copy: boolean; fromMs: number } = { copy: false, fromMs: 0 }): string[] {
+  const seek = options.fromMs > 0 ? ['-ss', (options.fromMs / 1000).toFixed(3)] : [];
+  const args = ['-hide_banner', '-nostdin', '-v', 'error', '-re', ...seek, '-i', file];
   for (const t of tracks) {
     const url = `rtp://127.0.0.1:${t.port}?rtcpport=${t.rtcpPort}&pkt_size=1200`;
-    if (t.kind === 'audio') args.push('-map', '0:a:0', '-c:a', 'libopus', '-b:a', '96k', '-ac', '2', '-ar', '48000');
-    else args.push('-map', '0:v:0', '-vf', 'scale=w=1280:h=720:force_original_aspect_ratio=decrease:force_divisible_by=2', '-pix_fmt', 'yuv420p', '-c:v', 'libvpx', '-b:v', '1200k', '-deadline', 'realtime', '-cpu-used', '8', '-g', '50', '-keyint_min', '25');
+    if (t.kind === 'audio') args.push('-map', '0:a:0', ...(options.copy ? ['-c:a', 'copy'] : ['-c:a', 'libopus', '-b:a', '96k', '-ac', '2', '-ar', '48000']));
+    else args.push('-map', '0:v:0', ...(options.copy ? ['-c:v', 'copy'] : ['-vf', 'scale=w=1280:h=720:force_original_aspect_ratio=decrease:force_divisible_by=2', '-pix_fmt', 'yuv420p', '-c:v', 'libvpx', '-b:v', '1200k', '-deadline', 'realtime', '-cpu-used', '8', '-g', '50', '-keyint_min', '25']));
     args.push('-ssrc', String(t.ssrc), '-payload_type', String(t.payloadType), '-f', 'rtp', url);
   }
   return args;
 }
 
 /**
- * Plays pre-recorded statements into their session (issue 18, item 3).
- * When the running order moves to a pre-recorded statement with a video,
- * the session's media opens playback producers (SessionMedia.openPlayback)
- * and ffmpeg sends the file to them as RTP in real time; they reach
- * viewers, booths, the webcast and the archive as a speaker's would. It
- * stops when the file ends or the order moves on (or the session ends).
+ * Plays pre-recorded statements into their session (issue 18, item 3),
+ * following the running order's stored playback state: when the current
+ * item's playback is `playing`, the session's media opens playback
+ * producers (SessionMedia.openPlayback) and ffmpeg sends the file to them
+ * as RTP in real time, from the stored position; they reach viewers,
+ * booths, the webcast and the archive as a speaker's would. A pause, a
+ * stop, a move to another item or the session's end close them (a resume
+ * opens new ones at the position). At the video's end the item ends by
+ * itself (RunningOrderService.playbackEnded), with its actual time.
  *
- * Decided once: the 'run-changed' event fires only on the process whose
- * compare-and-set write moved the order, so exactly one process plays; the
- * media cluster pipes its producers to the others' viewers.
+ * Decided once: a play starts only on the process whose compare-and-set
+ * write started it ('run-changed' fires there only); every other process's
+ * write reaches the player through 'run-remote', and it stops if the order
+ * no longer wants its play. On shutdown the player marks its play
+ * interrupted at the position reached, so the moderator resumes it after
+ * the restart; a single process starting after a crash marks a play left
+ * "playing" interrupted where that play began (nothing is skipped).
  */
 export class StatementPlayback {
   private readonly deps: StatementPlaybackDeps;
   private readonly playing = new Map<string, Playing>();
   private readonly onRun = ({ eventId, sessionId, change }: { eventId: string; sessionId: string; change: RunChange }): void => {
-    this.follow(eventId, sessionId, change).catch((error: unknown) => this.deps.logger.error({ err: error, eventId, sessionId }, 'could not play a recorded statement'));
+    this.follow(eventId, sessionId, change, true).catch((error: unknown) => this.deps.logger.error({ err: error, eventId, sessionId }, 'could not play a recorded statement'));
+  };
+  private readonly onRemote = ({ eventId, sessionId }: { eventId: string; sessionId: string }): void => {
+    if (!this.playing.has(`${eventId}/${sessionId}`)) return;
+    this.deps.running.get(eventId, sessionId).then(
+      (order) => this.follow(eventId, sessionId, { before: order, after: order }, false),
+      (error: unknown) => this.deps.logger.error({ err: error, eventId, sessionId }, 'could not read the running order'),
+    );
   };
   private readonly onStatus = ({ eventId, sessionId, status }: { eventId: string; sessionId: string; status: string }): void => {
     if (status === 'ended' || status === 'cancelled') this.stop(`${eventId}/${sessionId}`);
@@ -60,43 +97,74 @@ export class StatementPlayback {
   constructor(deps: StatementPlaybackDeps) {
     this.deps = deps;
     deps.events.on('run-changed', this.onRun);
+    deps.events.on('run-remote', this.onRemote);
     deps.events.on('session-status', this.onStatus);
   }
 
-  private async follow(eventId: string, sessionId: string, change: RunChange): Promise<void> {
+  /** At start-up, alone on the store: plays left "playing" by a process that died are interrupted, for the moderator to resume. */
+  async recover(): Promise<void> {
+    if (this.deps.shared) return;
+    for (const left of await this.deps.running.playing()) {
+      const change = await this.deps.running.playbackInterrupted(left.eventId, left.sessionId, left.itemId, left.startedAt, null);
+      if (change.after !== change.before) this.deps.announce(left.eventId, change);
+    }
+  }
+
+  private async follow(eventId: string, sessionId: string, change: RunChange, local: boolean): Promise<void> {
     const key = `${eventId}/${sessionId}`;
     const item = change.after.items.find((i) => i.id === change.after.currentItemId);
-    const now = this.playing.get(key);
-    if (now && now.itemId === item?.id && change.before.currentItemId === item.id) return; // an edit, not a move
-    if (now) this.stop(key);
-    // Only a video a moderator or organiser approved goes to the floor.
-    if (item?.prerecorded && item.recording?.approvedAt) await this.start(eventId, sessionId, item);
+    const want = item?.playback?.state === 'playing' ? item : null;
+    const mine = this.playing.get(key);
+    if (mine && want && mine.itemId === want.id && mine.startedAt === want.playback?.at) return;
+    if (mine) this.stop(key);
+    if (!want?.playback || !local) return;
+    // Started by this write, not carried over from an earlier one (an edit while another process plays it).
+    const before = change.before.items.find((i) => i.id === want.id);
+    if (change.before.currentItemId === want.id && before?.playback?.state === 'playing' && before.playback.at === want.playback.at) return;
+    await this.start(eventId, sessionId, want);
   }
 
   private async start(eventId: string, sessionId: string, item: RunItem): Promise<void> {
     const recording = item.recording;
-    if (!recording) return;
+    const playback = item.playback;
+    if (!recording || !playback) return;
     const key = `${eventId}/${sessionId}`;
-    const file = this.deps.recordings.absolute(recording.file);
+    const stage = recording.stage?.status === 'ready' && recording.stage.file ? recording.stage.file : null;
+    const file = this.deps.recordings.absolute(stage ?? recording.file);
     if (!fs.existsSync(file)) {
-      this.deps.logger.error({ eventId, sessionId, itemId: item.id, file: recording.file }, 'recorded statement missing from the data directory; not played');
+      this.deps.logger.error({ eventId, sessionId, itemId: item.id, file: stage ?? recording.file }, 'recorded statement missing from the data directory; not played');
       return;
     }
     const media = await this.deps.media.session(eventId, sessionId);
     const { tracks, stop } = await media.openPlayback({ key: item.id, name: item.speaker ?? item.title, video: recording.video, audio: recording.audio });
-    const entry: Playing = { itemId: item.id, child: null, stop };
+    const entry: Playing = { eventId, sessionId, itemId: item.id, startedAt: playback.at, fromMs: playback.positionMs, began: Date.now(), durationMs: recording.durationMs, child: null, stop };
     this.playing.set(key, entry);
-    const child = spawn(this.deps.ffmpeg, playbackArgs(file, tracks), { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(this.deps.ffmpeg, playbackArgs(file, tracks, { copy: stage !== null, fromMs: playback.positionMs }), { stdio: ['ignore', 'ignore', 'pipe'] });
     entry.child = child;
     let stderr = '';
     child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-2000)));
     child.on('error', (error) => this.deps.logger.error({ err: error, eventId, sessionId }, 'could not start ffmpeg for a recorded statement'));
     child.on('exit', (code, signal) => {
       this.deps.logger.info({ eventId, sessionId, itemId: item.id, code, signal, stderr: code ? stderr : undefined }, 'recorded statement finished');
-      // The statement is over when the video is: its producers leave the stage.
-      if (this.playing.get(key) === entry) this.stop(key);
+      if (this.playing.get(key) !== entry) return; // stopped on purpose
+      const reached = this.position(entry);
+      this.stop(key);
+      // The video's end ends the item; a failure leaves it interrupted where it got to, for the moderator.
+      const decided = code === 0
+        ? this.deps.running.playbackEnded(eventId, sessionId, item.id, entry.startedAt)
+        : this.deps.running.playbackInterrupted(eventId, sessionId, item.id, entry.startedAt, reached);
+      decided.then(
+        (change) => {
+          if (change.after !== change.before) this.deps.announce(eventId, change);
+        },
+        (error: unknown) => this.deps.logger.error({ err: error, eventId, sessionId }, 'could not record the end of a recorded statement'),
+      );
     });
-    this.deps.logger.info({ eventId, sessionId, itemId: item.id, producers: tracks.map((t) => t.producerId) }, 'playing a recorded statement');
+    this.deps.logger.info({ eventId, sessionId, itemId: item.id, fromMs: playback.positionMs, copy: stage !== null, producers: tracks.map((t) => t.producerId) }, 'playing a recorded statement');
+  }
+
+  private position(entry: Playing): number {
+    return Math.min(entry.durationMs, entry.fromMs + (Date.now() - entry.began));
   }
 
   private stop(key: string): void {
@@ -111,9 +179,19 @@ export class StatementPlayback {
     }
   }
 
-  close(): void {
+  /** Shutting down: every play here stops and is marked interrupted where it got to, so the moderator can resume it after the restart. */
+  async close(): Promise<void> {
     this.deps.events.off('run-changed', this.onRun);
+    this.deps.events.off('run-remote', this.onRemote);
     this.deps.events.off('session-status', this.onStatus);
-    for (const key of [...this.playing.keys()]) this.stop(key);
+    const left = [...this.playing.values()];
+    for (const entry of left) this.stop(`${entry.eventId}/${entry.sessionId}`);
+    for (const entry of left) {
+      try {
+        await this.deps.running.playbackInterrupted(entry.eventId, entry.sessionId, entry.itemId, entry.startedAt, this.position(entry));
+      } catch (error) {
+        this.deps.logger.error({ err: error, eventId: entry.eventId, sessionId: entry.sessionId }, 'could not mark a recorded statement interrupted');
+      }
+    }
   }
 }

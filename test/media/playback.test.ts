@@ -4,7 +4,9 @@
 // with the right 'playback' (ffmpeg → plain RTP → PlainTransport); a
 // booth's interpreter consumes them over plain RTP and receives audio and
 // video packets while nobody publishes live; they close when the moderator
-// advances, and on their own when the video ends.
+// advances, and on their own when the video ends. The moderator pauses,
+// resumes (from the position) and stops a statement; at the video's end the
+// item ends by itself with its actual time and the next waits.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,8 +14,9 @@ import type { Socket } from 'socket.io-client';
 import type { Worker } from 'mediasoup/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plenary } from '../../server/plenary.ts';
+import type { RunStateMessage } from '../../server/protocol/events.ts';
 import type { NewProducerMessage, ProducerClosedMessage } from '../../server/protocol/media-events.ts';
-import { connect, createParticipant, eventId, nextEvent, ok, type TestParticipant } from '../support/realtime.ts';
+import { connect, createParticipant, emit, eventId, nextEvent, ok, type TestParticipant } from '../support/realtime.ts';
 import { getJson, organizerToken, tempDir, waitFor } from '../support/server.ts';
 import { clientWorker, NodeMediaClient, startMediaServer } from './support.ts';
 
@@ -47,12 +50,15 @@ describe.skipIf(!hasFfmpeg)('pre-recorded statements played into the session (re
     const items = [
       { id: 'hos-1', kind: 'statement', title: 'Statement', speaker: 'Head of State', prerecorded: true, plannedMs: 60_000 },
       { id: 'panel', kind: 'panel', title: 'Interactive panel', plannedMs: 600_000 },
+      { id: 'hos-2', kind: 'statement', title: 'Second statement', speaker: 'Head of Government', prerecorded: true, plannedMs: 60_000 },
     ];
     const put = await getJson(`${server.url}${base}`, { method: 'PUT', headers: { authorization: `Bearer ${organizerToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ items }) });
     expect(put.status).toBe(200);
     const video = testVideo(4);
-    const up = await getJson(`${server.url}${base}/hos-1/recording`, { method: 'POST', headers: { authorization: `Bearer ${organizerToken}`, 'content-type': 'video/mp4' }, body: new Uint8Array(video) });
-    expect(up.status).toBe(201);
+    for (const item of ['hos-1', 'hos-2']) {
+      const up = await getJson(`${server.url}${base}/${item}/recording`, { method: 'POST', headers: { authorization: `Bearer ${organizerToken}`, 'content-type': 'video/mp4' }, body: new Uint8Array(video) });
+      expect(up.status).toBe(201);
+    }
   }, 60_000);
 
   afterAll(async () => {
@@ -109,11 +115,80 @@ describe.skipIf(!hasFfmpeg)('pre-recorded statements played into the session (re
     announced.length = 0;
     closed.length = 0;
     const started = Date.now();
+    const ended = nextEvent<RunStateMessage>(booth, 'run:state', (m) => m.currentItemId === null, 20_000);
     await ok(mod, 'run:advance', { sessionId, itemId: 'hos-1' });
     await waitFor(() => announced.filter((m) => m.producer.right === 'playback').length === 2, { timeout: 10_000 });
     await waitFor(() => closed.length === 2, { timeout: 15_000 });
     expect(Date.now() - started).toBeGreaterThan(3000);
-    const ended = nextEvent(booth, 'run:state', () => true, 100).catch(() => null);
-    expect(await ended).toBeNull(); // the order itself is the moderator's to move
+    // The item ends with its video; the next one is the moderator's to start.
+    const state = await ended;
+    expect(state.items.map((i) => [i.id, i.status])).toEqual([['hos-1', 'done'], ['panel', 'done'], ['hos-2', 'pending']]);
   }, 60_000);
+
+  it('pauses, resumes from the position and stops for the moderator only; the item ends by itself when the video does', async () => {
+    const mod = await connect(server.url, { token: moderator.token });
+    sockets.push(mod);
+    await ok(mod, 'session:join', { sessionId });
+    const booth = await connect(server.url, { token: interpreter.token });
+    sockets.push(booth);
+    await ok(booth, 'session:join', { sessionId });
+    const media = await NodeMediaClient.create(booth, sessionId, worker);
+    clients.push(media);
+    await media.join();
+    const announced: NewProducerMessage[] = [];
+    const closed: ProducerClosedMessage[] = [];
+    booth.on('media:new-producer', (m: NewProducerMessage) => announced.push(m));
+    booth.on('media:producer-closed', (m: ProducerClosedMessage) => closed.push(m));
+    const playbacks = () => announced.filter((m) => m.producer.right === 'playback' && m.producer.name === 'Head of Government');
+    await waitForApproval('hos-2');
+
+    // Nothing playing on that item yet; refusals with codes.
+    expect(await emit(mod, 'run:playback', { sessionId, itemId: 'hos-2', action: 'pause' })).toMatchObject({ ok: false, error: { code: 'not_playing' } });
+    expect(await emit(mod, 'run:playback', { sessionId, itemId: 'hos-2', action: 'rewind' })).toMatchObject({ ok: false, error: { code: 'bad_request' } });
+    expect(await emit(mod, 'run:playback', { sessionId, itemId: 'ghost', action: 'pause' })).toMatchObject({ ok: false, error: { code: 'run_item_not_found' } });
+
+    await ok(mod, 'run:advance', { sessionId, itemId: 'hos-2' });
+    await waitFor(() => playbacks().length === 2, { timeout: 10_000 });
+    expect(await emit(booth, 'run:playback', { sessionId, itemId: 'hos-2', action: 'pause' })).toMatchObject({ ok: false, error: { code: 'not_moderator' } });
+    await new Promise((r) => setTimeout(r, 1000));
+
+    // Pause: the position is kept, the playback leaves the stage, everyone is told.
+    const pausedState = nextEvent<RunStateMessage>(booth, 'run:state', (m) => m.items.some((i) => i.id === 'hos-2' && i.playback?.state === 'paused'));
+    const paused = await ok<{ playback: { state: string; positionMs: number } }>(mod, 'run:playback', { sessionId, itemId: 'hos-2', action: 'pause' });
+    expect(paused.playback.state).toBe('paused');
+    expect(paused.playback.positionMs).toBeGreaterThanOrEqual(900);
+    expect(paused.playback.positionMs).toBeLessThan(4000);
+    await pausedState;
+    await waitFor(() => closed.length === 2, { timeout: 5000 });
+    // A resent pause changes nothing.
+    expect(await ok<{ playback: { positionMs: number } }>(mod, 'run:playback', { sessionId, itemId: 'hos-2', action: 'pause' })).toMatchObject({ playback: { positionMs: paused.playback.positionMs } });
+
+    // Resume: new producers, from the position; the rest of the video plays and the item ends by itself.
+    announced.length = 0;
+    const resumed = await ok<{ playback: { state: string; positionMs: number } }>(mod, 'run:playback', { sessionId, itemId: 'hos-2', action: 'resume' });
+    expect(resumed.playback).toMatchObject({ state: 'playing', positionMs: paused.playback.positionMs });
+    await waitFor(() => playbacks().length === 2, { timeout: 10_000 });
+    const audio = await media.consume(playbacks().find((p) => p.producer.kind === 'audio')!.producer.producerId);
+    await waitFor(() => audio.packets() > 10, { timeout: 10_000 });
+    const ended = await nextEvent<RunStateMessage>(booth, 'run:state', (m) => m.currentItemId === null, 15_000);
+    const item = ended.items.find((i) => i.id === 'hos-2')!;
+    expect(item).toMatchObject({ status: 'done', endedAt: expect.any(String), playback: { state: 'ended', positionMs: 4000 } });
+    expect(item.actualMs).toBeGreaterThanOrEqual(4000 - paused.playback.positionMs);
+    expect(ended.items.find((i) => i.id === 'panel')?.status).not.toBe('current'); // the next waits for the moderator
+
+    // Stop: the item ends at once, its producers close.
+    announced.length = 0;
+    closed.length = 0;
+    await ok(mod, 'run:advance', { sessionId, itemId: 'hos-2' });
+    await waitFor(() => playbacks().length === 2, { timeout: 10_000 });
+    const stopped = await ok<{ currentItemId: string | null; playback: { state: string } }>(mod, 'run:playback', { sessionId, itemId: 'hos-2', action: 'stop' });
+    expect(stopped).toMatchObject({ currentItemId: null, playback: { state: 'stopped' } });
+    await waitFor(() => closed.length === 2, { timeout: 5000 });
+    expect(await emit(mod, 'run:playback', { sessionId, itemId: 'hos-2', action: 'resume' })).toMatchObject({ ok: false, error: { code: 'not_playing' } });
+  }, 60_000);
+
+  async function waitForApproval(itemId: string): Promise<void> {
+    const approved = await getJson(`${server.url}${base}/${itemId}/recording/approve`, { method: 'POST', headers: { authorization: `Bearer ${moderator.token}` } });
+    expect(approved.status).toBe(200);
+  }
 });
