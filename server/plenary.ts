@@ -338,8 +338,18 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       metrics.attachWebcast(supervisor);
       void supervisor.recover().catch((error: unknown) => logger.error({ err: error }, 'could not finalise earlier webcasts'));
       // Pre-recorded statements played to the stage when the running order reaches them (issue 18).
-      const playback = new StatementPlayback({ media, recordings: recordedStatements, events: liveSessions.events, logger, ffmpeg: recordedStatementsOptions(config.dataDir).ffmpeg });
+      const playback = new StatementPlayback({
+        media,
+        recordings: recordedStatements,
+        events: liveSessions.events,
+        running: runningOrder,
+        announce: (eventId, change) => liveSessions.broadcastRun(eventId, change),
+        shared: realtime.shared,
+        logger,
+        ffmpeg: recordedStatementsOptions(config.dataDir).ffmpeg,
+      });
       parts.defer(() => playback.close());
+      await playback.recover();
     }
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
