@@ -2,7 +2,8 @@ import { DateTime } from 'luxon';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { countryName } from '../domain/countries.ts';
-import { languageRoles, type Participant, type SessionRole, type SessionRoleName } from '../domain/participants.ts';
+import { eventSettings, uiLanguageCodes, type ManagedEvent } from '../domain/events.ts';
+import { constituentGroups, languageRoles, type Participant, type SessionRole, type SessionRoleName } from '../domain/participants.ts';
 import type { Language, Session } from '../domain/programme.ts';
 import { AppError } from '../errors.ts';
 import { actorOf } from '../services/audit-log.ts';
@@ -11,29 +12,44 @@ import { authorize } from '../identity/policy.ts';
 import { invitationInput, roleInput } from '../identity/schemas.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
 import { callerOf, pageBase } from './caller.ts';
+import { consoleNav } from './console-nav.ts';
 import { toAppError } from './error-handler.ts';
 import { inLanguage } from '../i18n/languages.ts';
 import { translate } from '../i18n/translate.ts';
-import { invitationsCsv } from './participants-api.ts';
+import { invitationsCsv, participantsCsv } from './participants-api.ts';
 import { emptyForm, fieldErrors, formInput, formModel, formValues, type FieldErrors, type ParticipantFormValues } from './participant-forms.ts';
+import { roleFilters, sortColumns, tableHref, tableQuery, tableRows, type SortColumn, type TableQuery } from './participant-table.ts';
 import { idPattern, parseId, parseInput } from './validate.ts';
 import type { Views } from './views.ts';
 
+const notices = ['approved', 'rejected', 'pending', 'roles', 'organizer', 'head-of-state', 'revoked'] as const;
 const noticeQuery = z.object({
-  notice: z.enum(['approved', 'rejected', 'pending', 'roles', 'organizer', 'head-of-state', 'revoked']).optional(),
+  notice: z.enum(notices).optional(),
   who: z.string().regex(idPattern).optional(),
 });
+const listQuery = tableQuery.extend(noticeQuery.shape);
 
 const statusForm = z.object({ status: z.enum(['approved', 'rejected', 'pending']), reason: z.string().max(500).optional() });
 const rolesForm = z.object({ op: z.enum(['add', 'remove']), sessionId: z.string(), role: z.string(), language: z.string().optional() });
 const flagForm = (field: 'organizer' | 'headOfState') => z.object({ [field]: z.enum(['true', 'false']) }) as z.ZodType<Record<string, 'true' | 'false'>>;
+const bulkForm = z.object({
+  action: z.enum(['approve', 'export', 'links', 'send']),
+  ids: z.union([z.string().regex(idPattern), z.array(z.string().regex(idPattern)).max(5000)]).optional(),
+});
+
+/** Which page an action was taken from: the participant's own page, or the list (the default, as before). */
+const fromDetail = (body: unknown) => (body as Record<string, unknown> | undefined)?.from === 'detail';
 
 /**
- * The organiser's participants console: pending registrations with
- * approve/reject (and a reason), everyone's roles per session, organiser
- * rights, revocation, new invitation links, an invite form and the CSV
- * exports. Plain forms; each POST saves through participants administration
- * (the same one the JSON API uses) and redirects back with a notice.
+ * The organiser's participants console (issue 17): a table with search,
+ * filters and sortable columns (all in the query string, so it works
+ * without JavaScript; client/console-table.ts filters as one types), bulk
+ * actions on a selection (approve, export, invitation links, e-mailed
+ * invitations), the pending registrations, the invite form; and a page per
+ * participant with their roles (session and language pickers), flags and
+ * the destructive actions behind a confirmation. Every POST saves through
+ * participants administration (the same one the JSON API uses) and
+ * redirects back with the notice where the organiser is looking.
  */
 export function consoleParticipants(admin: ParticipantsAdmin, programme: ProgrammeService, views: Views): Router {
   const router = Router();
@@ -47,13 +63,21 @@ export function consoleParticipants(admin: ParticipantsAdmin, programme: Program
 
   router.get('/events/:eventId/console/participants', async (req, res) => {
     const eventId = manage(req);
-    const query = parseInput(noticeQuery, req.query, 'invalid_query');
+    const query = parseInput(listQuery, req.query, 'invalid_query');
     let notice: string | undefined;
     if (query.notice && query.who) {
       const who = await admin.require(eventId, query.who).catch(() => null);
       if (who) notice = translate(req.ctx.lang, `id_done_${query.notice}`, { name: who.name });
     }
-    await render(req, res, eventId, { notice, noticeFor: query.who });
+    await render(req, res, eventId, { notice, noticeFor: query.who, table: query });
+  });
+
+  router.get('/events/:eventId/console/participants/:participantId', async (req, res) => {
+    const eventId = manage(req);
+    const participantId = parseId(req.params.participantId, 'participantId');
+    const query = parseInput(noticeQuery, req.query, 'invalid_query');
+    const participant = await admin.require(eventId, participantId);
+    await renderDetail(req, res, eventId, participant, { notice: query.notice ? translate(req.ctx.lang, `id_done_${query.notice}`, { name: participant.name }) : undefined });
   });
 
   router.post('/events/:eventId/console/participants/invite', async (req, res) => {
@@ -80,6 +104,55 @@ export function consoleParticipants(admin: ParticipantsAdmin, programme: Program
     res.setHeader('Cache-Control', 'no-store');
     res.type('text/csv; charset=utf-8').attachment(`${eventId}-invitations.csv`);
     res.send(invitationsCsv(issued));
+  });
+
+  // One action on the participants ticked in the table.
+  router.post('/events/:eventId/console/participants/bulk', async (req, res) => {
+    const eventId = manage(req);
+    const lang = req.ctx.lang;
+    const form = parseInput(bulkForm, req.body);
+    const ids = new Set(form.ids === undefined ? [] : typeof form.ids === 'string' ? [form.ids] : form.ids);
+    const selected = (await admin.list(eventId)).filter((p) => ids.has(p.id));
+    if (selected.length === 0) {
+      res.status(400);
+      await render(req, res, eventId, { bulk: { notice: translate(lang, 'cn_bulkNone'), error: true } });
+      return;
+    }
+    const actor = actorOf(callerOf(req));
+    if (form.action === 'export') {
+      res.setHeader('Cache-Control', 'no-store');
+      res.type('text/csv; charset=utf-8').attachment(`${eventId}-participants-selected.csv`);
+      res.send(participantsCsv(selected));
+      return;
+    }
+    if (form.action === 'links') {
+      const issued = await admin.exportInvitations(eventId, actor, ids);
+      res.setHeader('Cache-Control', 'no-store');
+      res.type('text/csv; charset=utf-8').attachment(`${eventId}-invitations-selected.csv`);
+      res.send(invitationsCsv(issued));
+      return;
+    }
+    if (form.action === 'send') {
+      let sent = 0;
+      for (const p of selected) {
+        if (p.status !== 'approved') continue;
+        await admin.reissue(eventId, p.id, actor);
+        sent += 1;
+      }
+      await render(req, res, eventId, { bulk: { notice: translate(lang, 'cn_bulkSent', { n: sent }) } });
+      return;
+    }
+    // Approve: those waiting or rejected; approving someone without a token issues one (mailed when mail is on, shown here otherwise).
+    let approved = 0;
+    const issued: { name: string; link: string }[] = [];
+    for (const p of selected) {
+      if (p.status === 'approved') continue;
+      const result = await admin.update(eventId, p.id, { status: 'approved' }, actor);
+      approved += 1;
+      if (result.link && !admin.mailEnabled) issued.push({ name: result.participant.name, link: result.link });
+    }
+    res.setHeader('Cache-Control', 'no-store');
+    await render(req, res, eventId, { bulk: { notice: translate(lang, 'cn_bulkApproved', { n: approved }), issued } });
   });
 
   router.post('/events/:eventId/console/participants/:participantId/status', async (req, res) => {
@@ -147,14 +220,15 @@ export function consoleParticipants(admin: ParticipantsAdmin, programme: Program
     await act(req, res, eventId, participantId, async () => ({ issued: await admin.reissue(eventId, participantId, actorOf(callerOf(req))) }));
   });
 
-  /** Runs one console action; a refusal about the input is shown on the console, anything else on the error page. */
+  /** Runs one console action; a refusal about the input is shown where it was taken, anything else on the error page. */
   async function act(
     req: Request,
     res: Response,
     eventId: string,
     participantId: string,
-    action: () => Promise<{ notice: string } | { issued: Issued }>,
+    action: () => Promise<{ notice: (typeof notices)[number] } | { issued: Issued }>,
   ): Promise<void> {
+    const detail = fromDetail(req.body);
     let outcome;
     try {
       outcome = await action();
@@ -162,23 +236,27 @@ export function consoleParticipants(admin: ParticipantsAdmin, programme: Program
       const appError = toAppError(error);
       if (appError.status >= 500 || [401, 403].includes(appError.status)) throw error;
       res.status(appError.status);
-      await render(req, res, eventId, { failure: { participantId, message: translate(req.ctx.lang, 'id_done_failed', { message: appError.message }) } });
+      const message = translate(req.ctx.lang, 'id_done_failed', { message: appError.message });
+      if (detail) await renderDetail(req, res, eventId, await admin.require(eventId, participantId), { failure: message });
+      else await render(req, res, eventId, { failure: { participantId, message } });
       return;
     }
-    if ('issued' in outcome) renderIssued(req, res, outcome.issued);
+    if ('issued' in outcome) renderIssued(req, res, outcome.issued, detail);
+    else if (detail) res.redirect(303, `${base(eventId)}/${participantId}?notice=${outcome.notice}`);
     else res.redirect(303, `${base(eventId)}?notice=${outcome.notice}&who=${participantId}#participant-${participantId}`);
   }
 
-  function renderIssued(req: Request, res: Response, issued: Issued): void {
+  function renderIssued(req: Request, res: Response, issued: Issued, detail = false): void {
     const lang = req.ctx.lang;
+    const p = issued.participant;
     res.setHeader('Cache-Control', 'no-store');
     res.status(201).type('html').send(
       views.render('invitation-issued', {
-        ...pageBase(req, translate(lang, 'id_issuedTitle', { name: issued.participant.name })),
-        participant: issued.participant,
+        ...pageBase(req, translate(lang, 'id_issuedTitle', { name: p.name })),
+        participant: p,
         link: issued.link,
         mailEnabled: admin.mailEnabled,
-        backTo: `${base(issued.participant.eventId)}#participant-${issued.participant.id}`,
+        backTo: detail ? `${base(p.eventId)}/${p.id}` : `${base(p.eventId)}#participant-${p.id}`,
       }),
     );
   }
@@ -189,31 +267,101 @@ export function consoleParticipants(admin: ParticipantsAdmin, programme: Program
     noticeFor?: string | undefined;
     failure?: { participantId: string; message: string };
     invite?: { values: ParticipantFormValues; errors: FieldErrors };
+    table?: TableQuery;
+    /** The outcome of a bulk action, shown above the table (where the organiser pressed the button). */
+    bulk?: { notice: string; error?: boolean; issued?: { name: string; link: string }[] };
   }
 
   async function render(req: Request, res: Response, eventId: string, state: RenderState): Promise<void> {
     const lang = req.ctx.lang;
     const event = await programme.requireEvent(eventId);
+    const zone = req.ctx.zone ?? event.zone;
     const sessions = await programme.sessions(eventId);
     const participants = await admin.list(eventId);
-    const rows = participants.map((p) => ({
-      ...row(p, sessions, lang, state.failure?.participantId === p.id ? state.failure.message : undefined, req.ctx.zone ?? event.zone),
+    const query: TableQuery = state.table ?? {};
+    const shown = tableRows(participants, query, lang);
+    const rows = shown.map((p) => ({
+      ...row(p, sessions, lang, state.failure?.participantId === p.id ? state.failure.message : undefined, zone),
       notice: state.noticeFor === p.id ? state.notice : undefined,
+      manageHref: `${base(eventId)}/${p.id}`,
     }));
+    const pending = participants.filter((p) => p.status === 'pending').map((p) => row(p, sessions, lang, undefined, zone));
     const inviteValues = state.invite?.values ?? { ...emptyForm(lang, undefined), timeZone: '' };
+    const listBase = base(eventId);
+    const sortLabel = (c: SortColumn) => translate(lang, c === 'name' ? 'cn_columnName' : c === 'organization' ? 'id_organization' : c === 'country' ? 'id_country' : c === 'group' ? 'id_group' : c === 'status' ? 'id_status' : 'id_lastSignIn');
+    const sorted = query.sort ?? 'name';
+    const columns = Object.fromEntries(
+      sortColumns.map((c) => {
+        const active = c === sorted;
+        const dir = active ? (query.dir ?? 'asc') : undefined;
+        return [c, {
+          label: sortLabel(c),
+          href: tableHref(listBase, query, { sort: c, dir: active && dir === 'asc' ? 'desc' : 'asc' }),
+          ariaSort: active ? (dir === 'asc' ? 'ascending' : 'descending') : undefined,
+          arrow: active ? (dir === 'asc' ? '▲' : '▼') : '',
+          sortBy: translate(lang, 'cn_sortBy', { column: sortLabel(c) }),
+        }];
+      }),
+    );
+    const rowInList = (id: string | undefined) => shown.some((p) => p.id === id);
+    res.setHeader('Cache-Control', 'private, no-store');
     res.type('html').send(
       views.render('console-participants', {
         ...pageBase(req, `${translate(lang, 'id_participantsTitle')} — ${inLanguage(event.title, lang)}`),
+        script: 'console',
+        consoleNav: consoleNav(eventId, 'participants', lang),
         event,
-        notice: state.notice && !participants.some((p) => p.id === state.noticeFor) ? state.notice : undefined,
-        failure: state.failure && !participants.some((p) => p.id === state.failure?.participantId) ? state.failure.message : undefined,
+        // A notice or failure whose row is filtered out stays at the top.
+        notice: state.notice && !rowInList(state.noticeFor) ? state.notice : undefined,
+        failure: state.failure && !rowInList(state.failure.participantId) ? state.failure.message : undefined,
+        bulk: state.bulk,
         count: translate(lang, 'id_count', { n: participants.length }),
-        pending: rows.filter((r) => r.status === 'pending'),
+        shownLabel: translate(lang, 'cn_shown', { shown: shown.length, total: participants.length }),
+        // The same sentence with its numbers left open, for live filtering (client/console-table.ts).
+        shownPattern: translate(lang, 'cn_shown', { shown: '{shown}', total: '{total}' }),
+        pending,
         participants: rows,
-        sessions: sessions.map((s) => ({ id: s.id, title: inLanguage(s.title, lang) })),
-        roleNames: ['moderator', 'panelist', 'interpreter', 'captioner', 'sign_interpreter'].map((r) => ({ value: r, label: translate(lang, `id_role_${r}`) })),
+        filters: {
+          q: query.q ?? '',
+          active: Boolean(query.q || query.group || query.role || query.status),
+          sort: query.sort ?? '',
+          dir: query.dir ?? '',
+          groups: constituentGroups.map((g) => ({ value: g, label: translate(lang, `id_group_${g}`), selected: query.group === g })),
+          roles: roleFilters.map((r) => ({ value: r, label: translate(lang, r === 'organizer' ? 'id_organizerFlag' : r === 'none' ? 'cn_roleNone' : `id_role_${r}`), selected: query.role === r })),
+          statuses: (['pending', 'approved', 'rejected'] as const).map((s) => ({ value: s, label: translate(lang, `id_status_${s}`), selected: query.status === s })),
+          clearHref: tableHref(listBase, {}, { sort: query.sort, dir: query.dir }),
+        },
+        columns,
         mailEnabled: admin.mailEnabled,
         invite: formModel(lang, inviteValues, state.invite?.errors ?? {}),
+      }),
+    );
+  }
+
+  async function renderDetail(req: Request, res: Response, eventId: string, p: Participant, state: { notice?: string | undefined; failure?: string }): Promise<void> {
+    const lang = req.ctx.lang;
+    const event = await programme.requireEvent(eventId);
+    const sessions = await programme.sessions(eventId);
+    const zone = req.ctx.zone ?? event.zone;
+    const settings = eventSettings(event as ManagedEvent);
+    // The languages an interpreter or captioner may work in: the event's interpretation languages, else the six UN languages.
+    const offered = settings.languages.interpretation.length > 0 ? settings.languages.interpretation : [...uiLanguageCodes];
+    const names = new Intl.DisplayNames([lang === 'zh' ? 'zh-Hans' : lang], { type: 'language', fallback: 'code' });
+    res.setHeader('Cache-Control', 'private, no-store');
+    res.type('html').send(
+      views.render('console-participant', {
+        ...pageBase(req, `${p.name} — ${translate(lang, 'id_participantsTitle')}`),
+        script: 'console',
+        consoleNav: consoleNav(eventId, 'participants', lang),
+        event,
+        notice: state.notice,
+        failure: state.failure,
+        p: row(p, sessions, lang, undefined, zone),
+        backHref: `${base(eventId)}#participant-${p.id}`,
+        action: `${base(eventId)}/${p.id}`,
+        sessions: sessions.map((s) => ({ id: s.id, title: inLanguage(s.title, lang) })),
+        roleNames: ['moderator', 'panelist', 'interpreter', 'captioner', 'sign_interpreter'].map((r) => ({ value: r, label: translate(lang, `id_role_${r}`) })),
+        roleLanguages: offered.map((code) => ({ value: code, label: `${names.of(code) ?? code} (${code})` })),
       }),
     );
   }
@@ -226,6 +374,7 @@ function row(p: Participant, sessions: readonly Session[], lang: Language, failu
     const s = sessions.find((x) => x.id === id);
     return s ? inLanguage(s.title, lang) : id;
   };
+  const names = new Intl.DisplayNames([lang === 'zh' ? 'zh-Hans' : lang], { type: 'language', fallback: 'code' });
   return {
     ...p,
     failure,
@@ -234,16 +383,20 @@ function row(p: Participant, sessions: readonly Session[], lang: Language, failu
     statusLabel: translate(lang, `id_status_${p.status}`),
     genderLabel: p.gender ? translate(lang, `id_gender_${p.gender}`) : '',
     roles: p.roles.map((r) => {
-      const roleLabel = translate(lang, `id_role_${r.role}`) + (r.language ? ` (${r.language})` : '');
+      const roleLabel = translate(lang, `id_role_${r.role}`) + (r.language ? ` (${names.of(r.language) ?? r.language})` : '');
       return { ...r, roleLabel, sessionTitle: title(r.sessionId), removeLabel: translate(lang, 'id_removeRole', { role: roleLabel, session: title(r.sessionId) }) };
     }),
     // In the organiser's own zone (the one the programme shows), with its abbreviation.
     signedInLabel: p.signedInAt ? signedInTime(p.signedInAt, zone, lang) : translate(lang, 'id_never'),
+    selectLabel: translate(lang, 'cn_select', { name: p.name }),
+    manageLabel: translate(lang, 'cn_manageLabel', { name: p.name }),
+    // What live filtering searches, lower-cased (client/console-table.ts).
+    searchText: [p.name, p.email, p.organization, p.country, countryName(p.country, lang), countryName(p.country, 'en')].join(' ').toLocaleLowerCase(),
   };
 }
 
 function signedInTime(iso: string, zone: string, lang: Language): string {
   const at = DateTime.fromISO(iso, { zone: 'utc' }).setZone(zone);
   const shown = at.isValid ? at : DateTime.fromISO(iso, { zone: 'utc' });
-  return shown.setLocale(lang).toFormat('yyyy-MM-dd HH:mm ZZZZ');
+  return `${shown.setLocale(lang === 'zh' ? 'zh-Hans' : lang).toLocaleString(DateTime.DATETIME_MED)} ${shown.toFormat('ZZZZ')}`;
 }

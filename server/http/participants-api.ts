@@ -62,9 +62,8 @@ export function participantsApi(participants: ParticipantsAdmin, agenda: AgendaS
   // A plain list for spreadsheets (no links: those exist only when made, see invitations.csv).
   router.get('/api/events/:eventId/participants.csv', async (req, res) => {
     const eventId = manage(req);
-    const rows = (await participants.list(eventId)).map((p) => [p.name, p.email, p.organization, p.country, p.group, p.gender ?? '', p.language, p.status, p.organizer ? 'yes' : '', p.roles.map((r) => `${r.role}${r.language ? `:${r.language}` : ''}@${r.sessionId}`).join(' '), p.createdAt]);
     res.type('text/csv; charset=utf-8').attachment(`${eventId}-participants.csv`);
-    res.send(toCsv(['name', 'email', 'organization', 'country', 'group', 'gender', 'language', 'status', 'organizer', 'roles', 'registered'], rows));
+    res.send(participantsCsv(await participants.list(eventId)));
   });
 
   // Fresh invitation links for every approved participant (each export issues new tokens).
@@ -138,6 +137,12 @@ export function participantsApi(participants: ParticipantsAdmin, agenda: AgendaS
  */
 function noStore(res: Response): void {
   res.setHeader('Cache-Control', 'no-store');
+}
+
+/** The participant list for spreadsheets (also the console's export of a selection). */
+export function participantsCsv(list: readonly Participant[]): string {
+  const rows = list.map((p) => [p.name, p.email, p.organization, p.country, p.group, p.gender ?? '', p.language, p.status, p.organizer ? 'yes' : '', p.roles.map((r) => `${r.role}${r.language ? `:${r.language}` : ''}@${r.sessionId}`).join(' '), p.createdAt]);
+  return toCsv(['name', 'email', 'organization', 'country', 'group', 'gender', 'language', 'status', 'organizer', 'roles', 'registered'], rows);
 }
 
 /** One row per invitation link, for organisers who send links themselves. */

@@ -277,12 +277,13 @@ export class ParticipantsAdmin {
    * only be shown when it is made: each export adds a new token per person;
    * earlier links keep working until revoked. A revoked participant is left
    * out: a fresh link would quietly undo the revocation (only `reissue`, a
-   * deliberate act for one person, lifts it).
+   * deliberate act for one person, lifts it). `only` limits it to the
+   * participants an organiser selected in the console.
    */
-  async exportInvitations(eventId: string, actor: Actor): Promise<Issued[]> {
+  async exportInvitations(eventId: string, actor: Actor, only?: ReadonlySet<string>): Promise<Issued[]> {
     const rows: Issued[] = [];
     for (const participant of await this.list(eventId, 'approved')) {
-      if (participant.revokedAt) continue;
+      if (participant.revokedAt || (only && !only.has(participant.id))) continue;
       const { token, link } = await this.authentication.issue(participant, 'invitation');
       rows.push({ participant, token, link });
     }

@@ -136,15 +136,17 @@ describe.skipIf(!hasChromium)('layout: phones, fonts, feedback in view (headless
     await page.context().close();
   });
 
-  it('after an action on a participant the notice is in view, in that participant\'s row', async () => {
+  it('after an action on a participant the notice is in view, on that participant\'s page', async () => {
     const page = await signedIn('organiser', 390, 844);
     await page.goto(`${server.url}/events/global-forum-2022/console/participants?lang=en`);
-    const row = page.locator('li.participant').filter({ hasText: 'Delegate Person' });
-    const id = await row.getAttribute('id');
-    await row.locator('details.confirm > summary').last().click();
-    await row.locator('[data-testid="revoke"]').click();
-    await page.waitForURL(/notice=/);
-    const notice = page.locator(`#${id} [data-testid="console-notice"]`);
+    const row = page.locator('tr.participant').filter({ hasText: 'Delegate Person' });
+    await row.getByTestId('manage').click();
+    const confirm = page.getByTestId('revoke');
+    expect(await confirm.isVisible()).toBe(false);
+    await page.getByTestId('revoke-open').click();
+    await confirm.click();
+    await page.waitForURL(/notice=revoked/);
+    const notice = page.getByTestId('console-notice');
     await expect.poll(() => notice.count()).toBe(1);
     expect(await notice.evaluate((el) => { const r = el.getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; })).toBe(true);
     await page.context().close();

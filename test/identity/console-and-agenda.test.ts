@@ -76,7 +76,7 @@ describe('CSRF on cookie-authenticated requests', () => {
     const mark = await organizer.postForm(`${server.url}/events/${eventId}/console/participants/${p.participant.id}/head-of-state`, { _csrf: csrf, headOfState: 'true' });
     expect(mark.status).toBe(303);
     const page = await (await organizer.fetch(`${server.url}${mark.headers.get('location')}&lang=en`, { headers: { accept: 'text/html' } })).text();
-    expect(page).toContain('President Example <span class="badge">Head of State or Government</span>');
+    expect(page).toMatch(/President Example<\/a> <span class="badge badge-info">Head of State or Government<\/span>/);
     const api = await fetch(`${server.url}/api/events/${eventId}/participants/${p.participant.id}`, { headers: asOrganizer });
     expect(((await api.json()) as { participant: { headOfState: boolean } }).participant.headOfState).toBe(true);
     await organizer.postForm(`${server.url}/events/${eventId}/console/participants/${p.participant.id}/head-of-state`, { _csrf: csrf, headOfState: 'false' });
@@ -303,5 +303,123 @@ describe('bookmarks and the personal agenda feed', () => {
     expect(link.status).toBe(200);
     const url = /data-testid="agenda-feed-url"|value="(http:\/\/[^"]+\/calendar\/agenda\/[A-Za-z0-9_-]{43}\.ics)"/.exec(await link.text())?.[1] ?? '';
     expect((await fetch(url)).status).toBe(200);
+  });
+});
+
+describe('participants console: the table (search, filters, sorting, bulk actions) and a page per participant', () => {
+  let server: Plenary;
+  let organizer: Browser;
+  let csrf: string;
+  const base = () => `${server.url}/events/${eventId}/console/participants`;
+  const ids: Record<string, string> = {};
+  beforeAll(async () => {
+    server = await startTestServer();
+    organizer = new Browser(await signInCookie(server.organizerLinks[0]?.link ?? ''));
+    csrf = (await organizer.page(base())).csrf;
+    ids.muller = (await invite(server, { name: 'Jean-Pierre Müller', country: 'FR', group: 'employers', organization: 'Mouvement des entreprises' })).participant.id;
+    ids.li = (await invite(server, { name: 'Li Wei', country: 'CN', group: 'workers', roles: [{ sessionId: 'opening', role: 'interpreter', language: 'zh' }] })).participant.id;
+    for (const name of ['Waiting Alpha', 'Waiting Beta', 'Waiting Gamma']) {
+      const res = await getJson<{ participant: { id: string } }>(`${server.url}/api/events/${eventId}/registrations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name, email: uniqueEmail('bulk'), organization: 'Academy', country: 'BR', group: 'other' }),
+      });
+      ids[name] = res.body.participant.id;
+    }
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  /** The names in the table's rows, in order. */
+  const tableNames = (html: string) => [...html.matchAll(/<th scope="row" class="col-name"><a href="[^"]+">([^<]+)<\/a>/g)].map((m) => m[1]);
+  const bulk = (fields: [string, string][]) =>
+    organizer.fetch(`${base()}/bulk`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+      body: new URLSearchParams([['_csrf', csrf], ...fields]).toString(),
+    });
+  const status = async (id: string) => (await getJson<{ participant: { status: string } }>(`${server.url}/api/events/${eventId}/participants/${id}`, { headers: asOrganizer })).body.participant.status;
+
+  it('searches by name, e-mail, organisation or country name without JavaScript, and says how many are shown', async () => {
+    const byCountry = await organizer.page(`${base()}?lang=en&q=france`);
+    expect(tableNames(byCountry.html)).toEqual(['Jean-Pierre Müller']);
+    expect(byCountry.html).toMatch(/data-testid="shown-count"[^>]*>Showing 1 of \d+</);
+    expect(byCountry.html).toContain('value="france"');
+    // In Chinese, the country's Chinese name finds the same person; accents are ignored.
+    expect(tableNames((await organizer.page(`${base()}?lang=zh&q=${encodeURIComponent('法国')}`)).html)).toEqual(['Jean-Pierre Müller']);
+    expect(tableNames((await organizer.page(`${base()}?q=muller`)).html)).toEqual(['Jean-Pierre Müller']);
+    const none = await organizer.page(`${base()}?lang=en&q=nobody-here`);
+    expect(tableNames(none.html)).toEqual([]);
+    expect(none.html).toMatch(/<p class="no-match" data-testid="no-match">No participant matches these filters\.<\/p>/);
+  });
+
+  it('filters by group, role and status, and sorts by a column either way (aria-sort says which)', async () => {
+    expect(tableNames((await organizer.page(`${base()}?group=workers`)).html)).toEqual(['Li Wei']);
+    expect(tableNames((await organizer.page(`${base()}?role=interpreter`)).html)).toEqual(['Li Wei']);
+    expect(tableNames((await organizer.page(`${base()}?status=pending`)).html)).toEqual(['Waiting Alpha', 'Waiting Beta', 'Waiting Gamma']);
+    const desc = await organizer.page(`${base()}?lang=en&status=pending&sort=name&dir=desc`);
+    desc.html = desc.html.replaceAll('&#x3D;', '=');
+    expect(tableNames(desc.html)).toEqual(['Waiting Gamma', 'Waiting Beta', 'Waiting Alpha']);
+    expect(desc.html).toMatch(/<th scope="col" aria-sort="descending"><a href="[^"]*sort=name&amp;dir=asc"/);
+    // The sort links keep the filters.
+    expect(desc.html).toContain('status=pending&amp;sort=country&amp;dir=asc');
+    const refused = await organizer.fetch(`${base()}?sort=password`, { headers: { accept: 'application/json' } });
+    expect(refused.status).toBe(400);
+  });
+
+  it('approves a selection at once, showing the links when mail is off, and refuses an empty selection in place', async () => {
+    const empty = await bulk([['action', 'approve']]);
+    expect(empty.status).toBe(400);
+    expect(await empty.text()).toMatch(/class="feedback-error" role="alert" id="bulk-feedback"[^>]*>\s*<p>Select at least one participant first\.<\/p>/);
+
+    const res = await bulk([['action', 'approve'], ['ids', ids['Waiting Alpha']!], ['ids', ids['Waiting Beta']!], ['ids', ids.li!]]);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    // Li Wei was approved already: two approvals, each with a fresh link to hand over.
+    expect(html).toMatch(/role="status" id="bulk-feedback"[^>]*>\s*<p>2 participants approved\.<\/p>/);
+    expect(html.match(/data-testid="invitation-link"/g)).toHaveLength(2);
+    expect(await status(ids['Waiting Alpha']!)).toBe('approved');
+    expect(await status(ids['Waiting Beta']!)).toBe('approved');
+    expect(await status(ids['Waiting Gamma']!)).toBe('pending');
+  });
+
+  it('exports only the selection as CSV, and invitation links only for the selected approved participants', async () => {
+    const csv = await bulk([['action', 'export'], ['ids', ids.muller!], ['ids', ids['Waiting Gamma']!]]);
+    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    const lines = (await csv.text()).replace(/^\uFEFF/, '').trim().split('\r\n');
+    expect(lines).toHaveLength(3);
+    expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(['"Jean-Pierre Müller"', '"Waiting Gamma"']);
+
+    const links = await bulk([['action', 'links'], ['ids', ids.muller!], ['ids', ids['Waiting Gamma']!]]);
+    const rows = (await links.text()).replace(/^\uFEFF/, '').trim().split('\r\n').slice(1);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatch(/^"Jean-Pierre Müller",.*\/i\/[A-Za-z0-9_-]{43}"$/);
+    const forged = await organizer.fetch(`${base()}/bulk`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `action=approve&ids=${ids['Waiting Gamma']}` });
+    expect(forged.status).toBe(403);
+  });
+
+  it('edits one participant on their own page: actions come back there with the notice at the top', async () => {
+    const page = await organizer.page(`${base()}/${ids.muller}?lang=en`);
+    expect(page.status).toBe(200);
+    expect(page.html).toContain('<h1>Jean-Pierre Müller');
+    // The interpreter's language is picked from a list, named in the UI language.
+    expect(page.html).toMatch(/<select id="role-language" name="language"[^>]*><option value="">No language<\/option><option value="ar">Arabic \(ar\)<\/option>/);
+    // Destructive actions sit behind a disclosure that names them, the confirming button inside.
+    expect(page.html).toMatch(/<summary class="button button-danger-outline" data-testid="revoke-open">Revoke sign-in…<\/summary>\s*<form class="confirm-body"/);
+
+    const added = await organizer.postForm(`${base()}/${ids.muller}/roles`, { _csrf: csrf, from: 'detail', op: 'add', sessionId: 'thematic-1', role: 'interpreter', language: 'fr' });
+    expect(added.status).toBe(303);
+    expect(added.headers.get('location')).toBe(`/events/${eventId}/console/participants/${ids.muller}?notice=roles`);
+    const after = await organizer.page(`${server.url}${added.headers.get('location')}&lang=en`);
+    expect(after.html).toMatch(/<p class="notice" role="status" data-testid="console-notice">The roles of Jean-Pierre Müller were updated\.<\/p>/);
+    expect(after.html).toContain('Interpreter (French) · Decent work and inclusive economic growth');
+
+    const refused = await organizer.postForm(`${base()}/${ids.muller}/roles?lang=en`, { _csrf: csrf, from: 'detail', op: 'add', sessionId: 'thematic-1', role: 'captioner' });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toMatch(/<h1>Jean-Pierre Müller[\s\S]*role="alert" data-testid="console-error">That did not work:/);
+
+    const missing = await organizer.fetch(`${base()}/no-such-person`, { headers: { accept: 'text/html' } });
+    expect(missing.status).toBe(404);
   });
 });
