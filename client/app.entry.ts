@@ -1,4 +1,6 @@
 import { enhanceBookmarks } from './bookmarks.ts';
+import { enhanceCopyButtons } from './copy-buttons.ts';
+import { enhanceDayTabs } from './day-tabs.ts';
 import { browserTimeZone, rememberZone } from './zone.ts';
 
 // The server renders the event's zone until it knows the viewer's. On the
@@ -15,3 +17,5 @@ function adoptBrowserZone(): void {
 
 adoptBrowserZone();
 enhanceBookmarks();
+enhanceDayTabs();
+enhanceCopyButtons();

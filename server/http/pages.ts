@@ -91,9 +91,13 @@ export function pagesRouter(programme: ProgrammeService, views: Views, extras: P
       rememberZone(req, res);
       const links = extras.calendarLinks?.(req, eventId);
       const days = view.days.map((day) => ({
+      const selectedDay = openingDay(view.days);
         date: day.date,
         label: dateLabel(day.date, lang),
         sessions: day.sessions.map((s) => decorate(req, s, extras, viewer.caller.bookmarks)),
+        tabLabel: shortDateLabel(day.date, lang),
+        countLabel: translate(lang, 'dl_sessionCount', { n: day.sessions.length }),
+        selected: day.date === selectedDay,
       }));
       const html = views.render('programme', {
         ...base(req, viewer),
@@ -191,6 +195,24 @@ export function renderErrorPage(views: Views, req: Request, res: Response, error
         heading: error.status === 404 ? translate(lang, 'notFound') : `Error ${error.status}`,
         message: errorMessages[lang][error.code],
         detail: error.message === errorMessages[lang][error.code] ? undefined : error.message,
+/**
+ * The day tab open first: the day of the session running now, else of the
+ * next one, else the first (a past event opens at its beginning). Timings
+ * change only at instants the render cache already expires at.
+ */
+function openingDay(days: readonly { date: string; sessions: readonly ProgrammeSessionView[] }[]): string | undefined {
+  const holding = (timing: ProgrammeSessionView['timing']) => days.find((d) => d.sessions.some((s) => s.timing === timing))?.date;
+  return holding('now') ?? holding('next') ?? days[0]?.date;
+}
+
       }),
     );
 }
+  // Days between the start and the end in the viewer's zone: 22:45–00:15 ends the next day.
+  const endsLater = DateTime.fromISO(s.viewerZone.endDate).diff(DateTime.fromISO(s.viewerZone.date), 'days').days;
+    plusDays: endsLater > 0 ? translate(lang, 'dl_plusDays', { n: endsLater }) : '',
+    endsOn: endsLater > 0 ? translate(lang, 'dl_endsOn', { date: dateLabel(s.viewerZone.endDate, lang) }) : '',
+    hasAbout: Boolean(inLanguage(s.description, lang)) || s.guidingQuestions.length > 0,
+    // One primary action per card: entering the room, except once the session is over.
+    primaryAction: s.timing !== 'ended' && s.timing !== 'cancelled',
+    actionLabel: translate(lang, s.timing === 'now' ? 'dl_joinNow' : 'joinSession'),

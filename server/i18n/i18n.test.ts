@@ -10,6 +10,7 @@ import { consoleText } from './catalogs/console.ts';
 import { consoleMessages } from './catalogs/consoles.ts';
 import { errorMessages } from './catalogs/errors.ts';
 import { eventMessages } from './catalogs/events.ts';
+import { delegateMessages } from './catalogs/delegate.ts';
 import { identityMessages } from './catalogs/identity.ts';
 import { mailMessages } from './catalogs/mail.ts';
 import { pageMessages } from './catalogs/pages.ts';
@@ -30,6 +31,7 @@ const catalogs: Record<string, Record<Lang, Record<string, string>>> = {
   mail: mailMessages,
   events: eventMessages,
   consoles: consoleMessages,
+  delegate: delegateMessages,
   record: recordMessages,
   console: Object.fromEntries(languages.map((l) => [l, consoleText(l)])) as unknown as Record<Lang, Record<string, string>>,
   errors: errorMessages,
