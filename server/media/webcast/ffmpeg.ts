@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
 import type { RtpParameters } from 'mediasoup/types';
+import { geometry, maxStageVideos, type Rect } from './layout.ts';
 
 /** Webcast settings (WEBCAST_* in the environment, or StartOptions.webcast in tests). */
 export interface WebcastOptions {
@@ -100,10 +101,21 @@ export function filterValue(value: string): string {
 export interface EncoderInput {
   kind: 'audio' | 'video';
   sdpPath: string;
-  /** Audio: 'floor' (mixed) or an interpretation language; video: the tile's name file (lower third). */
-  role: 'floor' | 'interpretation' | 'video';
+  /** Audio: 'floor' (mixed) or an interpretation language; video: a stage video or the sign-language interpreter's camera. */
+  role: 'floor' | 'interpretation' | 'video' | 'sign';
   language?: string;
-  nameFile?: string;
+}
+
+/** What the composition draws and where the lower thirds come from (files drawtext reloads every frame, replaced atomically). */
+export interface EncoderLayout {
+  /** Slot k (0: the large one, then the strip) shows the stage video order[k]; changed at run time by commands (EncoderRun.setOrder). */
+  order: number[];
+  /** A lower-third file per slot. */
+  slotFiles: string[];
+  /** The running order's current item. */
+  itemFile: string;
+  /** The sign-language interpreter's name. */
+  signFile: string;
 }
 
 export interface EncoderPlan {
@@ -114,17 +126,28 @@ export interface EncoderPlan {
   run: number;
   /** Seconds since the webcast started: every run's timestamps continue the first's (gaps kept), so renditions started in later runs line up. */
   offsetSeconds: number;
+  layout: EncoderLayout;
 }
+
+/** The streamselect filter feeding a slot: its `map` command switches which stage video the slot shows without restarting ffmpeg. */
+export const slotFilter = (slot: number): string => `streamselect@slot${slot}`;
+
+const background = '0x1d2433';
 
 /** ffmpeg's arguments for one run of a session's encoder. */
 export function ffmpegArgs(plan: EncoderPlan, o: WebcastOptions): string[] {
-  const args = ['-hide_banner', '-loglevel', 'warning', '-nostdin', '-y'];
+  // No -nostdin: the layout is switched through ffmpeg's command key ('c' on stdin, session-encoder.ts).
+  const args = ['-hide_banner', '-loglevel', 'warning', '-y'];
   const videos: number[] = [];
+  let sign: number | null = null;
   const floors: number[] = [];
   const channels: { index: number; language: string }[] = [];
   plan.inputs.forEach((input, index) => {
+    // A sender changing its resolution must not rebuild the filter graph (which would forget the layout commands): the scale filters follow it.
+    if (input.kind === 'video') args.push('-reinit_filter', '0');
     args.push('-protocol_whitelist', 'file,udp,rtp', '-thread_queue_size', '1024', '-analyzeduration', '3000000', '-probesize', '2000000', '-i', input.sdpPath);
     if (input.role === 'video') videos.push(index);
+    else if (input.role === 'sign') sign ??= index;
     else if (input.role === 'floor') floors.push(index);
     else channels.push({ index, language: input.language ?? 'und' });
   });
@@ -133,26 +156,50 @@ export function ffmpegArgs(plan: EncoderPlan, o: WebcastOptions): string[] {
   if (!hi) throw new Error('no webcast quality');
   const { width: W, height: H } = hi;
   const graph: string[] = [];
-  if (videos.length === 0) {
-    args.push('-re', '-f', 'lavfi', '-i', `color=c=0x1d2433:s=${W}x${H}:r=${o.fps}`);
-    graph.push(`[${next}:v]null[vbase]`);
+  const shown = videos.slice(0, maxStageVideos);
+  const g = geometry(W, H, shown.length);
+  const text = (file: string, size: number, y: string): string =>
+    o.fontFile
+      ? `,drawtext=fontfile='${filterValue(o.fontFile)}':textfile='${filterValue(file)}':reload=1:fontcolor=white:fontsize=${size}:box=1:boxcolor=black@0.6:boxborderw=${Math.max(2, Math.round(size / 3))}:x=${Math.max(4, Math.round(size / 2))}:y=${y}`
+      : '';
+  const fit = (w: number, h: number): string => `scale=${w}:${h}:force_original_aspect_ratio=decrease,pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2:color=${background},setsar=1`;
+  // The large slot: its name above the running order's item, both as lower thirds.
+  const nameSize = Math.max(10, Math.round(g.main.h / 17));
+  const itemSize = Math.max(8, Math.round(g.main.h / 26));
+  const itemY = `h-th-${Math.round(itemSize * 0.6)}`;
+  const nameY = `h-th-${Math.round(itemSize * 1.6 + nameSize * 0.7)}`;
+  const mainText = `${text(plan.layout.slotFiles[0] ?? '', nameSize, nameY)}${text(plan.layout.itemFile, itemSize, itemY)}`;
+  if (shown.length === 0) {
+    args.push('-re', '-f', 'lavfi', '-i', `color=c=${background}:s=${W}x${H}:r=${o.fps}`);
+    graph.push(`[${next}:v]null${text(plan.layout.itemFile, itemSize, itemY)}[vstage]`);
     next += 1;
+  } else if (shown.length === 1) {
+    graph.push(`[${shown[0]}:v]${fit(W, H)},fps=${o.fps}${mainText}[vstage]`);
   } else {
-    const shown = videos.slice(0, 4);
-    const tileW = shown.length === 1 ? W : Math.floor(W / 2 / 2) * 2;
-    const tileH = shown.length === 1 ? H : Math.floor(H / 2 / 2) * 2;
+    // Every stage video goes to every slot; each slot's streamselect picks one (ffmpeg 5.1's streamselect cannot have several outputs).
+    const n = shown.length;
     shown.forEach((index, i) => {
-      const input = plan.inputs[index];
-      const label = o.fontFile && input?.nameFile
-        ? `,drawtext=fontfile='${filterValue(o.fontFile)}':textfile='${filterValue(input.nameFile)}':fontcolor=white:fontsize=h/14:box=1:boxcolor=black@0.55:boxborderw=6:x=12:y=h-th-16`
-        : '';
-      graph.push(`[${index}:v]fps=${o.fps},scale=${tileW}:${tileH}:force_original_aspect_ratio=decrease,pad=${tileW}:${tileH}:(ow-iw)/2:(oh-ih)/2,setsar=1${label}[t${i}]`);
+      graph.push(`[${index}:v]${fit(g.main.w, g.main.h)},fps=${o.fps},split=${n}${shown.map((_, k) => `[n${i}s${k}]`).join('')}`);
     });
-    if (shown.length === 1) graph.push('[t0]null[vbase]');
-    else {
-      const layout = ['0_0', 'w0_0', '0_h0', 'w0_h0'].slice(0, shown.length).join('|');
-      graph.push(`${shown.map((_, i) => `[t${i}]`).join('')}xstack=inputs=${shown.length}:layout=${layout}:fill=0x1d2433,pad=${W}:${H}:(ow-iw)/2:(oh-ih)/2:color=0x1d2433[vbase]`);
+    const order = plan.layout.order.length === n ? plan.layout.order : shown.map((_, i) => i);
+    for (let k = 0; k < n; k += 1) {
+      const select = `${shown.map((_, i) => `[n${i}s${k}]`).join('')}${slotFilter(k)}=inputs=${n}:map=${order[k] ?? k}`;
+      if (k === 0) graph.push(`${select}${mainText},pad=${W}:${H}:${g.main.x}:${g.main.y}:color=${background}[c0]`);
+      else {
+        const tile = g.strip[k - 1] as Rect;
+        const size = Math.max(8, Math.round(tile.h / 11));
+        graph.push(`${select},scale=${tile.w}:${tile.h}${text(plan.layout.slotFiles[k] ?? '', size, `h-th-${Math.round(size * 0.6)}`)}[s${k}]`);
+        graph.push(`[c${k - 1}][s${k}]overlay=${tile.x}:${tile.y}[c${k}]`);
+      }
     }
+    graph.push(`[c${n - 1}]null[vstage]`);
+  }
+  if (sign !== null) {
+    const size = Math.max(8, Math.round(g.sign.h / 11));
+    graph.push(`[${sign}:v]${fit(g.sign.w, g.sign.h)},fps=${o.fps}${text(plan.layout.signFile, size, `h-th-${Math.round(size * 0.6)}`)}[sign]`);
+    graph.push(`[vstage][sign]overlay=${g.sign.x}:${g.sign.y}[vbase]`);
+  } else {
+    graph.push('[vstage]null[vbase]');
   }
   graph.push(`[vbase]split=${o.qualities.length}${o.qualities.map((q) => `[v${q.name}0]`).join('')}`);
   graph.push(`[v${hi.name}0]null[v${hi.name}]`);

@@ -4,24 +4,36 @@ import path from 'node:path';
 import type { Consumer, PlainTransport, Router, RtpCapabilities } from 'mediasoup/types';
 import type { Logger } from '../../logger.ts';
 import type { ProducerDescription } from '../session-media.ts';
-import { ffmpegArgs, freeUdpPair, sdpFor, type EncoderInput, type WebcastOptions } from './ffmpeg.ts';
+import { ffmpegArgs, freeUdpPair, sdpFor, slotFilter, type EncoderInput, type WebcastOptions } from './ffmpeg.ts';
+import { maxStageVideos, type StageVideo } from './layout.ts';
 
 /** What one run of the encoder consumes: the producers picked from the session's stage. */
 export interface EncoderSelection {
-  videos: { producerId: string; name: string }[];
+  /** Stage videos in stage order (the layout picks the large one). */
+  videos: StageVideo[];
+  /** The sign-language interpreter's camera: always in its inset when present (issue 13). */
+  sign: StageVideo | null;
   floor: { producerId: string }[];
   channels: { producerId: string; language: string }[];
 }
 
-/** The stage as the webcast shows it: screens first, then cameras (at most four tiles); every microphone mixed as the floor; one channel per language. */
+/**
+ * The stage as the webcast shows it: screens first, then the floor holder's,
+ * a played statement's and panelists' cameras (at most five); the sign
+ * interpreter apart; every microphone mixed as the floor; one channel per
+ * language.
+ */
 export function selectInputs(producers: ProducerDescription[]): EncoderSelection {
   const live = producers.map((p) => p.info).filter((i) => !i.paused);
-  const rank = (source: string, right: string): number => (source === 'screen' ? 0 : right === 'floor' ? 1 : right === 'panel' ? 2 : 3);
-  const videos = live
-    .filter((i) => i.kind === 'video' && (i.source === 'camera' || i.source === 'screen'))
+  const rank = (source: string, right: string): number => (source === 'screen' ? 0 : right === 'floor' ? 1 : right === 'playback' ? 2 : right === 'panel' ? 3 : 4);
+  const video = (i: ProducerDescription['info']): StageVideo => ({ producerId: i.producerId, participantId: i.participantId, name: i.name, source: i.source, right: i.right });
+  const cameras = live.filter((i) => i.kind === 'video' && (i.source === 'camera' || i.source === 'screen'));
+  const signer = cameras.find((i) => i.right === 'sign');
+  const videos = cameras
+    .filter((i) => i.right !== 'sign')
     .sort((a, b) => rank(a.source, a.right) - rank(b.source, b.right))
-    .slice(0, 4)
-    .map((i) => ({ producerId: i.producerId, name: i.name }));
+    .slice(0, maxStageVideos)
+    .map(video);
   const floor = live.filter((i) => i.kind === 'audio' && i.source === 'mic').map((i) => ({ producerId: i.producerId }));
   const channels: EncoderSelection['channels'] = [];
   for (const i of live) {
@@ -30,15 +42,15 @@ export function selectInputs(producers: ProducerDescription[]): EncoderSelection
     }
   }
   channels.sort((a, b) => a.language.localeCompare(b.language));
-  return { videos, floor, channels };
+  return { videos, sign: signer ? video(signer) : null, floor, channels };
 }
 
 export function selectionKey(s: EncoderSelection): string {
-  return JSON.stringify([s.videos.map((v) => `${v.producerId}:${v.name}`), s.floor.map((f) => f.producerId), s.channels.map((c) => `${c.producerId}:${c.language}`)]);
+  return JSON.stringify([s.videos.map((v) => `${v.producerId}:${v.name}`), s.sign?.producerId ?? null, s.floor.map((f) => f.producerId), s.channels.map((c) => `${c.producerId}:${c.language}`)]);
 }
 
 export function selectionEmpty(s: EncoderSelection): boolean {
-  return s.videos.length === 0 && s.floor.length === 0 && s.channels.length === 0;
+  return s.videos.length === 0 && s.sign === null && s.floor.length === 0 && s.channels.length === 0;
 }
 
 interface Leg {
@@ -51,6 +63,21 @@ export interface RunInfo {
   pid: number | undefined;
   languages: string[];
   startedAt: Date;
+}
+
+/** What the composition shows: which stage video each slot holds (slot 0 large) and the lower thirds' texts. */
+export interface LayoutState {
+  order: number[];
+  /** A lower third per slot, in slot order. */
+  slotTexts: string[];
+  signText: string;
+  itemText: string;
+}
+
+/** Replaces a file at once: drawtext reloads it every frame and must never read half of it. */
+function writeAtomic(file: string, text: string): void {
+  fs.writeFileSync(`${file}.tmp`, text);
+  fs.renameSync(`${file}.tmp`, file);
 }
 
 /**
@@ -70,6 +97,8 @@ export class EncoderRun {
   private exited: Promise<void> = Promise.resolve();
   private stderr = '';
   private cpu = { ticks: 0, at: 0, percent: 0 };
+  private files = { slots: [] as string[], sign: '', item: '' };
+  private order: number[] = [];
 
   private constructor(info: RunInfo) {
     this.info = info;
@@ -83,6 +112,7 @@ export class EncoderRun {
     offsetSeconds: number;
     settings: WebcastOptions;
     logger: Logger;
+    layout: LayoutState;
     onExit: (code: number | null, stderr: string) => void;
   }): Promise<EncoderRun> {
     const { router, selection, dir, run, settings, logger } = options;
@@ -107,15 +137,22 @@ export class EncoderRun {
           throw error;
         }
       };
-      for (const [i, v] of selection.videos.entries()) {
-        const nameFile = path.join(runDir, `name-${i}.txt`);
-        fs.writeFileSync(nameFile, v.name);
-        inputs.push({ kind: 'video', role: 'video', sdpPath: await leg(v.producerId, 'video', `video-${i}.sdp`), nameFile });
-      }
+      for (const [i, v] of selection.videos.slice(0, maxStageVideos).entries()) inputs.push({ kind: 'video', role: 'video', sdpPath: await leg(v.producerId, 'video', `video-${i}.sdp`) });
+      if (selection.sign) inputs.push({ kind: 'video', role: 'sign', sdpPath: await leg(selection.sign.producerId, 'video', 'sign.sdp') });
+      encoder.files = {
+        slots: selection.videos.slice(0, maxStageVideos).map((_, k) => path.join(runDir, `slot-${k}.txt`)),
+        sign: path.join(runDir, 'sign.txt'),
+        item: path.join(runDir, 'item.txt'),
+      };
+      encoder.order = options.layout.order;
+      encoder.writeTexts(options.layout);
       for (const [i, f] of selection.floor.entries()) inputs.push({ kind: 'audio', role: 'floor', sdpPath: await leg(f.producerId, 'audio', `floor-${i}.sdp`) });
       for (const c of selection.channels) inputs.push({ kind: 'audio', role: 'interpretation', language: c.language, sdpPath: await leg(c.producerId, 'audio', `channel-${c.language}.sdp`) });
-      const args = ffmpegArgs({ inputs, languages: selection.channels.map((c) => c.language), dir, run, offsetSeconds: options.offsetSeconds }, settings);
-      const child = spawn(settings.ffmpeg, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      const layout = { order: encoder.order, slotFiles: encoder.files.slots, itemFile: encoder.files.item, signFile: encoder.files.sign };
+      const args = ffmpegArgs({ inputs, languages: selection.channels.map((c) => c.language), dir, run, offsetSeconds: options.offsetSeconds, layout }, settings);
+      const child = spawn(settings.ffmpeg, args, { stdio: ['pipe', 'ignore', 'pipe'] });
+      // Commands after ffmpeg exited fail with EPIPE: the exit is handled below.
+      child.stdin?.on('error', () => undefined);
       encoder.child = child;
       encoder.info.pid = child.pid;
       encoder.exited = new Promise<void>((resolve) => {
@@ -143,12 +180,49 @@ export class EncoderRun {
         if (asks >= 8) clearInterval(keyframes);
       }, 700);
       encoder.timers.push(keyframes);
+      // The layout again, now and then: a command sent before ffmpeg built its filter graph (it waits for every input's first frame) is lost.
+      const again = setInterval(() => encoder.sendOrder(), 2000);
+      encoder.timers.push(again);
       logger.info({ dir, run, pid: child.pid, videos: selection.videos.length, floor: selection.floor.length, languages: encoder.info.languages }, 'webcast encoder started');
       return encoder;
     } catch (error) {
       encoder.cleanup();
       throw error;
     }
+  }
+
+  /** Switches the composition (the large video, the strip, the lower thirds) without restarting ffmpeg. */
+  setLayout(layout: LayoutState): void {
+    this.writeTexts(layout);
+    const changed = layout.order.length !== this.order.length || layout.order.some((v, k) => v !== this.order[k]);
+    this.order = layout.order;
+    if (changed) this.sendOrder();
+  }
+
+  get layoutOrder(): number[] {
+    return [...this.order];
+  }
+
+  private writeTexts(layout: LayoutState): void {
+    try {
+      this.files.slots.forEach((file, k) => writeAtomic(file, layout.slotTexts[k] ?? ''));
+      if (this.files.sign) writeAtomic(this.files.sign, layout.signText);
+      if (this.files.item) writeAtomic(this.files.item, layout.itemText);
+    } catch {
+      // The run's directory went with a stop.
+    }
+  }
+
+  /**
+   * ffmpeg's command key: 'c', then "target time command argument" on one
+   * line, sent to the first filter of that name (read one key per 100 ms,
+   * so a few slots take a few tenths of a second). Only with several stage
+   * videos are there slots to switch.
+   */
+  private sendOrder(): void {
+    const stdin = this.child?.stdin;
+    if (!stdin || stdin.destroyed || this.order.length < 2 || this.stopping) return;
+    for (const [slot, video] of this.order.entries()) stdin.write(`c${slotFilter(slot)} -1 map ${video}\n`);
   }
 
   get pid(): number | undefined {

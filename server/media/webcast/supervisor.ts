@@ -7,7 +7,8 @@ import type { FloorEvents } from '../../realtime/broadcast.ts';
 import type { MediaService, MediaServiceEvents } from '../media-service.ts';
 import { ffmpegAvailable, type WebcastOptions } from './ffmpeg.ts';
 import { finalise, languageName, readRecording, type FloorSpan, type Recording, type WebcastManifest } from './recordings.ts';
-import { EncoderRun, selectInputs, selectionEmpty, selectionKey } from './session-encoder.ts';
+import { itemLine, lowerThird, slotOrder, type Focus, type Person } from './layout.ts';
+import { EncoderRun, selectInputs, selectionEmpty, selectionKey, type EncoderSelection, type LayoutState } from './session-encoder.ts';
 
 export interface WebcastDeps {
   media: MediaService;
@@ -20,6 +21,10 @@ export interface WebcastDeps {
   floors: (eventId: string, sessionId: string) => Promise<FloorSpan[]>;
   /** Whether the session is live now (after a restart: finalise the webcasts of sessions that are not). */
   isLive: (eventId: string, sessionId: string) => Promise<boolean>;
+  /** Who a participant is, for the lower thirds (null: not a participant, e.g. a played statement: the producer's name is shown). */
+  person?: (eventId: string, participantId: string) => Promise<Person | null>;
+  /** The running order's current item (read through the running-order service), for its lower third. */
+  currentItem?: (eventId: string, sessionId: string) => Promise<{ title: string; speaker?: string | undefined } | null>;
 }
 
 export interface EncoderStats {
@@ -30,6 +35,8 @@ export interface EncoderStats {
   restarts: number;
   cpuPercent: number;
   languages: string[];
+  /** What the composition shows now: the large video's and the strip's lower thirds, the sign inset's, the running order's item. */
+  layout: { main: string | null; strip: string[]; sign: string | null; item: string };
 }
 
 interface SessionWebcast {
@@ -44,6 +51,11 @@ interface SessionWebcast {
   /** Serialises starts and stops of this session's runs. */
   chain: Promise<void>;
   cpu: number;
+  selection: EncoderSelection | null;
+  focus: Focus;
+  /** Lower thirds by participant. */
+  names: Map<string, string>;
+  itemText: string | null;
 }
 
 const safe = (id: string): string => {
@@ -69,6 +81,10 @@ export class WebcastSupervisor {
   private readonly cpuTimer: NodeJS.Timeout;
   private readonly onNotice: (e: MediaServiceEvents['notice'][0]) => void;
   private readonly onStatus: (e: FloorEvents['session-status'][0]) => void;
+  private readonly onFloorGiven: (e: FloorEvents['floor-given'][0]) => void;
+  private readonly onFloorEnded: (e: FloorEvents['floor-ended'][0]) => void;
+  private readonly onRun: (e: FloorEvents['run-changed'][0]) => void;
+  private ticks = 0;
   private closed = false;
   readonly available: boolean;
 
@@ -78,6 +94,16 @@ export class WebcastSupervisor {
     if (deps.options.enabled && !this.available) deps.logger.warn({ ffmpeg: deps.options.ffmpeg }, 'ffmpeg is not installed: no webcast or recordings (apt-get install ffmpeg)');
     this.onNotice = ({ eventId, sessionId, notice }) => {
       if (notice.type === 'new-producer' || notice.type === 'producer-closed' || notice.type === 'producer-paused') this.schedule(eventId, sessionId);
+      else if (notice.type === 'active-speaker') this.refocus(eventId, sessionId, (f) => ({ ...f, speaker: notice.participantId }));
+    };
+    this.onFloorGiven = ({ eventId, sessionId, participantId }) => this.refocus(eventId, sessionId, (f) => ({ ...f, floor: participantId }));
+    this.onFloorEnded = ({ eventId, sessionId, participantId }) => this.refocus(eventId, sessionId, (f) => (f.floor === participantId ? { ...f, floor: null } : f));
+    this.onRun = ({ eventId, sessionId, change }) => {
+      const s = this.sessions.get(`${eventId}/${sessionId}`);
+      if (!s) return;
+      const item = change.after.items.find((i) => i.id === change.after.currentItemId) ?? null;
+      s.itemText = itemLine(item);
+      this.relayout(s);
     };
     this.onStatus = ({ eventId, sessionId, status }) => {
       if (status !== 'live') void this.end(eventId, sessionId);
@@ -85,9 +111,17 @@ export class WebcastSupervisor {
     if (this.available) {
       deps.media.on('notice', this.onNotice);
       deps.events.on('session-status', this.onStatus);
+      deps.events.on('floor-given', this.onFloorGiven);
+      deps.events.on('floor-ended', this.onFloorEnded);
+      deps.events.on('run-changed', this.onRun);
     }
     this.cpuTimer = setInterval(() => {
-      for (const s of this.sessions.values()) s.cpu = s.current?.sampleCpu() ?? 0;
+      this.ticks += 1;
+      for (const s of this.sessions.values()) {
+        s.cpu = s.current?.sampleCpu() ?? 0;
+        // Another process may have moved the running order (its run-changed stays there): read it now and then.
+        if (this.ticks % 5 === 0 && s.current) void this.readItem(s).then(() => this.relayout(s));
+      }
     }, 2000).unref();
   }
 
@@ -170,7 +204,14 @@ export class WebcastSupervisor {
       restarts: s.restarts,
       cpuPercent: Math.round(s.cpu * 10) / 10,
       languages: s.current?.info.languages ?? [],
+      layout: this.describeLayout(s),
     }));
+  }
+
+  private describeLayout(s: SessionWebcast): EncoderStats['layout'] {
+    if (!s.current || !s.selection) return { main: null, strip: [], sign: null, item: s.itemText ?? '' };
+    const l = this.layoutOf(s, s.selection);
+    return { main: l.slotTexts[0] ?? null, strip: l.slotTexts.slice(1), sign: s.selection.sign ? l.signText : null, item: l.itemText };
   }
 
   /** Stops every encoder; webcasts of sessions still live continue after a restart (or are finalised then). */
@@ -179,6 +220,9 @@ export class WebcastSupervisor {
     clearInterval(this.cpuTimer);
     this.deps.media.off('notice', this.onNotice);
     this.deps.events.off('session-status', this.onStatus);
+    this.deps.events.off('floor-given', this.onFloorGiven);
+    this.deps.events.off('floor-ended', this.onFloorEnded);
+    this.deps.events.off('run-changed', this.onRun);
     await Promise.allSettled([...this.sessions.values()].map(async (s) => {
       if (s.timer) clearTimeout(s.timer);
       await s.chain;
@@ -211,7 +255,10 @@ export class WebcastSupervisor {
     const manifest: WebcastManifest = this.readManifest(eventId, sessionId) ?? {
       eventId, sessionId, recordingId: now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z').toLowerCase(), startedAt: now.toISOString(), languages: [], runs: [], status: 'live',
     };
-    const s: SessionWebcast = { eventId, sessionId, dir, manifest, current: null, key: '', restarts: 0, timer: null, chain: Promise.resolve(), cpu: 0 };
+    const s: SessionWebcast = {
+      eventId, sessionId, dir, manifest, current: null, key: '', restarts: 0, timer: null, chain: Promise.resolve(), cpu: 0,
+      selection: null, focus: { speaker: null, floor: null }, names: new Map(), itemText: null,
+    };
     this.sessions.set(`${eventId}/${sessionId}`, s);
     return s;
   }
@@ -225,7 +272,10 @@ export class WebcastSupervisor {
     await s.current?.stop();
     s.current = null;
     s.key = key;
+    s.selection = null;
     if (!media || selectionEmpty(selection)) return;
+    await this.readNames(s, selection);
+    if (s.itemText === null) await this.readItem(s);
     const run = (s.manifest.runs.at(-1)?.run ?? 0) + 1;
     const startedAt = new Date();
     for (const c of selection.channels) if (!s.manifest.languages.includes(c.language)) s.manifest.languages.push(c.language);
@@ -239,6 +289,7 @@ export class WebcastSupervisor {
       offsetSeconds: (startedAt.getTime() - new Date(s.manifest.startedAt).getTime()) / 1000,
       settings: this.deps.options,
       logger: this.deps.logger,
+      layout: this.layoutOf(s, selection),
       onExit: (code, stderr) => {
         this.deps.logger.warn({ eventId: s.eventId, sessionId: s.sessionId, run, code, stderr: stderr.slice(-1500) }, 'webcast encoder died: restarting');
         s.restarts += 1;
@@ -247,7 +298,57 @@ export class WebcastSupervisor {
         this.schedule(s.eventId, s.sessionId, Math.min(10_000, 500 * 2 ** Math.min(s.restarts, 5)));
       },
     });
+    s.selection = selection;
+    // The focus may have moved while ffmpeg started.
+    this.relayout(s);
     void this.writeMaster(s, selection.channels.map((c) => c.language), run);
+  }
+
+  /** What the composition of a session shows now, for the speaker, the floor and the running order as last heard. */
+  private layoutOf(s: SessionWebcast, selection: EncoderSelection): LayoutState {
+    const order = slotOrder(selection.videos, s.focus);
+    const text = (v: { participantId: string; name: string }): string => s.names.get(v.participantId) ?? lowerThird({ name: v.name });
+    return {
+      order,
+      slotTexts: order.map((i) => {
+        const video = selection.videos[i];
+        return video ? text(video) : '';
+      }),
+      signText: selection.sign ? text(selection.sign) : '',
+      itemText: s.itemText ?? '',
+    };
+  }
+
+  private refocus(eventId: string, sessionId: string, change: (focus: Focus) => Focus): void {
+    const s = this.sessions.get(`${eventId}/${sessionId}`);
+    if (!s) return;
+    s.focus = change(s.focus);
+    this.relayout(s);
+  }
+
+  /** Applies the layout to the running encoder: a command to ffmpeg, no restart. */
+  private relayout(s: SessionWebcast): void {
+    if (s.current && s.selection) s.current.setLayout(this.layoutOf(s, s.selection));
+  }
+
+  private async readNames(s: SessionWebcast, selection: EncoderSelection): Promise<void> {
+    const person = this.deps.person;
+    if (!person) return;
+    for (const v of [...selection.videos, ...(selection.sign ? [selection.sign] : [])]) {
+      if (s.names.has(v.participantId)) continue;
+      const who = await person(s.eventId, v.participantId).catch(() => null);
+      if (who) s.names.set(v.participantId, lowerThird(who));
+    }
+  }
+
+  private async readItem(s: SessionWebcast): Promise<void> {
+    const read = this.deps.currentItem;
+    if (!read) return;
+    try {
+      s.itemText = itemLine(await read(s.eventId, s.sessionId));
+    } catch {
+      // The store is away for a moment: the lower third keeps what it showed.
+    }
   }
 
   /** Writes index.m3u8 once the run's first segments exist (so every playlist it names can be read). */

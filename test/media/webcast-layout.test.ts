@@ -1,0 +1,185 @@
+// The webcast's composition (issues 12, 13 and 18) with a real mediasoup
+// worker and ffmpeg, read back from the HLS as a player decodes it: two
+// panelists (a red and a blue camera), a sign-language interpreter (a green
+// camera) in a fixed inset; the active speaker goes large and the other
+// into the strip without restarting the encoder; the running order's item
+// and the names become lower thirds; a delegate given the floor (a yellow
+// camera) goes large. Colours are sampled from decoded frames.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { Socket } from 'socket.io-client';
+import type { Worker } from 'mediasoup/types';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Plenary } from '../../server/plenary.ts';
+import { geometry } from '../../server/media/webcast/layout.ts';
+import { connect, createParticipant, eventId, ok, type TestParticipant } from '../support/realtime.ts';
+import { organizerToken, startTestServer, waitFor } from '../support/server.ts';
+import { clientWorker, freePortBase, NodeMediaClient } from './support.ts';
+
+const sessionId = 'thematic-2';
+const hasFfmpeg = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
+const W = 640;
+const H = 360;
+type Rgb = [number, number, number];
+const colours: Record<string, Rgb> = { red: [255, 0, 0], blue: [0, 0, 255], green: [0, 255, 0], yellow: [255, 255, 0] };
+
+/** The newest frame of the webcast's large quality, as RGB (ffmpeg reading the live playlist from its last segment). */
+function lastFrame(url: string, token: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('ffmpeg', ['-v', 'error', '-headers', `Authorization: Bearer ${token}\r\n`, '-live_start_index', '-1', '-i', url, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      const frame = Buffer.concat(chunks);
+      if (code === 0 && frame.length === W * H * 3) resolve(frame);
+      else reject(new Error(`no frame (${String(code)}): ${stderr}`));
+    });
+  });
+}
+
+/** The colour name nearest to a frame's pixel, or 'other' when none is close. */
+function colourAt(frame: Buffer, x: number, y: number): string {
+  const at = (Math.round(y) * W + Math.round(x)) * 3;
+  const px: Rgb = [frame[at] ?? 0, frame[at + 1] ?? 0, frame[at + 2] ?? 0];
+  for (const [name, c] of Object.entries(colours)) {
+    if (c.every((v, i) => Math.abs(v - (px[i] ?? 0)) < 60)) return name;
+  }
+  return 'other';
+}
+
+describe.skipIf(!hasFfmpeg)('the webcast’s composition: active speaker, strip, floor holder, sign inset and lower thirds', () => {
+  let server: Plenary;
+  let worker: Worker;
+  const sockets: Socket[] = [];
+  const clients: NodeMediaClient[] = [];
+  const senders: ChildProcess[] = [];
+
+  async function joined(p: TestParticipant, open = false): Promise<{ socket: Socket; media: NodeMediaClient }> {
+    const socket = await connect(server.url, { token: p.token });
+    sockets.push(socket);
+    await ok(socket, 'session:join', { sessionId });
+    if (open) await ok(socket, 'session:open', { sessionId });
+    const media = await NodeMediaClient.create(socket, sessionId, worker);
+    clients.push(media);
+    await media.join();
+    return { socket, media };
+  }
+
+  /** A camera of one colour (VP8) and a tone (Opus), sent in real time over RTP to the client's plain transports. */
+  async function camera(media: NodeMediaClient, colour: string, tone: number | null): Promise<{ video: string; audio: string | null }> {
+    const cam = await media.produceRtp('video', { source: 'camera' });
+    const mic = tone === null ? null : await media.produceRtp('audio', { source: 'mic' });
+    const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-f', 'lavfi', '-i', `color=c=0x${(colours[colour] ?? [0, 0, 0]).map((v) => v.toString(16).padStart(2, '0')).join('')}:s=320x180:r=15`];
+    if (mic) args.push('-re', '-f', 'lavfi', '-i', `sine=f=${tone}:r=48000`);
+    args.push('-map', '0:v', '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '150k', '-g', '15', '-ssrc', String(cam.ssrc), '-payload_type', String(cam.payloadType), '-f', 'rtp', `rtp://127.0.0.1:${cam.port}`);
+    if (mic) args.push('-map', '1:a', '-c:a', 'libopus', '-ac', '2', '-b:a', '32k', '-ssrc', String(mic.ssrc), '-payload_type', String(mic.payloadType), '-f', 'rtp', `rtp://127.0.0.1:${mic.port}`);
+    senders.push(spawn('ffmpeg', args, { stdio: 'ignore' }));
+    return { video: cam.producerId, audio: mic?.producerId ?? null };
+  }
+
+  beforeAll(async () => {
+    const base = await freePortBase(1);
+    server = await startTestServer(
+      { MEDIA_ENABLED: 'true', MEDIA_WORKERS: '1', MEDIA_LISTEN_IP: '127.0.0.1', MEDIA_RTC_MIN_PORT: String(base), MEDIA_RTC_MAX_PORT: String(base + 9) },
+      {
+        webcast: {
+          enabled: true,
+          qualities: [
+            { name: 'hi', width: W, height: H, videoKbps: 500 },
+            { name: 'lo', width: 320, height: 180, videoKbps: 150 },
+          ],
+          fps: 15,
+          segmentSeconds: 1,
+          listSize: 6,
+          audioKbps: 48,
+        },
+      },
+    );
+    worker = await clientWorker();
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const child of senders) child.kill('SIGKILL');
+    while (clients.length) clients.pop()?.close();
+    while (sockets.length) sockets.pop()?.close();
+    await server?.close();
+    worker?.close();
+  });
+
+  it('follows the active speaker and the floor with the sign interpreter always inset, and names everyone', async () => {
+    const moderator = await createParticipant(server, { name: 'Chair', roles: [{ sessionId, role: 'moderator' }] });
+    const red = await createParticipant(server, { name: 'Rosa Red', group: 'workers', country: 'BR', roles: [{ sessionId, role: 'panelist' }] });
+    const blue = await createParticipant(server, { name: 'Bao Blue', group: 'government', country: 'KE', roles: [{ sessionId, role: 'panelist' }] });
+    const signer = await createParticipant(server, { name: 'Gina Sign', group: 'international_organization', roles: [{ sessionId, role: 'sign_interpreter', language: 'ase' }] });
+    const delegate = await createParticipant(server, { name: 'Yaw Yellow', group: 'government', country: 'GH' });
+
+    const mod = await joined(moderator, true);
+    // The running order's current item becomes a lower third.
+    const orderUrl = `${server.url}/api/events/${eventId}/sessions/${sessionId}/running-order`;
+    const put = await fetch(orderUrl, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${organizerToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ items: [{ id: 'panel', kind: 'panel', title: 'Panel on decent work', plannedMs: 600_000 }, { id: 'floor', kind: 'floor', title: 'Open floor', plannedMs: 600_000 }] }),
+    });
+    expect(put.status, await put.text()).toBe(200);
+    await ok(mod.socket, 'run:advance', { sessionId, itemId: 'panel' });
+
+    const r = await joined(red);
+    const b = await joined(blue);
+    const s = await joined(signer);
+    await camera(r.media, 'red', 440);
+    const blueMedia = await camera(b.media, 'blue', 660);
+    await camera(s.media, 'green', null);
+
+    const master = `${server.url}/webcast/${eventId}/${sessionId}/index.m3u8`;
+    const video = master.replace('index.m3u8', 'video-hi.m3u8');
+    const token = moderator.token;
+    await waitFor(async () => ((await fetch(master, { headers: { authorization: `Bearer ${token}` } })).ok ? true : null), { timeout: 40_000, interval: 250 });
+    const g = geometry(W, H, 2);
+    const mainAt = { x: g.main.x + g.main.w / 3, y: g.main.y + g.main.h / 2 };
+    const tile = g.strip[0]!;
+    const stripAt = { x: tile.x + tile.w / 2, y: tile.y + tile.h / 3 };
+    const signAt = { x: g.sign.x + g.sign.w / 2, y: g.sign.y + g.sign.h / 3 };
+    const seen = async (): Promise<{ main: string; strip: string; sign: string }> => {
+      const frame = await lastFrame(video, token);
+      return { main: colourAt(frame, mainAt.x, mainAt.y), strip: colourAt(frame, stripAt.x, stripAt.y), sign: colourAt(frame, signAt.x, signAt.y) };
+    };
+
+    // Nobody has spoken yet: the first panelist is large, the second in the strip, the sign interpreter inset.
+    await expect.poll(seen, { timeout: 40_000, interval: 500 }).toEqual({ main: 'red', strip: 'blue', sign: 'green' });
+    const [running] = server.webcast!.stats();
+    expect(running?.layout).toEqual({ main: 'Rosa Red, Test Organisation', strip: ['Bao Blue, Kenya'], sign: 'Gina Sign, Test Organisation', item: 'Panel on decent work' });
+
+    // The active speaker observer names the blue panelist (delivered as another process's observer would:
+    // ffmpeg's RTP carries no audio level for this worker's own observer to hear): blue goes large without a restart.
+    server.media!.remoteSpeaker(eventId, sessionId, { sessionId, producerId: blueMedia.audio!, participantId: blue.id });
+    await expect.poll(seen, { timeout: 20_000, interval: 500 }).toEqual({ main: 'blue', strip: 'red', sign: 'green' });
+    const [switched] = server.webcast!.stats();
+    expect(switched?.run).toBe(running?.run);
+    expect(switched?.restarts).toBe(0);
+    expect(switched?.layout).toMatchObject({ main: 'Bao Blue, Kenya', strip: ['Rosa Red, Test Organisation'] });
+
+    // The running order moves on: the lower third follows.
+    await ok(mod.socket, 'run:advance', { sessionId, itemId: 'floor' });
+    await expect.poll(() => server.webcast!.stats()[0]?.layout.item).toBe('Open floor');
+
+    // A delegate is given the floor with video allowed: their camera is large (a new input: the encoder restarts once).
+    await ok(mod.socket, 'media:settings', { sessionId, delegateVideo: true });
+    const d = await joined(delegate);
+    const entry = await ok<{ entryId: string }>(d.socket, 'queue:request', { sessionId });
+    await ok(mod.socket, 'queue:give-floor', { sessionId, entryId: entry.entryId });
+    await camera(d.media, 'yellow', 990);
+    const three = geometry(W, H, 3);
+    const firstTile = three.strip[0]!;
+    await expect
+      .poll(async () => {
+        const frame = await lastFrame(video, token);
+        return { main: colourAt(frame, three.main.x + three.main.w / 3, three.main.y + three.main.h / 2), first: colourAt(frame, firstTile.x + firstTile.w / 2, firstTile.y + firstTile.h / 3), sign: colourAt(frame, signAt.x, signAt.y) };
+      }, { timeout: 40_000, interval: 500 })
+      .toEqual({ main: 'yellow', first: 'red', sign: 'green' });
+    expect(server.webcast!.stats()[0]?.layout).toMatchObject({ main: 'Yaw Yellow, Ghana', strip: ['Rosa Red, Test Organisation', 'Bao Blue, Kenya'], sign: 'Gina Sign, Test Organisation' });
+  }, 180_000);
+});
