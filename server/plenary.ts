@@ -331,6 +331,14 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
             .filter((e) => e.startedAt !== null)
             .map((e) => ({ name: e.name, country: e.country, group: e.group, startedAt: e.startedAt as string, endedAt: e.endedAt })),
         isLive: async (eventId, sessionId) => (await programme.requireSession(eventId, sessionId)).status === 'live',
+        person: async (eventId, participantId) => {
+          const p = await participantRepo.get(participantId).catch(() => null);
+          return p && p.eventId === eventId ? { name: p.name, country: p.country, organization: p.organization, group: p.group } : null;
+        },
+        currentItem: async (eventId, sessionId) => {
+          const order = await runningOrder.get(eventId, sessionId);
+          return order.items.find((i) => i.id === order.currentItemId) ?? null;
+        },
       });
       // Stops before the media it consumes (the stack unwinds in reverse).
       parts.defer(() => supervisor.close());
