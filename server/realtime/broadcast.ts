@@ -21,6 +21,8 @@ export interface FloorEvents {
   'run-remote': [{ eventId: string; sessionId: string }];
   /** A booth's live interpreter changed: the previous one's channel closes (media-handlers.ts). */
   'booth-live': [{ eventId: string; sessionId: string; language: string; was: string | null; now: string | null }];
+  /** A caption line was sent to the room from this process: the webcast's subtitles follow (media/webcast). */
+  'caption-line': [{ eventId: string; message: CaptionLineMessage }];
 }
 
 const crossProcessQueue = 'plenary:queue-changed';
@@ -141,6 +143,7 @@ export class LiveBroadcast {
 
   caption(eventId: string, message: CaptionLineMessage): void {
     this.deps.io.to(sessionRoom(eventId, message.sessionId)).emit(serverEvents.captionLine, message);
+    this.events.emit('caption-line', { eventId, message });
   }
 
   /** The running order, to the whole room; this process's playback follows the change. */
