@@ -657,6 +657,8 @@ export class Stage {
       this.tiles.delete(key);
     }
     const speaker = media?.activeSpeaker?.participantId ?? null;
+    const featured = this.featuredTile(wanted, speaker);
+    container.classList.toggle('has-featured', featured !== null);
     for (const [key, tile] of wanted) {
       let node = this.tiles.get(key);
       if (!node) {
@@ -675,6 +677,9 @@ export class Stage {
       const speaking = !tile.screen && speaker === tile.participantId;
       node.classList.toggle('speaking', speaking);
       node.classList.toggle('screen', tile.screen);
+      node.classList.toggle('featured', key === featured);
+      if (key === featured) node.dataset.featured = 'true';
+      else delete node.dataset.featured;
       const caption = node.querySelector('figcaption');
       if (caption) {
         const parts = [tile.screen ? `${tile.name} · ${this.s.source_screen}` : tile.name];
@@ -697,6 +702,22 @@ export class Stage {
       node.classList.toggle('pinned', Boolean(media?.pinned.has(tile.participantId)));
       this.attachVideo(node, tile.video, tile.producerId, tile.local);
     }
+  }
+
+  /**
+   * The tile shown large (the speaker view): a shared screen, else the floor holder, else the active speaker,
+   * else the one the viewer pinned, else a lone tile; with none of these the tiles form an even grid.
+   */
+  private featuredTile(wanted: ReadonlyMap<string, { participantId: string; screen: boolean }>, speaker: string | null): string | null {
+    const screen = [...wanted.keys()].find((key) => key.startsWith('screen:'));
+    if (screen) return screen;
+    const queue = this.view?.queue;
+    const holder = queue?.floor ? queue.entries.find((e) => e.id === queue.floor?.entryId)?.participantId : undefined;
+    if (holder && wanted.has(`p:${holder}`)) return `p:${holder}`;
+    if (speaker && wanted.has(`p:${speaker}`)) return `p:${speaker}`;
+    const pinned = [...wanted.values()].find((t) => this.media?.pinned.has(t.participantId));
+    if (pinned) return `p:${pinned.participantId}`;
+    return wanted.size === 1 ? ([...wanted.keys()][0] ?? null) : null;
   }
 
   private attachVideo(node: HTMLElement, track: MediaStreamTrack | null, producerId: string | null, local: boolean): void {

@@ -2,7 +2,9 @@ import { io } from 'socket.io-client';
 import type { PlenaryClientSocket } from './socket.ts';
 import type { QueueEntryView, QueueTimerMessage, QuestionMessageBody, RosterEntry } from '../server/protocol/events.ts';
 import type { ErrorCode } from '../server/errors.ts';
-import type { RoomPageStrings, RoomStrings } from '../server/i18n/catalogs/room.ts';
+import type { RoomStrings } from '../server/i18n/catalogs/room.ts';
+import type { StagePageStrings } from '../server/i18n/catalogs/stage.ts';
+import { timingAt } from '../server/domain/session-timing.ts';
 import { interpolate } from '../server/i18n/format.ts';
 import { idempotencyKey, LiveClient } from './live-client.ts';
 import { Stage } from './media-stage.ts';
@@ -14,6 +16,8 @@ import { WebcastView } from './webcast-view.ts';
 import { PollPanel } from './polls.ts';
 import { floorRemainingMs, myPosition, type SessionView } from './session-state.ts';
 import { browserTimeZone, rememberZone } from './zone.ts';
+import { markSelected, RoomTabs, tablistKeys } from './room-tabs.ts';
+import { questionCard, questionsFor, type QuestionTab } from './question-cards.ts';
 
 // The session room: speaker queue, floor timer and questions, kept live over
 // Socket.IO. The server decides every permission; this script only shows
@@ -21,7 +25,7 @@ import { browserTimeZone, rememberZone } from './zone.ts';
 
 const root = document.querySelector<HTMLElement>('.session-room');
 const stringsEl = document.getElementById('room-strings');
-if (root && stringsEl) void start(root, JSON.parse(stringsEl.textContent ?? '{}') as RoomPageStrings);
+if (root && stringsEl) void start(root, JSON.parse(stringsEl.textContent ?? '{}') as StagePageStrings);
 
 if (document.body.dataset.zoneSource === 'event') {
   const zone = browserTimeZone();
@@ -45,6 +49,7 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string,
 const speakLanguages = ['ar', 'zh', 'en', 'fr', 'ru', 'es'];
 const speakLanguageKey = 'plenary.speakLanguage';
 let displayNames: Intl.DisplayNames | null = null;
+let regionNames: Intl.DisplayNames | null = null;
 
 function languageName(code: string): string {
   try {
@@ -85,7 +90,7 @@ function clock(ms: number | null): string {
   return negative ? `−${text}` : text;
 }
 
-async function start(root: HTMLElement, s: RoomPageStrings): Promise<void> {
+async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
   const sessionId = root.dataset.sessionId ?? '';
   const announcer = byId('announcer');
   const alerts = byId('alerts');
@@ -108,10 +113,14 @@ async function start(root: HTMLElement, s: RoomPageStrings): Promise<void> {
     window.setTimeout(() => (alerts.textContent = message), 50);
   };
 
+  // Tabs on a phone, columns on a wide screen (client/room-tabs.ts); rendering below fills their counts.
+  const tabs = new RoomTabs(byId('room-tabs'));
+  const statusBadge = byId('session-status');
+  const pageTiming = statusBadge.dataset.timing;
   let lastSpeaker: string | null = null;
   let lastListOpen: boolean | null = null;
   let lastStatus: string | null = null;
-  let order: 'votes' | 'time' = 'votes';
+  let questionTab: QuestionTab = 'votes';
   const knownQuestions = new Set<string>();
   const socket: PlenaryClientSocket = io({ transports: ['websocket', 'polling'] });
   let stage: Stage | undefined;
@@ -203,9 +212,17 @@ async function start(root: HTMLElement, s: RoomPageStrings): Promise<void> {
   }
   // The session's running order (issue 18): for everyone; moderators advance and edit it.
   running = new RunningOrderPanel({ socket, eventId: root.dataset.eventId ?? '', sessionId, strings: s, request: (e, p) => live.request(e, p), announce, showError });
+  // The panel places itself; the layout keeps it in its own part of the room, shown (a tab on a phone) while the panel is.
+  const orderPanel = document.getElementById('running-order');
+  if (orderPanel) {
+    byId('pane-order').append(orderPanel);
+    const follow = (): void => tabs.setAvailable('order', !orderPanel.hidden);
+    new MutationObserver(follow).observe(orderPanel, { attributes: true, attributeFilter: ['hidden'] });
+    follow();
+  }
   if (joinedView) running.update(joinedView);
   // Votes (client/polls.ts): the panel follows the same session view.
-  polls = new PollPanel({ container: byId('live-room'), eventId: root.dataset.eventId ?? '', sessionId, strings: s, request: (e, p) => live.request(e, p), newKey: idempotencyKey, announce, showError });
+  polls = new PollPanel({ container: byId('pane-polls'), eventId: root.dataset.eventId ?? '', sessionId, strings: s, request: (e, p) => live.request(e, p), newKey: idempotencyKey, announce, showError });
   if (joinedView) polls.render(joinedView);
 
   root.addEventListener('click', (event) => {
@@ -362,11 +379,17 @@ async function start(root: HTMLElement, s: RoomPageStrings): Promise<void> {
   byId<HTMLSelectElement>('qna-mode').addEventListener('change', (e) => {
     void act('qna:mode', { mode: (e.target as HTMLSelectElement).value });
   });
-  byId<HTMLSelectElement>('question-order').addEventListener('change', (e) => {
-    order = (e.target as HTMLSelectElement).value === 'time' ? 'time' : 'votes';
-    const view = live.views.get(sessionId);
-    if (view) renderQuestions(view);
-  });
+  // Popular / Recent (and Review for moderators): tabs over one list of question cards.
+  const qnaTabs = root.querySelector<HTMLElement>('.qna-tabs');
+  if (qnaTabs) {
+    tablistKeys(qnaTabs, (tab) => {
+      questionTab = (tab.dataset.order as QuestionTab | undefined) ?? 'votes';
+      markSelected(qnaTabs, tab);
+      byId('questions-pane').setAttribute('aria-labelledby', tab.id);
+      const view = live.views.get(sessionId);
+      if (view) renderQuestions(view);
+    });
+  }
   byId<HTMLFormElement>('ask-form').addEventListener('submit', (e) => {
     e.preventDefault();
     const text = byId<HTMLTextAreaElement>('question-text');
@@ -414,6 +437,7 @@ async function start(root: HTMLElement, s: RoomPageStrings): Promise<void> {
   window.setInterval(() => {
     const view = live.views.get(sessionId);
     if (view) {
+      renderStatus(view);
       byId('floor-timer').textContent = clock(floorRemainingMs(view));
       if (view.queue.groups.length > 0) renderGroupTimes(view);
     }
@@ -421,8 +445,12 @@ async function start(root: HTMLElement, s: RoomPageStrings): Promise<void> {
 
   function render(view: SessionView, cause: string): void {
     const moderator = view.you.moderator;
-    byId('moderator-controls').hidden = !moderator;
+    tabs.setAvailable('chair', moderator);
+    byId('projector-link').hidden = !moderator;
     byId('floor-mod-controls').hidden = !moderator || !view.queue.floor;
+    // Pause or Resume, whichever the clock allows.
+    root.querySelector<HTMLElement>('[data-action="timer-pause"]')?.toggleAttribute('hidden', Boolean(view.queue.floor?.paused));
+    root.querySelector<HTMLElement>('[data-action="timer-resume"]')?.toggleAttribute('hidden', !view.queue.floor?.paused);
     byId('queue-hint').hidden = !moderator;
     byId('delegate-controls').hidden = !view.you.canRequestFloor;
     byId<HTMLSelectElement>('queue-mode').value = view.queue.mode;
@@ -431,9 +459,7 @@ async function start(root: HTMLElement, s: RoomPageStrings): Promise<void> {
     if (document.activeElement !== budget) budget.value = String(view.queue.budgetsMs.default / 60_000);
     byId('qna-mode-note').textContent = view.qnaMode === 'open' ? s.openNote : s.preModeratedNote;
 
-    const status = byId('session-status');
-    status.dataset.status = view.status;
-    status.textContent = { live: s.statusLive, ended: s.statusEnded, scheduled: s.statusScheduled, cancelled: s.statusCancelled }[view.status];
+    renderStatus(view);
     if (lastStatus !== null && lastStatus !== view.status) announce(view.status === 'live' ? s.announceLive : s.announceEnded);
     lastStatus = view.status;
 
@@ -447,11 +473,27 @@ async function start(root: HTMLElement, s: RoomPageStrings): Promise<void> {
     for (const id of view.questions.keys()) knownQuestions.add(id);
   }
 
+  // The programme's wording (server/domain/session-timing.ts): live reads as the red LIVE badge; otherwise
+  // the clock decides as on the programme, so a past session reads Ended in both places.
+  function renderStatus(view: SessionView): void {
+    let timing: keyof StagePageStrings['timing'] = timingAt(view.status, Date.parse(statusBadge.dataset.start ?? ''), Date.parse(statusBadge.dataset.end ?? ''), Date.now());
+    if (timing === 'upcoming' && pageTiming === 'next') timing = 'next';
+    const text = view.status === 'live' ? s.statusLive : s.timing[timing];
+    if (statusBadge.dataset.status === view.status && statusBadge.textContent === text) return;
+    statusBadge.dataset.status = view.status;
+    statusBadge.className = `badge badge-${timing}`;
+    statusBadge.textContent = text;
+  }
+
   function renderQueue(view: SessionView): void {
     const moderator = view.you.moderator;
     const floor = view.queue.floor;
     const speaker = floor ? view.queue.entries.find((e) => e.id === floor.entryId) : undefined;
     byId('floor-speaker').textContent = speaker ? interpolate(s.speaking, { name: speaker.name }) : s.nobodySpeaking;
+    byId('floor-holder-meta').textContent = speaker ? interpolate(s.floorHolderMeta, { group: groupName(speaker.group), country: countryName(speaker.country) }) : '';
+    const upNext = view.queue.entries.find((e) => e.id === view.queue.proposedEntryId) ?? view.queue.entries.find((e) => e.status === 'waiting');
+    byId('floor-next').textContent = upNext ? interpolate(s.nextSpeaker, { name: upNext.name }) : '';
+    byId('floor').classList.toggle('has-speaker', Boolean(speaker));
     byId('floor-timer').textContent = clock(floorRemainingMs(view));
     const speakerId = speaker?.participantId ?? null;
     if (speakerId !== lastSpeaker) announce(speaker ? interpolate(s.announceFloor, { name: speaker.name }) : s.announceFloorEnded);
@@ -465,6 +507,8 @@ async function start(root: HTMLElement, s: RoomPageStrings): Promise<void> {
     const myEntry = view.queue.entries.find((e) => e.participantId === me && e.kind !== 'point_of_order' && (e.status === 'waiting' || e.status === 'speaking'));
     byId('statement-upload').hidden = !myEntry;
     byId('statement-status').textContent = myEntry?.statement ? interpolate(s.statementAttached, { size: byteSize(myEntry.statement.bytes) }) : '';
+    // Which kind of intervention and in which language: asked only when requesting, not while waiting or speaking.
+    byId('request-kind-label').hidden = position !== null || Boolean(iSpeak);
     byId('request-language-label').hidden = position !== null || Boolean(iSpeak);
     byId('request-floor').hidden = position !== null || Boolean(iSpeak);
 
@@ -480,6 +524,7 @@ async function start(root: HTMLElement, s: RoomPageStrings): Promise<void> {
     renderGroupTimes(view);
 
     const waiting = view.queue.entries.filter((e) => e.status === 'waiting');
+    tabs.setCount('floor', waiting.length || null, interpolate(s.tabWaiting, { n: waiting.length }));
     byId('queue-empty').hidden = waiting.length > 0;
     const list = byId('queue');
     list.replaceChildren(...waiting.map((e, i) => queueItem(e, i, waiting.length, moderator, view.queue.proposedEntryId === e.id, e.participantId === me)));
@@ -541,36 +586,33 @@ async function start(root: HTMLElement, s: RoomPageStrings): Promise<void> {
 
   function renderQuestions(view: SessionView): void {
     const moderator = view.you.moderator;
-    const questions = [...view.questions.values()].filter((q) => moderator || q.status !== 'hidden');
-    questions.sort((a, b) => {
-      if (a.pinned !== b.pinned) return a.pinned ? -1 : 1;
-      if (order === 'votes' && a.votes !== b.votes) return b.votes - a.votes;
-      return order === 'votes' ? Date.parse(a.createdAt) - Date.parse(b.createdAt) : Date.parse(b.createdAt) - Date.parse(a.createdAt);
-    });
-    byId('questions').replaceChildren(...questions.map((q) => questionItem(q, moderator)));
+    const all = [...view.questions.values()];
+    const review = all.filter((q) => q.status === 'pending').length;
+    const reviewTab = byId('qna-tab-review');
+    reviewTab.hidden = !moderator;
+    if (!moderator && questionTab === 'review') questionTab = 'votes';
+    const badge = byId('qna-review-count');
+    badge.hidden = review === 0;
+    badge.textContent = String(review);
+    badge.title = interpolate(s.qnaAwaitingReview, { n: review });
+    tabs.setCount('questions', moderator ? review || null : null, interpolate(s.qnaAwaitingReview, { n: review }));
+    const shown = questionsFor(all, questionTab, moderator);
+    byId('questions').replaceChildren(...shown.map((q) => questionCard(q, moderator, s)));
+    const empty = byId('questions-empty');
+    empty.hidden = shown.length > 0;
+    empty.textContent = questionTab === 'review' ? s.qnaNoneReview : s.qnaNone;
   }
 
-  function questionItem(q: QuestionMessageBody, moderator: boolean): HTMLLIElement {
-    const li = el('li', { class: `question status-${q.status}${q.pinned ? ' pinned' : ''}`, 'data-question-id': q.id });
-    li.append(el('p', { class: 'question-text' }, q.text));
-    const meta = el('p', { class: 'question-meta' });
-    const author = q.author ? q.author.name : s.anonymousAuthor;
-    meta.textContent = `${author}${q.anonymous && q.author ? ` (${s.anonymousAuthor})` : ''} · ${(s as RoomStrings as Record<string, string>)[`status_${q.status}`] ?? q.status}${q.pinned ? ` · ${s.pinned}` : ''} · ${interpolate(s.votes, { n: q.votes })}`;
-    li.append(meta);
-    const controls = el('p', { class: 'question-controls' });
-    if (q.status === 'approved' || q.status === 'answered') {
-      const vote = el('button', { type: 'button', 'data-action': 'vote', 'data-question-id': q.id, 'aria-pressed': String(q.votedByMe), 'data-testid': 'vote' }, `${s.vote} (${q.votes})`);
-      controls.append(vote);
+  function countryName(code: string): string {
+    try {
+      regionNames ??= new Intl.DisplayNames([document.documentElement.lang || 'en'], { type: 'region' });
+      return regionNames.of(code) ?? code;
+    } catch {
+      return code;
     }
-    if (moderator) {
-      const actions: (keyof RoomStrings)[] = [];
-      if (q.status === 'pending' || q.status === 'hidden') actions.push('approve');
-      if (q.status !== 'hidden') actions.push('hide');
-      if (q.status === 'approved') actions.push('answer');
-      if (q.status === 'approved' || q.status === 'answered') actions.push(q.pinned ? 'unpin' : 'pin');
-      for (const a of actions) controls.append(el('button', { type: 'button', 'data-action': a, 'data-question-id': q.id, 'data-testid': `qna-${a}` }, s[a]));
-    }
-    li.append(controls);
-    return li;
+  }
+
+  function groupName(group: string): string {
+    return (s as RoomStrings as Record<string, string>)[`group_${group}`] ?? group;
   }
 }

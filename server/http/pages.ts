@@ -9,7 +9,8 @@ import type { ProgrammeService } from '../services/programme-service.ts';
 import { callerView, identityContext } from './caller.ts';
 import { errorMessages } from '../i18n/catalogs/errors.ts';
 import { interpolate } from '../i18n/format.ts';
-import { roomMessages, type RoomPageStrings } from '../i18n/catalogs/room.ts';
+import { roomMessages } from '../i18n/catalogs/room.ts';
+import { stageMessages, type StagePageStrings } from '../i18n/catalogs/stage.ts';
 import { dateLocale, defaultLanguage, inLanguage, shownLanguage } from '../i18n/languages.ts';
 import { translate } from '../i18n/translate.ts';
 import { nextTimingChange, sendCachedPage, type PageViewer, type RenderCache } from './render-cache.ts';
@@ -138,7 +139,7 @@ export function pagesRouter(programme: ProgrammeService, views: Views, extras: P
         timingLabel: translate(lang, `timing_${session.timing}`),
         descriptionText: inLanguage(session.description, lang),
         script: 'room',
-        roomStrings: { ...roomMessages[lang], errors: errorMessages[lang] } satisfies RoomPageStrings,
+        roomStrings: roomPageStrings(lang),
         // The tripartite groups whose total speaking time a moderator may bound.
         groupBudgetFields: (['government', 'employers', 'workers'] as const).map((group) => ({
           group,
@@ -154,7 +155,40 @@ export function pagesRouter(programme: ProgrammeService, views: Views, extras: P
     res.type('html').send((await renderPage(identityContext(req))).html);
   });
 
+  // The projector view (issue 17, 18): a full-screen page for a screen in a hybrid room. The page holds no
+  // live data; its script joins the session over Socket.IO, which admits whoever may join the room.
+  router.get('/events/:eventId/sessions/:sessionId/projector', async (req, res) => {
+    const eventId = parseId(req.params.eventId, 'eventId');
+    const sessionId = parseId(req.params.sessionId, 'sessionId');
+    const view = await programme.programme(eventId, req.ctx.zone);
+    const session = view.sessions.find((s) => s.id === sessionId);
+    if (!session) throw new AppError('session_not_found', `Event "${eventId}" has no session "${sessionId}".`);
+    const lang = req.ctx.lang;
+    const title = inLanguage(session.title, lang);
+    res.type('html').send(views.render('projector', {
+      ...base(req),
+      title: translate(lang, 'projectorTitle', { title }),
+      sessionTitle: title,
+      timingLabel: session.status === 'live' ? roomMessages[lang].statusLive : translate(lang, `timing_${session.timing}`),
+      event: view.event,
+      session,
+      script: 'projector',
+      roomStrings: roomPageStrings(lang),
+    }));
+  });
+
   return router;
+}
+
+/** What the room's and the projector's scripts are told in the page: the room's words, the stage's, the programme's timing words and the refusals. */
+function roomPageStrings(lang: Language): StagePageStrings {
+  const timing = (t: keyof StagePageStrings['timing']) => translate(lang, `timing_${t}`);
+  return {
+    ...roomMessages[lang],
+    ...stageMessages[lang],
+    timing: { upcoming: timing('upcoming'), next: timing('next'), now: timing('now'), ended: timing('ended'), cancelled: timing('cancelled') },
+    errors: errorMessages[lang],
+  };
 }
 
 function base(req: Request, viewer: PageViewer = identityContext(req)): { lang: Language; title: string; zoneSource: string; viewerZone: string | undefined } & PageViewer {

@@ -95,11 +95,16 @@ describe.skipIf(!hasChromium)('the session room in headless Chromium: a moderato
     await a.locator('#question-text').fill('How will the Global Accelerator reach informal workers?');
     await a.locator('#question-anonymous').check();
     await a.getByTestId('ask-question').click();
+    // The moderator finds it under Review, counted on the tab; approved, it moves to Popular for everyone.
+    await expect.poll(() => mod.getByTestId('qna-review-count').innerText()).toBe('1');
+    await mod.getByTestId('qna-tab-review').click();
     await expect.poll(() => mod.locator('#questions li').count()).toBe(1);
     expect(await mod.locator('#questions li .question-meta').innerText()).toContain('Amara');
     expect(await b.locator('#questions li').count()).toBe(0);
     await mod.getByTestId('qna-approve').click();
     await expect.poll(() => b.locator('#questions li').count()).toBe(1);
+    await expect.poll(() => mod.getByTestId('qna-review-count').isVisible()).toBe(false);
+    await mod.getByTestId('qna-tab-popular').click();
     const seenByB = await b.locator('#questions li .question-meta').innerText();
     expect(seenByB).toContain('匿名');
     expect(seenByB).not.toContain('Amara');

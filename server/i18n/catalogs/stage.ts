@@ -1,4 +1,5 @@
 import { defineCatalog } from '../catalog.ts';
+import type { RoomPageStrings } from './room.ts';
 
 /**
  * The room's layout (tabs on a phone, the speaker view, question cards)
@@ -7,6 +8,7 @@ import { defineCatalog } from '../catalog.ts';
  */
 export const stageMessages = defineCatalog({
   en: {
+    addToCalendar: 'Add to calendar',
     roomTabs: 'Parts of the room',
     tabStage: 'Stage',
     tabFloor: 'Speakers',
@@ -38,6 +40,7 @@ export const stageMessages = defineCatalog({
     projectorFullScreen: 'Full screen',
   },
   zh: {
+    addToCalendar: '添加到日历',
     roomTabs: '会场分区',
     tabStage: '直播台',
     tabFloor: '发言人',
@@ -69,6 +72,7 @@ export const stageMessages = defineCatalog({
     projectorFullScreen: '全屏',
   },
   fr: {
+    addToCalendar: 'Ajouter au calendrier',
     roomTabs: 'Parties de la salle',
     tabStage: 'Scène',
     tabFloor: 'Orateurs',
@@ -100,6 +104,7 @@ export const stageMessages = defineCatalog({
     projectorFullScreen: 'Plein écran',
   },
   es: {
+    addToCalendar: 'Añadir al calendario',
     roomTabs: 'Partes de la sala',
     tabStage: 'Escenario',
     tabFloor: 'Oradores',
@@ -131,6 +136,7 @@ export const stageMessages = defineCatalog({
     projectorFullScreen: 'Pantalla completa',
   },
   ru: {
+    addToCalendar: 'Добавить в календарь',
     roomTabs: 'Разделы зала',
     tabStage: 'Сцена',
     tabFloor: 'Выступающие',
@@ -162,6 +168,7 @@ export const stageMessages = defineCatalog({
     projectorFullScreen: 'Во весь экран',
   },
   ar: {
+    addToCalendar: 'إضافة إلى التقويم',
     roomTabs: 'أقسام القاعة',
     tabStage: 'المنصة',
     tabFloor: 'المتحدثون',
@@ -196,3 +203,9 @@ export const stageMessages = defineCatalog({
 
 export type StageKey = keyof (typeof stageMessages)['en'];
 export type StageStrings = Record<StageKey, string>;
+
+/** The programme's words for where a session stands (pages catalog `timing_*`), so the room says the same. */
+export type TimingLabels = Record<'upcoming' | 'next' | 'now' | 'ended' | 'cancelled', string>;
+
+/** What the room's and the projector's scripts receive: the room's strings, these, the timing words and the refusals. */
+export type StagePageStrings = RoomPageStrings & StageStrings & { timing: TimingLabels };
