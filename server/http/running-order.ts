@@ -5,6 +5,7 @@ import { authorize, decide } from '../identity/policy.ts';
 import { drain, type RecordedStatements } from '../services/recorded-statements.ts';
 import { actorOf } from '../services/audit-log.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
+import type { StageCopies } from '../services/stage-copies.ts';
 import { messageOf, type RunChange, type RunningOrderService } from '../services/running-order-service.ts';
 import { callerOf } from './caller.ts';
 import { parseId, parseInput } from './validate.ts';
@@ -17,6 +18,8 @@ export interface RunningOrderRoutesDeps {
   /** The order changed: to the room (run:state) and the playback. */
   onChange: (eventId: string, change: RunChange) => void;
   recordings: RecordedStatements;
+  /** Transcodes each upload to the stage format in the background; without it, videos are encoded while they play. */
+  stageCopies?: StageCopies;
   clock?: () => Date;
 }
 
@@ -64,7 +67,8 @@ export function runningOrderRoutes(deps: RunningOrderRoutesDeps): Router {
    * A pre-recorded statement's video, the raw bytes (no multipart): the
    * session's moderators and organisers, or the statement's own speaker
    * (speakerId). Checked by its bytes and ffprobe (RecordedStatements),
-   * then attached under compare-and-set; a replaced video's file is removed.
+   * then attached under compare-and-set; a replaced video's files are
+   * removed. Its stage copy is made in the background (StageCopies).
    */
   router.post(`${runningOrderPath}/:itemId/recording`, async (req, res) => {
     const { eventId, sessionId } = sessionParams(req);
@@ -86,14 +90,20 @@ export function runningOrderRoutes(deps: RunningOrderRoutesDeps): Router {
     const actor = actorOf(caller);
     let change: RunChange;
     try {
-      change = await deps.running.attachRecording(eventId, sessionId, itemId, { ...video, uploadedAt: clock().toISOString(), uploadedBy: actor.id }, actor);
+      const stage = deps.stageCopies ? { stage: { status: 'processing' as const, progress: 0 } } : {};
+      change = await deps.running.attachRecording(eventId, sessionId, itemId, { ...video, uploadedAt: clock().toISOString(), uploadedBy: actor.id, ...stage }, actor);
     } catch (error) {
       await deps.recordings.remove(video.file);
       throw error;
     }
     const replaced = change.before.items.find((i) => i.id === itemId)?.recording;
-    if (replaced && replaced.file !== video.file) await deps.recordings.remove(replaced.file);
+    if (replaced && replaced.file !== video.file) {
+      await deps.recordings.remove(replaced.file);
+      if (replaced.stage?.file) await deps.recordings.remove(replaced.stage.file);
+    }
     deps.onChange(eventId, change);
+    // Answered at once with status processing; run:state follows the progress, then ready or failed.
+    void deps.stageCopies?.start(eventId, sessionId, itemId, video);
     const view = messageOf(change.after);
     res.status(201).json({ ...view, item: view.items.find((i) => i.id === itemId) });
   });

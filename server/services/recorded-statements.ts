@@ -12,6 +12,22 @@ export interface RecordedStatementsOptions {
   maxBytes: number;
   ffmpeg: string;
   ffprobe: string;
+  /** The stage format's frame (every stage copy is this size, letterboxed), 1280×720 unless RECORDING_STAGE_SIZE says otherwise. */
+  stageSize?: { width: number; height: number };
+}
+
+/** The one format the stage plays: VP8 and Opus in WebM, a fixed frame and 25 fps, a key frame every second (so a resume can seek to within a second). */
+export function stageArgs(source: string, target: string, size: { width: number; height: number }): string[] {
+  const { width: w, height: h } = size;
+  return [
+    '-hide_banner', '-nostdin', '-v', 'error', '-xerror', '-y', '-i', source,
+    '-map', '0:v:0?', '-map', '0:a:0?',
+    '-vf', `scale=${w}:${h}:force_original_aspect_ratio=decrease,pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2,fps=25,format=yuv420p`,
+    // No hidden alt-ref frames: the file goes to RTP packet by packet, as a browser's encoder would send it.
+    '-c:v', 'libvpx', '-b:v', '1200k', '-deadline', 'realtime', '-cpu-used', '8', '-g', '25', '-keyint_min', '25', '-auto-alt-ref', '0', '-lag-in-frames', '0',
+    '-c:a', 'libopus', '-b:a', '96k', '-ac', '2', '-ar', '48000',
+    '-progress', 'pipe:1', '-nostats', '-f', 'webm', target,
+  ];
 }
 
 export interface StoredVideo extends ProbeResult {
@@ -154,15 +170,54 @@ export class RecordedStatements {
     return result;
   }
 
+  /**
+   * The stage copy of an accepted video (stageArgs), beside it as
+   * `….stage.webm`; `onProgress` hears the fraction done. Refused with
+   * recording_undecodable when ffmpeg meets damage anywhere in the file
+   * (the upload's probe decoded only its first seconds). `signal` aborts it
+   * (shutdown).
+   */
+  async transcode(video: { file: string; durationMs: number }, onProgress: (fraction: number) => void, signal?: AbortSignal): Promise<string> {
+    const file = video.file.replace(/\.[a-z0-9]+$/, '') + '.stage.webm';
+    const temp = `${this.absolute(file)}.part`;
+    const size = this.options.stageSize ?? { width: 1280, height: 720 };
+    try {
+      const status = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(this.options.ffmpeg, stageArgs(this.absolute(video.file), temp, size), { stdio: ['ignore', 'pipe', 'pipe'], signal });
+        let stderr = '';
+        let pending = '';
+        child.stdout.on('data', (c: Buffer) => {
+          pending += c.toString();
+          const lines = pending.split('\n');
+          pending = lines.pop() ?? '';
+          for (const line of lines) {
+            const m = /^out_time_us=(\d+)/.exec(line);
+            if (m && video.durationMs > 0) onProgress(Math.min(1, Number(m[1]) / 1000 / video.durationMs));
+          }
+        });
+        child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
+        child.on('error', (error) => resolve({ code: null, stderr: String(error) }));
+        child.on('close', (code) => resolve({ code, stderr }));
+      });
+      if (status.code !== 0) throw new AppError('recording_undecodable', `That video cannot be converted for the stage: the file is damaged or its codecs are unknown. ${status.stderr.trim().split('\n').slice(-2).join(' ')}`.trim());
+      await fs.promises.rename(temp, this.absolute(file));
+      return file;
+    } finally {
+      await fs.promises.rm(temp, { force: true });
+    }
+  }
+
   async remove(file: string): Promise<void> {
     await fs.promises.rm(this.absolute(file), { force: true });
   }
 }
 
-/** Options from the environment: RECORDING_MAX_BYTES, and the webcast's ffmpeg (WEBCAST_FFMPEG) with ffprobe beside it (WEBCAST_FFPROBE). */
+/** Options from the environment: RECORDING_MAX_BYTES, RECORDING_STAGE_SIZE (WxH), and the webcast's ffmpeg (WEBCAST_FFMPEG) with ffprobe beside it (WEBCAST_FFPROBE). */
 export function recordedStatementsOptions(dataDir: string, env: NodeJS.ProcessEnv = process.env): RecordedStatementsOptions {
   const max = Number(env.RECORDING_MAX_BYTES);
   const ffmpeg = env.WEBCAST_FFMPEG || 'ffmpeg';
   const ffprobe = env.WEBCAST_FFPROBE || (ffmpeg.endsWith('ffmpeg') ? `${ffmpeg.slice(0, -'ffmpeg'.length)}ffprobe` : 'ffprobe');
-  return { dataDir, maxBytes: Number.isFinite(max) && max > 0 ? max : defaultMaxRecordingBytes, ffmpeg, ffprobe };
+  const size = /^(\d{2,4})x(\d{2,4})$/.exec(env.RECORDING_STAGE_SIZE ?? '');
+  const stageSize = size ? { width: Number(size[1]) & ~1, height: Number(size[2]) & ~1 } : undefined;
+  return { dataDir, maxBytes: Number.isFinite(max) && max > 0 ? max : defaultMaxRecordingBytes, ffmpeg, ffprobe, ...(stageSize ? { stageSize } : {}) };
 }

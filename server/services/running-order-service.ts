@@ -133,6 +133,14 @@ export class RunningOrderService {
     });
   }
 
+  /** Every upload whose stage copy is still `processing` (for the start-up check). */
+  async processing(): Promise<{ eventId: string; sessionId: string; itemId: string; video: { file: string; sha256: string; durationMs: number } }[]> {
+    const docs = await this.deps.store.find<RunningOrderDoc>(collection);
+    return docs.flatMap((d) =>
+      d.items.flatMap((i) => (i.recording?.stage?.status === 'processing' ? [{ eventId: d.eventId, sessionId: d.sessionId, itemId: i.id, video: i.recording }] : [])),
+    );
+  }
+
   private change(
     eventId: string,
     sessionId: string,

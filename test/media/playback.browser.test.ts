@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plenary } from '../../server/plenary.ts';
 import { hasChromium, launchChromium, openRoom as visitRoom } from '../support/browser.ts';
 import { connect, createParticipant, eventId, ok, type TestParticipant } from '../support/realtime.ts';
+import { stageReady } from '../support/running-order.ts';
 import { getJson, organizerToken, tempDir } from '../support/server.ts';
 import { startMediaServer } from './support.ts';
 
@@ -36,7 +37,9 @@ describe.skipIf(!hasChromium || !hasFfmpeg)('a pre-recorded statement on the sta
     ((await page.evaluate(async () => (await window.plenaryMedia?.stats()) ?? [])) as Row[]).find((r) => r.participantId === participantId && r.kind === kind);
 
   beforeAll(async () => {
+    process.env.RECORDING_STAGE_SIZE = '320x180'; // a small stage copy: quick to make on a busy machine
     server = await startMediaServer({ MEDIA_WORKERS: '1' });
+    delete process.env.RECORDING_STAGE_SIZE;
     browser = await launchChromium();
     const file = path.join(tempDir('plenary-playback-'), 'statement.mp4');
     const made = spawnSync('ffmpeg', [
@@ -51,7 +54,8 @@ describe.skipIf(!hasChromium || !hasFfmpeg)('a pre-recorded statement on the sta
     expect(up.status).toBe(201);
     // Watched and cleared for the floor (only an approved video is played).
     expect((await getJson(`${server.url}${base}/hos-1/recording/approve`, { method: 'POST', headers: { authorization: `Bearer ${organizerToken}` } })).status).toBe(200);
-  }, 60_000);
+    await stageReady(server.url, base, 'hos-1'); // transcoded once, in the background, to the stage format
+  }, 240_000);
 
   afterAll(async () => {
     for (const c of contexts) await c.close();

@@ -17,6 +17,7 @@ import type { Plenary } from '../../server/plenary.ts';
 import type { RunStateMessage } from '../../server/protocol/events.ts';
 import type { NewProducerMessage, ProducerClosedMessage } from '../../server/protocol/media-events.ts';
 import { connect, createParticipant, emit, eventId, nextEvent, ok, type TestParticipant } from '../support/realtime.ts';
+import { stageReady } from '../support/running-order.ts';
 import { getJson, organizerToken, tempDir, waitFor } from '../support/server.ts';
 import { clientWorker, NodeMediaClient, startMediaServer } from './support.ts';
 
@@ -43,7 +44,9 @@ describe.skipIf(!hasFfmpeg)('pre-recorded statements played into the session (re
   const clients: NodeMediaClient[] = [];
 
   beforeAll(async () => {
+    process.env.RECORDING_STAGE_SIZE = '320x180'; // a small stage copy: quick to make on a busy machine
     server = await startMediaServer({ MEDIA_WORKERS: '1' });
+    delete process.env.RECORDING_STAGE_SIZE;
     worker = await clientWorker();
     moderator = await createParticipant(server, { name: 'Moderator', group: 'international_organization', roles: [{ sessionId, role: 'moderator' }] });
     interpreter = await createParticipant(server, { name: 'Interpreter', group: 'international_organization', roles: [{ sessionId, role: 'interpreter', language: 'fr' }] });
@@ -59,7 +62,9 @@ describe.skipIf(!hasFfmpeg)('pre-recorded statements played into the session (re
       const up = await getJson(`${server.url}${base}/${item}/recording`, { method: 'POST', headers: { authorization: `Bearer ${organizerToken}`, 'content-type': 'video/mp4' }, body: new Uint8Array(video) });
       expect(up.status).toBe(201);
     }
-  }, 60_000);
+    // Transcoded once to the stage format in the background; played from that copy.
+    for (const item of ['hos-1', 'hos-2']) await stageReady(server.url, base, item);
+  }, 240_000);
 
   afterAll(async () => {
     for (const c of clients) c.close();
