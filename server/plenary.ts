@@ -46,6 +46,7 @@ import { CaptionService } from './services/caption-service.ts';
 import { RunningOrderService } from './services/running-order-service.ts';
 import { RecordedStatements, recordedStatementsOptions } from './services/recorded-statements.ts';
 import { StatementPlayback } from './media/statement-playback.ts';
+import { StageCopies } from './services/stage-copies.ts';
 import { PollRepository } from './store/poll-repository.ts';
 import { pollResults } from './http/poll-results.ts';
 import { sessionRecords } from './http/session-record.ts';
@@ -181,6 +182,9 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       audit,
       isParticipant: async (eventId, participantId) => (await participantRepo.get(participantId))?.eventId === eventId,
     });
+    // Each uploaded statement video is transcoded once to the stage format, in the background (issue 18).
+    const stageCopies = new StageCopies({ running: runningOrder, recordings: recordedStatements, announce: (eventId, change) => liveSessions.broadcastRun(eventId, change), logger });
+    parts.defer(() => stageCopies.close());
     const mailer = new Mailer({
       smtpUrl: config.smtpUrl,
       from: config.mailFrom,
@@ -257,7 +261,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
         speakingReports(programme, floor, qna, views),
         pollResults(programme, polls),
         captionTranscripts(programme, captions),
-        runningOrderRoutes({ programme, running: runningOrder, recordings: recordedStatements, onChange: (eventId, change) => liveSessions.broadcastRun(eventId, change), clock: options.clock }),
+        runningOrderRoutes({ programme, running: runningOrder, recordings: recordedStatements, stageCopies, onChange: (eventId, change) => liveSessions.broadcastRun(eventId, change), clock: options.clock }),
         webcastRoutes(programme, () => webcast),
         // The queue's broadcast lives in liveSessions, made once the HTTP server exists (below).
         statements({ programme, floor, store, onChange: (change) => liveSessions.broadcastQueue(change) }),
@@ -309,6 +313,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       clock: options.clock,
     });
     parts.defer(() => liveSessions.close());
+    await stageCopies.recover(realtime.shared);
     // Speakers' statements for the interpreters go when their session ends (issue 13; README, "Interpretation").
     const statementRetention = new StatementRetention({ store, programme, events: liveSessions.events, logger, clock: () => programme.now() });
     parts.defer(() => statementRetention.close());
