@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { countryName } from '../domain/countries.ts';
+import { zoneAbbreviation } from '../domain/zones.ts';
 import { eventSettings, uiLanguageCodes, type ManagedEvent } from '../domain/events.ts';
 import { constituentGroups, languageRoles, type Participant, type SessionRole, type SessionRoleName } from '../domain/participants.ts';
 import type { Language, Session } from '../domain/programme.ts';
@@ -16,6 +17,7 @@ import { consoleNav } from './console-nav.ts';
 import { toAppError } from './error-handler.ts';
 import { inLanguage } from '../i18n/languages.ts';
 import { translate } from '../i18n/translate.ts';
+import { describeError } from '../i18n/error-text.ts';
 import { invitationsCsv, participantsCsv } from './participants-api.ts';
 import { emptyForm, fieldErrors, formInput, formModel, formValues, type FieldErrors, type ParticipantFormValues } from './participant-forms.ts';
 import { roleFilters, sortColumns, tableHref, tableQuery, tableRows, type SortColumn, type TableQuery } from './participant-table.ts';
@@ -236,7 +238,7 @@ export function consoleParticipants(admin: ParticipantsAdmin, programme: Program
       const appError = toAppError(error);
       if (appError.status >= 500 || [401, 403].includes(appError.status)) throw error;
       res.status(appError.status);
-      const message = translate(req.ctx.lang, 'id_done_failed', { message: appError.message });
+      const message = translate(req.ctx.lang, 'id_done_failed', { message: describeError(appError, req.ctx.lang).text });
       if (detail) await renderDetail(req, res, eventId, await admin.require(eventId, participantId), { failure: message });
       else await render(req, res, eventId, { failure: { participantId, message } });
       return;
@@ -398,5 +400,5 @@ function row(p: Participant, sessions: readonly Session[], lang: Language, failu
 function signedInTime(iso: string, zone: string, lang: Language): string {
   const at = DateTime.fromISO(iso, { zone: 'utc' }).setZone(zone);
   const shown = at.isValid ? at : DateTime.fromISO(iso, { zone: 'utc' });
-  return `${shown.setLocale(lang === 'zh' ? 'zh-Hans' : lang).toLocaleString(DateTime.DATETIME_MED)} ${shown.toFormat('ZZZZ')}`;
+  return `${shown.setLocale(lang === 'zh' ? 'zh-Hans' : lang).toLocaleString(DateTime.DATETIME_MED)} ${zoneAbbreviation(shown)}`;
 }

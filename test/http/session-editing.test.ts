@@ -287,36 +287,50 @@ describe('organiser console for sessions', () => {
     const res = await fetch(page, { headers: { accept: 'text/html' } });
     expect(res.status).toBe(401);
     const html = await res.text();
-    expect(html).toContain('<h1>Error 401</h1>');
+    expect(html).toContain('<h1>Please sign in</h1>');
     expect(html).toContain('Sign in first');
     const post = await fetch(page, { ...form({ title_en: 'x' }), headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' } });
     expect(post.status).toBe(401);
   });
 
-  it('lists every session with a labelled form in the event zone, and a CSRF field', async () => {
+  it('lists the sessions by day in a table, in the event zone, each with its status and links to edit it', async () => {
     const res = await fetch(`${page}?lang=en`, { headers: organiser });
     expect(res.status).toBe(200);
     const html = decodeHtml(await res.text());
-    const article = html.slice(html.indexOf('<article class="console"'));
-    expect(article.match(/<form method="post"/g)?.length).toBe(6 * 2 + 1); // edit + cancel per session, one create
-    expect(article.match(/name="_csrf"/g)?.length).toBe(13);
-    expect(html).toContain('<label for="s-opening-start">Starts (Europe/Zurich)</label>');
-    expect(html).toContain('id="s-opening-start" name="start" type="datetime-local" value="2022-02-22T13:00"');
-    expect(html).toContain('id="s-closing-end" name="end" type="datetime-local" value="2022-02-24T16:15"');
-    expect(html).toContain('<option value="scheduled" selected>Scheduled</option>');
-    expect(html).toContain('action="/events/global-forum-2022/console/sessions/thematic-1/cancel#session-thematic-1"');
+    expect(html).toContain('<h2 id="day-0">Tuesday, February 22, 2022</h2>');
+    expect(html).toMatch(/<tr id="session-opening" data-session-id="opening">\s*<td class="time"><bdi dir="ltr" class="time-range">13:00–14:30<\/bdi> <span class="muted">CET<\/span>/);
+    expect(html).toContain('href="/events/global-forum-2022/console/sessions/opening" aria-label="Edit “Advancing a human-centred recovery');
+    expect(html).toContain('<span class="badge badge-scheduled">Scheduled</span>');
+    // The list itself has no form to fill in: one page per session.
+    expect(html.slice(html.indexOf('<article')).match(/<form method="post"/g)).toBeNull();
     const zh = await (await fetch(`${page}?lang=zh`, { headers: organiser })).text();
-    expect(zh).toContain('标题（中文）');
+    expect(zh).toContain('2022年2月22日星期二');
     const programme = await (await fetch(`${server.url}/events/${eventId}?lang=en`, { headers: organiser })).text();
-    expect(programme).toContain(`<a href="/events/${eventId}/console/sessions">Organiser console: Programme</a>`);
+    expect(programme).toContain(`/events/${eventId}/console/sessions`);
     const anonymous = await (await fetch(`${server.url}/events/${eventId}?lang=en`)).text();
     expect(anonymous).not.toContain('/console/sessions');
   });
 
-  it('saves an edit and redirects back with a notice', async () => {
+  it('edits a session on its own page: times in the event zone, texts in the six languages, and a CSRF field', async () => {
+    const res = await fetch(`${page}/opening?lang=en`, { headers: organiser });
+    expect(res.status).toBe(200);
+    const html = decodeHtml(await res.text());
+    expect(html).toContain('<label for="s-start">Starts (Europe/Zurich)</label>');
+    expect(html).toContain('id="s-start" name="start" type="datetime-local" value="2022-02-22T13:00"');
+    expect(html).toContain('<option value="scheduled" selected>Scheduled</option>');
+    for (const l of ['ar', 'zh', 'en', 'fr', 'ru', 'es']) expect(html).toContain(`name="title_${l}"`);
+    // The seed's French title is in the form, in its own language.
+    expect(html).toMatch(/<fieldset data-language="fr" lang="fr" dir="ltr">\s*<legend>Français<\/legend>[\s\S]*?name="title_fr" value="[^"]+"/);
+    expect(html).toMatch(/<fieldset data-language="ar" lang="ar" dir="rtl">/);
+    expect(html).toContain('action="/events/global-forum-2022/console/sessions/opening/cancel"');
+    expect(html.match(/name="_csrf"/g)?.length).toBeGreaterThanOrEqual(2);
+    expect((await fetch(`${page}/no-such-session`, { headers: { ...organiser, accept: 'text/html' } })).status).toBe(404);
+  });
+
+  it('saves an edit and comes back to the session with a notice', async () => {
     const res = await fetch(`${page}/opening`, form(openingFields));
     expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toBe(`/events/${eventId}/console/sessions?notice=updated&session=opening#session-opening`);
+    expect(res.headers.get('location')).toBe(`/events/${eventId}/console/sessions/opening?notice=updated`);
     const html = decodeHtml(await (await fetch(`${server.url}${res.headers.get('location')}&lang=en`, { headers: organiser })).text());
     expect(html).toMatch(/role="status"[^>]*>Saved “Opening”\. Calendars will show the change \(revision 1\)\.</);
     expect(html).toContain('value="2022-02-22T13:15"');
@@ -329,64 +343,86 @@ describe('organiser console for sessions', () => {
     expect(res.headers.get('location')).toContain('notice=unchanged');
   });
 
-  it('shows a refused time in an alert, keeping what was typed', async () => {
+  it('shows a refused time in an alert at the top, keeping what was typed', async () => {
     const res = await fetch(`${page}/opening?lang=en`, form({ ...openingFields, title_en: 'Kept title', start: '2022-03-27T02:30', end: '2022-03-27T03:30' }));
     expect(res.status).toBe(400);
     const html = decodeHtml(await res.text());
-    expect(html).toMatch(/<div class="error" role="alert" id="error-opening"/);
+    expect(html).toMatch(/<div class="feedback-error" role="alert" id="session-error"/);
     expect(html).toContain('That time does not exist in the event zone');
     expect(html).toContain('value="Kept title"');
     expect(html).toContain('value="2022-03-27T02:30"');
-    expect(html).toContain('aria-describedby="error-opening"');
+    expect(html).toContain('aria-describedby="session-error"');
     const session = (await api<{ session: SessionView }>(`${server.url}/api/events/${eventId}/sessions/opening`, 'GET')).body.session;
     expect(session.title.en).toBe('Opening');
+    // In Chinese, the refusal is told in Chinese only (no English detail line).
+    const zh = decodeHtml(await (await fetch(`${page}/opening?lang=zh`, form({ ...openingFields, start: '2022-03-27T02:30', end: '2022-03-27T03:30' }))).text());
+    expect(zh).toMatch(/role="alert" id="session-error"[^>]*>\s*<p><strong>未保存:<\/strong> [^<]+<\/p>\s*<\/div>/);
   });
 
-  it('creates a session from the form', async () => {
-    const res = await fetch(page, form({ _csrf: 't', title_zh: '', title_en: 'Closing reception', description_zh: '', description_en: 'Drinks.', start: '2022-02-24T17:00', end: '2022-02-24T18:00', status: 'scheduled', id: '' }));
+  it('creates a session from its page', async () => {
+    const blank = await fetch(`${page}/new?lang=en`, { headers: organiser });
+    expect(blank.status).toBe(200);
+    expect(await blank.text()).toContain('name="id"');
+    const res = await fetch(page, form({ _csrf: 't', title_en: 'Closing reception', description_en: 'Drinks.', start: '2022-02-24T17:00', end: '2022-02-24T18:00', status: 'scheduled', id: '' }));
     expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toContain('notice=created&session=closing-reception');
+    expect(res.headers.get('location')).toBe(`/events/${eventId}/console/sessions/closing-reception?notice=created`);
     const refused = await fetch(`${page}?lang=en`, form({ _csrf: 't', title_zh: '', title_en: '', start: '2022-02-24T17:00', end: '2022-02-24T18:00', status: 'scheduled' }));
     expect(refused.status).toBe(400);
     const html = decodeHtml(await refused.text());
-    expect(html).toMatch(/role="alert" id="create-error"/);
+    expect(html).toMatch(/role="alert" id="session-error"/);
   });
 
-  it('cancels from the form, and the session stays listed as cancelled', async () => {
+  it('cancels from the session page, and the session stays listed as cancelled', async () => {
     const res = await fetch(`${page}/thematic-2/cancel`, form({ _csrf: 't' }));
     expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toContain('notice=cancelled&session=thematic-2');
+    expect(res.headers.get('location')).toBe(`/events/${eventId}/console/sessions/thematic-2?notice=cancelled`);
     const html = decodeHtml(await (await fetch(`${page}?lang=en`, { headers: organiser })).text());
     expect(html).toMatch(/id="session-thematic-2"[\s\S]*?badge-cancelled/);
-    expect(html).not.toContain('action="/events/global-forum-2022/console/sessions/thematic-2/cancel#session-thematic-2"');
+    const own = decodeHtml(await (await fetch(`${page}/thematic-2?lang=en`, { headers: organiser })).text());
+    expect(own).not.toContain('action="/events/global-forum-2022/console/sessions/thematic-2/cancel"');
     const audit = (await api<{ entries: AuditEntry[] }>(`${server.url}/api/events/${eventId}/audit`, 'GET')).body.entries;
     expect(audit.map((e) => `${e.action} ${e.target.id}`)).toEqual(['session.update opening', 'session.create closing-reception', 'session.cancel thematic-2']);
   });
 
-  it('edits the guiding questions and format, pairing Chinese and English paragraphs, and keeps them when a form omits them', async () => {
+  it('edits the guiding questions and format in several languages, pairing paragraphs, and keeps the languages a form leaves out', async () => {
     const fields = {
       ...openingFields,
       title_zh: '开幕会议',
       title_en: 'Opening (questions)',
       format_zh: '高级别发言',
       format_en: 'High-level statements',
+      format_fr: 'Déclarations de haut niveau',
       questions_zh: '第一个问题？\r\n\r\n第二个问题？',
       questions_en: 'First question?\n\nSecond question?',
+      questions_fr: 'Première question ?\n\nDeuxième question ?',
     };
-    expect((await fetch(`${page}/thematic-4`, form(fields))).status).toBe(303);
     const url = `${server.url}/api/events/${eventId}/sessions/thematic-4`;
-    const after = (await api<{ session: SessionView & { guidingQuestions: unknown[]; format: unknown } }>(url, 'GET')).body.session;
+    const before = (await api<{ session: Omit<SessionView, 'title' | 'guidingQuestions'> & { title: Record<string, string>; guidingQuestions: Record<string, string>[] } }>(url, 'GET')).body.session;
+    // The seed has the questions in Spanish too; the form below leaves Spanish out.
+    const spanish = before.guidingQuestions.map((q) => q.es);
+    expect(spanish.length).toBeGreaterThan(0);
+    expect((await fetch(`${page}/thematic-4`, form(fields))).status).toBe(303);
+    const after = (await api<{ session: Omit<SessionView, 'title' | 'guidingQuestions'> & { guidingQuestions: unknown[]; format: unknown; title: Record<string, string> } }>(url, 'GET')).body.session;
     expect(after.guidingQuestions).toEqual([
-      { zh: '第一个问题？', en: 'First question?' },
-      { zh: '第二个问题？', en: 'Second question?' },
+      { zh: '第一个问题？', en: 'First question?', fr: 'Première question ?', ...(spanish[0] ? { es: spanish[0] } : {}) },
+      { zh: '第二个问题？', en: 'Second question?', fr: 'Deuxième question ?', ...(spanish[1] ? { es: spanish[1] } : {}) },
     ]);
-    // The console edits Chinese and English; the seed's other languages stay as they were.
-    expect(after.format).toMatchObject({ zh: '高级别发言', en: 'High-level statements' });
-    const { format_zh: _a, format_en: _b, questions_zh: _c, questions_en: _d, ...withoutThem } = fields;
+    expect(after.format).toMatchObject({ zh: '高级别发言', en: 'High-level statements', fr: 'Déclarations de haut niveau' });
+    // The form named Chinese and English titles only: the seed's French and Spanish titles stay.
+    expect(after.title.fr).toBe(before.title.fr);
+    expect(after.title.es).toBe(before.title.es);
+    const { format_zh: _a, format_en: _b, format_fr: _e, questions_zh: _c, questions_en: _d, questions_fr: _f, ...withoutThem } = fields;
     expect((await fetch(`${page}/thematic-4`, form({ ...withoutThem, title_en: 'Opening' }))).status).toBe(303);
     const kept = (await api<{ session: SessionView & { guidingQuestions: unknown[]; format: unknown } }>(url, 'GET')).body.session;
     expect(kept.guidingQuestions).toHaveLength(2);
     expect(kept.format).toMatchObject({ zh: '高级别发言', en: 'High-level statements' });
+    // A French edit alone keeps the Chinese and English questions.
+    expect((await fetch(`${page}/thematic-4`, form({ ...withoutThem, questions_fr: 'Une seule question ?' }))).status).toBe(303);
+    const french = (await api<{ session: SessionView & { guidingQuestions: unknown[] } }>(url, 'GET')).body.session;
+    expect(french.guidingQuestions).toEqual([
+      { zh: '第一个问题？', en: 'First question?', fr: 'Une seule question ?', ...(spanish[0] ? { es: spanish[0] } : {}) },
+      { zh: '第二个问题？', en: 'Second question?', ...(spanish[1] ? { es: spanish[1] } : {}) },
+    ]);
   });
 });
 
@@ -405,20 +441,20 @@ describe('organiser console in a signed-in browser (cookie + CSRF)', () => {
 
   const fields = { title_zh: '', title_en: 'Opening (moved)', description_zh: '', description_en: '', start: '2022-02-22T13:30', end: '2022-02-22T15:00', status: 'scheduled' };
 
-  it('renders the page with the session’s CSRF token in every form', async () => {
-    const { status, html, csrf } = await organiser.page(`${page}?lang=en`);
+  it('renders the session page with the session’s CSRF token in every form', async () => {
+    const { status, html, csrf } = await organiser.page(`${page}/opening?lang=en`);
     expect(status).toBe(200);
     expect(csrf).not.toBe('');
-    const article = html.slice(html.indexOf('<article class="console"'));
+    const article = html.slice(html.indexOf('<article class="console'));
     const tokens = [...article.matchAll(/name="_csrf" value="([^"]*)"/g)].map((m) => m[1]);
-    expect(tokens).toHaveLength(13); // edit + cancel per session, one create
+    expect(tokens).toHaveLength(2); // edit and cancel
     expect(new Set(tokens)).toEqual(new Set([csrf]));
   });
 
   it('refuses a form without its token (403 csrf_invalid) and saves one with it', async () => {
     const forged = await organiser.postForm(`${page}/opening`, fields);
     expect(forged.status).toBe(403);
-    expect(await forged.text()).toContain('Error 403');
+    expect(await forged.text()).toContain('<h1>You may not open this page</h1>');
     expect((await api<{ session: SessionView }>(`${server.url}/api/events/${eventId}/sessions/opening`, 'GET')).body.session.sequence).toBe(0);
 
     const { csrf } = await organiser.page(page);
