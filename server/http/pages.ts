@@ -91,14 +91,14 @@ export function pagesRouter(programme: ProgrammeService, views: Views, extras: P
       const view = await programme.programme(eventId, req.ctx.zone);
       rememberZone(req, res);
       const links = extras.calendarLinks?.(req, eventId);
-      const days = view.days.map((day) => ({
       const selectedDay = openingDay(view.days);
+      const days = view.days.map((day) => ({
         date: day.date,
         label: dateLabel(day.date, lang),
-        sessions: day.sessions.map((s) => decorate(req, s, extras, viewer.caller.bookmarks)),
         tabLabel: shortDateLabel(day.date, lang),
         countLabel: translate(lang, 'dl_sessionCount', { n: day.sessions.length }),
         selected: day.date === selectedDay,
+        sessions: day.sessions.map((s) => decorate(req, s, extras, viewer.caller.bookmarks)),
       }));
       const html = views.render('programme', {
         ...base(req, viewer),
@@ -195,6 +195,16 @@ function base(req: Request, viewer: PageViewer = identityContext(req)): { lang: 
   return { lang: req.ctx.lang, title: '', zoneSource: req.ctx.zoneSource, viewerZone: req.ctx.zone, ...viewer };
 }
 
+/**
+ * The day tab open first: the day of the session running now, else of the
+ * next one, else the first (a past event opens at its beginning). Timings
+ * change only at instants the render cache already expires at.
+ */
+function openingDay(days: readonly { date: string; sessions: readonly ProgrammeSessionView[] }[]): string | undefined {
+  const holding = (timing: ProgrammeSessionView['timing']) => days.find((d) => d.sessions.some((s) => s.timing === timing))?.date;
+  return holding('now') ?? holding('next') ?? days[0]?.date;
+}
+
 /** When the programme's timing labels next change by the clock alone (a render is right until then). */
 function timingChange(sessions: readonly ProgrammeSessionView[], now: Date): number | undefined {
   return nextTimingChange(sessions.map((s) => ({ status: s.status, start: s.startUtc, end: s.endUtc })), now.getTime());
@@ -204,8 +214,16 @@ function decorate(req: Request, s: ProgrammeSessionView, extras: PageExtras, boo
   const lang = req.ctx.lang;
   const dayNote =
     s.dayShift > 0 ? translate(lang, 'nextDayNote') : s.dayShift < 0 ? translate(lang, 'previousDayNote') : '';
+  // Days between the start and the end in the viewer's zone: 22:45–00:15 ends the next day.
+  const endsLater = DateTime.fromISO(s.viewerZone.endDate).diff(DateTime.fromISO(s.viewerZone.date), 'days').days;
   return {
     ...s,
+    plusDays: endsLater > 0 ? translate(lang, 'dl_plusDays', { n: endsLater }) : '',
+    endsOn: endsLater > 0 ? translate(lang, 'dl_endsOn', { date: dateLabel(s.viewerZone.endDate, lang) }) : '',
+    hasAbout: Boolean(inLanguage(s.description, lang)) || s.guidingQuestions.length > 0,
+    // One primary action per card: entering the room, except once the session is over.
+    primaryAction: s.timing !== 'ended' && s.timing !== 'cancelled',
+    actionLabel: translate(lang, s.timing === 'now' ? 'dl_joinNow' : 'joinSession'),
     timingLabel: translate(lang, `timing_${s.timing}`),
     durationLabel: translate(lang, 'minutes', { n: s.durationMinutes }),
     eventDateLabel: shortDateLabel(s.eventZone.date, lang),
@@ -229,24 +247,6 @@ export function renderErrorPage(views: Views, req: Request, res: Response, error
         heading: error.status === 404 ? translate(lang, 'notFound') : `Error ${error.status}`,
         message: errorMessages[lang][error.code],
         detail: error.message === errorMessages[lang][error.code] ? undefined : error.message,
-/**
- * The day tab open first: the day of the session running now, else of the
- * next one, else the first (a past event opens at its beginning). Timings
- * change only at instants the render cache already expires at.
- */
-function openingDay(days: readonly { date: string; sessions: readonly ProgrammeSessionView[] }[]): string | undefined {
-  const holding = (timing: ProgrammeSessionView['timing']) => days.find((d) => d.sessions.some((s) => s.timing === timing))?.date;
-  return holding('now') ?? holding('next') ?? days[0]?.date;
-}
-
       }),
     );
 }
-  // Days between the start and the end in the viewer's zone: 22:45–00:15 ends the next day.
-  const endsLater = DateTime.fromISO(s.viewerZone.endDate).diff(DateTime.fromISO(s.viewerZone.date), 'days').days;
-    plusDays: endsLater > 0 ? translate(lang, 'dl_plusDays', { n: endsLater }) : '',
-    endsOn: endsLater > 0 ? translate(lang, 'dl_endsOn', { date: dateLabel(s.viewerZone.endDate, lang) }) : '',
-    hasAbout: Boolean(inLanguage(s.description, lang)) || s.guidingQuestions.length > 0,
-    // One primary action per card: entering the room, except once the session is over.
-    primaryAction: s.timing !== 'ended' && s.timing !== 'cancelled',
-    actionLabel: translate(lang, s.timing === 'now' ? 'dl_joinNow' : 'joinSession'),
