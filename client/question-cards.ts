@@ -48,10 +48,10 @@ export function questionCard(q: QuestionMessageBody, moderator: boolean, s: Room
       'data-action': 'vote',
       'data-question-id': q.id,
       'aria-pressed': String(q.votedByMe),
-      'aria-label': interpolate(s.qnaVoteFor, { n: q.votes }),
       'data-testid': 'vote',
     });
-    vote.append(el('span', { class: 'vote-arrow', 'aria-hidden': 'true' }, '▲'), el('span', { class: 'vote-count', 'data-testid': 'vote-count' }, String(q.votes)));
+    // Named by its words and the count it shows (the visible count stays part of the name).
+    vote.append(el('span', { class: 'visually-hidden' }, `${s.qnaVoteFor}: `), el('span', { class: 'vote-arrow', 'aria-hidden': 'true' }, '▲'), el('span', { class: 'vote-count', 'data-testid': 'vote-count' }, String(q.votes)));
     li.append(vote);
   } else {
     li.classList.add('no-vote');
