@@ -4,6 +4,7 @@ import { constituentGroups } from '../domain/participants.ts';
 import { listTimeZones } from '../domain/zones.ts';
 import { AppError } from '../errors.ts';
 import { errorMessages } from '../i18n/catalogs/errors.ts';
+import { fieldProblems } from '../i18n/error-text.ts';
 import { translate } from '../i18n/translate.ts';
 import { authorize, authorizeEventCreation } from '../identity/policy.ts';
 import { actorOf } from '../services/audit-log.ts';
@@ -52,7 +53,7 @@ export function consoleEvents(editor: EventEditor, views: Views): Router {
           })),
           notice: data.notice,
           issued: data.issued,
-          error: data.error ? { summary: errorMessages[lang][data.error.code], detail: data.error.message } : undefined,
+          error: data.error ? { summary: errorMessages[lang][data.error.code], fields: fieldProblems(data.error, lang) } : undefined,
         }),
       );
   };

@@ -8,6 +8,7 @@ import { eventPhase, eventSettings } from '../domain/events.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
 import { callerView, identityContext } from './caller.ts';
 import { errorMessages } from '../i18n/catalogs/errors.ts';
+import { describeError } from '../i18n/error-text.ts';
 import { interpolate } from '../i18n/format.ts';
 import { roomMessages } from '../i18n/catalogs/room.ts';
 import { stageMessages, type StagePageStrings } from '../i18n/catalogs/stage.ts';
@@ -234,19 +235,31 @@ function decorate(req: Request, s: ProgrammeSessionView, extras: PageExtras, boo
   };
 }
 
+/**
+ * An error as a page in the viewer's language: a title for its status, the
+ * code's message, one translated line per refused field, and a way back
+ * (the events; for 401 how to sign in). The English developer text stays
+ * in the logs and the JSON API.
+ */
 export function renderErrorPage(views: Views, req: Request, res: Response, error: AppError): void {
   const lang = req.ctx?.lang ?? defaultLanguage;
+  const status = error.status;
+  const titleKey = status === 400 || status === 401 || status === 403 || status === 404 ? `dl_errorTitle_${status}` : 'dl_errorTitle_other';
+  const described = describeError(error, lang);
   res
-    .status(error.status)
+    .status(status)
     .type('html')
     .send(
       views.render('error', {
         ...identityContext(req),
         lang,
-        title: error.status === 404 ? translate(lang, 'notFound') : 'Error',
-        heading: error.status === 404 ? translate(lang, 'notFound') : `Error ${error.status}`,
-        message: errorMessages[lang][error.code],
-        detail: error.message === errorMessages[lang][error.code] ? undefined : error.message,
+        title: translate(lang, titleKey),
+        heading: translate(lang, titleKey),
+        status,
+        code: error.code,
+        message: described.summary,
+        fields: described.fields,
+        signInHint: status === 401,
       }),
     );
 }

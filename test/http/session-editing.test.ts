@@ -288,7 +288,7 @@ describe('organiser console for sessions', () => {
     expect(res.status).toBe(401);
     const html = await res.text();
     expect(html).toContain('<h1>Please sign in</h1>');
-    expect(html).toContain('Sign in first');
+    expect(html).toContain('Sign in with your invitation link first.');
     const post = await fetch(page, { ...form({ title_en: 'x' }), headers: { accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' } });
     expect(post.status).toBe(401);
   });

@@ -151,7 +151,7 @@ describe('the participants console', () => {
 
     const bad = await post('roles', { op: 'add', sessionId: 'thematic-4', role: 'interpreter' });
     expect(bad.status).toBe(400);
-    expect(await bad.text()).toMatch(/role="alert">That did not work: .*interpreter needs a language/);
+    expect(await bad.text()).toMatch(/role="alert">That did not work: .*Language: this is required/);
 
     expect((await post('organizer', { organizer: 'true' })).status).toBe(303);
     expect((await participant(id)).organizer).toBe(true);
