@@ -60,6 +60,7 @@ export type ErrorCode =
   | 'video_not_allowed'
   | 'muted_by_moderator'
   | 'booth_taken'
+  | 'booth_unconfirmed'
   | 'booth_idle'
   | 'not_booth_live'
   | 'not_booth_partner'
@@ -129,6 +130,7 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
   video_not_allowed: 403,
   muted_by_moderator: 403,
   booth_taken: 409,
+  booth_unconfirmed: 503,
   booth_idle: 409,
   not_booth_live: 403,
   not_booth_partner: 409,

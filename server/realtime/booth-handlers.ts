@@ -49,8 +49,17 @@ export function boothHandlers(socket: PlenarySocket, deps: LiveHandlerDeps): voi
   on(socket, 'booth:claim', deps, async (p) => {
     const { caller, eventId, sessionId } = await boothScope(p, false);
     const me = interpreterId(caller);
-    const present = new Set((await deps.membership.present(eventId, sessionId)).map((q) => q.id));
-    const change = await deps.booths.claim(eventId, sessionId, p.language, me, actorOf(caller), (id) => present.has(id));
+    // Who is in the room is asked of every process; one that does not answer (it crashed a moment ago and the
+    // adapter has not yet noticed) leaves it unknown, which matters only if a partner is recorded as live.
+    const present = await deps.membership.present(eventId, sessionId).then(
+      (people) => new Set(people.map((q) => q.id)),
+      () => null,
+    );
+    const isPresent = (id: string): boolean => {
+      if (!present) throw new AppError('booth_unconfirmed', 'Not every server answered, so whether your partner is still on air is not known; try again in a moment.');
+      return present.has(id);
+    };
+    const change = await deps.booths.claim(eventId, sessionId, p.language, me, actorOf(caller), isPresent);
     return { booths: await announce(change) };
   });
 
