@@ -1,0 +1,116 @@
+// The projector view (issues 17, 18) in headless Chromium: the floor holder, the clock, the next speakers and the
+// running order's current and next items, live as the chair gives the floor and advances; no scrolling at
+// 1920x1080 and 1366x768, none sideways at 360 px; refused to a visitor who is not signed in; no serious axe findings.
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Plenary } from '../../server/plenary.ts';
+import { stageMessages } from '../../server/i18n/catalogs/stage.ts';
+import { hasChromium, launchChromium } from '../support/browser.ts';
+import { ok, type TestParticipant } from '../support/realtime.ts';
+import { setUpRoomScene, type RoomScene } from '../support/room-scene.ts';
+import { startTestServer } from '../support/server.ts';
+
+const sessionId = 'thematic-3';
+const path = `/events/global-forum-2022/sessions/${sessionId}/projector`;
+const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+describe.skipIf(!hasChromium)('the projector view (headless Chromium)', () => {
+  let server: Plenary;
+  let browser: Browser;
+  let scene: RoomScene;
+  const contexts: BrowserContext[] = [];
+  const errors: string[] = [];
+
+  async function project(p: TestParticipant | null, width: number, height: number, options: { lang?: string; axe?: boolean } = {}): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width, height }, locale: 'en-GB', timezoneId: 'Europe/Zurich', ...(options.axe ? { bypassCSP: true } : {}) });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on('pageerror', (e) => errors.push(`${p?.name ?? 'visitor'}: ${e.message}`));
+    if (p) await page.goto(`${server.url}/i/${p.token}`);
+    await page.goto(`${server.url}${path}?lang=${options.lang ?? 'en'}`);
+    return page;
+  }
+  const live = async (page: Page): Promise<Page> => {
+    await page.locator('#projector-live').waitFor({ state: 'visible' });
+    return page;
+  };
+  const overflow = (page: Page): Promise<{ x: number; y: number }> =>
+    page.evaluate(() => ({ x: document.documentElement.scrollWidth - window.innerWidth, y: document.documentElement.scrollHeight - window.innerHeight }));
+  const chair = (): Socket => scene.sockets[0]!;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    browser = await launchChromium();
+    scene = await setUpRoomScene(server, sessionId);
+  }, 60_000);
+  afterAll(async () => {
+    scene?.close();
+    for (const c of contexts) await c.close();
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('shows the floor holder, the clock, the next speakers and the running order, without scrolling at 1920x1080 and 1366x768', async () => {
+    for (const [width, height] of [[1920, 1080], [1366, 768]] as const) {
+      const page = await live(await project(scene.moderator, width, height));
+      await expect.poll(() => page.getByTestId('projector-speaker').innerText()).toBe('Sipho Ndlovu');
+      expect(await page.getByTestId('projector-speaker-meta').innerText()).toBe('South Africa · Workers');
+      await expect.poll(async () => /^\d+:\d\d$/.test(await page.getByTestId('projector-clock').innerText())).toBe(true);
+      const names = page.locator('[data-testid="projector-next"] .projector-queue-name');
+      await expect.poll(() => names.allInnerTexts()).toEqual(['王芳', 'Ingrid Larsen', 'Fatima Al-Sayed']);
+      await expect.poll(() => page.getByTestId('projector-run-now').innerText()).toBe('Statements by Heads of State and Government — President of the Republic');
+      expect(await page.getByTestId('projector-run-next').innerText()).toBe('Interactive panel');
+      expect(await page.getByTestId('projector-status').innerText()).toMatch(/live/i);
+      expect(await overflow(page)).toEqual({ x: 0, y: 0 });
+      // Large type: the clock is the largest thing on the screen, the name next.
+      const size = (id: string) => page.getByTestId(id).evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
+      expect(await size('projector-clock')).toBeGreaterThan(await size('projector-speaker'));
+      expect(await size('projector-speaker')).toBeGreaterThanOrEqual(width >= 1920 ? 80 : 56);
+    }
+  });
+
+  it('follows the floor and the running order live, in the page’s language', async () => {
+    const page = await live(await project(scene.delegate, 1366, 768, { lang: 'zh' }));
+    expect(await page.locator('#projector-now-heading').innerText()).toBe(stageMessages.zh.projectorNow);
+    await expect.poll(() => page.getByTestId('projector-speaker').innerText()).toBe('Sipho Ndlovu');
+    // The chair gives the floor to the next speaker: the projector names her and she leaves the list.
+    await ok(chair(), 'queue:give-floor', { sessionId, entryId: scene.entries.get('王芳') });
+    await expect.poll(() => page.getByTestId('projector-speaker').innerText()).toBe('王芳');
+    expect(await page.getByTestId('projector-speaker-meta').innerText()).toContain('中国');
+    await expect.poll(() => page.locator('[data-testid="projector-next"] .projector-queue-name').allInnerTexts()).toEqual(['Ingrid Larsen', 'Fatima Al-Sayed']);
+    // The chair moves the running order on.
+    await ok(chair(), 'run:advance', { sessionId, itemId: 'panel' });
+    await expect.poll(() => page.getByTestId('projector-run-now').innerText()).toBe('Interactive panel');
+    expect(await page.getByTestId('projector-run-next').innerText()).toBe('Open floor');
+    // The floor ends and nobody holds it: the projector says so, with no clock.
+    await ok(chair(), 'queue:end-floor', { sessionId });
+    await expect.poll(() => page.getByTestId('projector-speaker').innerText()).not.toBe('王芳');
+    expect(await page.getByTestId('projector-clock').innerText()).toBe('');
+  });
+
+  it('is refused to a visitor who is not signed in: a sign-in message, no live data', async () => {
+    const page = await project(null, 1366, 768);
+    await expect.poll(() => page.getByTestId('projector-message').innerText()).toBe(stageMessages.en.projectorSignIn);
+    expect(await page.locator('#projector-live').isVisible()).toBe(false);
+    expect(await page.getByTestId('projector-message').getAttribute('data-code')).toBe('unauthenticated');
+  });
+
+  it('does not scroll sideways at 360 px and has no serious axe findings (English and Arabic)', async () => {
+    const phone = await live(await project(scene.delegate, 360, 740));
+    expect((await overflow(phone)).x).toBe(0);
+    for (const lang of ['en', 'ar']) {
+      const page = await live(await project(scene.moderator, 1366, 768, { lang, axe: true }));
+      await page.addScriptTag({ content: axeSource });
+      const findings = await page.evaluate(async () => {
+        const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: { id: string; impact: string | null; nodes: { target: string[] }[] }[] }> } }).axe;
+        const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+        return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+      });
+      expect(findings).toEqual([]);
+    }
+    expect(errors).toEqual([]);
+  });
+});
