@@ -6,6 +6,9 @@ import { authorize } from '../identity/policy.ts';
 import type { AttendanceService } from '../services/attendance-service.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
 import { translate } from '../i18n/translate.ts';
+import { countryName } from '../domain/countries.ts';
+import { zoneAbbreviation } from '../domain/zones.ts';
+import { consoleNav } from './console-nav.ts';
 import { callerOf, pageBase } from './caller.ts';
 import { toCsv } from './csv.ts';
 import { idPattern, parseId, parseInput } from './validate.ts';
@@ -51,7 +54,10 @@ export function attendanceReports(programme: ProgrammeService, attendance: Atten
     const event = await programme.requireEvent(eventId);
     const sessions = await programme.sessions(eventId);
     const zone = req.ctx.zone ?? event.zone;
-    const time = (iso: string | null) => (iso ? DateTime.fromISO(iso, { zone: 'utc' }).setZone(zone).toFormat('yyyy-MM-dd HH:mm') : '');
+    const locale = lang === 'zh' ? 'zh-Hans' : lang;
+    // In the organiser's zone and language ("22 Feb, 13:05"); the zone is named above the tables.
+    const time = (iso: string | null) =>
+      iso ? DateTime.fromISO(iso, { zone: 'utc' }).setZone(zone).setLocale(locale).toLocaleString({ month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }) : '';
     const label = (prefix: string) => (key: string) => {
       const text = translate(lang, `${prefix}${key}`);
       return text === `${prefix}${key}` ? key : text;
@@ -60,8 +66,9 @@ export function attendanceReports(programme: ProgrammeService, attendance: Atten
     res.set('Cache-Control', 'private, no-store').type('html').send(
       views.render('attendance-report', {
         ...pageBase(req, `${translate(lang, 'attTitle')} — ${event.title[lang] || event.title.en || event.title.zh}`),
+        consoleNav: consoleNav(eventId, 'attendance', lang),
         event,
-        zone,
+        zone: `${zone} (${zoneAbbreviation(DateTime.now().setZone(zone))})`,
         sessionId,
         sessionOptions: sessions.map((s) => ({ id: s.id, title: s.title, selected: s.id === sessionId })),
         csvHref: `/api/events/${eventId}/reports/attendance.csv${sessionId ? `?sessionId=${sessionId}` : ''}`,
@@ -69,10 +76,10 @@ export function attendanceReports(programme: ProgrammeService, attendance: Atten
           ...s,
           title: titles.get(s.sessionId),
           peakAt: time(s.peak.at),
-          attendees: s.attendees.map((a) => ({ ...a, groupLabel: label('group_')(a.group), genderLabel: label('gender_')(a.gender ?? 'undisclosed'), firstJoinLabel: time(a.firstJoin), lastLeaveLabel: time(a.lastLeave) })),
+          attendees: s.attendees.map((a) => ({ ...a, groupLabel: label('group_')(a.group), genderLabel: label('gender_')(a.gender ?? 'undisclosed'), countryLabel: countryName(a.country, lang), firstJoinLabel: time(a.firstJoin), lastLeaveLabel: time(a.lastLeave) })),
           byGroup: s.byGroup.map((t) => ({ ...t, label: label('group_')(t.key) })),
           byGender: s.byGender.map((t) => ({ ...t, label: label('gender_')(t.key) })),
-          byCountry: s.byCountry.map((t) => ({ ...t, label: t.key })),
+          byCountry: s.byCountry.map((t) => ({ ...t, label: countryName(t.key, lang) })),
         })),
       }),
     );

@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { speakingReport, type SpeakingReport } from '../domain/speaking-report.ts';
@@ -8,6 +9,10 @@ import type { QnaService } from '../services/qna-service.ts';
 import { callerOf, pageBase } from './caller.ts';
 import { toCsv } from './csv.ts';
 import { translate } from '../i18n/translate.ts';
+import { countryName } from '../domain/countries.ts';
+import { zoneAbbreviation } from '../domain/zones.ts';
+import { inLanguage } from '../i18n/languages.ts';
+import { consoleNav } from './console-nav.ts';
 import { parseId, parseInput } from './validate.ts';
 import type { Views } from './views.ts';
 
@@ -60,21 +65,43 @@ export function speakingReports(programme: ProgrammeService, floor: FloorService
     const lang = req.ctx.lang;
     const event = await programme.requireEvent(eventId);
     const sessions = await programme.sessions(eventId);
-    const minutes = (ms: number) => (ms / 60_000).toFixed(1);
+    // Minutes to one decimal, written the viewer's way (ICU number formatting: 1,5 in French, ١٫٥ in Arabic).
+    const minutes = (ms: number) => Math.round(ms / 6_000) / 10;
+    const minutesLabel = (ms: number) => translate(lang, 'cn_minutes', { n: minutes(ms) });
+    const zone = req.ctx.zone ?? event.zone;
+    const locale = lang === 'zh' ? 'zh-Hans' : lang;
+    const titles = new Map(sessions.map((s) => [s.id, s.title]));
+    const when = (iso: string) => {
+      const at = DateTime.fromISO(iso, { zone: 'utc' }).setZone(zone);
+      return `${at.setLocale(locale).toLocaleString({ month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })}`;
+    };
     const decorate = (rows: SpeakingReport['byGroup'], label: (k: string) => string) =>
-      rows.map((t) => ({ ...t, label: label(t.key), minutes: minutes(t.spokenMs), percent: (t.share * 100).toFixed(1) }));
+      rows.map((t) => ({ ...t, label: label(t.key), minutes: minutesLabel(t.spokenMs), percent: new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 }).format(t.share) }));
     res.type('html').send(
       views.render('speaking-report', {
         // Like every page: the viewer (header, sign-out form), its CSRF token, language and zone.
         ...pageBase(req, translate(lang, 'speakingReport')),
+        consoleNav: consoleNav(eventId, 'speaking', lang),
         event,
         sessions: sessions.map((s) => ({ id: s.id, title: s.title, selected: s.id === sessionId })),
         sessionId,
-        totalMinutes: minutes(report.totalMs),
+        totalMinutes: minutesLabel(report.totalMs),
+        timesIn: translate(lang, 'cn_times', { zone: `${zone} (${zoneAbbreviation(DateTime.now().setZone(zone))})` }),
         byGroup: decorate(report.byGroup, (k) => translate(lang, `group_${k}`)),
         byGender: decorate(report.byGender, (k) => translate(lang, `gender_${k}`)),
-        byCountry: decorate(report.byCountry, (k) => k),
-        interventions: report.interventions.map((i) => ({ ...i, minutes: minutes(i.spokenMs), overrunSeconds: Math.round(i.overrunMs / 1000), groupLabel: translate(lang, `group_${i.group}`) })),
+        byCountry: decorate(report.byCountry, (k) => countryName(k, lang)),
+        interventions: report.interventions.map((i) => {
+          const title = titles.get(i.sessionId);
+          return {
+            ...i,
+            sessionTitle: title ? inLanguage(title, lang) : i.sessionId,
+            countryLabel: countryName(i.country, lang),
+            startedLabel: when(i.startedAt),
+            minutes: minutesLabel(i.spokenMs),
+            overrun: translate(lang, 'cn_seconds', { n: Math.round(i.overrunMs / 1000) }),
+            groupLabel: translate(lang, `group_${i.group}`),
+          };
+        }),
         csvHref: `/api/events/${eventId}/reports/speaking-time.csv${sessionId ? `?sessionId=${sessionId}` : ''}`,
       }),
     );

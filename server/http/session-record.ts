@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import { hasSessionRole, type Participant } from '../domain/participants.ts';
@@ -11,6 +12,12 @@ import type { ProgrammeService } from '../services/programme-service.ts';
 import type { QnaService } from '../services/qna-service.ts';
 import type { RunningOrderService } from '../services/running-order-service.ts';
 import { callerOf, pageBase } from './caller.ts';
+import { countryName } from '../domain/countries.ts';
+import { zoneAbbreviation } from '../domain/zones.ts';
+import { inLanguage } from '../i18n/languages.ts';
+import { translate } from '../i18n/translate.ts';
+import { consoleNav } from './console-nav.ts';
+import { consoleText } from '../i18n/catalogs/console.ts';
 import { parseId, parseInput } from './validate.ts';
 import type { Views } from './views.ts';
 
@@ -86,13 +93,52 @@ export function sessionRecords(deps: SessionRecordDeps): Router {
     const record = await build(req);
     const s = recordMessages[record.lang];
     const api = `/api/events/${record.eventId}/sessions/${record.sessionId}/record`;
+    const base = pageBase(req, `${s.draftRecord} — ${record.sessionTitle}`);
+    // Country names in the record's language, not codes.
+    const named = <T extends { country: string }>(rows: readonly T[]) => rows.map((r) => ({ ...r, country: countryName(r.country, record.lang) }));
     res.type('html').send(
       deps.views.render('session-record', {
-        ...pageBase(req, `${s.draftRecord} — ${record.sessionTitle}`),
-        record,
+        ...base,
+        // The organisers' navigation; a moderator who is not one reaches this page from the room.
+        consoleNav: (base.caller as { organizer?: boolean } | undefined)?.organizer ? consoleNav(record.eventId, 'records', req.ctx.lang) : undefined,
+        record: { ...record, chair: named(record.chair), speakers: named(record.speakers) },
         s,
         markdownHref: `${api}?format=md&lang=${record.lang}`,
         jsonHref: `${api}?lang=${record.lang}`,
+      }),
+    );
+  });
+
+  // Every session's draft record, from one page of the organisers' consoles.
+  router.get('/events/:eventId/console/records', async (req, res) => {
+    const eventId = parseId(req.params.eventId, 'eventId');
+    authorize(callerOf(req), 'event.manage', { eventId });
+    const lang = req.ctx.lang;
+    const [event, sessions] = await Promise.all([deps.programme.requireEvent(eventId), deps.programme.sessions(eventId)]);
+    const locale = lang === 'zh' ? 'zh-Hans' : lang;
+    res.set('Cache-Control', 'private, no-store').type('html').send(
+      deps.views.render('console-records', {
+        ...pageBase(req, translate(lang, 'cn_recordsTitle')),
+        consoleNav: consoleNav(eventId, 'records', lang),
+        event,
+        rows: [...sessions]
+          .sort((a, b) => a.start.localeCompare(b.start))
+          .map((session) => {
+            const start = DateTime.fromISO(session.start).setZone(event.zone);
+            const end = DateTime.fromISO(session.end).setZone(event.zone);
+            return {
+              id: session.id,
+              title: inLanguage(session.title, lang),
+              titleText: session.title,
+              date: start.setLocale(locale).toLocaleString(DateTime.DATE_MED_WITH_WEEKDAY),
+              time: `${start.toFormat('HH:mm')}–${end.toFormat('HH:mm')}`,
+              abbr: zoneAbbreviation(start),
+              status: session.status,
+              statusLabel: consoleText(lang)[`status_${session.status}`],
+              recordHref: `/events/${eventId}/console/sessions/${session.id}/record`,
+              markdownHref: `/api/events/${eventId}/sessions/${session.id}/record?format=md&lang=${lang}`,
+            };
+          }),
       }),
     );
   });

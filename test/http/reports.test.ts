@@ -82,6 +82,32 @@ describe('speaking-time report and session logs', () => {
     const html = await page.text();
     expect(html).toContain('By constituent group');
     expect(html).toContain('Minister Okafor');
+    // Names, not ids or codes: the session's title and the country's name; local times, not ISO stamps.
+    expect(html).not.toContain(`<td>${sessionId}</td>`);
+    expect(html).toContain('<td>Japan</td>');
+    expect(html).toContain('<th scope="row">Nigeria</th>');
+    expect(html).toMatch(/<time datetime="\d{4}-[^"]+">[A-Z][a-z]{2} \d{1,2}, \d\d:\d\d<\/time>/);
+    expect(html).not.toMatch(/>\d{4}-\d{2}-\d{2}T/);
+    // Units in the page's language.
+    const zh = await (await fetch(`${server.url}/events/${eventId}/console/speaking-time?lang=zh`, { headers: { ...asOrganizer, accept: 'text/html' } })).text();
+    expect(zh).toContain('<td>日本</td>');
+    expect(zh).toMatch(/<td class="num">[\d.]+ 分钟<\/td>/);
+    expect(zh).not.toContain('>min<');
+    // The console navigation reaches every console and report, this one marked.
+    expect(html).toMatch(/<a href="\/events\/[^"]+\/console\/speaking-time" data-area="speaking" aria-current="page">Speaking time<\/a>/);
+    for (const area of ['sessions', 'participants', 'attendance', 'records', 'event']) expect(html).toContain(`data-area="${area}"`);
+  });
+
+  it('lists every session\'s draft record on one console page, for organisers', async () => {
+    const page = await fetch(`${server.url}/events/${eventId}/console/records?lang=en`, { headers: { ...asOrganizer, accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html.match(/data-testid="record-link"/g)).toHaveLength(6);
+    expect(html).toContain(`href="/events/${eventId}/console/sessions/${sessionId}/record" data-testid="record-link"`);
+    expect(html).toMatch(/Thu, Feb 24, 2022 <bdi dir="ltr" class="time-range">14:45–16:15<\/bdi> <span class="muted">CET<\/span>/);
+    expect(html).toContain('data-area="records" aria-current="page"');
+    const refused = await fetch(`${server.url}/events/${eventId}/console/records`, { headers: { authorization: `Bearer ${women.token}`, accept: 'text/html' } });
+    expect(refused.status).toBe(403);
   });
 
   it('refuses the report to anyone but organisers', async () => {

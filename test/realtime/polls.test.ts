@@ -223,6 +223,9 @@ describe('polls and votes over Socket.IO', () => {
     const html = await page.text();
     expect(html).toContain('会议记录草稿');
     expect(html).toContain('Minister Okafor');
+    // Countries by name in the record's language; the organisers' navigation is not offered to a chair who is not one.
+    expect(html).toContain('<td>尼日利亚</td>');
+    expect(html).not.toContain('data-testid="console-nav"');
     // Delegates may not read the draft.
     expect((await getJson(`${server.url}/api/events/${eventId}/sessions/${sessionId}/record`, { headers: { authorization: `Bearer ${first.token}` } })).status).toBe(403);
   });

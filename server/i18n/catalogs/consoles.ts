@@ -74,6 +74,9 @@ export const consoleMessages = defineCatalog({
     cn_sessNone: 'No sessions yet.',
     cn_sessEditTitle: 'Edit session',
     cn_evOrganizer: 'Organised by',
+    cn_minutesColumn: 'Minutes',
+    cn_recordsTitle: 'Session records',
+    cn_markdown: 'Markdown',
   },
   zh: {
     cn_nav: '组织者控制台',
@@ -143,6 +146,9 @@ export const consoleMessages = defineCatalog({
     cn_sessNone: '尚无会议。',
     cn_sessEditTitle: '编辑会议',
     cn_evOrganizer: '主办方',
+    cn_minutesColumn: '分钟',
+    cn_recordsTitle: '会议记录',
+    cn_markdown: 'Markdown',
   },
   ar: {
     cn_nav: 'لوحات المنظِّم',
@@ -212,6 +218,9 @@ export const consoleMessages = defineCatalog({
     cn_sessNone: 'لا جلسات بعد.',
     cn_sessEditTitle: 'تعديل الجلسة',
     cn_evOrganizer: 'الجهة المنظمة',
+    cn_minutesColumn: 'الدقائق',
+    cn_recordsTitle: 'محاضر الجلسات',
+    cn_markdown: 'Markdown',
   },
   fr: {
     cn_nav: 'Consoles de l’organisateur',
@@ -281,6 +290,9 @@ export const consoleMessages = defineCatalog({
     cn_sessNone: 'Aucune séance pour l’instant.',
     cn_sessEditTitle: 'Modifier la séance',
     cn_evOrganizer: 'Organisé par',
+    cn_minutesColumn: 'Minutes',
+    cn_recordsTitle: 'Comptes rendus des séances',
+    cn_markdown: 'Markdown',
   },
   ru: {
     cn_nav: 'Консоли организатора',
@@ -350,6 +362,9 @@ export const consoleMessages = defineCatalog({
     cn_sessNone: 'Заседаний пока нет.',
     cn_sessEditTitle: 'Изменить заседание',
     cn_evOrganizer: 'Организатор',
+    cn_minutesColumn: 'Минуты',
+    cn_recordsTitle: 'Протоколы заседаний',
+    cn_markdown: 'Markdown',
   },
   es: {
     cn_nav: 'Consolas del organizador',
@@ -419,5 +434,8 @@ export const consoleMessages = defineCatalog({
     cn_sessNone: 'Todavía no hay sesiones.',
     cn_sessEditTitle: 'Editar la sesión',
     cn_evOrganizer: 'Organizado por',
+    cn_minutesColumn: 'Minutos',
+    cn_recordsTitle: 'Actas de las sesiones',
+    cn_markdown: 'Markdown',
   },
 });
