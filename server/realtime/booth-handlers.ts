@@ -21,6 +21,24 @@ export async function boothState(deps: Pick<LiveHandlerDeps, 'booths'>, eventId:
   return { sessionId, version: state.version, booths: await deps.booths.views(eventId, sessionId, state) };
 }
 
+/**
+ * Whether a participant is in the session room, for a claim (booth:claim, or
+ * publishing the channel). It is asked of every process; one that does not
+ * answer (it crashed a moment ago and the adapter has not noticed yet)
+ * leaves it unknown, which matters only when a partner is recorded as live:
+ * then the claim is refused with booth_unconfirmed, to be tried again.
+ */
+export async function boothPresence(deps: Pick<LiveHandlerDeps, 'membership'>, eventId: string, sessionId: string): Promise<(participantId: string) => boolean> {
+  const present = await deps.membership.present(eventId, sessionId).then(
+    (people) => new Set(people.map((q) => q.id)),
+    () => null,
+  );
+  return (id) => {
+    if (!present) throw new AppError('booth_unconfirmed', 'Not every server answered, so whether your partner is still on air is not known; try again in a moment.');
+    return present.has(id);
+  };
+}
+
 /** After a booth decision: `booth:state` to the room if anything changed, and the media layers told who is live now. */
 export async function announceBooths(deps: Pick<LiveHandlerDeps, 'booths' | 'broadcast'>, change: BoothChange): Promise<BoothStateMessage> {
   const message: BoothStateMessage = { sessionId: change.sessionId, version: change.state.version, booths: await deps.booths.views(change.eventId, change.sessionId, change.state) };
@@ -49,17 +67,7 @@ export function boothHandlers(socket: PlenarySocket, deps: LiveHandlerDeps): voi
   on(socket, 'booth:claim', deps, async (p) => {
     const { caller, eventId, sessionId } = await boothScope(p, false);
     const me = interpreterId(caller);
-    // Who is in the room is asked of every process; one that does not answer (it crashed a moment ago and the
-    // adapter has not yet noticed) leaves it unknown, which matters only if a partner is recorded as live.
-    const present = await deps.membership.present(eventId, sessionId).then(
-      (people) => new Set(people.map((q) => q.id)),
-      () => null,
-    );
-    const isPresent = (id: string): boolean => {
-      if (!present) throw new AppError('booth_unconfirmed', 'Not every server answered, so whether your partner is still on air is not known; try again in a moment.');
-      return present.has(id);
-    };
-    const change = await deps.booths.claim(eventId, sessionId, p.language, me, actorOf(caller), isPresent);
+    const change = await deps.booths.claim(eventId, sessionId, p.language, me, actorOf(caller), await boothPresence(deps, eventId, sessionId));
     return { booths: await announce(change) };
   });
 

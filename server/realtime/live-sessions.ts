@@ -12,7 +12,7 @@ import type { PollService } from '../services/poll-service.ts';
 import type { QnaService } from '../services/qna-service.ts';
 import { messageOf, type RunChange, type RunningOrderService } from '../services/running-order-service.ts';
 import type { SocketAuth } from './auth.ts';
-import { announceBooths, boothHandlers } from './booth-handlers.ts';
+import { announceBooths, boothHandlers, boothPresence } from './booth-handlers.ts';
 import { actorOf } from '../services/audit-log.ts';
 import { LiveBroadcast } from './broadcast.ts';
 import { captionHandlers } from './caption-handlers.ts';
@@ -115,8 +115,7 @@ export class LiveSessions {
    */
   async admitInterpretation(eventId: string, sessionId: string, language: string, caller: Caller): Promise<void> {
     if (caller.kind !== 'participant') return;
-    const present = new Set((await this.membership.present(eventId, sessionId)).map((p) => p.id));
-    const change = await this.deps.booths.claim(eventId, sessionId, language, caller.participant.id, actorOf(caller), (id) => present.has(id));
+    const change = await this.deps.booths.claim(eventId, sessionId, language, caller.participant.id, actorOf(caller), await boothPresence({ membership: this.membership }, eventId, sessionId));
     await announceBooths(this.handlerDeps, change);
   }
 
