@@ -130,10 +130,40 @@ export class RunningOrderPanel {
     this.render();
   }
 
+  /** After the current item; with none running (a statement's video ended it), after the item that ended last, else the first not yet run. */
   private nextId(): string | null {
     const items = this.state?.items ?? [];
     const at = items.findIndex((i) => i.id === this.state?.currentItemId);
-    return items[at + 1]?.id ?? null;
+    if (at >= 0) return items[at + 1]?.id ?? null;
+    const ended = items.filter((i) => i.endedAt).sort((a, b) => Date.parse(b.endedAt ?? '') - Date.parse(a.endedAt ?? ''))[0];
+    if (ended) return items[items.indexOf(ended) + 1]?.id ?? null;
+    return items.find((i) => i.status === 'pending')?.id ?? null;
+  }
+
+  private async playback(itemId: string, action: 'pause' | 'resume' | 'stop'): Promise<void> {
+    try {
+      await this.deps.request('run:playback', { sessionId: this.deps.sessionId, itemId, action });
+    } catch (error) {
+      this.deps.showError(error);
+    }
+  }
+
+  /** What a statement's video is doing, and how its stage copy is coming on, in words. */
+  private videoState(item: RunItemView): string | null {
+    const s = this.deps.strings;
+    const p = item.playback;
+    const stage = item.recording?.stage;
+    if (stage?.status === 'processing') return interpolate(s.runStageProcessing, { percent: String(Math.round(stage.progress * 100)) });
+    if (stage?.status === 'failed') return s.runStageFailed;
+    if (!p) return null;
+    const text = {
+      playing: s.runPlaybackPlaying,
+      paused: s.runPlaybackPaused,
+      interrupted: s.runPlaybackInterrupted,
+      stopped: s.runPlaybackStopped,
+      ended: s.runPlaybackEnded,
+    }[p.state];
+    return interpolate(text, { position: minutes(p.positionMs) });
   }
 
   private async advance(itemId: string | null): Promise<void> {
@@ -179,6 +209,8 @@ export class RunningOrderPanel {
     li.append(times);
     if (live?.recording) {
       li.append(el('span', { class: 'hint' }, ` · ${interpolate(s.runVideo, { duration: minutes(live.recording.durationMs) })} · ${live.recording.approved ? s.runVideoApproved : s.runVideoNotApproved}`));
+      const video = this.videoState(live);
+      if (video) li.append(el('span', { class: 'hint run-video-state', 'data-testid': 'run-video-state' }, ` · ${video}`));
     }
     if (!this.moderator) return li;
 
@@ -191,6 +223,11 @@ export class RunningOrderPanel {
       return b;
     };
     if (!this.draft && live) button(s.runGo, 'run-go', () => void this.advance(item.id), live.status === 'current');
+    // The statement's video in progress: pause, resume (also after a restart) and stop, each only when it can act.
+    const state = live?.status === 'current' && !this.draft ? live.playback?.state : undefined;
+    if (state === 'playing') button(s.runPause, 'run-pause', () => void this.playback(item.id, 'pause'));
+    if (state === 'paused' || state === 'interrupted') button(s.runResume, 'run-resume', () => void this.playback(item.id, 'resume'));
+    if (state === 'playing' || state === 'paused' || state === 'interrupted') button(s.runStopVideo, 'run-stop-video', () => void this.playback(item.id, 'stop'));
     button(s.runMoveUp, 'run-up', () => this.move(index, -1), index === 0);
     button(s.runMoveDown, 'run-down', () => this.move(index, 1), index === count - 1);
     button(s.runRemove, 'run-remove', () => this.edit((items) => items.filter((i) => i.id !== item.id)), live?.status === 'current');

@@ -86,4 +86,40 @@ describe.skipIf(!hasChromium || !hasFfmpeg)('a pre-recorded statement on the sta
       mod.close();
     }
   }, 90_000);
+
+  it('the chair pauses, resumes and stops the statement from the room by keyboard; a delegate sees each state', async () => {
+    const chair = await createParticipant(server, { name: 'Chair Two', roles: [{ sessionId, role: 'moderator' }] });
+    const viewer = await createParticipant(server, { name: 'Viewer Ana', group: 'workers', country: 'BR' });
+    const chairPage = await openRoom(chair);
+    const view = await openRoom(viewer);
+    const player = 'playback:hos-1';
+    const tile = view.locator(`[data-testid="stage-tile"][data-participant-id="${player}"]`);
+    const state = view.locator('[data-item-id="hos-1"] [data-testid="run-video-state"]');
+    const press = async (testid: string): Promise<void> => {
+      const button = chairPage.locator(`[data-item-id="hos-1"] [data-testid="${testid}"]`);
+      await button.waitFor({ state: 'visible', timeout: 15_000 });
+      await button.focus();
+      await chairPage.keyboard.press('Enter');
+    };
+
+    await press('run-go');
+    await tile.waitFor({ state: 'visible', timeout: 30_000 });
+    await expect.poll(() => state.innerText(), poll).toContain('Video playing');
+
+    await press('run-pause');
+    await expect.poll(() => state.innerText(), poll).toMatch(/Video paused at \d+:\d\d/);
+    await tile.waitFor({ state: 'detached', timeout: 15_000 });
+
+    await press('run-resume');
+    await tile.waitFor({ state: 'visible', timeout: 30_000 });
+    await tile.scrollIntoViewIfNeeded();
+    await expect.poll(async () => (await row(view, player, 'video'))?.framesDecoded ?? 0, poll).toBeGreaterThan(10);
+
+    await press('run-stop-video');
+    await expect.poll(() => state.innerText(), poll).toMatch(/Video stopped at \d+:\d\d/);
+    await tile.waitFor({ state: 'detached', timeout: 15_000 });
+    // The item ended; Next offers the one after it.
+    await expect.poll(() => chairPage.locator('[data-item-id="hos-1"]').getAttribute('aria-current'), poll).toBeNull();
+    await chairPage.locator('[data-testid="run-next"]').waitFor({ state: 'visible', timeout: 5000 });
+  }, 120_000);
 });
