@@ -14,6 +14,8 @@ import { callerOf, pageBase } from './caller.ts';
 import { toAppError } from './error-handler.ts';
 import { eventDraftSchema, eventPatchSchema } from './event-input.ts';
 import { parseId, parseInput } from './validate.ts';
+import { consoleNav } from './console-nav.ts';
+import { htmlLang, languageChoices, languages, textDirection } from '../i18n/languages.ts';
 import type { Views } from './views.ts';
 
 type Form = Record<string, unknown>;
@@ -32,6 +34,8 @@ export function consoleEvents(editor: EventEditor, views: Views): Router {
     const lang = req.ctx.lang;
     const values = data.values;
     const ui = asList(values.ui);
+    const interpretation = interpretationList(values);
+    const languageNames = new Intl.DisplayNames([lang === 'zh' ? 'zh-Hans' : lang], { type: 'language', fallback: 'code' });
     res
       .status(data.error ? data.error.status : (data.status ?? 200))
       .set('Cache-Control', 'private, no-store')
@@ -41,11 +45,24 @@ export function consoleEvents(editor: EventEditor, views: Views): Router {
           ...pageBase(req, translate(lang, page === 'list' ? 'evConsoleTitle' : 'evEditTitle')),
           editing: page === 'edit',
           event: data.event,
-          events: data.events,
+          events: (data.events as { phase?: string }[] | undefined)?.map((e) => ({ ...e, phaseLabel: e.phase ? translate(lang, `evPhase${e.phase[0]!.toUpperCase()}${e.phase.slice(1)}`) : '' })),
           action: page === 'edit' && data.event ? `/events/${data.event.id}/console/event` : '/console/events',
           values,
           zones,
-          uiOptions: uiLanguageCodes.map((code) => ({ code, checked: ui.includes(code) })),
+          consoleNav: consoleNav(page === 'edit' ? data.event?.id : undefined, page === 'edit' ? 'event' : 'events', lang),
+          uiOptions: uiLanguageCodes.map((code) => ({ code, label: languageChoices[code].label, lang: htmlLang(code), checked: ui.includes(code) })),
+          interpretationOptions: uiLanguageCodes.map((code) => ({ code, label: languageNames.of(code) ?? code, checked: interpretation.includes(code) })),
+          interpretationOther: interpretation.filter((c) => !(uiLanguageCodes as readonly string[]).includes(c)).join(', '),
+          // Title, organiser and description per language, under language tabs (client/language-tabs.ts).
+          languageGroups: languages.map((l) => ({
+            code: l,
+            label: languageChoices[l].label,
+            lang: htmlLang(l),
+            direction: textDirection(l),
+            title: str(values[`title_${l}`]),
+            organizer: str(values[`organizer_${l}`]),
+            description: str(values[`description_${l}`]),
+          })),
           admissionRows: constituentGroups.map((group) => ({
             group,
             label: translate(lang, `group_${group}`),
@@ -127,17 +144,28 @@ function asList(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : typeof value === 'string' ? [value] : [];
 }
 
+/** The interpretation languages ticked, plus any typed as tags (a single text field of tags is read the same way). */
+function interpretationList(values: Form): string[] {
+  const tags = [...asList(values.interpretation), str(values.interpretation_other)].flatMap((v) => v.split(/[\s,;]+/)).filter(Boolean);
+  return [...new Set(tags)];
+}
+
+/** A text per language from `<field>_<lang>`; a language the form did not carry is left out, so an edit keeps it. */
+function texts(values: Form, field: string): Partial<Record<(typeof languages)[number], string>> {
+  return Object.fromEntries(languages.filter((l) => typeof values[`${field}_${l}`] === 'string').map((l) => [l, str(values[`${field}_${l}`])]));
+}
+
 /** The form's fields as the API body (an unticked box is false; empty texts stay empty). */
 function fromForm(values: Form): Omit<EventDraft, 'id'> {
   const admission = Object.fromEntries(constituentGroups.map((g) => [g, str(values[`admission_${g}`]) || undefined]).filter(([, v]) => v));
   return {
-    title: { zh: str(values.title_zh), en: str(values.title_en) },
-    description: { zh: str(values.description_zh), en: str(values.description_en) },
-    organizer: { zh: str(values.organizer_zh), en: str(values.organizer_en) },
+    title: texts(values, 'title'),
+    description: texts(values, 'description'),
+    organizer: texts(values, 'organizer'),
     zone: str(values.zone),
     languages: {
       ui: asList(values.ui) as UiLanguageCode[], // checked by the schema
-      interpretation: str(values.interpretation).split(/[\s,;]+/).filter(Boolean),
+      interpretation: interpretationList(values),
     },
     registration: { open: values.registration_open === 'on', admission },
     webcast: { public: values.webcast_public === 'on' },
@@ -148,15 +176,10 @@ function toForm(event: ManagedEvent): Form {
   const s = eventSettings(event);
   return {
     id: event.id,
-    title_zh: event.title.zh,
-    title_en: event.title.en,
-    description_zh: event.description.zh,
-    description_en: event.description.en,
-    organizer_zh: event.organizer.zh,
-    organizer_en: event.organizer.en,
+    ...Object.fromEntries(languages.flatMap((l) => [[`title_${l}`, event.title[l] ?? ''], [`description_${l}`, event.description[l] ?? ''], [`organizer_${l}`, event.organizer[l] ?? '']])),
     zone: event.zone,
     ui: s.languages.ui,
-    interpretation: s.languages.interpretation.join(', '),
+    interpretation: s.languages.interpretation,
     registration_open: s.registration.open ? 'on' : undefined,
     webcast_public: s.webcast.public ? 'on' : undefined,
     archived: s.archived ? 'on' : undefined,

@@ -197,6 +197,29 @@ describe('the event console (issue 15)', () => {
     expect((await getJson<EventBody>(`${server.url}/api/events/console-made`)).body.event).toMatchObject({ languages: { ui: ['en'] }, webcast: { public: true }, archived: true });
   });
 
+  it('takes the texts in all six UN languages, and an edit keeps the languages a form leaves out', async () => {
+    const list = await (await fetch(`${server.url}/console/events?lang=en`, { headers: { ...bearer, accept: 'text/html' } })).text();
+    for (const l of ['ar', 'zh', 'en', 'fr', 'ru', 'es']) expect(list).toContain(`name="title_${l}"`);
+    expect(list).toMatch(/<fieldset data-language="ar" lang="ar" dir="rtl">\s*<legend>العربية<\/legend>/);
+    // Interpretation languages are picked by name; other tags may still be typed.
+    expect(list).toMatch(/<input type="checkbox" name="interpretation" value="fr"> French<\/label>/);
+    const created = await fetch(`${server.url}/console/events?lang=en`, form({ id: 'six-languages', title_en: 'Six languages', title_fr: 'Six langues', title_ar: 'ست لغات', description_es: 'Descripción', zone: 'Europe/Paris', ui: ['fr', 'en'], interpretation: ['fr', 'ar'], interpretation_other: 'pt', registration_open: 'on' }));
+    expect(created.status).toBe(201);
+    const event = (await getJson<{ event: { title: Record<string, string>; description: Record<string, string>; languages: { interpretation: string[] } } }>(`${server.url}/api/events/six-languages`)).body.event;
+    expect(event.title).toMatchObject({ en: 'Six languages', fr: 'Six langues', ar: 'ست لغات' });
+    expect(event.description.es).toBe('Descripción');
+    expect(event.languages.interpretation).toEqual(['fr', 'ar', 'pt']);
+    // A form with only the English and Chinese fields (an older page) keeps the French and Arabic titles.
+    const edit = await fetch(`${server.url}/events/six-languages/console/event`, form({ title_en: 'Six languages, renamed', title_zh: '', zone: 'Europe/Paris', ui: ['fr', 'en'], interpretation: 'fr, ar, pt', registration_open: 'on' }));
+    expect(edit.status).toBe(303);
+    const after = (await getJson<{ event: { title: Record<string, string> } }>(`${server.url}/api/events/six-languages`)).body.event;
+    expect(after.title).toMatchObject({ en: 'Six languages, renamed', fr: 'Six langues', ar: 'ست لغات' });
+    const page = await (await fetch(`${server.url}/events/six-languages/console/event?lang=fr`, { headers: { ...bearer, accept: 'text/html' } })).text();
+    expect(page).toContain('name="title_fr" value="Six langues"');
+    // Deleting asks first: the confirming button sits inside a disclosure.
+    expect(page).toMatch(/<details class="confirm">\s*<summary class="button button-danger-outline">[^<]+…<\/summary>\s*<form class="confirm-body" method="post" action="\/events\/six-languages\/console\/event\/delete">/);
+  });
+
   it('shows the attendance console page to organisers only', async () => {
     const page = await fetch(`${server.url}/events/global-forum-2022/console/attendance?lang=en`, { headers: { ...bearer, accept: 'text/html' } });
     expect(page.status).toBe(200);
