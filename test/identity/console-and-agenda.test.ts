@@ -164,7 +164,7 @@ describe('the participants console', () => {
 
     const reissued = await post('invitation');
     expect(reissued.status).toBe(201);
-    const link = /value="(http:\/\/[^"]+\/i\/[A-Za-z0-9_-]{43})"/.exec(await reissued.text())?.[1] ?? '';
+    const link = /data-testid="invitation-link"[^>]*>(http:\/\/[^<]+\/i\/[A-Za-z0-9_-]{43})</.exec(await reissued.text())?.[1] ?? '';
     expect((await fetch(link, { redirect: 'manual' })).status).toBe(303);
   });
 
@@ -301,7 +301,7 @@ describe('bookmarks and the personal agenda feed', () => {
     expect(agenda.html).toContain('data-session-id="opening"');
     const link = await browser.postForm(`${server.url}/events/${eventId}/agenda/calendar-link`, { _csrf: agenda.csrf });
     expect(link.status).toBe(200);
-    const url = /data-testid="agenda-feed-url"|value="(http:\/\/[^"]+\/calendar\/agenda\/[A-Za-z0-9_-]{43}\.ics)"/.exec(await link.text())?.[1] ?? '';
+    const url = /data-testid="agenda-feed-url"[^>]*>(http:\/\/[^<]+\/calendar\/agenda\/[A-Za-z0-9_-]{43}\.ics)</.exec(await link.text())?.[1] ?? '';
     expect((await fetch(url)).status).toBe(200);
   });
 });
