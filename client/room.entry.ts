@@ -199,6 +199,9 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
   // Watch the webcast instead of holding a WebRTC seat (issue 12); the stage takes over for the floor.
   const onStage = stage;
   webcast = new WebcastView({ container: byId('stage'), eventId: root.dataset.eventId ?? '', sessionId, strings: s, lang: document.documentElement.lang || 'en', announce, onMode: (on) => onStage.setWebcast(on) });
+  // The view places itself under the stage's heading; the layout keeps it under the floor bar, as the live tiles are.
+  const webcastBox = document.getElementById('webcast');
+  if (webcastBox) byId('floor').after(webcastBox);
   if (joinedView) {
     stage.update(joinedView);
     webcast.update(joinedView, stage.iHoldFloor);
