@@ -29,6 +29,15 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string,
   return node;
 }
 
+/**
+ * A caption line marked with its language (screen readers pronounce it so)
+ * and its own direction: English captions in an Arabic room read left to
+ * right, Arabic captions in an English room right to left.
+ */
+function lineOf(m: CaptionLineMessage): HTMLElement {
+  return el('p', { 'data-seq': String(m.seq), lang: m.language, dir: 'auto' }, m.text);
+}
+
 export class CaptionsPanel {
   private readonly deps: CaptionsDeps;
   private readonly root: HTMLElement;
@@ -62,7 +71,7 @@ export class CaptionsPanel {
     this.select = el('select', { 'data-testid': 'captions-language' });
     if (saved.language) this.select.append(el('option', { value: saved.language }, this.name(saved.language)));
     this.log = el('div', { role: 'log', 'aria-live': 'polite', 'aria-atomic': 'false', class: 'caption-lines', 'data-testid': 'captions' });
-    this.interim = el('p', { class: 'caption-interim hint', 'aria-hidden': 'true' });
+    this.interim = el('p', { class: 'caption-interim hint', 'aria-hidden': 'true', dir: 'auto' });
     this.compose = el('form', { class: 'button-row', 'data-testid': 'captions-compose' });
     const toggleLabel = el('label', { class: 'inline' });
     toggleLabel.append(this.toggle, ` ${s.captionsShow}`);
@@ -134,13 +143,19 @@ export class CaptionsPanel {
       list.push(m);
       list.sort((a, b) => a.seq - b.seq);
       this.lines.set(m.language, list.slice(-50));
-      if (this.toggle.checked && m.language === this.select.value) this.log.append(el('p', { 'data-seq': String(m.seq) }, m.text));
+      if (this.toggle.checked && m.language === this.select.value) this.log.append(lineOf(m));
       while (this.log.childElementCount > shownLines) this.log.firstElementChild?.remove();
     } else {
       this.interims.set(m.language, m);
     }
-    this.interim.textContent = this.toggle.checked ? (this.interims.get(this.select.value)?.text ?? '') : '';
+    this.showInterim();
     this.render();
+  }
+
+  /** The chosen language's line being typed, in its own language and direction. */
+  private showInterim(): void {
+    this.interim.textContent = this.toggle.checked ? (this.interims.get(this.select.value)?.text ?? '') : '';
+    this.interim.lang = this.select.value;
   }
 
   private changed(): void {
@@ -151,8 +166,8 @@ export class CaptionsPanel {
     }
     // Redraw the chosen language's last lines (a switch is not read out as new captions).
     this.log.setAttribute('aria-live', 'off');
-    this.log.replaceChildren(...(this.toggle.checked ? (this.lines.get(this.select.value) ?? []).slice(-shownLines).map((l) => el('p', { 'data-seq': String(l.seq) }, l.text)) : []));
-    this.interim.textContent = '';
+    this.log.replaceChildren(...(this.toggle.checked ? (this.lines.get(this.select.value) ?? []).slice(-shownLines).map(lineOf) : []));
+    this.showInterim();
     window.setTimeout(() => this.log.setAttribute('aria-live', 'polite'), 0);
     this.render();
   }

@@ -123,10 +123,18 @@ describe.skipIf(!hasChromium)('captions panel and cough key in headless Chromium
     const toggle = d.getByTestId('captions-toggle');
     expect(await toggle.isChecked()).toBe(false);
     expect(await log.isVisible()).toBe(false);
+    // A line being typed before captions are turned on shows once they are.
+    const toolEn = await connect(server.url, { token: captionerEn.token });
+    sockets.push(toolEn);
+    await ok(toolEn, 'session:join', { sessionId });
+    await ok(toolEn, 'caption:line', { sessionId, language: 'en', text: 'The sitt', final: false });
     await toggle.check();
     const language = d.getByTestId('captions-language');
     await expect.poll(() => language.inputValue(), poll).toBe('en');
     await expect.poll(lines, poll).toEqual(['Good morning, delegates.']);
+    await expect.poll(() => panel.locator('.caption-interim').innerText(), poll).toBe('The sitt');
+    // Each line says its language and takes its own direction (English in an Arabic room reads left to right).
+    expect(await log.locator('p').first().evaluate((p) => [p.getAttribute('lang'), p.getAttribute('dir')])).toEqual(['en', 'auto']);
 
     // Interim text shows under the lines (hidden from screen readers) and gives way to the final line.
     await ok(tool, 'caption:line', { sessionId, language: 'fr', text: 'Bonjour', final: false });
