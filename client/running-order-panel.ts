@@ -5,6 +5,7 @@ import type { RunStateMessage } from '../server/protocol/events.ts';
 import type { PlenaryClientSocket } from './socket.ts';
 import type { Request } from './media-client.ts';
 import type { SessionView } from './session-state.ts';
+import { statementTextLink } from './statement-text.ts';
 
 // The running order in the room (issue 18): everyone sees the session's
 // items in order, the current one marked (aria-current="step") and
@@ -213,6 +214,9 @@ export class RunningOrderPanel {
       if (video) li.append(el('span', { class: 'hint run-video-state', 'data-testid': 'run-video-state' }, ` · ${video}`));
     }
     if (!this.moderator) return li;
+    // The text for the interpreters: moderators read it here (interpreters in their console, client/statement-text.ts).
+    const textLink = live ? statementTextLink(this.deps.eventId, this.deps.sessionId, live, s.runText) : null;
+    if (textLink) li.append(' · ', textLink);
 
     const buttons = el('span', { class: 'button-row' });
     const button = (label: string, testid: string, onClick: () => void, disabled = false): HTMLButtonElement => {
@@ -241,6 +245,18 @@ export class RunningOrderPanel {
       });
       label.append(input);
       li.append(label);
+    }
+    if (live && item.kind === 'statement' && !this.draft) {
+      const label = el('label', {}, `${s.runUploadText} `);
+      const input = el('input', { type: 'file', accept: 'application/pdf,text/plain,.pdf,.txt', 'data-testid': 'run-upload-text', 'aria-label': `${s.runUploadText}: ${item.title}` });
+      input.addEventListener('change', () => {
+        const file = input.files?.[0];
+        if (file) void this.uploadText(item.id, file);
+      });
+      label.append(input);
+      li.append(label);
+    }
+    if (live && item.prerecorded && !this.draft) {
       if (live.recording && !live.recording.approved) {
         // Watched and cleared by a moderator before it may reach the floor.
         const approve = el('button', { type: 'button', class: 'button-primary', 'data-testid': 'run-approve', 'aria-label': `${s.runApproveVideo}: ${item.title}` }, s.runApproveVideo);
@@ -365,6 +381,24 @@ export class RunningOrderPanel {
       if (!res.ok) throw Object.assign(new Error(body.error?.message ?? res.statusText), { code: body.error?.code });
       this.receive(body);
       this.deps.announce(this.deps.strings.runUploaded);
+    } catch (error) {
+      this.deps.showError(error);
+    }
+  }
+
+  private async uploadText(itemId: string, file: File): Promise<void> {
+    try {
+      const type = file.type === 'application/pdf' || file.name.toLowerCase().endsWith('.pdf') ? 'application/pdf' : 'text/plain; charset=utf-8';
+      const res = await fetch(this.url(`/${encodeURIComponent(itemId)}/text`), {
+        method: 'PUT',
+        credentials: 'same-origin',
+        headers: { 'content-type': type, accept: 'application/json', ...csrfHeader() },
+        body: file,
+      });
+      const body = (await res.json()) as { error?: { code: string; message: string } };
+      if (!res.ok) throw Object.assign(new Error(body.error?.message ?? res.statusText), { code: body.error?.code });
+      this.deps.announce(this.deps.strings.runUploaded);
+      await this.load();
     } catch (error) {
       this.deps.showError(error);
     }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
+import type { StatementMeta } from './statements.ts';
 
 /**
  * A session's running order (issue 18): its script, an ordered list of
@@ -88,6 +89,8 @@ export interface RunItem {
   actualMs: number;
   recording?: RunRecording;
   playback?: RunPlayback;
+  /** The statement's text for the interpreters (PDF or plain text; the bytes are stored apart, services/running-order-service.ts). */
+  text?: StatementMeta;
 }
 
 export interface RunningOrder {
@@ -164,6 +167,7 @@ export function editRunningOrder(order: RunningOrder, input: RunningOrderInput, 
       // A recording belongs to a pre-recorded statement; unflagging it drops the video.
       ...(old?.recording && next.prerecorded ? { recording: old.recording } : {}),
       ...(old?.recording && old.playback && next.prerecorded ? { playback: old.playback } : {}),
+      ...(old?.text && next.kind === 'statement' ? { text: old.text } : {}),
     };
     return item;
   });
@@ -302,6 +306,14 @@ export function attachRecording(order: RunningOrder, itemId: string, recording: 
   return { ...order, version: order.version + 1, items: order.items.map((i) => (i.id === itemId ? replace(i) : i)) };
 }
 
+/** Attaches (or replaces) a statement's text for the interpreters: any statement, live or pre-recorded. */
+export function attachText(order: RunningOrder, itemId: string, text: StatementMeta): RunningOrder {
+  const item = order.items.find((i) => i.id === itemId);
+  if (!item) throw new AppError('run_item_not_found', 'There is no such item in the running order.');
+  if (item.kind !== 'statement') throw new AppError('invalid_running_order', 'Only a statement takes a text.');
+  return { ...order, version: order.version + 1, items: order.items.map((i) => (i.id === itemId ? { ...i, text } : i)) };
+}
+
 /** Clears a pre-recorded statement's video for the floor (again: nothing changes). */
 export function approveRecording(order: RunningOrder, itemId: string, by: string | null, now: Date): RunningOrder {
   const item = order.items.find((i) => i.id === itemId);
@@ -345,6 +357,8 @@ export interface RunItemView {
   actualMs: number;
   recording?: { durationMs: number; video: boolean; audio: boolean; uploadedAt: string; approved: boolean; stage?: { status: RunStage['status']; progress: number; error?: string } };
   playback?: RunPlayback;
+  /** That a text for the interpreters is attached (read at …/running-order/:itemId/text by interpreters and moderators). */
+  text?: StatementMeta;
 }
 
 export function viewOfItem(item: RunItem): RunItemView {

@@ -45,6 +45,15 @@ const runItem = z.looseObject({
   startedAt: z.string().optional(),
   endedAt: z.string().optional(),
   actualMs: z.number().int(),
+  recording: z
+    .looseObject({
+      durationMs: z.number().int(),
+      approved: z.boolean(),
+      stage: z.looseObject({ status: z.enum(['processing', 'ready', 'failed']), progress: z.number().min(0).max(1), error: z.string().optional() }).optional(),
+    })
+    .optional(),
+  playback: z.looseObject({ state: z.enum(['playing', 'paused', 'interrupted', 'stopped', 'ended']), positionMs: z.number().int(), at: z.string() }).optional(),
+  text: z.looseObject({ type: z.enum(['application/pdf', 'text/plain']), bytes: z.number().int(), uploadedAt: z.string() }).optional(),
 });
 const runState = z
   .looseObject({
@@ -230,13 +239,33 @@ export const operations: Record<string, Operation> = {
     access: 'moderator',
     rawBody: ['video/mp4', 'video/webm', 'video/x-matroska'],
     responses: {
-      201: { description: 'Attached; the running order with the item', schema: runState.extend({ item: runItem }) },
+      201: { description: 'Attached (its stage copy is then made in the background: recording.stage goes from processing to ready or failed); the running order with the item', schema: runState.extend({ item: runItem }) },
       ...guarded,
       409: { description: 'not_prerecorded, or the statement is playing', schema: errorBody },
       413: { description: 'recording_too_large', schema: errorBody },
       415: { description: 'recording_type: not MP4, WebM or Matroska', schema: errorBody },
       422: { description: 'recording_undecodable: no playable stream, or damaged', schema: errorBody },
     },
+  },
+  [`put ${eventPath}/sessions/:sessionId/running-order/:itemId/text`]: {
+    summary: 'Attach a statement item’s text for the interpreters (moderators, organisers, or the statement’s speaker): the raw bytes as application/pdf or text/plain (UTF-8), at most 5 MB, the type checked against the bytes; replaces an earlier one',
+    tag: 'sessions',
+    access: 'moderator',
+    rawBody: ['application/pdf', 'text/plain'],
+    responses: {
+      201: { description: 'Attached', schema: z.looseObject({ itemId: z.string(), text: z.looseObject({ type: z.enum(['application/pdf', 'text/plain']), bytes: z.number().int(), uploadedAt: z.string() }), version: z.number().int() }) },
+      ...guarded,
+      400: { description: 'invalid_running_order: the item is not a statement', schema: errorBody },
+      404: { description: 'run_item_not_found', schema: errorBody },
+      413: { description: 'statement_too_large', schema: errorBody },
+      415: { description: 'statement_type: not a PDF or UTF-8 text, or not what Content-Type says', schema: errorBody },
+    },
+  },
+  [`get ${eventPath}/sessions/:sessionId/running-order/:itemId/text`]: {
+    summary: 'Download a statement item’s text (the session’s interpreters and moderators, organisers, and the statement’s speaker)',
+    tag: 'sessions',
+    access: 'signed-in',
+    responses: { 200: { description: 'The text as uploaded', contentType: 'application/pdf' }, ...guarded, 404: { description: 'No such item, or no text attached', schema: errorBody } },
   },
   [`post ${eventPath}/sessions/:sessionId/running-order/:itemId/recording/approve`]: {
     summary: 'Approve a pre-recorded statement’s uploaded video for the floor (moderators and organisers): only an approved video is played when its item starts; a new upload needs approving again',

@@ -1,6 +1,7 @@
 import { Router, type Request } from 'express';
 import { AppError } from '../errors.ts';
 import { runItemIdPattern, runningOrderInput, timings } from '../domain/running-order.ts';
+import { checkStatement, maxStatementBytes, type StatementMeta } from '../domain/statements.ts';
 import { authorize, decide } from '../identity/policy.ts';
 import { drain, type RecordedStatements } from '../services/recorded-statements.ts';
 import { actorOf } from '../services/audit-log.ts';
@@ -108,6 +109,58 @@ export function runningOrderRoutes(deps: RunningOrderRoutesDeps): Router {
     res.status(201).json({ ...view, item: view.items.find((i) => i.id === itemId) });
   });
 
+  /**
+   * A statement's text for the interpreters (issue 18, item 3): PDF or
+   * plain UTF-8 text, at most 5 MB, its type decided by the bytes as for
+   * the speakers' own statements (domain/statements.ts); by the session's
+   * moderators and organisers or the statement's own speaker.
+   */
+  router.put(`${runningOrderPath}/:itemId/text`, async (req, res) => {
+    const { eventId, sessionId } = sessionParams(req);
+    const itemId = itemParam(req);
+    const caller = callerOf(req);
+    let bytes: Buffer;
+    try {
+      authorize(caller, 'session.join', { eventId, sessionId });
+      await deps.programme.requireSession(eventId, sessionId);
+      const item = (await deps.running.get(eventId, sessionId)).items.find((i) => i.id === itemId);
+      const isSpeaker = caller.kind === 'participant' && item?.speakerId === caller.participant.id;
+      if (!isSpeaker) authorize(caller, 'run.moderate', { eventId, sessionId });
+      if (!item) throw new AppError('run_item_not_found', 'There is no such item in the running order.');
+      bytes = await readText(req);
+    } catch (error) {
+      await drain(req);
+      throw error;
+    }
+    const type = checkStatement(bytes, req.headers['content-type']);
+    const meta: StatementMeta = { type, bytes: bytes.byteLength, uploadedAt: clock().toISOString() };
+    const change = await deps.running.attachText(eventId, sessionId, itemId, meta, bytes, actorOf(caller));
+    deps.onChange(eventId, change);
+    res.status(201).json({ itemId, text: meta, version: change.after.version });
+  });
+
+  /** The text, for the session's interpreters, moderators and organisers, and the statement's speaker; anyone else is refused. */
+  router.get(`${runningOrderPath}/:itemId/text`, async (req, res) => {
+    const { eventId, sessionId } = sessionParams(req);
+    const itemId = itemParam(req);
+    const caller = callerOf(req);
+    authorize(caller, 'session.join', { eventId, sessionId });
+    await deps.programme.requireSession(eventId, sessionId);
+    const item = (await deps.running.get(eventId, sessionId)).items.find((i) => i.id === itemId);
+    const scope = { eventId, sessionId };
+    const isSpeaker = caller.kind === 'participant' && item?.speakerId !== undefined && item.speakerId === caller.participant.id;
+    if (!isSpeaker && !decide(caller, 'booth.interpret', scope).allowed && !decide(caller, 'run.moderate', scope).allowed) {
+      throw new AppError('forbidden', 'Only the interpreters and moderators of this session may read a statement’s text.');
+    }
+    if (!item) throw new AppError('run_item_not_found', 'There is no such item in the running order.');
+    const text = await deps.running.text(eventId, sessionId, itemId);
+    if (!text || !item.text) throw new AppError('not_found', 'This statement has no text attached.');
+    res.set('cache-control', 'private, no-store');
+    res.type(text.meta.type === 'text/plain' ? 'text/plain; charset=utf-8' : 'application/pdf');
+    res.attachment(`statement-${itemId}.${text.meta.type === 'text/plain' ? 'txt' : 'pdf'}`);
+    res.send(text.data);
+  });
+
   /** Clears an uploaded video for the floor: only an approved one is played. */
   router.post(`${runningOrderPath}/:itemId/recording/approve`, async (req, res) => {
     const { eventId, sessionId } = sessionParams(req);
@@ -121,4 +174,18 @@ export function runningOrderRoutes(deps: RunningOrderRoutesDeps): Router {
     res.json({ ...view, item: view.items.find((i) => i.id === itemId) });
   });
   return router;
+}
+
+/** The body up to the statements' limit; beyond it the rest is read and dropped and the upload refused (statement_too_large). */
+async function readText(req: Request): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxStatementBytes) throw new AppError('statement_too_large', `A statement may be at most ${maxStatementBytes} bytes.`);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    total += chunk.byteLength;
+    if (total <= maxStatementBytes) chunks.push(chunk);
+  }
+  if (total > maxStatementBytes) throw new AppError('statement_too_large', `A statement may be at most ${maxStatementBytes} bytes.`);
+  return Buffer.concat(chunks, total);
 }

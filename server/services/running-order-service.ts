@@ -1,8 +1,9 @@
 import { systemActor, type Actor } from '../domain/actor.ts';
 import {
-  advance, approveRecording, attachRecording, controlPlayback, editRunningOrder, emptyRunningOrder, playbackEnded, playbackInterrupted, updateStage, viewOfItem,
+  advance, approveRecording, attachRecording, attachText, controlPlayback, editRunningOrder, emptyRunningOrder, playbackEnded, playbackInterrupted, updateStage, viewOfItem,
   type PlaybackAction, type RunningOrder, type RunningOrderInput, type RunRecording, type RunStage,
 } from '../domain/running-order.ts';
+import type { StatementMeta } from '../domain/statements.ts';
 import type { RunStateMessage } from '../protocol/events.ts';
 import { writes, type DocumentStore, type Stored, type WriteOp } from '../store/port.ts';
 import type { AuditLog } from './audit-log.ts';
@@ -17,6 +18,9 @@ export interface RunningOrderServiceDeps extends LiveServiceDeps {
 }
 
 type RunningOrderDoc = RunningOrder & { id: string };
+/** A statement's text for the interpreters, one document per item. */
+type RunTextDoc = StatementMeta & { id: string; eventId: string; sessionId: string; itemId: string; data: string };
+const textCollection = 'running_order_texts';
 
 /** A change: the order before and after (the same object when nothing changed). */
 export interface RunChange {
@@ -84,6 +88,25 @@ export class RunningOrderService {
     }));
   }
 
+  /**
+   * Attaches a statement's text for the interpreters: its bytes (base64,
+   * in the store, so every process reads them and backups carry them) in
+   * the same write as the order's note of it.
+   */
+  attachText(eventId: string, sessionId: string, itemId: string, text: StatementMeta, data: Buffer, actor: Actor): Promise<RunChange> {
+    const doc: RunTextDoc = { id: `${key(eventId, sessionId)}/${itemId}`, eventId, sessionId, itemId, ...text, data: data.toString('base64') };
+    return this.change(eventId, sessionId, actor, 'run.text', (order) => attachText(order, itemId, text), () => ({
+      before: null,
+      after: { itemId, type: text.type, bytes: text.bytes },
+    }), true, [writes.put(textCollection, doc)]);
+  }
+
+  /** A statement's text and its bytes, if one is attached. */
+  async text(eventId: string, sessionId: string, itemId: string): Promise<{ meta: StatementMeta; data: Buffer } | null> {
+    const doc = await this.deps.store.get<RunTextDoc>(textCollection, `${key(eventId, sessionId)}/${itemId}`);
+    return doc ? { meta: { type: doc.type, bytes: doc.bytes, uploadedAt: doc.uploadedAt }, data: Buffer.from(doc.data, 'base64') } : null;
+  }
+
   /** A moderator or organiser clears an uploaded video for the floor. */
   approveRecording(eventId: string, sessionId: string, itemId: string, actor: Actor): Promise<RunChange> {
     return this.change(eventId, sessionId, actor, 'run.approve', (order, now) => approveRecording(order, itemId, actor.id, now), () => ({
@@ -149,6 +172,7 @@ export class RunningOrderService {
     decide: (order: RunningOrder, now: Date) => RunningOrder,
     describe: (before: RunningOrder, after: RunningOrder) => { before: unknown; after: unknown },
     audited = true,
+    extra: WriteOp[] = [],
   ): Promise<RunChange> {
     return this.deps.lock.run(`run:${key(eventId, sessionId)}`, () =>
       retryOnConflict(async () => {
@@ -159,6 +183,7 @@ export class RunningOrderService {
         const d = describe(before, after);
         const ops: WriteOp[] = [writes.save(collection, { ...after, id: key(eventId, sessionId) }, doc?.rev)];
         // Transcoding progress is not worth an audit entry each step; its outcome is.
+        ops.push(...extra);
         if (audited) ops.push(writes.insert('audit', this.deps.audit.entry(eventId, actor, action, { type: 'running-order', id: sessionId }, d.before, d.after)));
         await this.deps.live.commit(ops);
         return { before, after };

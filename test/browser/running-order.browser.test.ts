@@ -70,5 +70,13 @@ describe.skipIf(!hasChromium)('the running order in the room, by keyboard', () =
     await expect.poll(() => delegate.getByTestId('run-item').count()).toBe(3);
     expect(await delegate.locator('[data-item-id^="item-"]').innerText()).toContain('Coffee break');
     await expect.poll(() => chair.locator('#announcer').innerText()).toBe('Running order saved.');
+
+    // The chair attaches the statement's text for the interpreters; a link to it appears, for moderators only.
+    await chair.getByLabel('Attach the text for the interpreters: Statement by a Head of State').setInputFiles({ name: 'statement.txt', mimeType: 'text/plain', buffer: Buffer.from('Excellencies, ladies and gentlemen.\n') });
+    const link = chair.getByRole('link', { name: 'Statement text: Statement by a Head of State' });
+    await link.waitFor({ state: 'visible' });
+    const text = await chair.evaluate(async (href) => (await fetch(href, { credentials: 'same-origin' })).text(), await link.getAttribute('href'));
+    expect(text).toBe('Excellencies, ladies and gentlemen.\n');
+    expect(await delegate.getByTestId('run-text').count()).toBe(0);
   });
 });

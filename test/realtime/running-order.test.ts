@@ -106,4 +106,43 @@ describe('the running order over HTTP and Socket.IO', () => {
     const actions = audit.body.entries.map((e) => e.action).filter((a) => a.startsWith('run.'));
     expect(actions).toEqual(['run.edit', 'run.edit', 'run.edit', 'run.advance', 'run.advance']);
   });
+
+  it('takes a statement’s text for the interpreters (PDF or UTF-8 text, checked by its bytes); interpreters and moderators read it, delegates do not', async () => {
+    const interpreter = await createParticipant(server, { name: 'Interprète', group: 'international_organization', roles: [{ sessionId, role: 'interpreter', language: 'fr' }] });
+    const textUrl = (itemId: string) => `${server.url}${url}/${itemId}/text`;
+    const upload = (token: string, itemId: string, body: string | Buffer, type: string) =>
+      getJson<{ itemId?: string; text?: { type: string; bytes: number }; error?: { code: string } }>(textUrl(itemId), { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': type }, body: typeof body === 'string' ? body : new Uint8Array(body) });
+    const statement = 'Monsieur le Président, excellences, 女士们、先生们：\nThe recovery must be human-centred.\n';
+
+    const ok = await upload(chair.token, 'hos-1', statement, 'text/plain; charset=utf-8');
+    expect(ok.status).toBe(201);
+    expect(ok.body.text).toMatchObject({ type: 'text/plain', bytes: Buffer.byteLength(statement) });
+    // Refused: not a statement, bytes that are not what is declared, a delegate, an unknown item, too large.
+    expect((await upload(chair.token, 'panel', statement, 'text/plain')).body.error?.code).toBe('invalid_running_order');
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+    expect(await upload(chair.token, 'hos-1', png, 'application/pdf').then((r) => [r.status, r.body.error?.code])).toEqual([415, 'statement_type']);
+    expect(await upload(delegate.token, 'hos-1', statement, 'text/plain').then((r) => [r.status, r.body.error?.code])).toEqual([403, 'not_moderator']);
+    expect((await upload(chair.token, 'ghost', statement, 'text/plain')).body.error?.code).toBe('run_item_not_found');
+    expect((await upload(chair.token, 'hos-1', Buffer.alloc(5 * 1024 * 1024 + 1, 0x61), 'text/plain')).body.error?.code).toBe('statement_too_large');
+    // The statement's speaker may attach their own (dg's speakerId is the delegate).
+    expect((await upload(delegate.token, 'dg', '%PDF-1.7\n%âãÏÓ\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n', 'application/pdf')).status).toBe(201);
+
+    // The order notes that a text is attached (not its words); the interpreter and the chair read it.
+    const order = await getJson<RunStateMessage>(`${server.url}${url}`, { headers: { authorization: `Bearer ${delegate.token}` } });
+    expect(order.body.items.find((i) => i.id === 'hos-1')?.text).toMatchObject({ type: 'text/plain' });
+    expect(JSON.stringify(order.body)).not.toContain('human-centred');
+    for (const token of [interpreter.token, chair.token, organizerToken]) {
+      const res = await fetch(textUrl('hos-1'), { headers: { authorization: `Bearer ${token}` } });
+      expect([res.status, res.headers.get('content-type'), await res.text()]).toEqual([200, 'text/plain; charset=utf-8', statement]);
+    }
+    const pdf = await fetch(textUrl('dg'), { headers: { authorization: `Bearer ${interpreter.token}` } });
+    expect([pdf.status, pdf.headers.get('content-type')]).toEqual([200, 'application/pdf']);
+    expect((await fetch(textUrl('hos-1'), { headers: { authorization: `Bearer ${delegate.token}` } })).status).toBe(403);
+    expect((await getJson<{ error: { code: string } }>(textUrl('floor'), { headers: { authorization: `Bearer ${interpreter.token}` } })).body.error.code).toBe('not_found');
+    // An edit keeps the text.
+    const kept = await getJson<RunStateMessage>(`${server.url}${url}`, { headers: { authorization: `Bearer ${chair.token}` } });
+    const items = kept.body.items.map(({ id, kind, title, speaker, prerecorded, plannedMs }) => ({ id, kind, title, ...(speaker ? { speaker } : {}), ...(prerecorded ? { prerecorded } : {}), plannedMs }));
+    const edited = await put(chair.token, { items: [...items].reverse() });
+    expect(edited.body.items.find((i) => i.id === 'hos-1')?.text).toMatchObject({ type: 'text/plain' });
+  });
 });
