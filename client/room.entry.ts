@@ -563,7 +563,7 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
     const li = el('li', { 'data-entry-id': e.id, class: `queue-entry${mine ? ' mine' : ''}${proposed ? ' proposed' : ''}` });
     if (moderator) li.draggable = true;
     const groupLabel = (s as RoomStrings as Record<string, string>)[`group_${e.group}`] ?? e.group;
-    li.append(el('span', { class: 'entry-name' }, e.name), el('span', { class: 'entry-meta' }, ` · ${groupLabel} · ${e.country}${e.kind === 'reply' ? ` · ${s.kindReply}` : e.kind === 'point_of_order' ? ` · ${s.kindPointOfOrder}` : ''}${e.language && !moderator ? ` · ${languageName(e.language)}` : ''}`));
+    li.append(el('span', { class: 'entry-name' }, e.name), el('span', { class: 'entry-meta' }, ` · ${groupLabel} · ${countryName(e.country)}${e.kind === 'reply' ? ` · ${s.kindReply}` : e.kind === 'point_of_order' ? ` · ${s.kindPointOfOrder}` : ''}${e.language && !moderator ? ` · ${languageName(e.language)}` : ''}`));
     if (moderator) {
       // The language the speaker will use, which the moderator may set or correct.
       const select = el('select', { 'data-entry-language': e.id, 'data-testid': 'entry-language', 'aria-label': interpolate(s.entryLanguage, { name: e.name }) });
