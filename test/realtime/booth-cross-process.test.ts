@@ -6,9 +6,12 @@
 // with one interpreter live; a request made on B reaches the live
 // interpreter on A, who hands over; booth:state is the same everywhere; the
 // listener hears the first interpreter, then the second, the first one's
-// producer closed by the server. Caption lines sent on A reach delegates on
-// B and C in order, numbered once, and each final line is in the
-// transcript once.
+// producer closed by the server; notes reach only the booth, a relay set on
+// B is seen on A and C. Caption lines sent on A reach delegates on B and C
+// in order, numbered once, and each final line is in the transcript once.
+// Last, the process of a live interpreter is killed: the partner elsewhere
+// takes the booth (told to try again, never an internal error, until the
+// crash is noticed) and the listener hears them.
 import type { Socket } from 'socket.io-client';
 import type { Worker } from 'mediasoup/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -131,6 +134,18 @@ describe.skipIf(!hasRedis)('booths and captions across three server processes', 
     expect(hearing.packets()).toBe(stopped);
     // And Anna, on A, cannot come back on air while Bo is live on B.
     await expect(annaMedia.produceAudio({ source: 'interpretation', language: 'fr' })).rejects.toThrow(/booth_taken/);
+
+    // A note from Anna on A reaches her partner on B, and not the Spanish booth's interpreter on C.
+    const notesOnC = record(l.socket, ['booth:note']);
+    const noted = nextEvent<{ text: string; from: { participantId: string } }>(b.socket, 'booth:note', (x) => x.text === 'Next speaker reads fast.', 10_000);
+    expect(await ok<{ delivered: number }>(a.socket, 'booth:note', { sessionId, language: 'fr', text: 'Next speaker reads fast.' })).toMatchObject({ delivered: 2 });
+    expect((await noted).from.participantId).toBe(anna.id);
+    // Relay set on B (Bo works from the Spanish channel) is what A and C see.
+    const relayOnA = nextEvent<BoothStateMessage>(a.socket, 'booth:state', (s) => fr(s)?.source === 'es', 10_000);
+    const relayOnC = nextEvent<BoothStateMessage>(l.socket, 'booth:state', (s) => fr(s)?.source === 'es', 10_000);
+    await ok(b.socket, 'booth:source', { sessionId, language: 'fr', source: 'es' });
+    await Promise.all([relayOnA, relayOnC]);
+    expect(notesOnC['booth:note']).toEqual([]);
   }, 90_000);
 
   it('caption lines sent on A reach delegates on B and C in order, numbered once, and land once in the transcript', async () => {
