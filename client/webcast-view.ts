@@ -27,7 +27,14 @@ export interface WebcastViewDeps {
 declare global {
   interface Window {
     /** The webcast view's player (diagnostics; the browser tests read it). */
-    plenaryWebcast?: { audioTracks(): { name: string; lang: string }[]; audioTrack(): number; setAudioTrack(index: number): void };
+    plenaryWebcast?: {
+      audioTracks(): { name: string; lang: string }[];
+      audioTrack(): number;
+      setAudioTrack(index: number): void;
+      /** The subtitle renditions (captions, issue 13) and the cues the video's text track shows now. */
+      subtitleTracks(): { name: string; lang: string }[];
+      activeCues(): string[];
+    };
   }
 }
 
@@ -49,6 +56,7 @@ export class WebcastView {
   private readonly player: HTMLElement;
   private readonly video: HTMLVideoElement;
   private readonly language: HTMLSelectElement;
+  private readonly captions: HTMLSelectElement;
   private readonly status: HTMLElement;
   private readonly names: Intl.DisplayNames | null;
   private hls: HlsType | null = null;
@@ -56,6 +64,8 @@ export class WebcastView {
   private offered = false;
   private onFloor = false;
   private retry = 0;
+  /** The viewer's choice of captions (-1: off), kept when hls.js updates its tracks. */
+  private captionTrack = -1;
 
   constructor(deps: WebcastViewDeps) {
     this.deps = deps;
@@ -69,9 +79,12 @@ export class WebcastView {
     this.language = el('select', { id: 'webcast-language', 'data-testid': 'webcast-language', disabled: '' });
     const label = el('label', {}, `${this.s.webcastLanguage} `);
     label.append(this.language);
+    this.captions = el('select', { id: 'webcast-captions', 'data-testid': 'webcast-captions', disabled: '' });
+    const captionsLabel = el('label', {}, `${this.s.webcastCaptions} `);
+    captionsLabel.append(this.captions);
     this.status = el('p', { id: 'webcast-status', role: 'status', 'data-testid': 'webcast-status' });
     this.player.append(this.video, el('div', { class: 'button-row' }), this.status);
-    this.player.querySelector('.button-row')?.append(label);
+    this.player.querySelector('.button-row')?.append(label, captionsLabel);
     this.box.append(el('div', { class: 'button-row' }), hint, this.player);
     this.box.firstElementChild?.append(this.toggle);
     const heading = deps.container.querySelector('h2');
@@ -85,7 +98,18 @@ export class WebcastView {
       this.hls.audioTrack = index;
       this.deps.announce(interpolate(this.s.announceWebcastLanguage, { language: this.language.selectedOptions[0]?.textContent ?? '' }));
     });
+    this.captions.addEventListener('change', () => {
+      const index = Number(this.captions.value);
+      if (!this.hls || !Number.isInteger(index)) return;
+      const chosen = this.captions.selectedOptions[0]?.textContent ?? '';
+      this.captionTrack = index;
+      this.hls.subtitleDisplay = index >= 0;
+      this.hls.subtitleTrack = index;
+      this.deps.announce(`${this.s.webcastCaptions}: ${chosen}`);
+    });
     window.plenaryWebcast = {
+      subtitleTracks: () => (this.hls?.subtitleTracks ?? []).map((t) => ({ name: t.name, lang: t.lang ?? '' })),
+      activeCues: () => [...this.video.textTracks].filter((t) => t.mode === 'showing').flatMap((t) => [...(t.activeCues ?? [])].map((c) => (c as VTTCue).text)),
       audioTracks: () => (this.hls?.audioTracks ?? []).map((t) => ({ name: t.name, lang: t.lang ?? '' })),
       audioTrack: () => this.hls?.audioTrack ?? -1,
       setAudioTrack: (index) => {
@@ -174,10 +198,18 @@ export class WebcastView {
       void this.video.play().catch(() => undefined);
       return;
     }
+    // Captions start off (the room has its own captions panel); the menu turns them on.
     const hls = new Hls({ lowLatencyMode: true, liveSyncDurationCount: 2 });
+    hls.subtitleDisplay = this.captionTrack >= 0;
     this.hls = hls;
     hls.on(Hls.Events.AUDIO_TRACKS_UPDATED, () => this.renderLanguages());
     hls.on(Hls.Events.AUDIO_TRACK_SWITCHED, () => this.renderLanguages());
+    hls.on(Hls.Events.SUBTITLE_TRACKS_UPDATED, () => {
+      // hls.js picks an AUTOSELECT track of its own accord; the viewer's choice stands (off by default).
+      if (hls.subtitleTrack !== this.captionTrack && this.captionTrack < hls.subtitleTracks.length) hls.subtitleTrack = this.captionTrack;
+      this.renderCaptions();
+    });
+    hls.on(Hls.Events.SUBTITLE_TRACK_SWITCH, () => this.renderCaptions());
     hls.on(Hls.Events.MANIFEST_PARSED, () => {
       this.status.textContent = '';
       if (!this.onFloor) void this.video.play().catch(() => undefined);
@@ -202,6 +234,21 @@ export class WebcastView {
     this.video.load();
     this.language.replaceChildren();
     this.language.disabled = true;
+    this.captions.replaceChildren();
+    this.captions.disabled = true;
+  }
+
+  /** Off, then one option per subtitle rendition (the captioners' languages). */
+  private renderCaptions(): void {
+    const hls = this.hls;
+    if (!hls) return;
+    const options = [
+      el('option', { value: '-1' }, this.s.webcastCaptionsOff),
+      ...hls.subtitleTracks.map((track, index) => el('option', { value: String(index), ...(track.lang ? { lang: track.lang } : {}) }, this.languageName(track.lang ?? '', track.name))),
+    ];
+    this.captions.replaceChildren(...options);
+    this.captions.disabled = options.length < 2;
+    this.captions.value = String(this.captionTrack < hls.subtitleTracks.length ? this.captionTrack : -1);
   }
 
   /** One option per audio rendition: the floor (LANGUAGE "mul") and each live interpretation. */

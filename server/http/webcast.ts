@@ -37,7 +37,7 @@ export function webcastRoutes(programme: ProgrammeService, current: () => Webcas
   const send = (res: Response, file: string, isPublic: boolean, playlist: boolean): void => {
     const scope = isPublic ? 'public' : 'private';
     res.set('cache-control', playlist ? `${scope}, max-age=1` : `${scope}, max-age=86400, immutable`);
-    res.type(playlist ? 'application/vnd.apple.mpegurl' : 'video/mp2t');
+    res.type(playlist ? 'application/vnd.apple.mpegurl' : file.endsWith('.vtt') ? 'text/vtt; charset=utf-8' : 'video/mp2t');
     if (!isPublic) res.vary('Cookie').vary('Authorization');
     res.sendFile(file, { cacheControl: false, dotfiles: 'deny' });
   };

@@ -48,6 +48,7 @@ describe.skipIf(!hasFfmpeg)('the webcast in every language and the archive (medi
   let moderator: TestParticipant;
   let panelist: TestParticipant;
   let interpreter: TestParticipant;
+  let captioner: TestParticipant;
   let gov: TestParticipant;
   let wrk: TestParticipant;
   const sockets: Socket[] = [];
@@ -96,6 +97,7 @@ describe.skipIf(!hasFfmpeg)('the webcast in every language and the archive (medi
     moderator = await createParticipant(server, { name: 'Moderator', group: 'international_organization', roles: [{ sessionId, role: 'moderator' }] });
     panelist = await createParticipant(server, { name: 'Ana Panelist', group: 'workers', roles: [{ sessionId, role: 'panelist' }] });
     interpreter = await createParticipant(server, { name: 'Interprète', group: 'international_organization', roles: [{ sessionId, role: 'interpreter', language: 'fr' }] });
+    captioner = await createParticipant(server, { name: 'Captioner', group: 'international_organization', roles: [{ sessionId, role: 'captioner', language: 'en' }] });
     gov = await createParticipant(server, { name: 'Ghana Government', group: 'government', country: 'GH' });
     wrk = await createParticipant(server, { name: 'Kenya Workers', group: 'workers', country: 'KE' });
   }, 60_000);
@@ -160,6 +162,32 @@ describe.skipIf(!hasFfmpeg)('the webcast in every language and the archive (medi
     // The French rendition carries the interpreter's tone (880 Hz), not silence.
     const volume = await tool('ffmpeg', ['-v', 'info', '-headers', headers, '-i', master.replace('index.m3u8', 'audio-fr.m3u8'), '-t', '1', '-af', 'volumedetect', '-f', 'null', '-']);
     expect(Number(/mean_volume: (-?[\d.]+) dB/.exec(volume.stderr)?.[1] ?? -91)).toBeGreaterThan(-40);
+    // Captions (issue 13): an English subtitle rendition, offered from the start since a captioner of English is assigned.
+    expect(text.body).toMatch(/#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",LANGUAGE="en",NAME="English",DEFAULT=NO,AUTOSELECT=YES,FORCED=NO,URI="subs-en.m3u8"/);
+    expect(text.body).toMatch(/#EXT-X-STREAM-INF:.*SUBTITLES="subs"/);
+    const cap = await connect(server.url, { token: captioner.token });
+    sockets.push(cap);
+    await ok(cap, 'session:join', { sessionId });
+    await ok(cap, 'caption:line', { sessionId, language: 'en', text: 'Decent work --> for all', final: false });
+    await ok(cap, 'caption:line', { sessionId, language: 'en', text: 'Decent work for all', final: true });
+    // Read as a player reads it: the media playlist, then its WebVTT segments, until one carries the final line (not the interim one).
+    const subs = master.replace('index.m3u8', 'subs-en.m3u8');
+    const cue = await waitFor(
+      async () => {
+        const playlist = await (await fetch(subs, { headers: bearer(gov.token) })).text();
+        for (const name of playlist.split('\n').filter((l) => l.endsWith('.vtt'))) {
+          const res = await fetch(subs.replace('subs-en.m3u8', name), { headers: bearer(gov.token) });
+          const vtt = await res.text();
+          if (vtt.includes('Decent work for all')) return { vtt, type: res.headers.get('content-type'), playlist };
+        }
+        return null;
+      },
+      { timeout: 20_000, interval: 500 },
+    );
+    expect(cue.playlist).toMatch(/^#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:\d+\n#EXT-X-PROGRAM-DATE-TIME:\d{4}-\d\d-\d\dT[\d:.]+Z\n#EXTINF:1\.000,\nsubs-en-\d{5}\.vtt/);
+    expect(cue.type).toMatch(/^text\/vtt/);
+    expect(cue.vtt).toMatch(/^WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:126000,LOCAL:00:00:00\.000\n\n\d\d:\d\d:\d\d\.\d{3} --> \d\d:\d\d:\d\d\.\d{3}\nDecent work for all\n/);
+    expect(cue.vtt).not.toContain('Decent work → for all');
     const stats = server.webcast!.stats();
     expect(stats).toEqual([expect.objectContaining({ eventId, sessionId, languages: ['fr'] })]);
 

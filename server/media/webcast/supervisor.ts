@@ -8,6 +8,7 @@ import type { MediaService, MediaServiceEvents } from '../media-service.ts';
 import { ffmpegAvailable, type WebcastOptions } from './ffmpeg.ts';
 import { finalise, languageName, readRecording, type FloorSpan, type Recording, type WebcastManifest } from './recordings.ts';
 import { itemLine, lowerThird, slotOrder, type Focus, type Person } from './layout.ts';
+import { SubtitleWriter } from './subtitles.ts';
 import { EncoderRun, selectInputs, selectionEmpty, selectionKey, type EncoderSelection, type LayoutState } from './session-encoder.ts';
 
 export interface WebcastDeps {
@@ -25,6 +26,8 @@ export interface WebcastDeps {
   person?: (eventId: string, participantId: string) => Promise<Person | null>;
   /** The running order's current item (read through the running-order service), for its lower third. */
   currentItem?: (eventId: string, sessionId: string) => Promise<{ title: string; speaker?: string | undefined } | null>;
+  /** The languages the session's captioners write (their roles): subtitle renditions offered from the start, before the first line. */
+  captionLanguages?: (eventId: string, sessionId: string) => Promise<string[]>;
 }
 
 export interface EncoderStats {
@@ -56,6 +59,8 @@ interface SessionWebcast {
   /** Lower thirds by participant. */
   names: Map<string, string>;
   itemText: string | null;
+  /** Captions as WebVTT subtitle renditions. */
+  subs: SubtitleWriter;
 }
 
 const safe = (id: string): string => {
@@ -84,6 +89,7 @@ export class WebcastSupervisor {
   private readonly onFloorGiven: (e: FloorEvents['floor-given'][0]) => void;
   private readonly onFloorEnded: (e: FloorEvents['floor-ended'][0]) => void;
   private readonly onRun: (e: FloorEvents['run-changed'][0]) => void;
+  private readonly onCaption: (e: FloorEvents['caption-line'][0]) => void;
   private ticks = 0;
   private closed = false;
   readonly available: boolean;
@@ -105,6 +111,11 @@ export class WebcastSupervisor {
       s.itemText = itemLine(item);
       this.relayout(s);
     };
+    this.onCaption = ({ eventId, message }) => {
+      const s = this.sessions.get(`${eventId}/${message.sessionId}`);
+      if (!s || !message.final) return;
+      if (s.subs.add(message.language, message.at, message.text)) this.rewriteMaster(s);
+    };
     this.onStatus = ({ eventId, sessionId, status }) => {
       if (status !== 'live') void this.end(eventId, sessionId);
     };
@@ -114,6 +125,7 @@ export class WebcastSupervisor {
       deps.events.on('floor-given', this.onFloorGiven);
       deps.events.on('floor-ended', this.onFloorEnded);
       deps.events.on('run-changed', this.onRun);
+      deps.events.on('caption-line', this.onCaption);
     }
     this.cpuTimer = setInterval(() => {
       this.ticks += 1;
@@ -160,7 +172,7 @@ export class WebcastSupervisor {
   /** A file of the webcast (media playlist or segment), or a coded refusal. */
   file(eventId: string, sessionId: string, name: string): string {
     this.playlist(eventId, sessionId);
-    if (!/^[a-z0-9-]+(\.m3u8|-r\d+-\d+\.ts)$/i.test(name)) throw new AppError('not_found', 'No such webcast file.');
+    if (!/^[a-z0-9-]+(\.m3u8|-r\d+-\d+\.ts|-\d+\.vtt)$/i.test(name)) throw new AppError('not_found', 'No such webcast file.');
     const file = path.join(this.webcastDir(eventId, sessionId), name);
     if (!fs.existsSync(file)) throw new AppError('not_found', 'No such webcast file.');
     return file;
@@ -223,8 +235,10 @@ export class WebcastSupervisor {
     this.deps.events.off('floor-given', this.onFloorGiven);
     this.deps.events.off('floor-ended', this.onFloorEnded);
     this.deps.events.off('run-changed', this.onRun);
+    this.deps.events.off('caption-line', this.onCaption);
     await Promise.allSettled([...this.sessions.values()].map(async (s) => {
       if (s.timer) clearTimeout(s.timer);
+      s.subs.close();
       await s.chain;
       await s.current?.stop();
     }));
@@ -258,8 +272,14 @@ export class WebcastSupervisor {
     const s: SessionWebcast = {
       eventId, sessionId, dir, manifest, current: null, key: '', restarts: 0, timer: null, chain: Promise.resolve(), cpu: 0,
       selection: null, focus: { speaker: null, floor: null }, names: new Map(), itemText: null,
+      subs: new SubtitleWriter(dir, Date.parse(manifest.startedAt), this.deps.options.segmentSeconds, this.deps.options.listSize),
     };
     this.sessions.set(`${eventId}/${sessionId}`, s);
+    void this.deps.captionLanguages?.(eventId, sessionId).then((languages) => {
+      let fresh = false;
+      for (const l of languages) fresh = s.subs.declare(l) || fresh;
+      if (fresh) this.rewriteMaster(s);
+    }, () => undefined);
     return s;
   }
 
@@ -351,6 +371,12 @@ export class WebcastSupervisor {
     }
   }
 
+  /** A caption language appeared: the master playlist names its rendition (players that load it from now on offer it). */
+  private rewriteMaster(s: SessionWebcast): void {
+    const run = s.current?.info;
+    if (run) void this.writeMaster(s, run.languages, run.run);
+  }
+
   /** Writes index.m3u8 once the run's first segments exist (so every playlist it names can be read). */
   private async writeMaster(s: SessionWebcast, languages: string[], run: number): Promise<void> {
     const o = this.deps.options;
@@ -367,8 +393,12 @@ export class WebcastSupervisor {
       `#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",LANGUAGE="${language}",NAME="${name.replace(/"/g, "'")}",DEFAULT=${isDefault ? 'YES' : 'NO'},AUTOSELECT=YES,CHANNELS="2",URI="${uri}"`;
     lines.push(media('mul', languageName('floor'), 'audio-floor.m3u8', true));
     for (const l of languages) lines.push(media(l, languageName(l), `audio-${l}.m3u8`, false));
+    const captions = s.subs.languages;
+    for (const l of captions) {
+      lines.push(`#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",LANGUAGE="${l}",NAME="${languageName(l).replace(/"/g, "'")}",DEFAULT=NO,AUTOSELECT=YES,FORCED=NO,URI="subs-${l}.m3u8"`);
+    }
     for (const q of o.qualities) {
-      lines.push(`#EXT-X-STREAM-INF:BANDWIDTH=${(q.videoKbps + o.audioKbps) * 1100},AVERAGE-BANDWIDTH=${(q.videoKbps + o.audioKbps) * 1000},RESOLUTION=${q.width}x${q.height},FRAME-RATE=${o.fps.toFixed(3)},CODECS="avc1.42e01f,mp4a.40.2",AUDIO="audio"`);
+      lines.push(`#EXT-X-STREAM-INF:BANDWIDTH=${(q.videoKbps + o.audioKbps) * 1100},AVERAGE-BANDWIDTH=${(q.videoKbps + o.audioKbps) * 1000},RESOLUTION=${q.width}x${q.height},FRAME-RATE=${o.fps.toFixed(3)},CODECS="avc1.42e01f,mp4a.40.2",AUDIO="audio"${captions.length > 0 ? ',SUBTITLES="subs"' : ''}`);
       lines.push(`video-${q.name}.m3u8`);
     }
     const file = path.join(s.dir, 'index.m3u8');
@@ -383,6 +413,7 @@ export class WebcastSupervisor {
     if (!s) return;
     this.sessions.delete(k);
     if (s.timer) clearTimeout(s.timer);
+    s.subs.close();
     await s.chain.catch(() => undefined);
     await s.current?.stop();
     s.current = null;
