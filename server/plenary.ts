@@ -344,6 +344,9 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
           const order = await runningOrder.get(eventId, sessionId);
           return order.items.find((i) => i.id === order.currentItemId) ?? null;
         },
+        captionLanguages: async (eventId, sessionId) => [
+          ...new Set((await participantRepo.list(eventId)).flatMap((p) => p.roles.filter((r) => r.role === 'captioner' && r.sessionId === sessionId && r.language).map((r) => r.language as string))),
+        ],
       });
       // Stops before the media it consumes (the stack unwinds in reverse).
       parts.defer(() => supervisor.close());
