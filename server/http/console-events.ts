@@ -43,6 +43,7 @@ export function consoleEvents(editor: EventEditor, views: Views): Router {
       .send(
         views.render('console-events', {
           ...pageBase(req, translate(lang, page === 'list' ? 'evConsoleTitle' : 'evEditTitle')),
+          script: 'console',
           editing: page === 'edit',
           event: data.event,
           events: (data.events as { phase?: string }[] | undefined)?.map((e) => ({ ...e, phaseLabel: e.phase ? translate(lang, `evPhase${e.phase[0]!.toUpperCase()}${e.phase.slice(1)}`) : '' })),
