@@ -75,7 +75,7 @@ describe.skipIf(!hasChromium)('the running order in the room, by keyboard', () =
     await chair.getByLabel('Attach the text for the interpreters: Statement by a Head of State').setInputFiles({ name: 'statement.txt', mimeType: 'text/plain', buffer: Buffer.from('Excellencies, ladies and gentlemen.\n') });
     const link = chair.getByRole('link', { name: 'Statement text: Statement by a Head of State' });
     await link.waitFor({ state: 'visible' });
-    const text = await chair.evaluate(async (href) => (await fetch(href, { credentials: 'same-origin' })).text(), await link.getAttribute('href'));
+    const text = await chair.evaluate(async (href) => (await fetch(href, { credentials: 'same-origin' })).text(), (await link.getAttribute('href')) ?? '');
     expect(text).toBe('Excellencies, ladies and gentlemen.\n');
     expect(await delegate.getByTestId('run-text').count()).toBe(0);
   });
