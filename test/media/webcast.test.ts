@@ -3,7 +3,11 @@
 // French interpreter publish real media (ffmpeg's test picture and tones
 // over RTP, through the Node media client's plain transports); the webcast
 // is read as a player reads it (ffprobe/ffmpeg over HTTP with a bearer
-// token); two delegates take the floor in turn; after the session ends the
+// token); renditions are decoded to PCM and each speaker found by their
+// own tone (Goertzel): French carries the interpreter, the floor the
+// panelist and, in turn, each of two delegates given the floor (and no
+// longer the first once their floor ended); captions are read from the
+// subtitle rendition's WebVTT segments; after the session ends the
 // recording lists as ready and holds the video, both audio tracks and two
 // chapters. Small encoder settings keep it fast.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -40,6 +44,37 @@ async function probe(target: string, headers?: string): Promise<{ streams: { cod
   const out = await tool('ffprobe', ['-v', 'error', ...(headers ? ['-headers', headers] : []), '-show_streams', '-show_chapters', '-of', 'json', target]);
   if (out.status !== 0) throw new Error(`ffprobe failed (${String(out.status)}): ${out.stderr}`);
   return JSON.parse(out.stdout) as never;
+}
+
+/** The power of one frequency in PCM samples (Goertzel's algorithm). */
+function goertzel(samples: Float64Array, rate: number, freq: number): number {
+  const k = (2 * Math.cos((2 * Math.PI * freq) / rate));
+  let s1 = 0;
+  let s2 = 0;
+  for (const x of samples) {
+    const s0 = x + k * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+  }
+  return (s1 * s1 + s2 * s2 - k * s1 * s2) / samples.length;
+}
+
+/** The newest second of an audio rendition, decoded as a player would (mono, 8 kHz), and the power of each frequency asked for. */
+async function tonesIn(url: string, headers: string, freqs: number[]): Promise<Record<number, number>> {
+  const pcm = await new Promise<Buffer>((resolve, reject) => {
+    const child = spawn('ffmpeg', ['-v', 'error', '-headers', headers, '-live_start_index', '-1', '-i', url, '-t', '1', '-ac', '1', '-ar', '8000', '-f', 's16le', '-'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(Buffer.concat(chunks));
+      else reject(new Error(`could not decode ${url}`));
+    });
+  });
+  const samples = new Float64Array(Math.floor(pcm.length / 2));
+  for (let i = 0; i < samples.length; i += 1) samples[i] = pcm.readInt16LE(i * 2) / 32768;
+  return Object.fromEntries(freqs.map((f) => [f, goertzel(samples, 8000, f)]));
 }
 
 describe.skipIf(!hasFfmpeg)('the webcast in every language and the archive (mediasoup + ffmpeg)', () => {
@@ -159,9 +194,12 @@ describe.skipIf(!hasFfmpeg)('the webcast in every language and the archive (medi
     expect(audio.map((s) => s.tags?.language)).toEqual(expect.arrayContaining(['mul', 'fr']));
     const decode = await tool('ffmpeg', ['-v', 'error', '-headers', headers, '-i', master.replace('index.m3u8', 'video-hi.m3u8'), '-frames:v', '10', '-f', 'null', '-']);
     expect(decode.status, decode.stderr).toBe(0);
-    // The French rendition carries the interpreter's tone (880 Hz), not silence.
-    const volume = await tool('ffmpeg', ['-v', 'info', '-headers', headers, '-i', master.replace('index.m3u8', 'audio-fr.m3u8'), '-t', '1', '-af', 'volumedetect', '-f', 'null', '-']);
-    expect(Number(/mean_volume: (-?[\d.]+) dB/.exec(volume.stderr)?.[1] ?? -91)).toBeGreaterThan(-40);
+    // The French rendition carries the interpreter's tone (880 Hz), not the floor's (440 Hz); the floor carries the panelist's.
+    const frTones = await tonesIn(master.replace('index.m3u8', 'audio-fr.m3u8'), headers, [440, 880, 1000]);
+    expect(frTones[880]).toBeGreaterThan(100 * (frTones[440] ?? 0));
+    expect(frTones[880]).toBeGreaterThan(100 * (frTones[1000] ?? 0));
+    const floorTones = await tonesIn(master.replace('index.m3u8', 'audio-floor.m3u8'), headers, [440, 880, 1000]);
+    expect(floorTones[440]).toBeGreaterThan(100 * (floorTones[880] ?? 0));
     // Captions (issue 13): an English subtitle rendition, offered from the start since a captioner of English is assigned.
     expect(text.body).toMatch(/#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",LANGUAGE="en",NAME="English",DEFAULT=NO,AUTOSELECT=YES,FORCED=NO,URI="subs-en.m3u8"/);
     expect(text.body).toMatch(/#EXT-X-STREAM-INF:.*SUBTITLES="subs"/);
@@ -196,11 +234,25 @@ describe.skipIf(!hasFfmpeg)('the webcast in every language and the archive (medi
     const b = await joined(wrk);
     const ea = await ok<{ entryId: string }>(a.socket, 'queue:request', { sessionId });
     const eb = await ok<{ entryId: string }>(b.socket, 'queue:request', { sessionId });
+    // Each speaks with their own voice (a tone): the webcast's floor rendition carries it while they hold the floor.
+    const speak = async (who: { media: NodeMediaClient }, freq: number): Promise<void> => {
+      await who.media.join();
+      const voice = await who.media.produceRtp('audio', { source: 'mic' });
+      send(null, { port: voice.port, pt: voice.payloadType, ssrc: voice.ssrc, freq });
+    };
+    const heard = (freq: number) => async (): Promise<boolean> => {
+      const t = await tonesIn(master.replace('index.m3u8', 'audio-floor.m3u8'), headers, [freq, 1000]).catch(() => null);
+      return t !== null && (t[freq] ?? 0) > 100 * (t[1000] ?? 0);
+    };
     await ok(mod, 'queue:give-floor', { sessionId, entryId: ea.entryId });
-    await sleep(1500);
+    await speak(a, 1320);
+    await expect.poll(heard(1320), { timeout: 40_000, interval: 1000 }).toBe(true);
     await ok(mod, 'queue:end-floor', { sessionId });
     await ok(mod, 'queue:give-floor', { sessionId, entryId: eb.entryId });
-    await sleep(1500);
+    await speak(b, 1760);
+    await expect.poll(heard(1760), { timeout: 40_000, interval: 1000 }).toBe(true);
+    // The first delegate's floor ended: their voice is gone from the webcast.
+    expect(await heard(1320)()).toBe(false);
     await ok(mod, 'queue:end-floor', { sessionId });
 
     // The session ends: the recording is made from the segments.
