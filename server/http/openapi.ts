@@ -218,7 +218,7 @@ export const operations: Record<string, Operation> = {
     summary: 'Download a speaker’s statement (the session’s interpreters and moderators, organisers, and the speaker)',
     tag: 'sessions',
     access: 'signed-in',
-    responses: { 200: { description: 'The statement as uploaded', contentType: 'application/pdf' }, ...guarded, 404: { description: 'No statement', schema: errorBody } },
+    responses: { 200: { description: 'The statement as uploaded', contentType: 'application/pdf' }, ...guarded, 404: { description: 'No statement (statements are deleted when the session ends or is cancelled)', schema: errorBody } },
   },
   [`get ${eventPath}/sessions/:sessionId/running-order`]: {
     summary: 'The session’s running order (its script), the current item, and each item’s planned and actual time and overrun',
