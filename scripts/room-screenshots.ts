@@ -6,24 +6,37 @@
  * at 1920x1080), in headless Chromium against a throwaway server.
  *
  *   node scripts/room-screenshots.ts [out-dir]     (default /tmp/plenary-room-screenshots)
+ *   MEDIA=1 node scripts/room-screenshots.ts       (a real mediasoup worker: a panelist on camera and the
+ *                                                   floor holder's microphone, to see the speaker view)
  *
  * Not a test: it only writes PNGs, for a review by eye.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { launchChromium } from '../test/support/browser.ts';
+import { launchChromium, openRoom } from '../test/support/browser.ts';
+import { createParticipant } from '../test/support/realtime.ts';
 import { setUpRoomScene } from '../test/support/room-scene.ts';
 import { startTestServer } from '../test/support/server.ts';
+import { startMediaServer } from '../test/media/support.ts';
 
 const out = path.resolve(process.argv[2] ?? '/tmp/plenary-room-screenshots');
 fs.mkdirSync(out, { recursive: true });
 const langs = process.env.LANGS ? process.env.LANGS.split(',') : ['zh', 'en', 'ar'];
 const sessionId = 'thematic-1';
 
-const server = await startTestServer();
+const media = process.env.MEDIA === '1';
+const server = media ? await startMediaServer() : await startTestServer();
 const browser = await launchChromium();
 const scene = await setUpRoomScene(server, sessionId);
+const contexts: Awaited<ReturnType<typeof browser.newContext>>[] = [];
 try {
+  if (media) {
+    // A panelist on camera, and the floor holder's page (their microphone goes live with the floor).
+    const panelist = await createParticipant(server, { name: 'María Fernández', group: 'employers', country: 'AR', roles: [{ sessionId, role: 'panelist' }] });
+    const pan = await openRoom(browser, { url: server.url, participant: panelist, sessionId, media: true, contexts });
+    await pan.getByTestId('publish').click();
+    await openRoom(browser, { url: server.url, participant: scene.speakers[0]!, sessionId, media: true, contexts });
+  }
   const room = `/events/global-forum-2022/sessions/${sessionId}`;
   const shots = [
     ['room-moderator', scene.moderator.token, room, [[1366, 768], [390, 844]]],
@@ -38,7 +51,7 @@ try {
         await page.goto(`${server.url}/i/${token}`);
         await page.goto(`${server.url}${route}?lang=${lang}`);
         await page.locator(name === 'projector' ? '#projector-live' : '#live-room').waitFor({ state: 'visible' });
-        await page.waitForTimeout(700);
+        await page.waitForTimeout(media ? 3000 : 700);
         const file = path.join(out, `${name}-${lang}-${width}.png`);
         await page.screenshot({ path: file, fullPage: false });
         console.log(file);
@@ -63,6 +76,7 @@ try {
     }
   }
 } finally {
+  for (const c of contexts) await c.close();
   scene.close();
   await browser.close();
   await server.close();
