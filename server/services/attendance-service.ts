@@ -77,11 +77,14 @@ export class AttendanceService {
 
   joined(participant: Participant, eventId: string, sessionId: string, connection: string): Promise<void> {
     const who: Attendee = { participantId: participant.id, name: participant.name, group: participant.group, country: participant.country, gender: participant.gender };
-    return this.change(attendanceId(eventId, sessionId, participant.id), (current) => recordJoin(current, who, eventId, sessionId, connection, this.process, this.clock()));
+    // The time of the join itself, not of the write (queued behind others, retried on conflict).
+    const at = this.clock();
+    return this.change(attendanceId(eventId, sessionId, participant.id), (current) => recordJoin(current, who, eventId, sessionId, connection, this.process, at));
   }
 
   left(participantId: string, eventId: string, sessionId: string, connection: string): Promise<void> {
-    return this.change(attendanceId(eventId, sessionId, participantId), (current) => recordLeave(current, connection, this.clock()));
+    const at = this.clock();
+    return this.change(attendanceId(eventId, sessionId, participantId), (current) => recordLeave(current, connection, at));
   }
 
   /** Never throws: attendance must not break a join; a failure is logged. */
