@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
+import type { Localized } from './programme.ts';
+import { protocolRank, sortByProtocol, type ProtocolOrder, type ProtocolRank } from './running-order-protocol.ts';
 import type { StatementMeta } from './statements.ts';
 
 /**
@@ -81,6 +83,8 @@ export interface RunItem {
   /** The speaker as a participant of the event, when known. */
   speakerId?: string;
   prerecorded?: boolean;
+  /** The speaker's protocol rank (statements listed in advance), for sorting in protocol order. */
+  protocol?: ProtocolRank;
   plannedMs: number;
   languages?: string[];
   status: RunItemStatus;
@@ -91,6 +95,18 @@ export interface RunItem {
   playback?: RunPlayback;
   /** The statement's text for the interpreters (PDF or plain text; the bytes are stored apart, services/running-order-service.ts). */
   text?: StatementMeta;
+  /**
+   * The title and speaker in several languages (the seeded orders: Chinese,
+   * English and the seed's own French and Spanish); `title` and `speaker`
+   * are the English. Dropped when an editor changes the title or speaker,
+   * since the translations would no longer say the same.
+   */
+  localized?: RunItemLocalized;
+}
+
+export interface RunItemLocalized {
+  title: Localized;
+  speaker?: Localized;
 }
 
 export interface RunningOrder {
@@ -104,6 +120,15 @@ export interface RunningOrder {
 const maxPlannedMs = 12 * 3600_000;
 export const runItemIdPattern = /^[A-Za-z0-9_-]{1,64}$/;
 
+const localizedText = z.strictObject({
+  zh: z.string().trim().min(1).max(300),
+  en: z.string().trim().min(1).max(300),
+  ar: z.string().trim().min(1).max(300).optional(),
+  fr: z.string().trim().min(1).max(300).optional(),
+  ru: z.string().trim().min(1).max(300).optional(),
+  es: z.string().trim().min(1).max(300).optional(),
+});
+
 /** What an editor sends for one item (PUT …/running-order). */
 export const runItemInput = z.strictObject({
   id: z.string().regex(runItemIdPattern, 'must be letters, digits, _ or - (at most 64)'),
@@ -112,8 +137,15 @@ export const runItemInput = z.strictObject({
   speaker: z.string().trim().min(1).max(200).optional(),
   speakerId: z.string().min(1).max(100).regex(/^[A-Za-z0-9_-]+$/).optional(),
   prerecorded: z.boolean().optional(),
+  protocol: protocolRank.optional(),
   plannedMs: z.number().int().min(0).max(maxPlannedMs),
   languages: z.array(z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/)).max(20).optional(),
+  localized: z
+    .strictObject({
+      title: localizedText,
+      speaker: localizedText.optional(),
+    })
+    .optional(),
 });
 export type RunItemInput = z.infer<typeof runItemInput>;
 
@@ -121,6 +153,8 @@ export const runningOrderInput = z.strictObject({
   /** The version the editor started from: refused with running_order_changed when someone saved since. */
   version: z.number().int().min(0).optional(),
   items: z.array(runItemInput).max(200),
+  /** `protocol`: the ranked statements are put in the event's protocol order first (domain/running-order-protocol.ts). */
+  sort: z.enum(['protocol']).optional(),
 });
 export type RunningOrderInput = z.infer<typeof runningOrderInput>;
 
@@ -134,7 +168,7 @@ export function emptyRunningOrder(eventId: string, sessionId: string): RunningOr
  * removed; a pre-recorded flag only on statements; a speakerId must be a
  * participant of the event (`knownSpeaker`).
  */
-export function editRunningOrder(order: RunningOrder, input: RunningOrderInput, knownSpeaker: (id: string) => boolean): RunningOrder {
+export function editRunningOrder(order: RunningOrder, input: RunningOrderInput, knownSpeaker: (id: string) => boolean, protocol?: ProtocolOrder): RunningOrder {
   if (input.version !== undefined && input.version !== order.version) {
     throw new AppError('running_order_changed', 'Someone changed the running order since you opened it; reload it and edit again.', { version: order.version });
   }
@@ -143,13 +177,15 @@ export function editRunningOrder(order: RunningOrder, input: RunningOrderInput, 
     if (seen.has(item.id)) throw new AppError('invalid_running_order', `Two items have the id ${item.id}.`);
     seen.add(item.id);
     if (item.prerecorded && item.kind !== 'statement') throw new AppError('invalid_running_order', 'Only a statement can be pre-recorded.');
+    if (item.protocol && item.kind !== 'statement') throw new AppError('invalid_running_order', 'Only a statement’s speaker has a protocol rank.');
     if (item.speakerId && !knownSpeaker(item.speakerId)) throw new AppError('unknown_speaker', `There is no participant ${item.speakerId} in this event.`);
   }
   if (order.currentItemId && !seen.has(order.currentItemId)) {
     throw new AppError('invalid_running_order', 'The item in progress cannot be removed; advance past it first.');
   }
   const before = new Map(order.items.map((i) => [i.id, i]));
-  const items = input.items.map((next): RunItem => {
+  const listed = input.sort === 'protocol' ? sortByProtocol(input.items, protocol) : input.items;
+  const items = listed.map((next): RunItem => {
     const old = before.get(next.id);
     const item: RunItem = {
       id: next.id,
@@ -161,6 +197,7 @@ export function editRunningOrder(order: RunningOrder, input: RunningOrderInput, 
       ...(next.speaker ? { speaker: next.speaker } : {}),
       ...(next.speakerId ? { speakerId: next.speakerId } : {}),
       ...(next.prerecorded ? { prerecorded: true } : {}),
+      ...(next.protocol ? { protocol: next.protocol } : {}),
       ...(next.languages ? { languages: next.languages } : {}),
       ...(old?.startedAt ? { startedAt: old.startedAt } : {}),
       ...(old?.endedAt ? { endedAt: old.endedAt } : {}),
@@ -168,10 +205,18 @@ export function editRunningOrder(order: RunningOrder, input: RunningOrderInput, 
       ...(old?.recording && next.prerecorded ? { recording: old.recording } : {}),
       ...(old?.recording && old.playback && next.prerecorded ? { playback: old.playback } : {}),
       ...(old?.text && next.kind === 'statement' ? { text: old.text } : {}),
+      ...localizedOf(next, old),
     };
     return item;
   });
   return { ...order, version: order.version + 1, items };
+}
+
+/** The translations sent, else the ones kept while the title and speaker stay as they were. */
+function localizedOf(next: RunItemInput, old: RunItem | undefined): { localized?: RunItemLocalized } {
+  if (next.localized) return { localized: next.localized.speaker ? { title: next.localized.title, speaker: next.localized.speaker } : { title: next.localized.title } };
+  if (old?.localized && old.title === next.title && old.speaker === next.speaker) return { localized: old.localized };
+  return {};
 }
 
 /**
@@ -349,6 +394,7 @@ export interface RunItemView {
   title: string;
   speaker?: string;
   prerecorded?: boolean;
+  protocol?: ProtocolRank;
   plannedMs: number;
   languages?: string[];
   status: RunItemStatus;
@@ -359,6 +405,7 @@ export interface RunItemView {
   playback?: RunPlayback;
   /** That a text for the interpreters is attached (read at …/running-order/:itemId/text by interpreters and moderators). */
   text?: StatementMeta;
+  localized?: RunItemLocalized;
 }
 
 export function viewOfItem(item: RunItem): RunItemView {

@@ -4,6 +4,7 @@ import { invitationInput, participantPatch, registrationInput } from '../identit
 import { sessionDraftSchema, sessionPatchSchema } from './session-input.ts';
 import { eventDraftSchema, eventPatchSchema } from './event-input.ts';
 import { runningOrderInput } from '../domain/running-order.ts';
+import { protocolOrderInput } from '../domain/running-order-protocol.ts';
 
 /**
  * The OpenAPI 3.1 description of the REST API, served at GET /api/openapi.json.
@@ -227,7 +228,7 @@ export const operations: Record<string, Operation> = {
     responses: { 200: { description: 'The running order', schema: runState }, ...guarded },
   },
   [`put ${eventPath}/sessions/:sessionId/running-order`]: {
-    summary: 'Replace the running order (moderators and organisers); items keep their times and recordings by id; `version` is the one edited from (409 running_order_changed if someone saved since); bad kinds or durations are 400 invalid_running_order, a speakerId not in the event 400 unknown_speaker',
+    summary: 'Replace the running order (moderators and organisers); items keep their times and recordings by id; `version` is the one edited from (409 running_order_changed if someone saved since); bad kinds or durations are 400 invalid_running_order, a speakerId not in the event 400 unknown_speaker; `sort: "protocol"` puts each run of ranked statements in the event’s protocol order',
     tag: 'sessions',
     access: 'moderator',
     body: runningOrderInput,
@@ -246,6 +247,19 @@ export const operations: Record<string, Operation> = {
       415: { description: 'recording_type: not MP4, WebM or Matroska', schema: errorBody },
       422: { description: 'recording_undecodable: no playable stream, or damaged', schema: errorBody },
     },
+  },
+  [`get ${eventPath}/protocol-order`]: {
+    summary: 'The event’s protocol order: the speakers’ ranks in the order they speak (Heads of State first by default), used when a running order is sorted by protocol',
+    tag: 'sessions',
+    access: 'signed-in',
+    responses: { 200: { description: 'The ranks, in order', schema: protocolOrderInput }, ...guarded },
+  },
+  [`put ${eventPath}/protocol-order`]: {
+    summary: 'Set the event’s protocol order (organisers): every rank once, in the order they speak; bad bodies are 400 invalid_running_order',
+    tag: 'sessions',
+    access: 'organiser',
+    body: protocolOrderInput,
+    responses: { 200: { description: 'The ranks, in order', schema: protocolOrderInput }, ...guarded },
   },
   [`put ${eventPath}/sessions/:sessionId/running-order/:itemId/text`]: {
     summary: 'Attach a statement item’s text for the interpreters (moderators, organisers, or the statement’s speaker): the raw bytes as application/pdf or text/plain (UTF-8), at most 5 MB, the type checked against the bytes; replaces an earlier one',

@@ -2,6 +2,7 @@ import { Router, type Request } from 'express';
 import { AppError } from '../errors.ts';
 import { runItemIdPattern, runningOrderInput, timings } from '../domain/running-order.ts';
 import { checkStatement, maxStatementBytes, type StatementMeta } from '../domain/statements.ts';
+import { protocolOrderInput } from '../domain/running-order-protocol.ts';
 import { authorize, decide } from '../identity/policy.ts';
 import { drain, type RecordedStatements } from '../services/recorded-statements.ts';
 import { actorOf } from '../services/audit-log.ts';
@@ -12,6 +13,7 @@ import { callerOf } from './caller.ts';
 import { parseId, parseInput } from './validate.ts';
 
 export const runningOrderPath = '/api/events/:eventId/sessions/:sessionId/running-order';
+export const protocolOrderPath = '/api/events/:eventId/protocol-order';
 
 export interface RunningOrderRoutesDeps {
   programme: ProgrammeService;
@@ -159,6 +161,29 @@ export function runningOrderRoutes(deps: RunningOrderRoutesDeps): Router {
     res.type(text.meta.type === 'text/plain' ? 'text/plain; charset=utf-8' : 'application/pdf');
     res.attachment(`statement-${itemId}.${text.meta.type === 'text/plain' ? 'txt' : 'pdf'}`);
     res.send(text.data);
+  });
+
+  /**
+   * The event's protocol order: the ranks of speakers in the order they
+   * speak, used when an editor sorts a running order by protocol
+   * (PUT …/running-order with sort: "protocol"). Read by the event's
+   * participants, set by its organisers.
+   */
+  router.get(protocolOrderPath, async (req, res) => {
+    const eventId = parseId(req.params.eventId, 'eventId');
+    authorize(callerOf(req), 'event.attend', { eventId });
+    await deps.programme.requireEvent(eventId);
+    res.set('cache-control', 'private, no-store');
+    res.json(await deps.running.protocolOrder(eventId));
+  });
+
+  router.put(protocolOrderPath, async (req, res) => {
+    const eventId = parseId(req.params.eventId, 'eventId');
+    const caller = callerOf(req);
+    authorize(caller, 'event.manage', { eventId });
+    await deps.programme.requireEvent(eventId);
+    const input = parseInput(protocolOrderInput, req.body, 'invalid_running_order');
+    res.json(await deps.running.setProtocolOrder(eventId, input, actorOf(caller)));
   });
 
   /** Clears an uploaded video for the floor: only an approved one is played. */

@@ -4,6 +4,7 @@ import {
   type PlaybackAction, type RunningOrder, type RunningOrderInput, type RunRecording, type RunStage,
 } from '../domain/running-order.ts';
 import type { StatementMeta } from '../domain/statements.ts';
+import { defaultProtocolOrder, type ProtocolOrder } from '../domain/running-order-protocol.ts';
 import type { RunStateMessage } from '../protocol/events.ts';
 import { writes, type DocumentStore, type Stored, type WriteOp } from '../store/port.ts';
 import type { AuditLog } from './audit-log.ts';
@@ -21,6 +22,7 @@ type RunningOrderDoc = RunningOrder & { id: string };
 /** A statement's text for the interpreters, one document per item. */
 type RunTextDoc = StatementMeta & { id: string; eventId: string; sessionId: string; itemId: string; data: string };
 const textCollection = 'running_order_texts';
+const protocolCollection = 'protocol_orders';
 
 /** A change: the order before and after (the same object when nothing changed). */
 export interface RunChange {
@@ -28,8 +30,10 @@ export interface RunChange {
   after: RunningOrder;
 }
 
-const collection = 'running_orders';
-const key = (eventId: string, sessionId: string): string => `${eventId}/${sessionId}`;
+export const runningOrderCollection = 'running_orders';
+const collection = runningOrderCollection;
+export const runningOrderKey = (eventId: string, sessionId: string): string => `${eventId}/${sessionId}`;
+const key = runningOrderKey;
 
 /**
  * A session's running order in the store (domain/running-order.ts): one
@@ -63,7 +67,8 @@ export class RunningOrderService {
     const ids = [...new Set(input.items.flatMap((i) => (i.speakerId ? [i.speakerId] : [])))];
     const known = new Set<string>();
     for (const id of ids) if (await this.deps.isParticipant(eventId, id)) known.add(id);
-    return this.change(eventId, sessionId, actor, 'run.edit', (order) => editRunningOrder(order, input, (id) => known.has(id)), (before, after) => ({
+    const protocol = input.sort === 'protocol' ? await this.protocolOrder(eventId) : undefined;
+    return this.change(eventId, sessionId, actor, 'run.edit', (order) => editRunningOrder(order, input, (id) => known.has(id), protocol), (before, after) => ({
       before: { version: before.version, items: before.items.map((i) => i.id) },
       after: { version: after.version, items: after.items.map((i) => ({ id: i.id, kind: i.kind, title: i.title, plannedMs: i.plannedMs })) },
     }));
@@ -145,6 +150,22 @@ export class RunningOrderService {
       before: null,
       after: { itemId, status: stage.status, ...(stage.error ? { error: stage.error } : {}) },
     }), stage.status !== 'processing');
+  }
+
+  /** The event's protocol order (the default until an organiser sets one). */
+  async protocolOrder(eventId: string): Promise<ProtocolOrder> {
+    const doc = await this.deps.store.get<ProtocolOrder & { id: string }>(protocolCollection, eventId);
+    return doc ? { ranks: doc.ranks } : defaultProtocolOrder;
+  }
+
+  /** An organiser sets the event's protocol order (audited with it, in one write). */
+  async setProtocolOrder(eventId: string, order: ProtocolOrder, actor: Actor): Promise<ProtocolOrder> {
+    const before = await this.protocolOrder(eventId);
+    await this.deps.live.commit([
+      writes.put(protocolCollection, { id: eventId, ranks: order.ranks }),
+      writes.insert('audit', this.deps.audit.entry(eventId, actor, 'run.protocol', { type: 'protocol-order', id: eventId }, before, order)),
+    ]);
+    return { ranks: order.ranks };
   }
 
   /** Every session whose running order has a statement marked playing (for the start-up check after a crash). */

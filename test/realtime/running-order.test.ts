@@ -145,4 +145,33 @@ describe('the running order over HTTP and Socket.IO', () => {
     const edited = await put(chair.token, { items: [...items].reverse() });
     expect(edited.body.items.find((i) => i.id === 'hos-1')?.text).toMatchObject({ type: 'text/plain' });
   });
+
+  it('sorts by the event’s protocol order when asked; organisers set that order, others may only read it', async () => {
+    const protocolUrl = `${server.url}/api/events/${eventId}/protocol-order`;
+    const auth = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
+    expect((await getJson<{ ranks: string[] }>(protocolUrl, { headers: auth(delegate.token) })).body.ranks.slice(0, 2)).toEqual(['head_of_state', 'head_of_government']);
+    const items = [
+      { id: 'pm', kind: 'statement', title: 'Statement', speaker: 'Prime Minister of Norway', protocol: 'head_of_government', prerecorded: true, plannedMs: 300_000 },
+      { id: 'sg', kind: 'statement', title: 'Address', speaker: 'Secretary-General', protocol: 'head_of_organization', plannedMs: 300_000 },
+      { id: 'president', kind: 'statement', title: 'Statement', speaker: 'President of Chile', protocol: 'head_of_state', prerecorded: true, plannedMs: 300_000 },
+      { id: 'panel-2', kind: 'panel', title: 'Panel', plannedMs: 600_000 },
+    ];
+    const current = (await getJson<RunStateMessage>(`${server.url}${url}`, { headers: auth(chair.token) })).body;
+    const keep = current.items.filter((i) => i.status === 'current').map(({ id, kind, title, plannedMs }) => ({ id, kind, title, plannedMs }));
+    const sorted = await put(chair.token, { items: [...keep, ...items], sort: 'protocol' });
+    expect(sorted.status).toBe(200);
+    expect(sorted.body.items.map((i) => i.id)).toEqual([...keep.map((i) => i.id), 'president', 'pm', 'sg', 'panel-2']);
+    // The moderator may still move someone by hand: without sort, the order sent stands.
+    const byHand = await put(chair.token, { items: [...keep, items[1], items[2], items[0], items[3]] });
+    expect(byHand.body.items.map((i) => i.id)).toEqual([...keep.map((i) => i.id), 'sg', 'president', 'pm', 'panel-2']);
+
+    // An event that ranks heads of organisations first.
+    const ranks = ['head_of_organization', 'head_of_state', 'head_of_government', 'vice_president', 'minister', 'social_partner', 'other'];
+    expect((await getJson(protocolUrl, { method: 'PUT', headers: auth(chair.token), body: JSON.stringify({ ranks }) })).status).toBe(403);
+    expect((await getJson<{ error: { code: string } }>(protocolUrl, { method: 'PUT', headers: auth(organizerToken), body: JSON.stringify({ ranks: ranks.slice(1) }) })).body.error.code).toBe('invalid_running_order');
+    expect((await getJson(protocolUrl, { method: 'PUT', headers: auth(organizerToken), body: JSON.stringify({ ranks }) })).status).toBe(200);
+    const resorted = await put(chair.token, { items: [...keep, ...items], sort: 'protocol' });
+    expect(resorted.body.items.map((i) => i.id)).toEqual([...keep.map((i) => i.id), 'sg', 'president', 'pm', 'panel-2']);
+    expect((await put(chair.token, { items: [{ id: 'x', kind: 'break', title: 'Break', protocol: 'minister', plannedMs: 1 }] })).body.error?.code).toBe('invalid_running_order');
+  });
 });
