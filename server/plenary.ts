@@ -74,6 +74,7 @@ import { attachAttendance } from './realtime/attendance.ts';
 import { consoleEvents } from './http/console-events.ts';
 import { iceServersFor } from './ops/turn.ts';
 import { webcastRoutes } from './http/webcast.ts';
+import { consoleRecordings } from './http/console-recordings.ts';
 import { webcastOptions, type WebcastOptions } from './media/webcast/ffmpeg.ts';
 import { WebcastSupervisor } from './media/webcast/supervisor.ts';
 
@@ -263,6 +264,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
         captionTranscripts(programme, captions),
         runningOrderRoutes({ programme, running: runningOrder, recordings: recordedStatements, stageCopies, onChange: (eventId, change) => liveSessions.broadcastRun(eventId, change), clock: options.clock }),
         webcastRoutes(programme, () => webcast),
+        consoleRecordings(programme, () => webcast, views),
         // The queue's broadcast lives in liveSessions, made once the HTTP server exists (below).
         statements({ programme, floor, store, onChange: (change) => liveSessions.broadcastQueue(change) }),
         sessionRecords({ programme, floor, qna, polls, running: runningOrder, listParticipants: (eventId) => participantRepo.list(eventId), views }),

@@ -1,7 +1,7 @@
 import type { Language } from '../domain/programme.ts';
 import { translate } from '../i18n/translate.ts';
 
-export type ConsoleArea = 'events' | 'event' | 'sessions' | 'participants' | 'attendance' | 'speaking' | 'records' | 'programme';
+export type ConsoleArea = 'events' | 'event' | 'sessions' | 'participants' | 'attendance' | 'speaking' | 'records' | 'recordings' | 'programme';
 
 export interface ConsoleNav {
   label: string;
@@ -25,6 +25,7 @@ export function consoleNav(eventId: string | undefined, current: ConsoleArea, la
       entry('attendance', `${base}/console/attendance`, 'cn_navAttendance'),
       entry('speaking', `${base}/console/speaking-time`, 'cn_navSpeaking'),
       entry('records', `${base}/console/records`, 'cn_navRecords'),
+      entry('recordings', `${base}/console/recordings`, 'wr_title'),
       entry('programme', base, 'cn_navProgramme'),
     );
   }

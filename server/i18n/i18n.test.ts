@@ -15,6 +15,7 @@ import { identityMessages } from './catalogs/identity.ts';
 import { mailMessages } from './catalogs/mail.ts';
 import { pageMessages } from './catalogs/pages.ts';
 import { recordMessages } from './catalogs/record.ts';
+import { recordingMessages } from './catalogs/recordings.ts';
 import { roomMessages } from './catalogs/room.ts';
 import { stageMessages } from './catalogs/stage.ts';
 import { interpolate, messageLocale } from './format.ts';
@@ -33,6 +34,7 @@ const catalogs: Record<string, Record<Lang, Record<string, string>>> = {
   consoles: consoleMessages,
   delegate: delegateMessages,
   record: recordMessages,
+  recordings: recordingMessages,
   console: Object.fromEntries(languages.map((l) => [l, consoleText(l)])) as unknown as Record<Lang, Record<string, string>>,
   errors: errorMessages,
 };

@@ -8,6 +8,7 @@ import { eventMessages } from './catalogs/events.ts';
 import { stageMessages } from './catalogs/stage.ts';
 import { consoleMessages } from './catalogs/consoles.ts';
 import { delegateMessages } from './catalogs/delegate.ts';
+import { recordingMessages } from './catalogs/recordings.ts';
 
 /**
  * The table behind templates' `{{t "key"}}` and `translate()`: the catalogs
@@ -15,7 +16,7 @@ import { delegateMessages } from './catalogs/delegate.ts';
  * i18n/catalogs.test.ts). The session console, e-mails and refusals have
  * their own catalogs, used directly.
  */
-export const sharedCatalogs = { pages: pageMessages, room: roomMessages, identity: identityMessages, calendar: calendarMessages, events: eventMessages, stage: stageMessages, delegate: delegateMessages, consoles: consoleMessages } as const;
+export const sharedCatalogs = { pages: pageMessages, room: roomMessages, identity: identityMessages, calendar: calendarMessages, events: eventMessages, stage: stageMessages, delegate: delegateMessages, consoles: consoleMessages, recordings: recordingMessages } as const;
 
 export type MessageKey = {
   [K in keyof typeof sharedCatalogs]: keyof (typeof sharedCatalogs)[K]['en'];

@@ -23,6 +23,8 @@ export interface WebcastOptions {
   preset: string;
   /** A font for the names as lower thirds; none found: no names drawn. */
   fontFile: string | null;
+  /** Finished recordings are deleted this many days after their session ended (WEBCAST_RETENTION_DAYS); null keeps them. */
+  retentionDays: number | null;
 }
 
 const fontCandidates = ['/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf', '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', '/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf'];
@@ -46,6 +48,7 @@ export function webcastOptions(env: NodeJS.ProcessEnv = process.env, override: P
     audioKbps: 96,
     preset: env.WEBCAST_PRESET || 'ultrafast',
     fontFile: fontCandidates.find((f) => fs.existsSync(f)) ?? null,
+    retentionDays: env.WEBCAST_RETENTION_DAYS && Number(env.WEBCAST_RETENTION_DAYS) > 0 ? Number(env.WEBCAST_RETENTION_DAYS) : null,
     ...override,
   };
 }

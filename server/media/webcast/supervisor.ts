@@ -84,6 +84,7 @@ export class WebcastSupervisor {
   private readonly sessions = new Map<string, SessionWebcast>();
   private readonly finalising = new Map<string, Promise<Recording | null>>();
   private readonly cpuTimer: NodeJS.Timeout;
+  private readonly retentionTimer: NodeJS.Timeout;
   private readonly onNotice: (e: MediaServiceEvents['notice'][0]) => void;
   private readonly onStatus: (e: FloorEvents['session-status'][0]) => void;
   private readonly onFloorGiven: (e: FloorEvents['floor-given'][0]) => void;
@@ -135,6 +136,48 @@ export class WebcastSupervisor {
         if (this.ticks % 5 === 0 && s.current) void this.readItem(s).then(() => this.relayout(s));
       }
     }, 2000).unref();
+    // Retention: checked at start (after a long stop) and a few times a day.
+    this.retentionTimer = setInterval(() => this.sweepLogged(), 6 * 3600_000).unref();
+    if (this.available) setImmediate(() => this.sweepLogged());
+  }
+
+  /**
+   * Deletes finished recordings (ready or failed) whose session ended more
+   * than WEBCAST_RETENTION_DAYS ago: the file, its chapters and its record.
+   * Returns how many went. Recordings still being made are never touched.
+   */
+  sweepRecordings(now: Date = new Date()): { eventId: string; sessionId: string; id: string }[] {
+    const days = this.deps.options.retentionDays;
+    const root = path.join(this.deps.dataDir, 'recordings');
+    if (days === null || !fs.existsSync(root)) return [];
+    const cutoff = now.getTime() - days * 86_400_000;
+    const gone: { eventId: string; sessionId: string; id: string }[] = [];
+    for (const eventId of fs.readdirSync(root)) {
+      for (const sessionId of fs.readdirSync(path.join(root, eventId))) {
+        const dir = path.join(root, eventId, sessionId);
+        for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.json'))) {
+          const r = readRecording(path.join(dir, f));
+          if (!r || (r.status !== 'ready' && r.status !== 'failed') || !r.endedAt || Date.parse(r.endedAt) > cutoff) continue;
+          for (const name of fs.readdirSync(dir)) if (name.startsWith(`${r.id}.`)) fs.rmSync(path.join(dir, name), { force: true });
+          gone.push({ eventId, sessionId, id: r.id });
+        }
+      }
+    }
+    return gone;
+  }
+
+  private sweepLogged(): void {
+    try {
+      const gone = this.sweepRecordings();
+      if (gone.length > 0) this.deps.logger.info({ recordings: gone, retentionDays: this.deps.options.retentionDays }, 'recordings past their retention deleted');
+    } catch (error) {
+      this.deps.logger.error({ err: error }, 'could not apply the recordings retention');
+    }
+  }
+
+  /** How many days finished recordings are kept (null: until deleted by hand). */
+  get retentionDays(): number | null {
+    return this.deps.options.retentionDays;
   }
 
   webcastDir(eventId: string, sessionId: string): string {
@@ -230,6 +273,7 @@ export class WebcastSupervisor {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.cpuTimer);
+    clearInterval(this.retentionTimer);
     this.deps.media.off('notice', this.onNotice);
     this.deps.events.off('session-status', this.onStatus);
     this.deps.events.off('floor-given', this.onFloorGiven);
