@@ -91,7 +91,7 @@ describe.skipIf(!hasRedis)('booths and captions across three server processes', 
       waitFor(async () => {
         const states = await Promise.all([a, b, l].map(async (x) => (await ok<JoinAck>(x.socket, 'session:join', { sessionId })).booths));
         return states.every((s) => fr(s)?.live === who) ? states : null;
-      });
+      }, { timeout: 15_000 });
     await liveEverywhere(anna.id);
 
     // Anna publishes on A; the listener on C hears her through a pipe.
@@ -107,7 +107,7 @@ describe.skipIf(!hasRedis)('booths and captions across three server processes', 
     await waitFor(() => hearing.packets() > 20, { timeout: 15_000 });
 
     // Bo asks on B; Anna sees the request on A.
-    const asked = nextEvent<BoothStateMessage>(a.socket, 'booth:state', (s) => fr(s)?.requestedBy === bo.id);
+    const asked = nextEvent<BoothStateMessage>(a.socket, 'booth:state', (s) => fr(s)?.requestedBy === bo.id, 10_000);
     await ok(b.socket, 'booth:handover', { sessionId, language: 'fr', to: bo.id });
     await asked;
 
@@ -171,7 +171,7 @@ describe.skipIf(!hasRedis)('booths and captions across three server processes', 
     for (let i = 1; i < texts.length; i++) expect(acks[i]).toBeGreaterThan(acks[i - 1]!);
 
     for (const seen of [seenB, seenC]) {
-      await waitFor(() => seen['caption:line']!.length === acks.length);
+      await waitFor(() => seen['caption:line']!.length === acks.length, { timeout: 15_000 });
       const lines = seen['caption:line'] as CaptionLineMessage[];
       // The lines sent one after another arrive in that order with their numbers; nothing twice.
       expect(lines.slice(0, texts.length).map((x) => [x.text, x.final, x.seq])).toEqual(texts.map((t, i) => [t, finals[i], acks[i]]));
