@@ -3,10 +3,21 @@ import { z } from 'zod';
 import { schedule, type ForumEvent, type Session } from '../domain/programme.ts';
 import { parseTimeZone } from '../domain/zones.ts';
 import type { ProgrammeRepository } from '../store/repositories.ts';
+import { protocolRank } from '../domain/running-order-protocol.ts';
 
 /** A text per language: Chinese and English, and any other UN language someone wrote (the seed has French and Spanish). */
 const localized = z.object({ zh: z.string(), en: z.string(), ar: z.string().optional(), fr: z.string().optional(), ru: z.string().optional(), es: z.string().optional() });
 const language = z.enum(['ar', 'zh', 'en', 'fr', 'ru', 'es']);
+const seedRunItem = z.object({
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  kind: z.enum(['statement', 'panel', 'floor', 'break']),
+  title: localized,
+  /** The speaker, or the role the programme names (a placeholder: "Head of State or Government (1)"). */
+  speaker: localized.optional(),
+  prerecorded: z.boolean().optional(),
+  protocol: protocolRank.optional(),
+  minutes: z.number().int().min(0).max(720),
+});
 const seedSchema = z.object({
   event: z.object({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/),
@@ -31,6 +42,8 @@ const seedSchema = z.object({
       }),
     )
     .min(1),
+  /** The running order each kind of session follows, as the programme describes it (issue 18). */
+  runningOrders: z.partialRecord(z.enum(['opening', 'thematic', 'closing', 'session']), z.array(seedRunItem)).optional(),
 });
 
 export type ForumSeed = z.infer<typeof seedSchema>;

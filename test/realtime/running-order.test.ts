@@ -45,18 +45,22 @@ describe('the running order over HTTP and Socket.IO', () => {
       { id: 'panel', kind: 'panel', title: 'Interactive panel', plannedMs: 1_800_000 },
       { id: 'floor', kind: 'floor', title: 'Open floor', plannedMs: 900_000 },
     ];
-    const first = await put(organizerToken, { version: 0, items });
+    // The seed gave the session the programme's order (version 1); the organiser replaces it.
+    const seeded = await getJson<RunStateMessage>(`${server.url}${url}`, { headers: { authorization: `Bearer ${organizerToken}` } });
+    expect(seeded.body).toMatchObject({ version: 1, items: [{ id: 'hos-1', speaker: 'Head of State or Government (1)' }, {}, {}, {}, { id: 'panel' }] });
+    expect((await put(organizerToken, { version: 0, items })).body.error?.code).toBe('running_order_changed');
+    const first = await put(organizerToken, { version: 1, items });
     expect(first.status).toBe(200);
-    expect(first.body).toMatchObject({ sessionId, version: 1, currentItemId: null, items: [{ id: 'hos-1', status: 'pending', actualMs: 0 }, { id: 'panel' }, { id: 'floor' }] });
-    const second = await put(chair.token, { version: 1, items: [...items, { id: 'tea', kind: 'break', title: 'Break', plannedMs: 600_000 }] });
-    expect(second.body.version).toBe(2);
+    expect(first.body).toMatchObject({ sessionId, version: 2, currentItemId: null, items: [{ id: 'hos-1', status: 'pending', actualMs: 0 }, { id: 'panel' }, { id: 'floor' }] });
+    const second = await put(chair.token, { version: 2, items: [...items, { id: 'tea', kind: 'break', title: 'Break', plannedMs: 600_000 }] });
+    expect(second.body.version).toBe(3);
 
-    expect((await put(chair.token, { version: 1, items })).body.error?.code).toBe('running_order_changed');
+    expect((await put(chair.token, { version: 2, items })).body.error?.code).toBe('running_order_changed');
     expect((await put(chair.token, { items: [{ id: 'x', kind: 'speech', title: 'x', plannedMs: 1 }] })).body.error?.code).toBe('invalid_running_order');
     expect((await put(chair.token, { items: [{ id: 'x', kind: 'break', title: 'x', plannedMs: -5 }] })).body.error?.code).toBe('invalid_running_order');
     expect((await put(chair.token, { items: [{ id: 'x', kind: 'statement', title: 'x', speakerId: 'no-such-person', plannedMs: 5 }] })).body.error?.code).toBe('unknown_speaker');
     const withSpeaker = await put(chair.token, { items: [...items.slice(0, 1), { id: 'dg', kind: 'statement', title: 'Reply', speakerId: delegate.id, plannedMs: 60_000 }, ...items.slice(1)] });
-    expect(withSpeaker.body.version).toBe(3);
+    expect(withSpeaker.body.version).toBe(4);
     const refused = await put(delegate.token, { items });
     expect([refused.status, refused.body.error?.code]).toEqual([403, 'not_moderator']);
     expect((await getJson(`${server.url}${url}`)).status).toBe(401);
@@ -70,15 +74,15 @@ describe('the running order over HTTP and Socket.IO', () => {
   it('advances for moderators only, broadcasts run:state, is in the join snapshot, and keeps actual times; audited', async () => {
     const m = await open(chair);
     const d = await open(delegate);
-    expect(d.ack.run).toMatchObject({ sessionId, version: 3, currentItemId: null });
+    expect(d.ack.run).toMatchObject({ sessionId, version: 4, currentItemId: null });
     expect(await emit(d.socket, 'run:advance', { sessionId, itemId: 'hos-1' })).toMatchObject({ ok: false, error: { code: 'not_moderator' } });
     expect(await emit(m.socket, 'run:advance', { sessionId, itemId: 'nope' })).toMatchObject({ ok: false, error: { code: 'run_item_not_found' } });
 
     const seen = nextEvent<RunStateMessage>(d.socket, 'run:state');
-    expect(await ok(m.socket, 'run:advance', { sessionId, itemId: 'hos-1' })).toMatchObject({ version: 4, currentItemId: 'hos-1' });
-    expect(await seen).toMatchObject({ sessionId, version: 4, currentItemId: 'hos-1', items: [{ id: 'hos-1', status: 'current', startedAt: expect.any(String) }, {}, {}, {}] });
+    expect(await ok(m.socket, 'run:advance', { sessionId, itemId: 'hos-1' })).toMatchObject({ version: 5, currentItemId: 'hos-1' });
+    expect(await seen).toMatchObject({ sessionId, version: 5, currentItemId: 'hos-1', items: [{ id: 'hos-1', status: 'current', startedAt: expect.any(String) }, {}, {}, {}] });
     // Advancing to the item running changes nothing.
-    expect(await ok(m.socket, 'run:advance', { sessionId, itemId: 'hos-1' })).toMatchObject({ version: 4 });
+    expect(await ok(m.socket, 'run:advance', { sessionId, itemId: 'hos-1' })).toMatchObject({ version: 5 });
     await new Promise((r) => setTimeout(r, 60));
     const next = nextEvent<RunStateMessage>(d.socket, 'run:state', (s) => s.currentItemId === 'panel');
     await ok(m.socket, 'run:advance', { sessionId, itemId: 'panel' });
