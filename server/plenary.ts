@@ -30,6 +30,7 @@ import { MailTemplates } from './mail/mail-templates.ts';
 import { attachSocketAuth, type SocketAuth } from './realtime/auth.ts';
 import { ParticipantRepository } from './store/participant-repository.ts';
 import { seedForum, readSeed } from './seed/seed.ts';
+import { migrateSeed } from './seed/migrations.ts';
 import { AgendaService } from './services/agenda-service.ts';
 import { AuditLog } from './services/audit-log.ts';
 import { ParticipantsAdmin } from './services/participants-admin.ts';
@@ -146,9 +147,15 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       onChange: (eventId) => renderCache.invalidate(eventId, 'programme edit'),
     });
 
-    if (config.seed === 'auto' && (await repo.listEvents()).length === 0) {
-      const result = await seedForum(repo, readSeed());
-      logger.info(result, 'seeded the forum into an empty store');
+    if (config.seed === 'auto') {
+      const seed = readSeed();
+      if ((await repo.listEvents()).length === 0) {
+        const result = await seedForum(repo, seed);
+        logger.info(result, 'seeded the forum into an empty store');
+      }
+      // A store seeded by an earlier seed receives what it has gained since (its texts, the running orders), never over organisers' edits.
+      const migrated = await migrateSeed(store, seed);
+      if (migrated.applied.length > 0) logger.info(migrated, 'seed migrations applied');
     }
 
     const live = new LiveRepository(store);
