@@ -128,6 +128,9 @@ export function consoleSessions(programme: ProgrammeService, editor: ProgrammeEd
         editLabel: translate(lang, 'cn_sessEditLabel', { title }),
         roomHref: `/events/${eventId}/sessions/${s.id}`,
         recordHref: `${base(eventId)}/${s.id}/record`,
+        // The live captions' final lines as text (issue 13); the API also gives JSON and WebVTT.
+        captionsHref: `/api/events/${eventId}/sessions/${s.id}/captions?format=txt`,
+        captionsLabel: translate(lang, 'ac_captionsLabel', { title }),
         notice: query.session === s.id && query.notice ? interpolate(text[`notice_${query.notice}`], { title, n: s.sequence }) : undefined,
       });
     }

@@ -16,6 +16,7 @@ import { mailMessages } from './catalogs/mail.ts';
 import { pageMessages } from './catalogs/pages.ts';
 import { recordMessages } from './catalogs/record.ts';
 import { recordingMessages } from './catalogs/recordings.ts';
+import { accessMessages } from './catalogs/access.ts';
 import { roomMessages } from './catalogs/room.ts';
 import { stageMessages } from './catalogs/stage.ts';
 import { interpolate, messageLocale } from './format.ts';
@@ -35,6 +36,7 @@ const catalogs: Record<string, Record<Lang, Record<string, string>>> = {
   delegate: delegateMessages,
   record: recordMessages,
   recordings: recordingMessages,
+  access: accessMessages,
   console: Object.fromEntries(languages.map((l) => [l, consoleText(l)])) as unknown as Record<Lang, Record<string, string>>,
   errors: errorMessages,
 };

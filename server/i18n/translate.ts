@@ -9,6 +9,7 @@ import { stageMessages } from './catalogs/stage.ts';
 import { consoleMessages } from './catalogs/consoles.ts';
 import { delegateMessages } from './catalogs/delegate.ts';
 import { recordingMessages } from './catalogs/recordings.ts';
+import { accessMessages } from './catalogs/access.ts';
 
 /**
  * The table behind templates' `{{t "key"}}` and `translate()`: the catalogs
@@ -16,7 +17,7 @@ import { recordingMessages } from './catalogs/recordings.ts';
  * i18n/catalogs.test.ts). The session console, e-mails and refusals have
  * their own catalogs, used directly.
  */
-export const sharedCatalogs = { pages: pageMessages, room: roomMessages, identity: identityMessages, calendar: calendarMessages, events: eventMessages, stage: stageMessages, delegate: delegateMessages, consoles: consoleMessages, recordings: recordingMessages } as const;
+export const sharedCatalogs = { pages: pageMessages, room: roomMessages, identity: identityMessages, calendar: calendarMessages, events: eventMessages, stage: stageMessages, delegate: delegateMessages, consoles: consoleMessages, recordings: recordingMessages, access: accessMessages } as const;
 
 export type MessageKey = {
   [K in keyof typeof sharedCatalogs]: keyof (typeof sharedCatalogs)[K]['en'];

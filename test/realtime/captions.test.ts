@@ -1,7 +1,7 @@
 // Live captions over Socket.IO (issue 13): a captioner's lines reach the
 // delegates in the room with increasing sequence numbers; anyone else, or a
 // captioner of another language, is refused; final lines make the transcript
-// organisers download (and nobody else).
+// organisers download (and nobody else), linked from their session console.
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plenary } from '../../server/plenary.ts';
@@ -76,5 +76,13 @@ describe('live captions over Socket.IO', () => {
     expect((await getJson(url, { headers: { authorization: `Bearer ${delegate.token}` } })).status).toBe(403);
     expect((await getJson(url, { headers: { authorization: `Bearer ${chair.token}` } })).status).toBe(403);
     expect((await getJson(url)).status).toBe(401);
+
+    // The organisers' session console links each session's transcript as text, named for screen readers.
+    const page = await (await fetch(`${server.url}/events/${eventId}/console/sessions?lang=fr`, { headers: { authorization: `Bearer ${organizerToken}`, accept: 'text/html' } })).text();
+    const link = new RegExp(`<a href="([^"]*/sessions/${sessionId}/captions\\?format(?:=|&#x3D;)txt)" aria-label="([^"]*)" download`).exec(page);
+    expect(link?.[2]).toMatch(/^Transcription des sous-titres de .+ \(texte\)$/);
+    const download = await fetch(`${server.url}${link![1].replaceAll('&#x3D;', '=')}`, { headers: { authorization: `Bearer ${organizerToken}` } });
+    expect(download.headers.get('content-disposition')).toMatch(/^attachment; filename="?[\w-]+-captions\.txt"?$/);
+    expect(await download.text()).toMatch(/Good morning, delegates\.\n.*The sitting is open\.\n$/s);
   });
 });
