@@ -4,7 +4,7 @@ import { defineCatalog } from '../catalog.ts';
 export const accessMessages = defineCatalog({
   en: {
     ac_captions: 'Captions',
-    ac_captionsLabel: 'Caption transcript of {title} (text)',
+    ac_captionsLabel: 'Captions: transcript of {title} (text)',
   },
   zh: {
     ac_captions: '字幕',
@@ -20,7 +20,7 @@ export const accessMessages = defineCatalog({
   },
   ru: {
     ac_captions: 'Субтитры',
-    ac_captionsLabel: 'Расшифровка субтитров: {title} (текст)',
+    ac_captionsLabel: 'Субтитры: расшифровка, {title} (текст)',
   },
   ar: {
     ac_captions: 'الترجمة النصية',
