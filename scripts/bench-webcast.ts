@@ -8,9 +8,15 @@
 //   - Latency: from the panelist's first RTP packet to the first segment
 //     listed in the 720p playlist (start-up); then, for each new segment,
 //     the wall clock when it is listed minus its EXT-X-PROGRAM-DATE-TIME
-//     (the encoder's clock at its first frame): what a player at the live
-//     edge waits at best, before its own hold-back (hls.js in the room
-//     holds back 2 segments).
+//     (the encoder's clock at its first frame).
+//   - Glass-to-glass: the panelist's microphone beeps (1 kHz, 150 ms, every
+//     5 s) and its sender reports, with -progress, which second of its
+//     output it is sending when (so each beep's wall-clock time is known);
+//     a poller reads the floor rendition's playlist every 50 ms, decodes
+//     each new segment and finds the beeps' onsets (Goertzel, 10 ms
+//     windows): the beep is playable at the segment's listing time plus
+//     its offset in the segment (a player at the very edge); hls.js in the
+//     room holds 2 segments back from the edge, one segment more.
 //   - Encoder CPU per session: the supervisor's stats() (from /proc), sampled.
 //   - HLS viewers one process serves: one 720p segment requested over
 //     keep-alive connections (bearer token) from a load generator in a
@@ -92,6 +98,55 @@ if (process.argv[2] === '--load-child') {
   server.listen(0, '127.0.0.1', () => process.send?.((server.address() as { port: number }).port));
 }
 
+/** Beep onsets in a segment, in seconds from its start: 10 ms windows whose 1 kHz power jumps from silence. */
+function onsets(file: string): number[] {
+  const out = spawnSync('ffmpeg', ['-v', 'error', '-i', file, '-ac', '1', '-ar', '8000', '-f', 's16le', '-'], { maxBuffer: 1 << 24 });
+  const pcm = out.stdout;
+  const win = 80;
+  const k = 2 * Math.cos((2 * Math.PI * 1000) / 8000);
+  const powers: number[] = [];
+  for (let at = 0; at + win * 2 <= pcm.length; at += win * 2) {
+    let s1 = 0;
+    let s2 = 0;
+    for (let i = 0; i < win; i += 1) {
+      const s0 = pcm.readInt16LE(at + i * 2) / 32768 + k * s1 - s2;
+      s2 = s1;
+      s1 = s0;
+    }
+    powers.push((s1 * s1 + s2 * s2 - k * s1 * s2) / win);
+  }
+  const loud = 0.05;
+  return powers.flatMap((p, i) => (i > 0 && p > loud && (powers[i - 1] ?? 0) <= loud ? [(i * win) / 8000] : []));
+}
+
+/**
+ * Watches a rendition's playlist (every 50 ms) for `beeps` beeps: each new
+ * segment's listing time plus the beep's offset in it, minus when the beep
+ * left its sender (the latest beep before, every `every` seconds from the
+ * sender's second 0).
+ */
+async function glassToGlass(playlist: string, every: number, senderZero: () => number, beeps: number): Promise<number[]> {
+  const seen = new Set<string>();
+  const found: number[] = [];
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && found.length < beeps) {
+    const text = fs.existsSync(playlist) ? fs.readFileSync(playlist, 'utf8') : '';
+    for (const name of text.split('\n').filter((l) => l.endsWith('.ts'))) {
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const listed = Date.now();
+      for (const offset of onsets(path.join(path.dirname(playlist), name))) {
+        const playable = listed + offset * 1000;
+        const zero = senderZero();
+        const sent = zero + Math.floor((playable - zero) / (every * 1000)) * every * 1000;
+        found.push(playable - sent);
+      }
+    }
+    await sleep(50);
+  }
+  return found;
+}
+
 function inChild<T>(args: string[]): { child: ChildProcess; message: Promise<T> } {
   const child = fork(import.meta.filename, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   return { child, message: new Promise<T>((resolve, reject) => child.once('message', (m) => resolve(m as T)).once('error', reject)) };
@@ -139,11 +194,21 @@ export async function webcastBench(seconds: number, connections: number): Promis
     const rtp = (p: { port: number; payloadType: number; ssrc: number }) => ['-ssrc', String(p.ssrc), '-payload_type', String(p.payloadType), '-f', 'rtp', `rtp://127.0.0.1:${p.port}`];
     const firstRtp = Date.now();
     senders.push(
-      spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-f', 'lavfi', '-i', 'testsrc=s=640x360:r=25', '-re', '-f', 'lavfi', '-i', 'sine=f=440:r=48000',
-        '-map', '0:v', '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '600k', '-g', '25', ...rtp(cam),
-        '-map', '1:a', '-c:a', 'libopus', '-ac', '2', '-b:a', '32k', ...rtp(mic)], { stdio: 'ignore' }),
+      spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-f', 'lavfi', '-i', 'testsrc=s=640x360:r=25',
+        '-map', '0:v', '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '600k', '-g', '25', ...rtp(cam)], { stdio: 'ignore' }),
       spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-f', 'lavfi', '-i', 'sine=f=880:r=48000', '-c:a', 'libopus', '-ac', '2', '-b:a', '32k', ...rtp(fr)], { stdio: 'ignore' }),
     );
+
+    // The beeping microphone, its output time reported ten times a second: wall clock minus output time is when its second 0 left.
+    const beepEvery = 5;
+    const clockOffsets: number[] = [];
+    const beeper = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-stats_period', '0.1', '-progress', 'pipe:1', '-re', '-f', 'lavfi', '-i', `aevalsrc=exprs=0.8*sin(2*PI*1000*t)*lt(mod(t\\,${beepEvery})\\,0.15):s=48000`,
+      '-c:a', 'libopus', '-ac', '2', '-b:a', '32k', ...rtp(mic)], { stdio: ['ignore', 'pipe', 'ignore'] });
+    senders.push(beeper);
+    beeper.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      const now = Date.now();
+      for (const m of chunk.matchAll(/out_time_us=(\d+)/g)) clockOffsets.push(now - Number(m[1]) / 1000);
+    });
 
     const webcast = server.webcast;
     if (!webcast?.available) {
@@ -178,7 +243,10 @@ export async function webcastBench(seconds: number, connections: number): Promis
       if (stats && Number.isFinite(startup)) cpu.push(stats.cpuPercent);
       await sleep(50);
     }
+    const glass = await glassToGlass(path.join(webcast.webcastDir(eventId, sessionId), 'audio-floor.m3u8'), beepEvery, () => median(clockOffsets), 6);
+    const segment = Number(process.env.WEBCAST_SEGMENT_SECONDS ?? 1);
     const stats = webcast.stats()[0];
+    console.log(`   glass-to-glass (a beep on the panelist's microphone found in the decoded floor rendition, median of ${glass.length}): ${(median(glass) / 1000).toFixed(2)} s to a player at the edge; ${((median(glass) + segment * 1000) / 1000).toFixed(2)} s for hls.js as the room sets it (2 segments from the edge); range ${(Math.min(...glass) / 1000).toFixed(2)}–${(Math.max(...glass) / 1000).toFixed(2)} s at the edge`);
     console.log(`   first RTP → first segment listed (start-up): ${Number.isNaN(startup) ? 'none' : `${(startup / 1000).toFixed(1)} s`}`);
     console.log(`   newest segment listed, behind its first frame (median of ${lags.length}): ${(median(lags) / 1000).toFixed(2)} s; at the live edge a player adds its hold-back (hls.js here: 2 segments = 2 s) → ~${((median(lags) + 2000) / 1000).toFixed(1)} s glass-to-glass over loopback, without capture and display`);
     console.log(`   encoder: pid ${String(stats?.pid)}, run ${String(stats?.run)}, languages ${stats?.languages.join(',') || '-'}, CPU per session median ${median(cpu.filter((c) => c > 0)).toFixed(0)} % of one core (720p + 360p x264 ultrafast, 25 fps, floor + fr AAC)`);
