@@ -81,7 +81,7 @@ describe('live captions over Socket.IO', () => {
     const page = await (await fetch(`${server.url}/events/${eventId}/console/sessions?lang=fr`, { headers: { authorization: `Bearer ${organizerToken}`, accept: 'text/html' } })).text();
     const link = new RegExp(`<a href="([^"]*/sessions/${sessionId}/captions\\?format(?:=|&#x3D;)txt)" aria-label="([^"]*)" download`).exec(page);
     expect(link?.[2]).toMatch(/^Transcription des sous-titres de .+ \(texte\)$/);
-    const download = await fetch(`${server.url}${link![1].replaceAll('&#x3D;', '=')}`, { headers: { authorization: `Bearer ${organizerToken}` } });
+    const download = await fetch(`${server.url}${link![1]!.replaceAll('&#x3D;', '=')}`, { headers: { authorization: `Bearer ${organizerToken}` } });
     expect(download.headers.get('content-disposition')).toMatch(/^attachment; filename="?[\w-]+-captions\.txt"?$/);
     expect(await download.text()).toMatch(/Good morning, delegates\.\n.*The sitting is open\.\n$/s);
   });
