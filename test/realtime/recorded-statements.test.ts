@@ -42,7 +42,8 @@ describe.skipIf(!hasFfmpeg)('pre-recorded statements: upload and probe', () => {
   const upload = (token: string, itemId: string, body: Buffer, type = 'video/mp4') =>
     getJson<{ error?: { code: string }; item?: { recording?: { durationMs: number; video: boolean; audio: boolean } }; version?: number }>(`${server.url}${base}/${itemId}/recording`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': type },
+      // A fresh connection each: a pooled one left idle while ffmpeg works may be closed by the server as it is reused (ECONNRESET on a busy machine).
+      headers: { authorization: `Bearer ${token}`, 'content-type': type, connection: 'close' },
       body: new Uint8Array(body),
     });
 
