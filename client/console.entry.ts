@@ -4,6 +4,8 @@
 import './app.entry.ts';
 import { enhanceParticipantTable } from './console-table.ts';
 import { enhanceLanguageTabs } from './language-tabs.ts';
+import { enhanceParticipantDialogs } from './participant-dialog.ts';
 
 enhanceParticipantTable();
 enhanceLanguageTabs();
+enhanceParticipantDialogs();

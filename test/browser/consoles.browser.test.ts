@@ -77,13 +77,13 @@ describe.skipIf(!hasChromium)('organiser consoles (headless Chromium)', () => {
 
     // Live search: by country name, accents ignored; the count follows.
     await page.getByRole('searchbox', { name: 'Search' }).fill('france');
-    await expect.poll(() => rowNames(page)).toEqual(['Jean-Pierre Müller']);
+    await expect.poll(() => rowNames(page), { timeout: 10_000 }).toEqual(['Jean-Pierre Müller']);
     expect(await page.getByTestId('shown-count').innerText()).toBe(`Showing 1 of ${all}`);
     await page.getByRole('searchbox', { name: 'Search' }).fill('muller');
-    await expect.poll(() => rowNames(page)).toEqual(['Jean-Pierre Müller']);
+    await expect.poll(() => rowNames(page), { timeout: 10_000 }).toEqual(['Jean-Pierre Müller']);
     await page.getByRole('searchbox', { name: 'Search' }).fill('');
     await page.getByRole('combobox', { name: 'Role' }).selectOption('interpreter');
-    await expect.poll(() => rowNames(page)).toEqual(['Li Wei']);
+    await expect.poll(() => rowNames(page), { timeout: 10_000 }).toEqual(['Li Wei']);
     await page.getByRole('combobox', { name: 'Role' }).selectOption('');
 
     // Filter by status on the server (the same form without a script), then sort by name, descending.
@@ -117,6 +117,32 @@ describe.skipIf(!hasChromium)('organiser consoles (headless Chromium)', () => {
     await page.getByRole('checkbox', { name: 'Select all shown' }).check();
     expect(await page.locator('[data-testid="selected-count"] output').innerText()).toBe('3');
     expect(await page.locator('input[name="ids"]:checked').count()).toBe(3);
+    await page.context().close();
+  });
+
+  it('opens a participant from the table in a dialog whose forms answer inside it; Escape returns to the row', async () => {
+    const page = await organiserPage();
+    await page.goto(`${server.url}/events/${eventId}/console/participants?lang=fr`);
+    const manage = page.locator('tr.participant').filter({ hasText: 'Li Wei' }).getByTestId('manage');
+    await manage.click();
+    const dialog = page.getByTestId('participant-dialog');
+    await dialog.getByRole('heading', { name: 'Li Wei' }).waitFor();
+    expect(await page.evaluate(() => (document.querySelector('[data-testid="participant-dialog"]') as HTMLDialogElement).open)).toBe(true);
+    expect(page.url()).toContain('/console/participants?lang=fr');
+    // The interpreter's language from a list of names in the page's language; the answer shows in the dialog.
+    await dialog.getByLabel('Séance', { exact: true }).selectOption('closing');
+    await dialog.getByLabel('Fonction', { exact: true }).selectOption('captioner');
+    await dialog.locator('select[name="language"]').selectOption('es');
+    expect(await dialog.locator('select[name="language"] option[value="es"]').innerText()).toBe('espagnol (es)');
+    await dialog.getByRole('button', { name: 'Ajouter une fonction' }).click();
+    const notice = dialog.getByTestId('console-notice');
+    await notice.waitFor();
+    expect(await notice.innerText()).toContain('Li Wei');
+    expect(await inView(notice)).toBe(true);
+    expect(await dialog.innerText()).toContain('Sous-titrage (espagnol)');
+    await page.keyboard.press('Escape');
+    await page.waitForLoadState('load');
+    await expect.poll(() => page.locator('tr.participant').filter({ hasText: 'Li Wei' }).innerText(), { timeout: 10_000 }).toContain('Sous-titrage (espagnol)');
     await page.context().close();
   });
 
@@ -155,6 +181,8 @@ describe.skipIf(!hasChromium)('organiser consoles (headless Chromium)', () => {
     const page = await organiserPage();
     await page.goto(`${server.url}/events/${eventId}/console/sessions?lang=fr`);
     await page.locator('#session-thematic-3').getByTestId('edit-session').click();
+    await page.waitForURL(/\/console\/sessions\/thematic-3/);
+    await page.getByRole('tab').first().waitFor();
     // The page's language is the tab shown first; the others are one key press away.
     const tabs = page.getByRole('tab');
     expect(await tabs.count()).toBe(6);
@@ -206,7 +234,7 @@ describe.skipIf(!hasChromium)('organiser consoles (headless Chromium)', () => {
       }
       expect(overflowing).toEqual([]);
       await page.context().close();
-    });
+    }, 120_000);
   }
 
   for (const lang of ['en', 'ar'] as const) {
@@ -220,6 +248,6 @@ describe.skipIf(!hasChromium)('organiser consoles (headless Chromium)', () => {
       }
       expect(found).toEqual([]);
       await page.context().close();
-    });
+    }, 180_000);
   }
 });

@@ -124,6 +124,7 @@ describe.skipIf(!hasChromium)('layout: phones, fonts, feedback in view (headless
     const page = await signedIn('organiser', 390, 844);
     await page.goto(`${server.url}/events/global-forum-2022/console/sessions?lang=zh`);
     await page.locator('tr:not(.is-cancelled) [data-testid="edit-session"]').last().click();
+    await page.waitForURL(/\/console\/sessions\/[a-z0-9-]+$/);
     const confirmButton = page.locator('.cancel-form button.button-danger');
     expect(await confirmButton.isVisible()).toBe(false);
     await page.locator('details.confirm > summary').click();
@@ -136,19 +137,25 @@ describe.skipIf(!hasChromium)('layout: phones, fonts, feedback in view (headless
     await page.context().close();
   });
 
-  it('after an action on a participant the notice is in view, on that participant\'s page', async () => {
+  it('after an action on a participant the notice is in view, in the dialog over the table', async () => {
     const page = await signedIn('organiser', 390, 844);
     await page.goto(`${server.url}/events/global-forum-2022/console/participants?lang=en`);
     const row = page.locator('tr.participant').filter({ hasText: 'Delegate Person' });
     await row.getByTestId('manage').click();
-    const confirm = page.getByTestId('revoke');
+    const dialog = page.getByTestId('participant-dialog');
+    await dialog.getByRole('heading', { name: 'Delegate Person' }).waitFor();
+    const confirm = dialog.getByTestId('revoke');
     expect(await confirm.isVisible()).toBe(false);
-    await page.getByTestId('revoke-open').click();
+    await dialog.getByTestId('revoke-open').click();
     await confirm.click();
-    await page.waitForURL(/notice=revoked/);
-    const notice = page.getByTestId('console-notice');
-    await expect.poll(() => notice.count()).toBe(1);
+    const notice = dialog.getByTestId('console-notice');
+    await notice.waitFor();
+    expect(await notice.innerText()).toContain('Delegate Person');
     expect(await notice.evaluate((el) => { const r = el.getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; })).toBe(true);
+    // Closing it brings the table back, up to date.
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await page.waitForLoadState('load');
+    await expect.poll(() => page.locator('tr.participant').filter({ hasText: 'Delegate Person' }).locator('.badge-danger').count(), { timeout: 10_000 }).toBe(1);
     await page.context().close();
   });
 });

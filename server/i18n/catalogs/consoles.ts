@@ -77,6 +77,7 @@ export const consoleMessages = defineCatalog({
     cn_evOtherLanguages: 'Other interpretation languages',
     cn_evOtherLanguagesHint: 'Language tags separated by commas, e.g. pt, sw.',
     cn_evDeleteConfirm: 'Yes, delete the event',
+    cn_close: 'Close',
   },
   zh: {
     cn_nav: '组织者控制台',
@@ -149,6 +150,7 @@ export const consoleMessages = defineCatalog({
     cn_evOtherLanguages: '其他口译语言',
     cn_evOtherLanguagesHint: '语言代码，以逗号分隔，例如 pt, sw。',
     cn_evDeleteConfirm: '确认删除活动',
+    cn_close: '关闭',
   },
   ar: {
     cn_nav: 'لوحات المنظِّم',
@@ -221,6 +223,7 @@ export const consoleMessages = defineCatalog({
     cn_evOtherLanguages: 'لغات ترجمة فورية أخرى',
     cn_evOtherLanguagesHint: 'رموز اللغات مفصولة بفواصل، مثل pt, sw.',
     cn_evDeleteConfirm: 'نعم، احذف الفعالية',
+    cn_close: 'إغلاق',
   },
   fr: {
     cn_nav: 'Consoles de l’organisateur',
@@ -293,6 +296,7 @@ export const consoleMessages = defineCatalog({
     cn_evOtherLanguages: 'Autres langues d’interprétation',
     cn_evOtherLanguagesHint: 'Codes de langue séparés par des virgules, p. ex. pt, sw.',
     cn_evDeleteConfirm: 'Oui, supprimer l’événement',
+    cn_close: 'Fermer',
   },
   ru: {
     cn_nav: 'Консоли организатора',
@@ -365,6 +369,7 @@ export const consoleMessages = defineCatalog({
     cn_evOtherLanguages: 'Другие языки перевода',
     cn_evOtherLanguagesHint: 'Коды языков через запятую, например pt, sw.',
     cn_evDeleteConfirm: 'Да, удалить мероприятие',
+    cn_close: 'Закрыть',
   },
   es: {
     cn_nav: 'Consolas del organizador',
@@ -437,5 +442,6 @@ export const consoleMessages = defineCatalog({
     cn_evOtherLanguages: 'Otros idiomas de interpretación',
     cn_evOtherLanguagesHint: 'Códigos de idioma separados por comas, p. ej. pt, sw.',
     cn_evDeleteConfirm: 'Sí, eliminar el evento',
+    cn_close: 'Cerrar',
   },
 });
