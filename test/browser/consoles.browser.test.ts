@@ -165,6 +165,10 @@ describe.skipIf(!hasChromium)('organiser consoles (headless Chromium)', () => {
     expect(await inView(notice)).toBe(true);
 
     await page.goto(`${server.url}/events/${eventId}/console/event?lang=en`);
+    // Saving the event's settings reports at the top of the page it comes back to.
+    await page.getByTestId('save-event').click();
+    await page.waitForURL(/notice=saved/);
+    expect(await inView(page.getByTestId('console-notice'))).toBe(true);
     const confirmDelete = page.getByRole('button', { name: 'Yes, delete the event' });
     expect(await confirmDelete.isVisible()).toBe(false);
     await page.getByText('Delete the event…').click();
