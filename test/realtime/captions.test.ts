@@ -85,4 +85,21 @@ describe('live captions over Socket.IO', () => {
     expect(download.headers.get('content-disposition')).toMatch(/^attachment; filename="?[\w-]+-captions\.txt"?$/);
     expect(await download.text()).toMatch(/Good morning, delegates\.\n.*The sitting is open\.\n$/s);
   });
+
+  it('keeps numbering and the transcript across a restart', async () => {
+    const before = await open(captioner);
+    const last = await ok<{ seq: number }>(before.socket, 'caption:line', { sessionId, language: 'en', text: 'Before the restart.' });
+    for (const s of sockets.splice(0)) s.close();
+    const dataDir = server.config.dataDir;
+    await server.close();
+    server = await startTestServer({ PLENARY_DATA_DIR: dataDir });
+    const after = await open(captioner);
+    const d = await open(delegate);
+    const seen = record(d.socket, ['caption:line']);
+    const next = await ok<{ seq: number }>(after.socket, 'caption:line', { sessionId, language: 'en', text: 'After the restart.' });
+    expect(next.seq).toBe(last.seq + 1);
+    await waitFor(() => seen['caption:line']!.length === 1);
+    const json = await getJson<{ lines: { text: string; seq: number }[] }>(`${server.url}/api/events/${eventId}/sessions/${sessionId}/captions`, { headers: { authorization: `Bearer ${organizerToken}` } });
+    expect(json.body.lines.map((l) => l.text)).toEqual(['Good morning, delegates.', 'The sitting is open.', 'Before the restart.', 'After the restart.']);
+  });
 });
