@@ -16,6 +16,8 @@ import { startTestServer } from '../support/server.ts';
 const sessionId = 'thematic-3';
 const path = `/events/global-forum-2022/sessions/${sessionId}/projector`;
 const axeSource = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+/** Live updates arrive when they arrive: on a loaded machine that may take seconds (vitest's default wait is 1 s). */
+const eventually = <T>(probe: () => T | Promise<T>) => expect.poll(probe, { timeout: 15_000, interval: 100 });
 
 describe.skipIf(!hasChromium)('the projector view (headless Chromium)', () => {
   let server: Plenary;
@@ -56,12 +58,12 @@ describe.skipIf(!hasChromium)('the projector view (headless Chromium)', () => {
   it('shows the floor holder, the clock, the next speakers and the running order, without scrolling at 1920x1080 and 1366x768', async () => {
     for (const [width, height] of [[1920, 1080], [1366, 768]] as const) {
       const page = await live(await project(scene.moderator, width, height));
-      await expect.poll(() => page.getByTestId('projector-speaker').innerText()).toBe('Sipho Ndlovu');
+      await eventually(() => page.getByTestId('projector-speaker').innerText()).toBe('Sipho Ndlovu');
       expect(await page.getByTestId('projector-speaker-meta').innerText()).toBe('South Africa · Workers');
-      await expect.poll(async () => /^\d+:\d\d$/.test(await page.getByTestId('projector-clock').innerText())).toBe(true);
+      await eventually(async () => /^\d+:\d\d$/.test(await page.getByTestId('projector-clock').innerText())).toBe(true);
       const names = page.locator('[data-testid="projector-next"] .projector-queue-name');
-      await expect.poll(() => names.allInnerTexts()).toEqual(['王芳', 'Ingrid Larsen', 'Fatima Al-Sayed']);
-      await expect.poll(() => page.getByTestId('projector-run-now').innerText()).toBe('Statements by Heads of State and Government — President of the Republic');
+      await eventually(() => names.allInnerTexts()).toEqual(['王芳', 'Ingrid Larsen', 'Fatima Al-Sayed']);
+      await eventually(() => page.getByTestId('projector-run-now').innerText()).toBe('Statements by Heads of State and Government — President of the Republic');
       expect(await page.getByTestId('projector-run-next').innerText()).toBe('Interactive panel');
       expect(await page.getByTestId('projector-status').innerText()).toMatch(/live/i);
       expect(await overflow(page)).toEqual({ x: 0, y: 0 });
@@ -70,30 +72,30 @@ describe.skipIf(!hasChromium)('the projector view (headless Chromium)', () => {
       expect(await size('projector-clock')).toBeGreaterThan(await size('projector-speaker'));
       expect(await size('projector-speaker')).toBeGreaterThanOrEqual(width >= 1920 ? 80 : 56);
     }
-  });
+  }, 120_000);
 
   it('follows the floor and the running order live, in the page’s language', async () => {
     const page = await live(await project(scene.delegate, 1366, 768, { lang: 'zh' }));
     expect(await page.locator('#projector-now-heading').innerText()).toBe(stageMessages.zh.projectorNow);
-    await expect.poll(() => page.getByTestId('projector-speaker').innerText()).toBe('Sipho Ndlovu');
+    await eventually(() => page.getByTestId('projector-speaker').innerText()).toBe('Sipho Ndlovu');
     // The chair gives the floor to the next speaker: the projector names her and she leaves the list.
     await ok(chair(), 'queue:give-floor', { sessionId, entryId: scene.entries.get('王芳') });
-    await expect.poll(() => page.getByTestId('projector-speaker').innerText()).toBe('王芳');
+    await eventually(() => page.getByTestId('projector-speaker').innerText()).toBe('王芳');
     expect(await page.getByTestId('projector-speaker-meta').innerText()).toContain('中国');
-    await expect.poll(() => page.locator('[data-testid="projector-next"] .projector-queue-name').allInnerTexts()).toEqual(['Ingrid Larsen', 'Fatima Al-Sayed']);
+    await eventually(() => page.locator('[data-testid="projector-next"] .projector-queue-name').allInnerTexts()).toEqual(['Ingrid Larsen', 'Fatima Al-Sayed']);
     // The chair moves the running order on.
     await ok(chair(), 'run:advance', { sessionId, itemId: 'panel' });
-    await expect.poll(() => page.getByTestId('projector-run-now').innerText()).toBe('Interactive panel');
+    await eventually(() => page.getByTestId('projector-run-now').innerText()).toBe('Interactive panel');
     expect(await page.getByTestId('projector-run-next').innerText()).toBe('Open floor');
     // The floor ends and nobody holds it: the projector says so, with no clock.
     await ok(chair(), 'queue:end-floor', { sessionId });
-    await expect.poll(() => page.getByTestId('projector-speaker').innerText()).not.toBe('王芳');
+    await eventually(() => page.getByTestId('projector-speaker').innerText()).not.toBe('王芳');
     expect(await page.getByTestId('projector-clock').innerText()).toBe('');
   });
 
   it('is refused to a visitor who is not signed in: a sign-in message, no live data', async () => {
     const page = await project(null, 1366, 768);
-    await expect.poll(() => page.getByTestId('projector-message').innerText()).toBe(stageMessages.en.projectorSignIn);
+    await eventually(() => page.getByTestId('projector-message').innerText()).toBe(stageMessages.en.projectorSignIn);
     expect(await page.locator('#projector-live').isVisible()).toBe(false);
     expect(await page.getByTestId('projector-message').getAttribute('data-code')).toBe('unauthenticated');
   });
@@ -112,5 +114,5 @@ describe.skipIf(!hasChromium)('the projector view (headless Chromium)', () => {
       expect(findings).toEqual([]);
     }
     expect(errors).toEqual([]);
-  });
+  }, 120_000);
 });
