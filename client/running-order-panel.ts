@@ -126,9 +126,23 @@ export class RunningOrderPanel {
     if (m.currentItemId !== this.lastCurrent) {
       this.lastCurrent = m.currentItemId;
       const item = m.items.find((i) => i.id === m.currentItemId);
-      if (item) this.deps.announce(interpolate(this.deps.strings.runNow, { title: item.title }));
+      if (item) this.deps.announce(interpolate(this.deps.strings.runNow, { title: this.shown(item).title }));
     }
     this.render();
+  }
+
+  /**
+   * An item's title and speaker in the page's language when the item
+   * carries translations (the seeded orders), else as written; an item
+   * retitled in an unsaved draft shows what the editor typed.
+   */
+  private shown(item: Pick<RunItemView, 'id' | 'title' | 'speaker'>): { title: string; speaker?: string } {
+    const live = this.state?.items.find((i) => i.id === item.id);
+    const loc = live?.localized;
+    const lang = (document.documentElement.lang || 'en').slice(0, 2) as keyof NonNullable<RunItemView['localized']>['title'];
+    if (!loc || live.title !== item.title) return { title: item.title, ...(item.speaker ? { speaker: item.speaker } : {}) };
+    const speaker = live.speaker === item.speaker ? (loc.speaker?.[lang] ?? item.speaker) : item.speaker;
+    return { title: loc.title[lang] ?? item.title, ...(speaker ? { speaker } : {}) };
   }
 
   /** After the current item; with none running (a statement's video ended it), after the item that ended last, else the first not yet run. */
@@ -184,7 +198,7 @@ export class RunningOrderPanel {
     const s = this.deps.strings;
     const m = this.state;
     const current = m?.items.find((i) => i.id === m.currentItemId);
-    this.status.textContent = current ? interpolate(s.runNow, { title: current.title }) : m && m.items.length === 0 ? s.runEmpty : '';
+    this.status.textContent = current ? interpolate(s.runNow, { title: this.shown(current).title }) : m && m.items.length === 0 ? s.runEmpty : '';
     const items: (RunItemView | EditItem)[] = this.moderator && this.draft ? this.draft.items : (m?.items ?? []);
     this.list.replaceChildren(...items.map((item, index) => this.row(item, index, items.length)));
     const saveRow = this.editor.querySelector<HTMLElement>('[data-role="save"]');
@@ -201,10 +215,11 @@ export class RunningOrderPanel {
     const live = this.state?.items.find((i) => i.id === item.id);
     const li = el('li', { 'data-item-id': item.id, 'data-testid': 'run-item', class: `run-item run-${live?.status ?? 'pending'}` });
     if (live?.status === 'current') li.setAttribute('aria-current', 'step');
+    const shown = this.shown(item);
     const head = el('span', { class: 'run-title' });
-    head.append(el('strong', {}, item.title), ` (${this.kindLabel(item.kind)}${item.prerecorded ? `, ${s.runPrerecorded}` : ''})`);
+    head.append(el('strong', {}, shown.title), ` (${this.kindLabel(item.kind)}${item.prerecorded ? `, ${s.runPrerecorded}` : ''})`);
     li.append(head);
-    if (item.speaker) li.append(' — ', el('span', { class: 'run-speaker' }, item.speaker));
+    if (shown.speaker) li.append(' — ', el('span', { class: 'run-speaker' }, shown.speaker));
     const actual = live ? live.actualMs + (live.status === 'current' && live.startedAt ? Math.max(0, Date.now() - Date.parse(live.startedAt)) : 0) : 0;
     const times = el('span', { class: 'run-times hint' }, ` ${s.runPlanned} ${minutes(item.plannedMs)} · ${s.runActual} ${minutes(actual)}`);
     li.append(times);
@@ -220,7 +235,7 @@ export class RunningOrderPanel {
 
     const buttons = el('span', { class: 'button-row' });
     const button = (label: string, testid: string, onClick: () => void, disabled = false): HTMLButtonElement => {
-      const b = el('button', { type: 'button', class: 'secondary', 'data-testid': testid, 'aria-label': `${label}: ${item.title}` }, label);
+      const b = el('button', { type: 'button', class: 'secondary', 'data-testid': testid, 'aria-label': `${label}: ${shown.title}` }, label);
       b.disabled = disabled;
       b.addEventListener('click', onClick);
       buttons.append(b);
@@ -238,7 +253,7 @@ export class RunningOrderPanel {
     li.append(buttons);
     if (live && item.prerecorded && !this.draft) {
       const label = el('label', {}, `${s.runUploadVideo} `);
-      const input = el('input', { type: 'file', accept: 'video/mp4,video/webm,video/x-matroska,.mkv', 'data-testid': 'run-upload', 'aria-label': `${s.runUploadVideo}: ${item.title}` });
+      const input = el('input', { type: 'file', accept: 'video/mp4,video/webm,video/x-matroska,.mkv', 'data-testid': 'run-upload', 'aria-label': `${s.runUploadVideo}: ${shown.title}` });
       input.addEventListener('change', () => {
         const file = input.files?.[0];
         if (file) void this.upload(item.id, file);
@@ -248,7 +263,7 @@ export class RunningOrderPanel {
     }
     if (live && item.kind === 'statement' && !this.draft) {
       const label = el('label', {}, `${s.runUploadText} `);
-      const input = el('input', { type: 'file', accept: 'application/pdf,text/plain,.pdf,.txt', 'data-testid': 'run-upload-text', 'aria-label': `${s.runUploadText}: ${item.title}` });
+      const input = el('input', { type: 'file', accept: 'application/pdf,text/plain,.pdf,.txt', 'data-testid': 'run-upload-text', 'aria-label': `${s.runUploadText}: ${shown.title}` });
       input.addEventListener('change', () => {
         const file = input.files?.[0];
         if (file) void this.uploadText(item.id, file);
@@ -259,7 +274,7 @@ export class RunningOrderPanel {
     if (live && item.prerecorded && !this.draft) {
       if (live.recording && !live.recording.approved) {
         // Watched and cleared by a moderator before it may reach the floor.
-        const approve = el('button', { type: 'button', class: 'button-primary', 'data-testid': 'run-approve', 'aria-label': `${s.runApproveVideo}: ${item.title}` }, s.runApproveVideo);
+        const approve = el('button', { type: 'button', class: 'button-primary', 'data-testid': 'run-approve', 'aria-label': `${s.runApproveVideo}: ${shown.title}` }, s.runApproveVideo);
         approve.addEventListener('click', () => void this.approve(item.id));
         li.append(approve);
       }

@@ -79,4 +79,17 @@ describe.skipIf(!hasChromium)('the running order in the room, by keyboard', () =
     expect(text).toBe('Excellencies, ladies and gentlemen.\n');
     expect(await delegate.getByTestId('run-text').count()).toBe(0);
   });
+
+  it('shows the seeded running order in the page’s language (the seed’s translations), English where it has none', async () => {
+    const reader = await createParticipant(server, { name: 'Lector', group: 'employers', country: 'AR' });
+    const page = (locale: string, lang: string) => visitRoom(browser, { url: server.url, participant: reader, eventId, sessionId: 'thematic-4', locale, timezoneId: 'Europe/Paris', query: `?lang=${lang}`, contexts });
+    const zh = await page('zh-CN', 'zh');
+    await expect.poll(() => zh.getByTestId('run-item').count()).toBe(5);
+    expect(await zh.locator('[data-item-id="hos-1"] .run-speaker').innerText()).toBe('国家元首或政府首脑（1）');
+    expect(await zh.locator('[data-item-id="panel"] .run-title strong').innerText()).toBe('互动小组讨论');
+    const es = await page('es-ES', 'es');
+    await expect.poll(() => es.locator('[data-item-id="panel"] .run-title strong').innerText()).toBe('Mesa redonda interactiva');
+    const ru = await page('ru-RU', 'ru');
+    await expect.poll(() => ru.locator('[data-item-id="panel"] .run-title strong').innerText()).toBe('Interactive panel discussion');
+  });
 });
