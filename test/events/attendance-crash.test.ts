@@ -61,7 +61,7 @@ describe.skipIf(!hasRedis)('attendance when a process holding delegates crashes 
         ATTENDANCE_HEARTBEAT_MS: String(heartbeatMs),
       });
       children.push(server.child);
-      return { child: server.child, url: await waitFor(() => /running at (http:\/\/\S+)/.exec(server.output())?.[1], { timeout: 20_000 }) };
+      return { child: server.child, url: await waitFor(() => /running at (http:\/\/\S+)/.exec(server.output())?.[1], { timeout: 60_000 }) };
     };
     let a = await startServer();
     const b = await startServer();
@@ -141,5 +141,5 @@ describe.skipIf(!hasRedis)('attendance when a process holding delegates crashes 
       expect(row.seconds, p.name).toBeLessThanOrEqual(Math.ceil(firstStay + secondStayAtMost) + 1);
       expect(row.seconds, p.name).toBeLessThan((Date.parse(row.lastLeave!) - Date.parse(row.firstJoin)) / 1000 - 1);
     }
-  }, 120_000);
+  }, 240_000);
 });

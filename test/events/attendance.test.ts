@@ -55,7 +55,7 @@ describe.skipIf(!hasRedis)('attendance over two processes, with a restart betwee
         ATTENDANCE_HEARTBEAT_MS: '2000',
       });
       children.push(server.child);
-      return { child: server.child, url: await waitFor(() => /running at (http:\/\/\S+)/.exec(server.output())?.[1], { timeout: 20_000 }) };
+      return { child: server.child, url: await waitFor(() => /running at (http:\/\/\S+)/.exec(server.output())?.[1], { timeout: 60_000 }) };
     };
     const a = await startServer();
     let b = await startServer();
@@ -154,5 +154,5 @@ describe.skipIf(!hasRedis)('attendance over two processes, with a restart betwee
     const refused = await emit(first[2]!, 'session:leave', { sessionId });
     expect(refused.ok).toBe(true);
     expect((await getJson(`${a.url}/api/events/${eventId}/reports/attendance`, { headers: { authorization: `Bearer ${delegates[2]!.token}` } })).status).toBe(403);
-  }, 120_000);
+  }, 240_000);
 });
