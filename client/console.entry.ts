@@ -9,3 +9,12 @@ import { enhanceParticipantDialogs } from './participant-dialog.ts';
 enhanceParticipantTable();
 enhanceLanguageTabs();
 enhanceParticipantDialogs();
+
+// On a phone the console navigation scrolls sideways inside itself: bring this page's entry into view.
+const current = document.querySelector<HTMLElement>('.console-nav [aria-current="page"]');
+const strip = current?.closest('ul');
+if (current && strip && strip.scrollWidth > strip.clientWidth) {
+  const box = current.getBoundingClientRect();
+  const frame = strip.getBoundingClientRect();
+  strip.scrollLeft += box.left + box.width / 2 - (frame.left + frame.width / 2);
+}

@@ -66,6 +66,7 @@ export function attendanceReports(programme: ProgrammeService, attendance: Atten
     res.set('Cache-Control', 'private, no-store').type('html').send(
       views.render('attendance-report', {
         ...pageBase(req, `${translate(lang, 'attTitle')} — ${event.title[lang] || event.title.en || event.title.zh}`),
+        script: 'console',
         consoleNav: consoleNav(eventId, 'attendance', lang),
         event,
         zone: `${zone} (${zoneAbbreviation(DateTime.now().setZone(zone))})`,

@@ -81,6 +81,7 @@ export function speakingReports(programme: ProgrammeService, floor: FloorService
       views.render('speaking-report', {
         // Like every page: the viewer (header, sign-out form), its CSRF token, language and zone.
         ...pageBase(req, translate(lang, 'speakingReport')),
+        script: 'console',
         consoleNav: consoleNav(eventId, 'speaking', lang),
         event,
         sessions: sessions.map((s) => ({ id: s.id, title: s.title, selected: s.id === sessionId })),

@@ -99,6 +99,7 @@ export function sessionRecords(deps: SessionRecordDeps): Router {
     res.type('html').send(
       deps.views.render('session-record', {
         ...base,
+        script: 'console',
         // The organisers' navigation; a moderator who is not one reaches this page from the room.
         consoleNav: (base.caller as { organizer?: boolean } | undefined)?.organizer ? consoleNav(record.eventId, 'records', req.ctx.lang) : undefined,
         record: { ...record, chair: named(record.chair), speakers: named(record.speakers) },
@@ -119,6 +120,7 @@ export function sessionRecords(deps: SessionRecordDeps): Router {
     res.set('Cache-Control', 'private, no-store').type('html').send(
       deps.views.render('console-records', {
         ...pageBase(req, translate(lang, 'cn_recordsTitle')),
+        script: 'console',
         consoleNav: consoleNav(eventId, 'records', lang),
         event,
         rows: [...sessions]
