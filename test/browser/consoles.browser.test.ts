@@ -146,6 +146,30 @@ describe.skipIf(!hasChromium)('organiser consoles (headless Chromium)', () => {
     await page.context().close();
   });
 
+  it('works without JavaScript: filters by the form, manages a participant on their page, shows every language of a session', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, javaScriptEnabled: false, locale: 'en-GB' });
+    const page = await context.newPage();
+    await page.goto(organiserLink);
+    await page.goto(`${server.url}/events/${eventId}/console/participants?lang=en`);
+    await page.getByRole('combobox', { name: 'Constituent group' }).first().selectOption('employers');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL(/group=employers/);
+    expect(await rowNames(page)).toEqual(['Jean-Pierre Müller']);
+    await page.getByRole('link', { name: 'Manage Jean-Pierre Müller' }).click();
+    await page.waitForURL(new RegExp(`/console/participants/${someone}`));
+    await page.getByLabel('Session', { exact: true }).selectOption('thematic-4');
+    await page.getByLabel('Role', { exact: true }).selectOption('panelist');
+    await page.getByRole('button', { name: 'Add role' }).click();
+    await page.waitForURL(/notice=roles/);
+    expect(await inView(page.getByTestId('console-notice'))).toBe(true);
+    expect(await page.locator('main').innerText()).toContain('Panelist · A just transition');
+
+    await page.goto(`${server.url}/events/${eventId}/console/sessions/opening?lang=en`);
+    expect(await page.getByRole('tab').count()).toBe(0);
+    for (const l of ['ar', 'zh', 'en', 'fr', 'ru', 'es']) expect(await page.locator(`input[name="title_${l}"]`).isVisible()).toBe(true);
+    await context.close();
+  });
+
   it('asks before revoking or rejecting a participant and before deleting an event; each action reports in view', async () => {
     const page = await organiserPage(390, 844);
     await page.goto(`${server.url}/events/${eventId}/console/participants/${someone}?lang=zh`);
