@@ -106,7 +106,7 @@ describe.skipIf(!hasChromium)('the live room’s layout and questions (headless 
     expect(await page.getByTestId('projector-link').isVisible()).toBe(false);
   });
 
-  it('is tabs at 390 px, the stage first, by keyboard (arrow keys, End), with the chair’s tab for moderators only', async () => {
+  it('is tabs at 390 px, the stage first, by keyboard (arrow keys, mirrored in Arabic, End), with the chair’s tab for moderators only', async () => {
     const page = await visit(scene.delegate, 390, 844);
     const tabs = page.getByTestId('room-tabs');
     expect(await tabs.isVisible()).toBe(true);
@@ -131,6 +131,14 @@ describe.skipIf(!hasChromium)('the live room’s layout and questions (headless 
     await page.keyboard.press('End');
     expect(await page.locator('#tab-order').getAttribute('aria-selected')).toBe('true');
     expect(await page.getByTestId('running-order').isVisible()).toBe(true);
+
+    // In Arabic the tabs run right to left: the left arrow moves to the next one.
+    const arabic = await visit(scene.delegate, 390, 844, { lang: 'ar' });
+    await arabic.locator('#tab-stage').focus();
+    await arabic.keyboard.press('ArrowLeft');
+    expect(await arabic.locator('#tab-floor').getAttribute('aria-selected')).toBe('true');
+    const [stageTab, floorTab] = [await box(arabic, '#tab-stage'), await box(arabic, '#tab-floor')];
+    expect(floorTab.x).toBeLessThan(stageTab.x);
 
     const chair = await visit(scene.moderator, 390, 844);
     await chair.locator('#tab-chair').click();
