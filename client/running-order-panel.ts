@@ -25,7 +25,8 @@ export interface RunningOrderDeps {
   showError(error: unknown): void;
 }
 
-type EditItem = Pick<RunItemView, 'id' | 'kind' | 'title' | 'speaker' | 'prerecorded' | 'plannedMs'>;
+type EditItem = Pick<RunItemView, 'id' | 'kind' | 'title' | 'speaker' | 'prerecorded' | 'protocol' | 'plannedMs'>;
+const ranks = ['head_of_state', 'head_of_government', 'vice_president', 'minister', 'head_of_organization', 'social_partner', 'other'] as const;
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
@@ -285,7 +286,7 @@ export class RunningOrderPanel {
   private edit(change: (items: EditItem[]) => EditItem[]): void {
     const m = this.state;
     if (!m) return;
-    const base = this.draft ?? { version: m.version, items: m.items.map(({ id, kind, title, speaker, prerecorded, plannedMs }) => ({ id, kind, title, speaker, prerecorded, plannedMs })) };
+    const base = this.draft ?? { version: m.version, items: m.items.map(({ id, kind, title, speaker, prerecorded, protocol, plannedMs }) => ({ id, kind, title, speaker, prerecorded, protocol, plannedMs })) };
     this.draft = { version: base.version, items: change(base.items) };
     this.render();
   }
@@ -315,16 +316,28 @@ export class RunningOrderPanel {
     const speaker = el('input', { name: 'speaker', maxlength: '200', 'data-testid': 'run-speaker' });
     const mins = el('input', { name: 'minutes', type: 'number', min: '0', max: '720', step: '1', value: '5', required: '', 'data-testid': 'run-minutes' });
     const pre = el('input', { name: 'prerecorded', type: 'checkbox', 'data-testid': 'run-prerecorded' });
+    // A statement's speaker's protocol rank, for sorting in protocol order (none: the item keeps its place).
+    const rank = el('select', { name: 'protocol', 'data-testid': 'run-protocol' });
+    rank.append(el('option', { value: '' }, s.runProtocolNone));
+    for (const r of ranks) rank.append(el('option', { value: r }, s[`runRank_${r}`]));
     const preLabel = el('label', { class: 'inline' });
     preLabel.append(pre, ` ${s.runPrerecorded}`);
     const add = el('button', { type: 'submit', class: 'secondary', 'data-testid': 'run-add' }, s.runAdd);
     const addRow = el('div', { class: 'button-row' });
-    addRow.append(field(s.runKindLabel, kind), field(s.runTitle, title), field(s.runSpeaker, speaker), field(s.runMinutes, mins), preLabel, add);
+    addRow.append(field(s.runKindLabel, kind), field(s.runTitle, title), field(s.runSpeaker, speaker), field(s.runMinutes, mins), field(s.runProtocol, rank), preLabel, add);
     const save = el('button', { type: 'button', 'data-testid': 'run-save' }, s.runSave);
     const saveRow = el('div', { class: 'button-row', 'data-role': 'save' });
     saveRow.hidden = true;
     saveRow.append(save);
-    this.editor.append(addRow, saveRow);
+    // Sorting saves at once: the server sorts by the event's protocol order (GET /api/events/:eventId/protocol-order).
+    const sort = el('button', { type: 'button', class: 'secondary', 'data-testid': 'run-sort-protocol' }, s.runSortProtocol);
+    sort.addEventListener('click', () => {
+      if (!this.draft) this.edit((items) => items);
+      void this.save('protocol');
+    });
+    const sortRow = el('div', { class: 'button-row' });
+    sortRow.append(sort);
+    this.editor.append(addRow, saveRow, sortRow);
 
     this.editor.addEventListener('submit', (event) => {
       event.preventDefault();
@@ -336,18 +349,20 @@ export class RunningOrderPanel {
         title: text,
         ...(speaker.value.trim() ? { speaker: speaker.value.trim() } : {}),
         ...(pre.checked && kind.value === 'statement' ? { prerecorded: true } : {}),
+        ...(rank.value && kind.value === 'statement' ? { protocol: rank.value as (typeof ranks)[number] } : {}),
         plannedMs: Math.max(0, Math.round(Number(mins.value) || 0)) * 60_000,
       };
       this.edit((items) => [...items, item]);
       title.value = '';
       speaker.value = '';
       pre.checked = false;
+      rank.value = '';
       title.focus();
     });
     save.addEventListener('click', () => void this.save());
   }
 
-  private async save(): Promise<void> {
+  private async save(sort?: 'protocol'): Promise<void> {
     const draft = this.draft;
     if (!draft) return;
     try {
@@ -355,14 +370,18 @@ export class RunningOrderPanel {
         method: 'PUT',
         credentials: 'same-origin',
         headers: { 'content-type': 'application/json', accept: 'application/json', ...csrfHeader() },
-        body: JSON.stringify({ version: draft.version, items: draft.items.map((i) => ({ ...i, speaker: i.speaker || undefined, prerecorded: i.prerecorded || undefined })) }),
+        body: JSON.stringify({
+          version: draft.version,
+          items: draft.items.map((i) => ({ ...i, speaker: i.speaker || undefined, prerecorded: i.prerecorded || undefined, protocol: i.protocol || undefined })),
+          ...(sort ? { sort } : {}),
+        }),
       });
       const body = (await res.json()) as RunStateMessage & { error?: { code: string; message: string } };
       if (!res.ok) throw Object.assign(new Error(body.error?.message ?? res.statusText), { code: body.error?.code });
       this.draft = null;
       this.receive(body);
       this.render();
-      this.deps.announce(this.deps.strings.runSaved);
+      this.deps.announce(sort ? this.deps.strings.runSorted : this.deps.strings.runSaved);
     } catch (error) {
       this.deps.showError(error);
     }

@@ -92,4 +92,33 @@ describe.skipIf(!hasChromium)('the running order in the room, by keyboard', () =
     const ru = await page('ru-RU', 'ru');
     await expect.poll(() => ru.locator('[data-item-id="panel"] .run-title strong').innerText()).toBe('Interactive panel discussion');
   });
+
+  it('lets the chair give a speaker a protocol rank and sort the order by protocol, by keyboard; the seed’s ranks survive a save', async () => {
+    const chairP = await createParticipant(server, { name: 'Chair Three', roles: [{ sessionId: 'thematic-3', role: 'moderator' }] });
+    const chair = await visitRoom(browser, { url: server.url, participant: chairP, eventId, sessionId: 'thematic-3', locale: 'en-GB', timezoneId: 'Europe/Paris', contexts });
+    const order = () => chair.getByTestId('run-item').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-item-id')));
+    await expect.poll(() => chair.getByTestId('run-item').count()).toBe(5);
+    const panel = chair.getByTestId('running-order');
+    await panel.getByLabel('Title').fill('Statement');
+    await panel.getByLabel('Speaker').fill('Prime Minister of Norway');
+    await panel.getByLabel('Protocol rank').selectOption('head_of_government');
+    await panel.getByLabel('Title').press('Enter');
+    await expect.poll(() => chair.getByTestId('run-item').count()).toBe(6);
+    // Moved by hand to the top, and saved: the order sent stands.
+    const added = chair.locator('[data-testid="run-item"]').last();
+    const id = await added.getAttribute('data-item-id');
+    await added.getByTestId('run-up').focus();
+    for (let i = 0; i < 5; i++) await chair.keyboard.press('Enter');
+    await chair.getByTestId('run-save').focus();
+    await chair.keyboard.press('Enter');
+    await expect.poll(() => chair.locator('#announcer').innerText()).toBe('Running order saved.');
+    expect(await order()).toEqual([id, 'hos-1', 'hos-2', 'hos-3', 'hos-4', 'panel']);
+    // Sorted by protocol: the Heads of State (the seed's placeholders kept their rank through the save) come first.
+    await chair.getByTestId('run-sort-protocol').focus();
+    await chair.keyboard.press('Enter');
+    await expect.poll(() => chair.locator('#announcer').innerText()).toBe('Sorted by protocol order and saved.');
+    expect(await order()).toEqual(['hos-1', 'hos-2', 'hos-3', 'hos-4', id, 'panel']);
+    const saved = await getJson<{ items: { id: string; protocol?: string }[] }>(`${server.url}/api/events/${eventId}/sessions/thematic-3/running-order`, { headers: { authorization: `Bearer ${organizerToken}` } });
+    expect(saved.body.items.map((i) => i.protocol)).toEqual(['head_of_state', 'head_of_state', 'head_of_state', 'head_of_state', 'head_of_government', undefined]);
+  });
 });
