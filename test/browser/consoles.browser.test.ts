@@ -248,6 +248,7 @@ describe.skipIf(!hasChromium)('organiser consoles (headless Chromium)', () => {
     ['speaking time', `/events/${eventId}/console/speaking-time`],
     ['records', `/events/${eventId}/console/records`],
     ['record', `/events/${eventId}/console/sessions/opening/record`],
+    ['recordings', `/events/${eventId}/console/recordings`],
   ];
 
   for (const lang of ['zh', 'en', 'ar'] as const) {
