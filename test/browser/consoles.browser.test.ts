@@ -266,6 +266,15 @@ describe.skipIf(!hasChromium)('organiser consoles (headless Chromium)', () => {
     }, 120_000);
   }
 
+  it('the participant dialog open over the table has no serious axe finding (ar)', async () => {
+    const page = await organiserPage(1366, 768, { bypassCSP: true });
+    await page.goto(`${server.url}/events/${eventId}/console/participants?lang=ar`);
+    await page.locator('tr.participant').first().getByTestId('manage').click();
+    await page.getByTestId('participant-dialog').locator('h1').waitFor();
+    expect(await audit(page)).toEqual([]);
+    await page.context().close();
+  }, 60_000);
+
   for (const lang of ['en', 'ar'] as const) {
     it(`every console and report page has no serious axe finding (${lang})`, async () => {
       // The pages' CSP would refuse the injected axe script.
