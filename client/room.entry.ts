@@ -1,6 +1,6 @@
 import { io } from 'socket.io-client';
 import type { PlenaryClientSocket } from './socket.ts';
-import type { QueueEntryView, QueueTimerMessage, QuestionMessageBody, RosterEntry } from '../server/protocol/events.ts';
+import type { QueueEntryView, QueueTimerMessage, RosterEntry, RunStateMessage } from '../server/protocol/events.ts';
 import type { ErrorCode } from '../server/errors.ts';
 import type { RoomStrings } from '../server/i18n/catalogs/room.ts';
 import type { StagePageStrings } from '../server/i18n/catalogs/stage.ts';
@@ -121,6 +121,8 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
   let lastListOpen: boolean | null = null;
   let lastStatus: string | null = null;
   let questionTab: QuestionTab = 'votes';
+  /** The running order as last heard (run:state, or read on joining), for the stage's floor bar. */
+  let run: RunStateMessage | null = null;
   const knownQuestions = new Set<string>();
   const socket: PlenaryClientSocket = io({ transports: ['websocket', 'polling'] });
   let stage: Stage | undefined;
@@ -150,6 +152,21 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
   socket.on('connect', () => {
     byId('room-error').hidden = true;
   });
+  const followRun = (m: RunStateMessage): void => {
+    if (m.sessionId !== sessionId || (run && m.version < run.version)) return;
+    run = m;
+    const view = live.views.get(sessionId);
+    if (view) renderQueue(view);
+  };
+  socket.on('run:state', followRun);
+  const readRun = async (): Promise<void> => {
+    try {
+      const res = await fetch(`/api/events/${encodeURIComponent(root.dataset.eventId ?? '')}/sessions/${encodeURIComponent(sessionId)}/running-order`, { credentials: 'same-origin', headers: { accept: 'application/json' } });
+      if (res.ok) followRun((await res.json()) as RunStateMessage);
+    } catch {
+      // offline: the next run:state brings it
+    }
+  };
   // Moderators hear who is present, by constituent group, on every process (at most once a second).
   socket.on('session:presence', (m) => {
     if (m.sessionId !== sessionId) return;
@@ -193,6 +210,8 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
     return;
   }
   byId('live-room').hidden = false;
+  void readRun();
+  socket.on('connect', () => void readRun());
   // The live stage (audio and video) follows the session's status and floor.
   stage = new Stage({ socket, sessionId, strings: s, lang: document.documentElement.lang || 'en', request: (e, p) => live.request(e, p), announce, showError });
   const joinedView = live.views.get(sessionId);
@@ -492,11 +511,13 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
     const moderator = view.you.moderator;
     const floor = view.queue.floor;
     const speaker = floor ? view.queue.entries.find((e) => e.id === floor.entryId) : undefined;
-    byId('floor-speaker').textContent = speaker ? interpolate(s.speaking, { name: speaker.name }) : s.nobodySpeaking;
-    byId('floor-holder-meta').textContent = speaker ? interpolate(s.floorHolderMeta, { group: groupName(speaker.group), country: countryName(speaker.country) }) : '';
+    // With the floor free, a scripted statement of the running order (live or pre-recorded) names its speaker.
+    const scripted = speaker ? undefined : run?.items.find((i) => i.id === run?.currentItemId && i.speaker);
+    byId('floor-speaker').textContent = speaker ? interpolate(s.speaking, { name: speaker.name }) : scripted?.speaker ?? s.nobodySpeaking;
+    byId('floor-holder-meta').textContent = speaker ? interpolate(s.floorHolderMeta, { group: groupName(speaker.group), country: countryName(speaker.country) }) : scripted?.title ?? '';
     const upNext = view.queue.entries.find((e) => e.id === view.queue.proposedEntryId) ?? view.queue.entries.find((e) => e.status === 'waiting');
     byId('floor-next').textContent = upNext ? interpolate(s.nextSpeaker, { name: upNext.name }) : '';
-    byId('floor').classList.toggle('has-speaker', Boolean(speaker));
+    byId('floor').classList.toggle('has-speaker', Boolean(speaker || scripted));
     byId('floor-timer').textContent = clock(floorRemainingMs(view));
     const speakerId = speaker?.participantId ?? null;
     if (speakerId !== lastSpeaker) announce(speaker ? interpolate(s.announceFloor, { name: speaker.name }) : s.announceFloorEnded);

@@ -236,7 +236,7 @@ describe.skipIf(!hasChromium)('the live room’s layout and questions (headless 
     expect(await seriousFindings(columns)).toEqual([]);
   }, 120_000);
 
-  it('hides the Intervention selector while the delegate waits for or holds the floor', async () => {
+  it('hides the Intervention selector while the delegate waits for or holds the floor; with the floor free, names the running order’s current statement', async () => {
     const newcomer = await createParticipant(server, { name: 'Ana Souza', group: 'employers', country: 'PT' });
     const page = await visit(newcomer, 1366, 768);
     expect(await page.getByTestId('request-kind').isVisible()).toBe(true);
@@ -253,6 +253,11 @@ describe.skipIf(!hasChromium)('the live room’s layout and questions (headless 
     // The floor ended, she may ask again, choosing the kind.
     await ok(moderatorSocket(), 'queue:end-floor', { sessionId });
     await eventually(() => page.getByTestId('request-kind').isVisible()).toBe(true);
+    // With the floor free, the stage names the running order's current statement and its speaker.
+    await eventually(() => page.getByTestId('floor-speaker').innerText()).toBe('President of the Republic');
+    expect(await page.getByTestId('floor-holder-meta').innerText()).toBe('Statements by Heads of State and Government');
+    await ok(moderatorSocket(), 'run:advance', { sessionId, itemId: 'panel' });
+    await eventually(() => page.getByTestId('floor-speaker').innerText()).toBe('Nobody has the floor.');
     expect(errors).toEqual([]);
   });
 });
