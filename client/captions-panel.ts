@@ -116,6 +116,10 @@ export class CaptionsPanel {
   private snapshot(ack: JoinAck): void {
     this.mine = ack.access?.captionLanguages ?? [];
     for (const l of this.mine) this.known(l);
+    // The last lines said before this page joined (or while it was away), drawn without being read out.
+    const missed = (ack.captions ?? []).filter((m) => this.keep(m));
+    for (const m of missed) this.known(m.language);
+    if (missed.length > 0) this.redraw();
     const s = this.deps.strings;
     this.compose.replaceChildren(
       ...this.mine.flatMap((language) => {
@@ -139,10 +143,7 @@ export class CaptionsPanel {
     if (latest && latest.seq > m.seq) return;
     if (m.final) {
       this.interims.delete(m.language);
-      const list = this.lines.get(m.language) ?? [];
-      list.push(m);
-      list.sort((a, b) => a.seq - b.seq);
-      this.lines.set(m.language, list.slice(-50));
+      if (!this.keep(m)) return;
       if (this.toggle.checked && m.language === this.select.value) this.log.append(lineOf(m));
       while (this.log.childElementCount > shownLines) this.log.firstElementChild?.remove();
     } else {
@@ -150,6 +151,16 @@ export class CaptionsPanel {
     }
     this.showInterim();
     this.render();
+  }
+
+  /** Keeps a final line in its language's list; false if it is already there (from the snapshot and the broadcast both). */
+  private keep(m: CaptionLineMessage): boolean {
+    const list = this.lines.get(m.language) ?? [];
+    if (list.some((l) => l.seq === m.seq)) return false;
+    list.push(m);
+    list.sort((a, b) => a.seq - b.seq);
+    this.lines.set(m.language, list.slice(-50));
+    return true;
   }
 
   /** The chosen language's line being typed, in its own language and direction. */
@@ -164,7 +175,11 @@ export class CaptionsPanel {
     } catch {
       // Private mode: the choice lasts for this page only.
     }
-    // Redraw the chosen language's last lines (a switch is not read out as new captions).
+    this.redraw();
+  }
+
+  /** Redraws the chosen language's last lines (a switch, or lines from a snapshot, are not read out as new captions). */
+  private redraw(): void {
     this.log.setAttribute('aria-live', 'off');
     this.log.replaceChildren(...(this.toggle.checked ? (this.lines.get(this.select.value) ?? []).slice(-shownLines).map(lineOf) : []));
     this.showInterim();

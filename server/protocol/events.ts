@@ -278,6 +278,8 @@ export interface JoinAck {
   access: { interpreterLanguages: string[]; captionLanguages: string[]; signInterpreter: boolean };
   /** The running order and its current item. */
   run: RunStateMessage;
+  /** The last final caption lines of each language (a few), oldest first: what a late or returning delegate missed. */
+  captions?: CaptionLineMessage[];
 }
 
 /** `qna:mode`: how new questions are handled, versioned by the session's Q&A version. */

@@ -74,7 +74,7 @@ export class LiveSessions {
     this.timers = new FloorTimers(deps.io, clock);
     this.broadcast = new LiveBroadcast({ io: deps.io, logger: deps.logger, floor: deps.floor, timers: this.timers, clock, crossProcess: deps.crossProcess ?? false });
     this.events = this.broadcast.events;
-    this.membership = new Membership({ io: deps.io, logger: deps.logger, programme: deps.programme, floor: deps.floor, qna: deps.qna, polls: deps.polls, booths: deps.booths, running: deps.running, clock });
+    this.membership = new Membership({ io: deps.io, logger: deps.logger, programme: deps.programme, floor: deps.floor, qna: deps.qna, polls: deps.polls, booths: deps.booths, running: deps.running, captions: deps.captions, clock });
     this.handlerDeps = {
       logger: deps.logger,
       limiter: new SocketRateLimiter(),

@@ -5,6 +5,7 @@ import { decide } from '../identity/policy.ts';
 import type { Logger } from '../logger.ts';
 import { serverEvents, type JoinAck, type SessionRemovedMessage } from '../protocol/events.ts';
 import type { BoothService } from '../services/booth-service.ts';
+import type { CaptionService } from '../services/caption-service.ts';
 import type { FloorService } from '../services/floor-service.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
 import type { PollService } from '../services/poll-service.ts';
@@ -32,6 +33,8 @@ export interface MembershipDeps {
   polls: PollService;
   booths: BoothService;
   running: RunningOrderService;
+  /** Recent caption lines for the snapshot. */
+  captions?: Pick<CaptionService, 'recent'>;
   clock: () => Date;
 }
 
@@ -98,13 +101,14 @@ export class Membership {
   async snapshot(caller: Caller, eventId: string, sessionId: string): Promise<JoinAck> {
     const moderator = decide(caller, 'queue.moderate', { eventId, sessionId }).allowed;
     const pid = callerId(caller);
-    const [session, queue, qna, polls, booths, run] = await Promise.all([
+    const [session, queue, qna, polls, booths, run, captions] = await Promise.all([
       this.deps.programme.requireSession(eventId, sessionId),
       this.deps.floor.state(eventId, sessionId),
       this.deps.qna.snapshot(eventId, sessionId, { participantId: pid, moderator }),
       this.deps.polls.snapshot(eventId, sessionId, { participantId: pid, moderator }),
       this.deps.booths.state(eventId, sessionId).then(async (state) => ({ sessionId, version: state.version, booths: await this.deps.booths.views(eventId, sessionId, state) })),
       this.deps.running.message(eventId, sessionId),
+      this.deps.captions?.recent(eventId, sessionId) ?? Promise.resolve([]),
     ]);
     const roles = caller.kind === 'participant' ? caller.participant.roles.filter((r) => r.sessionId === sessionId) : [];
     const languagesOf = (role: string): string[] => roles.filter((r) => r.role === role && r.language).map((r) => r.language as string);
@@ -119,6 +123,7 @@ export class Membership {
       booths,
       access: { interpreterLanguages: languagesOf('interpreter'), captionLanguages: languagesOf('captioner'), signInterpreter: roles.some((r) => r.role === 'sign_interpreter') },
       run,
+      captions: captions.map(({ by: _by, ...line }) => line),
     };
   }
 

@@ -160,13 +160,15 @@ describe.skipIf(!hasChromium)('captions panel and cough key in headless Chromium
     await expect.poll(lines, poll).toEqual(['Bonjour à toutes et à tous.', 'Le point 3 est devant nous.']);
     expect(await log.getAttribute('aria-live')).toBe('polite');
 
-    // Remembered: after a reload captions are on, in French.
+    // Remembered: after a reload captions are on, in French, with the last lines said before it (from the join snapshot).
     await d.reload();
     await d.locator('#live-room').waitFor({ state: 'visible' });
     await expect.poll(() => d.getByTestId('captions-toggle').isChecked(), poll).toBe(true);
     await expect.poll(() => d.getByTestId('captions-language').inputValue(), poll).toBe('fr');
+    const again = () => d.getByTestId('captions').locator('p').allInnerTexts();
+    await expect.poll(again, poll).toEqual(['Bonjour à toutes et à tous.', 'Le point 3 est devant nous.']);
     await ok(tool, 'caption:line', { sessionId, language: 'fr', text: 'La séance est levée.', final: true });
-    await expect.poll(() => d.getByTestId('captions').locator('p').allInnerTexts(), poll).toContain('La séance est levée.');
+    await expect.poll(again, poll).toEqual(['Bonjour à toutes et à tous.', 'Le point 3 est devant nous.', 'La séance est levée.']);
 
     // A delegate has no line to type into.
     expect(await d.getByTestId('captions-input').count()).toBe(0);

@@ -55,6 +55,13 @@ describe('live captions over Socket.IO', () => {
       expect.objectContaining({ text: 'The sitting is open.', final: true, seq: e.seq }),
     ] satisfies Partial<CaptionLineMessage>[]);
 
+    // Someone joining now gets the last final lines (not the interim one), without who typed them.
+    const late = await open(delegate);
+    expect(late.ack.captions).toEqual([
+      { sessionId, language: 'en', text: 'Good morning, delegates.', final: true, seq: b.seq, at: expect.any(String) },
+      { sessionId, language: 'en', text: 'The sitting is open.', final: true, seq: e.seq, at: expect.any(String) },
+    ]);
+
     // Refused: a delegate, the chair, the captioner in another language, an overlong or empty final line.
     expect(await emit(d.socket, 'caption:line', { sessionId, language: 'en', text: 'Hello' })).toMatchObject({ ok: false, error: { code: 'not_captioner' } });
     expect(await emit(m.socket, 'caption:line', { sessionId, language: 'en', text: 'Hello' })).toMatchObject({ ok: false, error: { code: 'not_captioner' } });
@@ -101,5 +108,8 @@ describe('live captions over Socket.IO', () => {
     await waitFor(() => seen['caption:line']!.length === 1);
     const json = await getJson<{ lines: { text: string; seq: number }[] }>(`${server.url}/api/events/${eventId}/sessions/${sessionId}/captions`, { headers: { authorization: `Bearer ${organizerToken}` } });
     expect(json.body.lines.map((l) => l.text)).toEqual(['Good morning, delegates.', 'The sitting is open.', 'Before the restart.', 'After the restart.']);
+    // The join snapshot keeps the last three final lines of each language.
+    await ok(after.socket, 'caption:line', { sessionId, language: 'en', text: 'Typing', final: false });
+    expect((await open(delegate)).ack.captions?.map((l) => l.text)).toEqual(['The sitting is open.', 'Before the restart.', 'After the restart.']);
   });
 });
