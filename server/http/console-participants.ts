@@ -336,6 +336,8 @@ export function consoleParticipants(admin: ParticipantsAdmin, programme: Program
         columns,
         mailEnabled: admin.mailEnabled,
         invite: formModel(lang, inviteValues, state.invite?.errors ?? {}),
+        // The shared participant fields speak of the invitee ("their link"), not of the reader.
+        inviting: true,
       }),
     );
   }

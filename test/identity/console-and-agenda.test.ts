@@ -174,6 +174,9 @@ describe('the participants console', () => {
     const html = await refused.text();
     expect(html).toContain('class="error-summary" role="alert"');
     expect(html).toContain('href="#field-name"');
+    // The form speaks of the invitee, not of the organiser reading it.
+    expect(html).toContain('Their personal sign-in link is sent here.');
+    expect(html).not.toContain('Your personal sign-in link');
 
     const ok = await organizer.postForm(`${server.url}/events/${eventId}/console/participants/invite`, {
       _csrf: csrf,

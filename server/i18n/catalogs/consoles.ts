@@ -76,6 +76,9 @@ export const consoleMessages = defineCatalog({
     cn_evOtherLanguagesHint: 'Language tags separated by commas, e.g. pt, sw.',
     cn_evDeleteConfirm: 'Yes, delete the event',
     cn_close: 'Close',
+    cn_inviteEmailHint: 'Their personal sign-in link is sent here. One participant per address.',
+    cn_inviteTimeZone: 'Their time zone',
+    cn_inviteTimeZoneHint: 'For the times in their messages, e.g. Asia/Shanghai.',
   },
   zh: {
     cn_nav: '组织者控制台',
@@ -147,6 +150,9 @@ export const consoleMessages = defineCatalog({
     cn_evOtherLanguagesHint: '语言代码，以逗号分隔，例如 pt, sw。',
     cn_evDeleteConfirm: '确认删除活动',
     cn_close: '关闭',
+    cn_inviteEmailHint: '其个人登录链接将发送到此邮箱。每个邮箱只能对应一位参会者。',
+    cn_inviteTimeZone: '其所在时区',
+    cn_inviteTimeZoneHint: '用于通知中的时间，例如 Asia/Shanghai。',
   },
   ar: {
     cn_nav: 'لوحات المنظِّم',
@@ -218,6 +224,9 @@ export const consoleMessages = defineCatalog({
     cn_evOtherLanguagesHint: 'رموز اللغات مفصولة بفواصل، مثل pt, sw.',
     cn_evDeleteConfirm: 'نعم، احذف الفعالية',
     cn_close: 'إغلاق',
+    cn_inviteEmailHint: 'يُرسل رابط تسجيل الدخول الشخصي للمشارك إلى هذا العنوان. مشارك واحد لكل عنوان.',
+    cn_inviteTimeZone: 'منطقته الزمنية',
+    cn_inviteTimeZoneHint: 'لأوقات رسائله، مثل Asia/Riyadh.',
   },
   fr: {
     cn_nav: 'Consoles de l’organisateur',
@@ -289,6 +298,9 @@ export const consoleMessages = defineCatalog({
     cn_evOtherLanguagesHint: 'Codes de langue séparés par des virgules, p. ex. pt, sw.',
     cn_evDeleteConfirm: 'Oui, supprimer l’événement',
     cn_close: 'Fermer',
+    cn_inviteEmailHint: 'Son lien de connexion personnel est envoyé à cette adresse. Un participant par adresse.',
+    cn_inviteTimeZone: 'Son fuseau horaire',
+    cn_inviteTimeZoneHint: 'Pour les heures indiquées dans ses messages, par exemple Europe/Paris.',
   },
   ru: {
     cn_nav: 'Консоли организатора',
@@ -360,6 +372,9 @@ export const consoleMessages = defineCatalog({
     cn_evOtherLanguagesHint: 'Коды языков через запятую, например pt, sw.',
     cn_evDeleteConfirm: 'Да, удалить мероприятие',
     cn_close: 'Закрыть',
+    cn_inviteEmailHint: 'На этот адрес будет отправлена личная ссылка участника для входа. Один участник на адрес.',
+    cn_inviteTimeZone: 'Часовой пояс участника',
+    cn_inviteTimeZoneHint: 'Для времени в сообщениях участнику, например Europe/Moscow.',
   },
   es: {
     cn_nav: 'Consolas del organizador',
@@ -431,5 +446,8 @@ export const consoleMessages = defineCatalog({
     cn_evOtherLanguagesHint: 'Códigos de idioma separados por comas, p. ej. pt, sw.',
     cn_evDeleteConfirm: 'Sí, eliminar el evento',
     cn_close: 'Cerrar',
+    cn_inviteEmailHint: 'Su enlace personal de acceso se envía a esta dirección. Un participante por dirección.',
+    cn_inviteTimeZone: 'Su huso horario',
+    cn_inviteTimeZoneHint: 'Para las horas de sus mensajes, por ejemplo America/Mexico_City.',
   },
 });
