@@ -233,6 +233,14 @@ describe.skipIf(!hasChromium)('organiser consoles (headless Chromium)', () => {
     expect(await page.locator('main').textContent()).toContain('Protéger les travailleurs et soutenir les entreprises (révisé)');
     await page.goto(`${server.url}/events/${eventId}?lang=en`);
     expect(await page.locator('main').textContent()).toContain(before.en);
+
+    // In Arabic the tabs run right to left: the left arrow moves on to the next language.
+    await page.goto(`${server.url}/events/${eventId}/console/sessions/thematic-3?lang=ar`);
+    const selected = page.getByRole('tab', { selected: true });
+    expect(await selected.innerText()).toContain('العربية');
+    await selected.press('ArrowLeft');
+    expect(await page.getByRole('tab', { selected: true }).innerText()).toContain('中文');
+    expect(await page.locator('input[name="title_zh"]').isVisible()).toBe(true);
     await page.context().close();
   });
 
