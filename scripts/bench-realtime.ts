@@ -17,7 +17,7 @@
 // 1,000 connected sockets shows, and again after a bounded churn of joins
 // and leaves.
 //
-// Options: --sockets=250,500,1000,2000 --rounds=10
+// Options: --sockets=250,500,1000,2000 --rounds=10 --churn-seconds=600
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,13 +40,6 @@ function rssMb(pid: number | undefined): number {
   if (!pid) return NaN;
   const kb = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
   return kb ? Number(kb) / 1024 : NaN;
-}
-
-/** The server's V8 heap in use (MB), from its own /metrics (prom-client's process metrics), after a GC it may or may not have run. */
-async function heapMb(url: string): Promise<number> {
-  const text = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${organizerToken}` } }).then((r) => r.text(), () => '');
-  const used = /^nodejs_heap_size_used_bytes(?:\{[^}]*\})? ([0-9.e+]+)$/m.exec(text)?.[1];
-  return used ? Number(used) / 1024 / 1024 : NaN;
 }
 
 async function startRelay(): Promise<{ url: string; stop: () => void }> {
@@ -138,8 +131,52 @@ async function timeArrivals(receivers: { once(listener: () => void): void }[], s
   return arrivals.sort((a, b) => a - b);
 }
 
-export async function startServer(): Promise<{ url: string; pid: number | undefined; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [path.join(root, 'server/main.ts')], {
+/**
+ * The server's own view of its memory after a full garbage collection,
+ * asked through its inspector (the server runs with --inspect on a free
+ * loopback port): what stays reachable, without the garbage a busy moment
+ * leaves until V8 gets to it.
+ */
+export interface Inspector {
+  memoryAfterGc(): Promise<{ rssMb: number; heapUsedMb: number; heapTotalMb: number }>;
+  close(): void;
+}
+
+async function connectInspector(url: string): Promise<Inspector> {
+  const socket = new WebSocket(url, { perMessageDeflate: false });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+  let id = 0;
+  const call = (method: string, params: object = {}): Promise<{ result?: { result?: { value?: unknown } } }> =>
+    new Promise((resolve) => {
+      const mine = ++id;
+      const listener = (data: Buffer): void => {
+        const message = JSON.parse(data.toString()) as { id?: number };
+        if (message.id !== mine) return;
+        socket.off('message', listener);
+        resolve(message as { result?: { result?: { value?: unknown } } });
+      };
+      socket.on('message', listener);
+      socket.send(JSON.stringify({ id: mine, method, params }));
+    });
+  return {
+    async memoryAfterGc() {
+      // Twice: the first full GC can leave what weak references and finalizers free for the second.
+      await call('HeapProfiler.collectGarbage');
+      await call('HeapProfiler.collectGarbage');
+      const reply = await call('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true });
+      const m = JSON.parse(String(reply.result?.result?.value ?? '{}')) as { rss: number; heapUsed: number; heapTotal: number };
+      const mb = (n: number) => n / 1048576;
+      return { rssMb: mb(m.rss), heapUsedMb: mb(m.heapUsed), heapTotalMb: mb(m.heapTotal) };
+    },
+    close: () => socket.close(),
+  };
+}
+
+export async function startServer(options: { inspect?: boolean } = {}): Promise<{ url: string; pid: number | undefined; inspector: Inspector | undefined; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [...(options.inspect ? ['--inspect=127.0.0.1:0'] : []), path.join(root, 'server/main.ts')], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', PLENARY_DATA_DIR: tempDir('plenary-bench-rt-'), PLENARY_ORGANIZER_TOKEN: organizerToken, MEDIA_ENABLED: 'false', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -153,11 +190,15 @@ export async function startServer(): Promise<{ url: string; pid: number | undefi
     if (!url) await new Promise((r) => setTimeout(r, 50));
   }
   if (!url) throw new Error(`server did not start:\n${out}`);
+  const inspectorUrl = /Debugger listening on (ws:\/\/\S+)/.exec(out)?.[1];
+  const inspector = inspectorUrl ? await connectInspector(inspectorUrl) : undefined;
   return {
     url,
     pid: child.pid,
+    inspector,
     stop: () =>
       new Promise((resolve) => {
+        inspector?.close();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
@@ -172,10 +213,11 @@ export function open(url: string, token: string): Promise<Socket> {
   });
 }
 
-export async function realtimeFanOut(socketCounts: number[], rounds: number): Promise<void> {
+export async function realtimeFanOut(socketCounts: number[], rounds: number, churnSeconds = 600): Promise<void> {
   console.log(`\n3. Socket.IO fan-out of one server process (queue:state to every delegate socket in a session, ${rounds} changes per step)`);
   console.log('   sockets | first    | median   | p95      | last     | all received');
-  const server = await startServer();
+  const server = await startServer({ inspect: true });
+  const gcMemory = async () => (await server.inspector?.memoryAfterGc()) ?? { rssMb: NaN, heapUsedMb: NaN, heapTotalMb: NaN };
   try {
     const moderator = await createParticipant({ url: server.url }, { name: 'Bench chair', roles: [{ sessionId, role: 'moderator' }] });
     // Fan-out costs per socket, not per person: each delegate holds several sockets
@@ -189,13 +231,13 @@ export async function realtimeFanOut(socketCounts: number[], rounds: number): Pr
     await ok(mod, 'session:join', { sessionId });
     await ok(mod, 'session:open', { sessionId });
     const sockets: Socket[] = [];
-    const results: { sockets: number; p50: number; p99: number; rssMb: number }[] = [];
+    const results: { sockets: number; p50: number; p99: number; rssMb: number; gc: Awaited<ReturnType<typeof gcMemory>> }[] = [];
     let capturedState: QueueStateMessage | null = null;
     mod.on('queue:state', (m: QueueStateMessage) => (capturedState = m));
     await ok(mod, 'queue:rules', { sessionId, mode: 'order' });
     await new Promise((r) => setTimeout(r, 200));
     const baselineRss = rssMb(server.pid);
-    const baselineHeap = await heapMb(server.url);
+    const baselineGc = await gcMemory();
     for (const target of socketCounts) {
       while (sockets.length < target) {
         const batch = await Promise.all(
@@ -234,7 +276,7 @@ export async function realtimeFanOut(socketCounts: number[], rounds: number): Pr
       const fmt = (ms: number) => `${ms.toFixed(1).padStart(5)} ms`;
       const last = [...lastOfRound].sort((a, b) => a - b);
       console.log(`   ${String(target).padStart(7)} | ${fmt(all[0] ?? NaN)} | ${fmt(percentile(all, 50))} | ${fmt(percentile(all, 95))} | ${fmt(percentile(last, 50))} | ${complete}/${rounds} rounds`);
-      results.push({ sockets: target, p50: percentile(all, 50), p99: percentile(all, 99), rssMb: rssMb(server.pid) });
+      results.push({ sockets: target, p50: percentile(all, 50), p99: percentile(all, 99), rssMb: rssMb(server.pid), gc: await gcMemory() });
     }
     console.log('   (last = median over rounds of the time until the last socket had the change)');
 
@@ -288,31 +330,55 @@ export async function realtimeFanOut(socketCounts: number[], rounds: number): Pr
       relay.stop();
     }
 
-    // Memory: per 1,000 sockets from the step figures, then after churn.
+    // Memory: per 1,000 sockets from the step figures (as found, and after a
+    // full GC in the server), then during and after a bounded churn.
     const first = results[0];
     const lastStep = results.at(-1);
     if (first && lastStep && lastStep.sockets > first.sockets) {
-      const perThousand = ((lastStep.rssMb - first.rssMb) / (lastStep.sockets - first.sockets)) * 1000;
-      const fullHeap = await heapMb(server.url);
-      console.log(`\n   server RSS: ${baselineRss.toFixed(0)} MB with no delegate socket, ${lastStep.rssMb.toFixed(0)} MB with ${lastStep.sockets} (Socket.IO clients); about ${perThousand.toFixed(0)} MB per 1,000 sockets`);
-      console.log(`   V8 heap in use: ${baselineHeap.toFixed(0)} MB with no delegate socket, ${fullHeap.toFixed(0)} MB with ${lastStep.sockets}`);
-      const churnCycles = 5;
-      const churn = Math.floor(sockets.length / 2);
-      for (let cycle = 0; cycle < churnCycles; cycle++) {
-        const leaving = sockets.splice(0, churn);
+      const per = (a: number, b: number) => ((b - a) / (lastStep.sockets - first.sockets)) * 1000;
+      console.log(`\n   memory (server process; "after GC": two full collections asked through its inspector, then read):`);
+      console.log('   sockets | RSS      | RSS after GC | V8 heap used after GC');
+      console.log(`   ${'0'.padStart(7)} | ${baselineRss.toFixed(0).padStart(5)} MB | ${baselineGc.rssMb.toFixed(0).padStart(9)} MB | ${baselineGc.heapUsedMb.toFixed(1).padStart(6)} MB`);
+      for (const r of results) console.log(`   ${String(r.sockets).padStart(7)} | ${r.rssMb.toFixed(0).padStart(5)} MB | ${r.gc.rssMb.toFixed(0).padStart(9)} MB | ${r.gc.heapUsedMb.toFixed(1).padStart(6)} MB`);
+      console.log(`   per 1,000 sockets (${first.sockets} → ${lastStep.sockets}): RSS ${per(first.rssMb, lastStep.rssMb).toFixed(0)} MB as found, ${per(first.gc.rssMb, lastStep.gc.rssMb).toFixed(0)} MB after GC; V8 heap used ${per(first.gc.heapUsedMb, lastStep.gc.heapUsedMb).toFixed(1)} MB (target: RSS <= 40 MB)`);
+
+      // Churn: for churnSeconds, a tenth of the sockets leave and as many
+      // new ones join, again and again; the server's memory after GC is read
+      // at the start, every fifth of the way, and once the connection-state
+      // recovery sessions of the last leavers have expired.
+      const samples: { at: number; rss: number; heap: number; sockets: number }[] = [];
+      const churnStart = performance.now();
+      const sample = async () => {
+        const m = await gcMemory();
+        samples.push({ at: (performance.now() - churnStart) / 1000, rss: m.rssMb, heap: m.heapUsedMb, sockets: sockets.length });
+      };
+      await sample();
+      const step = Math.max(1, Math.floor(sockets.length / 10));
+      let cycles = 0;
+      let nextSample = churnSeconds / 5;
+      while ((performance.now() - churnStart) / 1000 < churnSeconds) {
+        const leaving = sockets.splice(0, step);
         for (const s of leaving) s.close();
         while (sockets.length < lastStep.sockets) {
-          const batch = await Promise.all(Array.from({ length: Math.min(100, lastStep.sockets - sockets.length) }, (_, i) => open(server.url, delegates[(sockets.length + i) % delegates.length]!.token)));
+          const batch = await Promise.all(Array.from({ length: Math.min(100, lastStep.sockets - sockets.length) }, (_, i) => open(server.url, delegates[(cycles * step + sockets.length + i) % delegates.length]!.token)));
           await Promise.all(batch.map((s) => ok(s, 'session:join', { sessionId })));
           sockets.push(...batch);
         }
+        cycles += 1;
+        if ((performance.now() - churnStart) / 1000 >= nextSample) {
+          await sample();
+          nextSample += churnSeconds / 5;
+        }
       }
-      const afterChurn = rssMb(server.pid);
-      // Connection state recovery keeps a left socket's session for two minutes
-      // (realtime/io.ts), so memory is read again once those have expired.
+      // Connection state recovery keeps a left socket's session for two minutes (realtime/io.ts).
       const waitS = Number(process.env.BENCH_CHURN_WAIT_S ?? 130);
       await new Promise((r) => setTimeout(r, waitS * 1000));
-      console.log(`   after ${churnCycles} rounds of ${churn} sockets leaving and ${churn} joining: RSS ${afterChurn.toFixed(0)} MB at once, ${rssMb(server.pid).toFixed(0)} MB ${waitS} s later (recovery sessions expired), V8 heap in use then ${(await heapMb(server.url)).toFixed(0)} MB, ${sockets.length} sockets`);
+      await sample();
+      console.log(`\n   churn: ${cycles} rounds of ${step} sockets leaving and ${step} joining over ${churnSeconds} s, ${lastStep.sockets} connected throughout (memory after GC; the last row ${waitS} s after the churn, when recovery sessions have expired):`);
+      console.log('   at      | RSS after GC | V8 heap used after GC');
+      for (const x of samples) console.log(`   ${x.at.toFixed(0).padStart(5)} s | ${x.rss.toFixed(0).padStart(9)} MB | ${x.heap.toFixed(1).padStart(6)} MB`);
+      const [a, z] = [samples[0], samples.at(-1)];
+      if (a && z) console.log(`   after churn vs before: RSS ${(z.rss - a.rss >= 0 ? '+' : '')}${(z.rss - a.rss).toFixed(0)} MB, V8 heap ${(z.heap - a.heap >= 0 ? '+' : '')}${(z.heap - a.heap).toFixed(1)} MB (target: flat)`);
     }
     for (const s of sockets) s.close();
     mod.close();
@@ -325,5 +391,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
   const counts = (args.get('sockets') ?? '250,500,1000,2000').split(',').map(Number);
   console.log(`Plenary realtime bench — ${os.cpus()[0]?.model ?? 'cpu'} × ${os.availableParallelism()}, Node ${process.version}, loopback`);
-  await realtimeFanOut(counts, Number(args.get('rounds') ?? 10));
+  await realtimeFanOut(counts, Number(args.get('rounds') ?? 10), Number(args.get('churn-seconds') ?? 600));
 }

@@ -25,7 +25,8 @@ import { queueHandlers } from './queue-handlers.ts';
 import { runHandlers } from './run-handlers.ts';
 import { SocketRateLimiter } from './rate-limit.ts';
 import { sessionHandlers } from './session-handlers.ts';
-import { acknowledgeUnknownEvents } from './unknown-events.ts';
+import { unknownEventListener } from './unknown-events.ts';
+import { SocketDispatcher } from './dispatcher.ts';
 
 export type { FloorEvents } from './broadcast.ts';
 
@@ -61,6 +62,9 @@ export class LiveSessions {
   private readonly broadcast: LiveBroadcast;
   private readonly membership: Membership;
   private readonly handlerDeps: LiveHandlerDeps;
+  private readonly dispatcher: SocketDispatcher<LiveHandlerDeps>;
+  private readonly onUnknownEvent: ReturnType<typeof unknownEventListener>;
+  private readonly onDisconnect: (this: PlenarySocket) => void;
   private readonly onConnection = (socket: PlenarySocket): void => this.connect(socket);
   private readonly onCallerChanged = ({ socket, caller }: { socket: PlenarySocket; caller: Caller }): void => {
     this.membership.refresh(socket, caller).catch((error: unknown) =>
@@ -91,21 +95,23 @@ export class LiveSessions {
       findParticipant: deps.findParticipant,
       listParticipants: deps.listParticipants,
     };
+    this.dispatcher = new SocketDispatcher(this.handlerDeps, [sessionHandlers, queueHandlers, qnaHandlers, pollHandlers, boothHandlers, captionHandlers, runHandlers]);
+    this.onUnknownEvent = unknownEventListener(deps.logger);
+    const limiter = this.handlerDeps.limiter;
+    this.onDisconnect = function (this: PlenarySocket) {
+      limiter.forget(this.id);
+    };
     deps.io.on('connection', this.onConnection);
     deps.socketAuth?.on('caller-changed', this.onCallerChanged);
   }
 
+  /** Per socket: the dispatcher's shared listeners (dispatcher.ts), one for the disconnect and one for unknown events. */
   private connect(socket: PlenarySocket): void {
-    socket.on('disconnect', () => this.handlerDeps.limiter.forget(socket.id));
-    sessionHandlers(socket, this.handlerDeps);
-    queueHandlers(socket, this.handlerDeps);
-    qnaHandlers(socket, this.handlerDeps);
-    pollHandlers(socket, this.handlerDeps);
-    boothHandlers(socket, this.handlerDeps);
-    captionHandlers(socket, this.handlerDeps);
-    runHandlers(socket, this.handlerDeps);
-    acknowledgeUnknownEvents(socket, this.deps.logger);
+    socket.on('disconnect', this.onDisconnect);
+    this.dispatcher.attach(socket);
+    socket.onAny(this.onUnknownEvent);
   }
+
 
   /**
    * An interpreter starts sending their booth's channel (media:produce):

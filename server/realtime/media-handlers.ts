@@ -15,6 +15,7 @@ import { floorHolder } from '../protocol/wire-views.ts';
 import type { FloorService } from '../services/floor-service.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
 import { on } from './ack.ts';
+import { SocketDispatcher } from './dispatcher.ts';
 import type { SocketAuth } from './auth.ts';
 import { callerOf } from './live-context.ts';
 import type { LiveSessions } from './live-sessions.ts';
@@ -57,20 +58,22 @@ export function attachMediaSignalling(deps: MediaSignallingDeps): MediaSignallin
   const limiter = new SocketRateLimiter(200, 40);
   const handlerDeps = { logger, limiter };
 
-  const onConnection = (socket: PlenarySocket): void => {
-    socket.on('disconnect', () => {
-      limiter.forget(socket.id);
-      media?.disconnect(socket.id);
-    });
-    if (!media) {
-      for (const event of Object.keys(mediaClientEvents) as ClientEventName[]) {
-        on(socket, event, handlerDeps, async () => {
-          throw new AppError('media_disabled', 'Live audio and video are switched off on this server (MEDIA_ENABLED=false).');
-        });
-      }
-      return;
+  const disabled = (socket: PlenarySocket): void => {
+    for (const event of Object.keys(mediaClientEvents) as ClientEventName[]) {
+      on(socket, event, handlerDeps, async () => {
+        throw new AppError('media_disabled', 'Live audio and video are switched off on this server (MEDIA_ENABLED=false).');
+      });
     }
-    registerHandlers(socket, media);
+  };
+  // The media events' listeners are shared by every socket, not made per socket (dispatcher.ts, issue #10).
+  const dispatcher = new SocketDispatcher<null>(null, [media ? (socket) => registerHandlers(socket, media) : disabled]);
+  const onDisconnect = function (this: PlenarySocket): void {
+    limiter.forget(this.id);
+    media?.disconnect(this.id);
+  };
+  const onConnection = (socket: PlenarySocket): void => {
+    socket.on('disconnect', onDisconnect);
+    dispatcher.attach(socket);
   };
 
   const scope = async (socket: PlenarySocket, payload: { sessionId: string; eventId?: string | undefined }) => {

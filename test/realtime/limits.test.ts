@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plenary } from '../../server/plenary.ts';
 import { defaultMaxSocketsPerParticipant } from '../../server/realtime/auth.ts';
 import { clientAddress, SocketRateLimiter, type LimitedSocket } from '../../server/realtime/rate-limit.ts';
-import { connect, createParticipant, emit, type TestParticipant } from '../support/realtime.ts';
+import { clientEvents } from '../../server/protocol/events.ts';
+import { sessionRoom } from '../../server/realtime/rooms.ts';
+import { connect, createParticipant, emit, eventId, type TestParticipant } from '../support/realtime.ts';
 import { startTestServer, waitFor } from '../support/server.ts';
 
 const sessionId = 'thematic-3';
@@ -85,6 +87,33 @@ describe('one participant cannot flood the server (real server, default limits)'
     mine[0]!.close();
     await waitFor(() => server.socketAuth.socketsOf(flooder.id).length < defaultMaxSocketsPerParticipant);
     await open(flooder);
+  });
+
+  it('holds no listener per event on a connected socket, and still answers every kind of event', async () => {
+    const delegate = await createParticipant(server, { name: 'Lean socket' });
+    const [a, b] = await Promise.all([open(delegate), open(await createParticipant(server, { name: 'Other socket' }))]);
+    const onServer = server.io.of('/').sockets.get(a!.id ?? '');
+    const other = server.io.of('/').sockets.get(b!.id ?? '');
+    expect(onServer && other).toBeTruthy();
+    // Memory per socket (issue #10): every client event has one listener, the same function on every socket.
+    const events = Object.keys(clientEvents);
+    for (const event of events) {
+      const mine = onServer!.listeners(event as never);
+      expect(mine, event).toHaveLength(1);
+      expect(other!.listeners(event as never), event).toEqual(mine);
+    }
+    expect(onServer!.listenersAny()).toEqual(other!.listenersAny());
+    // Two sockets' joins at once: each answered for its own caller.
+    const [joinA, joinB] = await Promise.all([emit(a!, 'session:join', { sessionId }), emit(b!, 'session:join', { sessionId })]);
+    expect(joinA).toMatchObject({ ok: true, you: { participantId: delegate.id } });
+    expect(joinB).toMatchObject({ ok: true });
+    expect((joinB as unknown as { you: { participantId: string } }).you.participantId).not.toBe(delegate.id);
+    expect(onServer!.rooms.has(sessionRoom(eventId, sessionId))).toBe(true);
+    expect(await emit(a!, 'session:join', { sessionId: 'no-such-session' })).toMatchObject({ ok: false, error: { code: 'session_not_found' } });
+    expect(await emit(a!, 'queue:request', { sessionId: 42 })).toMatchObject({ ok: false, error: { code: 'bad_request' } });
+    expect(await emit(a!, 'no:such-event', {})).toMatchObject({ ok: false, error: { code: 'unknown_event' } });
+    // The test server runs without media: the media dispatcher answers for it.
+    expect(await emit(a!, 'media:capabilities', { sessionId })).toMatchObject({ ok: false, error: { code: 'media_disabled' } });
   });
 
   it('limits one participant’s events across all their sockets, while another participant’s pass', async () => {
