@@ -94,6 +94,7 @@ describe.skipIf(!hasChromium || !hasFfmpeg)('the webcast view in headless Chromi
     const panelist = await createParticipant(server, { name: 'Ana Panelist', group: 'workers', roles: [{ sessionId, role: 'panelist' }] });
     const interpreter = await createParticipant(server, { name: 'Interprète', group: 'international_organization', roles: [{ sessionId, role: 'interpreter', language: 'fr' }] });
     const delegate = await createParticipant(server, { name: 'Ghana Government', group: 'government', country: 'GH' });
+    const captioner = await createParticipant(server, { name: 'Captioner', group: 'international_organization', roles: [{ sessionId, role: 'captioner', language: 'en' }] });
 
     const mod = await joined(moderator, true);
     const pan = await joined(panelist);
@@ -143,6 +144,19 @@ describe.skipIf(!hasChromium || !hasFfmpeg)('the webcast view in headless Chromi
     await menu.selectOption({ label: 'French' });
     await expect.poll(() => page.evaluate(() => window.plenaryWebcast?.audioTrack()), poll).toBe(1);
     await expect.poll(() => page.locator('#announcer').innerText(), poll).toContain('Webcast language: French.');
+
+    // Captions (issue 13): the English subtitle rendition is offered, off by default; turned on, the captioner's line shows on the video.
+    const captions = page.getByTestId('webcast-captions');
+    await expect.poll(() => captions.locator('option').allInnerTexts(), poll).toEqual(['Off', 'English']);
+    expect(await captions.inputValue()).toBe('-1');
+    expect(await page.locator('label', { has: captions }).innerText()).toContain('Captions');
+    await captions.selectOption({ label: 'English' });
+    await expect.poll(() => page.locator('#announcer').innerText(), poll).toContain('Captions: English');
+    const cap = await connect(server.url, { token: captioner.token });
+    sockets.push(cap);
+    await ok(cap, 'session:join', { sessionId });
+    await ok(cap, 'caption:line', { sessionId, language: 'en', text: 'Welcome to the webcast', final: true });
+    await expect.poll(() => page.evaluate(() => window.plenaryWebcast?.activeCues() ?? []), poll).toContain('Welcome to the webcast');
 
     // The delegate asks for the floor and is given it: the page joins WebRTC and the floor microphone goes live.
     const run0 = server.webcast!.stats()[0]?.run ?? 0;

@@ -222,7 +222,7 @@ describe.skipIf(!hasFfmpeg)('the webcast in every language and the archive (medi
       },
       { timeout: 20_000, interval: 500 },
     );
-    expect(cue.playlist).toMatch(/^#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:\d+\n#EXT-X-PROGRAM-DATE-TIME:\d{4}-\d\d-\d\dT[\d:.]+Z\n#EXTINF:1\.000,\nsubs-en-\d{5}\.vtt/);
+    expect(cue.playlist).toMatch(/^#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:\d+\n(#EXT-X-DISCONTINUITY\n)*#EXT-X-PROGRAM-DATE-TIME:\d{4}-\d\d-\d\dT[\d:.]+Z\n#EXTINF:\d+\.\d{3},\nsubs-en-\d{5}\.vtt/);
     expect(cue.type).toMatch(/^text\/vtt/);
     expect(cue.vtt).toMatch(/^WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:126000,LOCAL:00:00:00\.000\n\n\d\d:\d\d:\d\d\.\d{3} --> \d\d:\d\d:\d\d\.\d{3}\nDecent work for all\n/);
     expect(cue.vtt).not.toContain('Decent work → for all');

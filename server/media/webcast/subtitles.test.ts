@@ -33,32 +33,43 @@ describe('captions as WebVTT subtitle renditions of the webcast', () => {
     expect(vttSegment([])).toBe('WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:126000,LOCAL:00:00:00.000\n\n');
   });
 
-  it('keeps a live playlist per language as time passes, and refuses odd language tags', () => {
+  it('mirrors the video playlist: its sequence, discontinuities and times, a WebVTT segment per video segment', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plenary-subs-'));
     dirs.push(dir);
-    let now = 10_000;
-    const writer = new SubtitleWriter(dir, 0, 1, 3, () => now);
+    const start = Date.parse('2026-11-30T12:00:00.000Z');
+    const video = (segments: { seq: number; at: number; discontinuity?: boolean }[]): void => {
+      const lines = ['#EXTM3U', '#EXT-X-VERSION:6', '#EXT-X-TARGETDURATION:1', `#EXT-X-MEDIA-SEQUENCE:${segments[0]?.seq ?? 0}`, '#EXT-X-DISCONTINUITY', '#EXT-X-INDEPENDENT-SEGMENTS'];
+      for (const s of segments) {
+        if (s.discontinuity) lines.push('#EXT-X-DISCONTINUITY');
+        lines.push('#EXTINF:1.000000,', `#EXT-X-PROGRAM-DATE-TIME:${new Date(start + s.at).toISOString().replace('Z', '+0000')}`, `video-hi-r1-${String(s.seq).padStart(5, '0')}.ts`);
+      }
+      fs.writeFileSync(path.join(dir, 'video-hi.m3u8'), `${lines.join('\n')}\n`);
+    };
+    const writer = new SubtitleWriter(dir, start, 'video-hi.m3u8', 60_000);
     try {
       expect(writer.declare('../x')).toBe(false);
+      // No video yet: nothing to mirror.
       expect(writer.declare('en')).toBe(true);
       expect(writer.declare('en')).toBe(false);
-      // Declared at 10 s: a playlist's worth of past segments (up to 9-10 s) exists at once, empty, like the video's window.
-      expect(fs.readFileSync(path.join(dir, 'subs-en.m3u8'), 'utf8').replace(/#EXT-X-PROGRAM-DATE-TIME:.*\n/g, '')).toBe(
-        '#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:7\n#EXTINF:1.000,\nsubs-en-00007.vtt\n#EXTINF:1.000,\nsubs-en-00008.vtt\n#EXTINF:1.000,\nsubs-en-00009.vtt\n',
+      expect(fs.existsSync(path.join(dir, 'subs-en.m3u8'))).toBe(false);
+      video([{ seq: 0, at: 0, discontinuity: true }, { seq: 1, at: 1000 }]);
+      expect(writer.add('fr', new Date(start + 1200).toISOString(), 'Bonjour')).toBe(true);
+      writer.tick();
+      expect(fs.readFileSync(path.join(dir, 'subs-en.m3u8'), 'utf8')).toBe(
+        '#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-DISCONTINUITY\n#EXT-X-DISCONTINUITY\n' +
+          '#EXT-X-PROGRAM-DATE-TIME:2026-11-30T12:00:00.000Z\n#EXTINF:1.000,\nsubs-en-00000.vtt\n' +
+          '#EXT-X-PROGRAM-DATE-TIME:2026-11-30T12:00:01.000Z\n#EXTINF:1.000,\nsubs-en-00001.vtt\n',
       );
-      expect(writer.add('fr', new Date(10_200).toISOString(), 'Bonjour')).toBe(true);
       expect(writer.languages).toEqual(['en', 'fr']);
-      now = 15_000;
-      (writer as unknown as { tick(): void }).tick();
-      const playlist = fs.readFileSync(path.join(dir, 'subs-fr.m3u8'), 'utf8');
-      // Three listed (the list size), the newest the one that just ended.
-      expect(playlist.match(/subs-fr-\d+\.vtt/g)).toEqual(['subs-fr-00012.vtt', 'subs-fr-00013.vtt', 'subs-fr-00014.vtt']);
-      // Each segment says when it starts on the wall clock, which players line renditions up by.
-      expect(playlist).toContain(`#EXT-X-PROGRAM-DATE-TIME:${new Date(12_000).toISOString()}\n#EXTINF:1.000,\nsubs-fr-00012.vtt`);
-      // Behind by more than a playlist: only the listed ones are written.
-      expect(fs.existsSync(path.join(dir, 'subs-fr-00010.vtt'))).toBe(false);
-      expect(fs.readFileSync(path.join(dir, 'subs-fr-00012.vtt'), 'utf8')).toContain('00:00:10.200 --> 00:00:16.200\nBonjour');
-      expect(fs.readFileSync(path.join(dir, 'subs-fr-00014.vtt'), 'utf8')).toContain('Bonjour');
+      expect(fs.readFileSync(path.join(dir, 'subs-fr-00000.vtt'), 'utf8')).not.toContain('Bonjour');
+      expect(fs.readFileSync(path.join(dir, 'subs-fr-00001.vtt'), 'utf8')).toContain('00:00:01.200 --> 00:00:07.200\nBonjour');
+      // The video moves on (a new run: a discontinuity); the oldest segment leaves its playlist.
+      video([{ seq: 1, at: 1000 }, { seq: 2, at: 2400, discontinuity: true }]);
+      writer.tick();
+      const fr = fs.readFileSync(path.join(dir, 'subs-fr.m3u8'), 'utf8');
+      expect(fr.match(/subs-fr-\d+\.vtt/g)).toEqual(['subs-fr-00001.vtt', 'subs-fr-00002.vtt']);
+      expect(fr).toContain('#EXT-X-DISCONTINUITY\n#EXT-X-PROGRAM-DATE-TIME:2026-11-30T12:00:02.400Z\n#EXTINF:1.000,\nsubs-fr-00002.vtt');
+      expect(fs.readFileSync(path.join(dir, 'subs-fr-00002.vtt'), 'utf8')).toContain('Bonjour');
     } finally {
       writer.close();
     }

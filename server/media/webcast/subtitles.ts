@@ -64,39 +64,76 @@ export function vttSegment(cues: readonly Cue[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-/**
- * A live media playlist of VTT segments. Each carries its wall-clock start
- * (EXT-X-PROGRAM-DATE-TIME, as the video's playlists do): players line
- * renditions up by it, since the numbering differs from the video's.
- */
-export function subtitlePlaylist(segments: readonly { seq: number; name: string; startMs: number }[], seconds: number): string {
-  const lines = ['#EXTM3U', '#EXT-X-VERSION:3', `#EXT-X-TARGETDURATION:${Math.ceil(seconds)}`, `#EXT-X-MEDIA-SEQUENCE:${segments[0]?.seq ?? 0}`];
-  for (const s of segments) lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(s.startMs).toISOString()}`, `#EXTINF:${seconds.toFixed(3)},`, s.name);
-  return `${lines.join('\n')}\n`;
+/** A segment of the video's media playlist, with the tags before it that subtitle playlists repeat. */
+export interface VideoSegment {
+  seq: number;
+  name: string;
+  durationSeconds: number;
+  /** Its first frame's wall-clock time (EXT-X-PROGRAM-DATE-TIME). */
+  startMs: number;
+  discontinuity: number;
+}
+
+/** The video's live playlist as ffmpeg writes it: media sequence, discontinuities, durations, program date-times. */
+export function parseMediaPlaylist(text: string): { targetDuration: number; segments: VideoSegment[] } {
+  let seq = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text)?.[1] ?? 0);
+  const targetDuration = Number(/#EXT-X-TARGETDURATION:(\d+)/.exec(text)?.[1] ?? 1);
+  const segments: VideoSegment[] = [];
+  let discontinuity = 0;
+  let duration = NaN;
+  let start = NaN;
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line === '#EXT-X-DISCONTINUITY') discontinuity += 1;
+    else if (line.startsWith('#EXTINF:')) duration = Number.parseFloat(line.slice(8));
+    else if (line.startsWith('#EXT-X-PROGRAM-DATE-TIME:')) start = Date.parse(line.slice(25));
+    else if (line !== '' && !line.startsWith('#')) {
+      if (Number.isFinite(duration) && Number.isFinite(start)) segments.push({ seq, name: line, durationSeconds: duration, startMs: start, discontinuity });
+      seq += 1;
+      discontinuity = 0;
+      duration = NaN;
+      start = NaN;
+    }
+  }
+  return { targetDuration, segments };
 }
 
 /**
- * The caption renditions of one session's webcast (issue 13, item 4):
- * per language a live playlist `subs-<language>.m3u8` of WebVTT segments as
- * long as the video's, written as each one's time has passed (captions come
- * ahead of the encoded video, so players find them in time).
+ * A subtitle playlist mirroring the video's: the same media sequence,
+ * discontinuities, durations and program date-times, one WebVTT segment per
+ * video segment, so players (hls.js counts discontinuities to pair a
+ * subtitle segment with the video's timestamps) line them up exactly.
+ */
+export function subtitlePlaylist(language: string, video: { targetDuration: number; segments: readonly VideoSegment[] }): string {
+  const lines = ['#EXTM3U', '#EXT-X-VERSION:3', `#EXT-X-TARGETDURATION:${video.targetDuration}`, `#EXT-X-MEDIA-SEQUENCE:${video.segments[0]?.seq ?? 0}`];
+  for (const s of video.segments) {
+    for (let i = 0; i < s.discontinuity; i += 1) lines.push('#EXT-X-DISCONTINUITY');
+    lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(s.startMs).toISOString()}`, `#EXTINF:${s.durationSeconds.toFixed(3)},`, subtitleSegmentName(language, s.seq));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export const subtitleSegmentName = (language: string, seq: number): string => `subs-${language}-${String(seq).padStart(5, '0')}.vtt`;
+
+/**
+ * The caption renditions of one session's webcast (issue 13, item 4): per
+ * language a live playlist `subs-<language>.m3u8` that follows the video's
+ * (`video`, read every `intervalMs`), a WebVTT segment written for each new
+ * video segment with the cues of its time (captions come ahead of the
+ * encoded video, so they are there when its segment is listed).
  */
 export class SubtitleWriter {
-  private readonly tracks = new Map<string, { cues: CaptionCues; segments: { seq: number; name: string; startMs: number }[] }>();
+  private readonly tracks = new Map<string, { cues: CaptionCues; written: Set<number> }>();
   private readonly timer: NodeJS.Timeout;
-  private readonly segmentMs: number;
   private readonly dir: string;
   private readonly startedAtMs: number;
-  private readonly listSize: number;
-  private readonly now: () => number;
+  private readonly video: string;
 
-  constructor(dir: string, startedAtMs: number, seconds: number, listSize: number, now: () => number = Date.now) {
+  constructor(dir: string, startedAtMs: number, video: string, intervalMs: number) {
     this.dir = dir;
     this.startedAtMs = startedAtMs;
-    this.listSize = listSize;
-    this.now = now;
-    this.segmentMs = Math.max(500, Math.round(seconds * 1000));
-    this.timer = setInterval(() => this.tick(), this.segmentMs);
+    this.video = video;
+    this.timer = setInterval(() => this.tick(), Math.max(100, intervalMs));
     this.timer.unref();
   }
 
@@ -104,48 +141,59 @@ export class SubtitleWriter {
     return [...this.tracks.keys()].sort();
   }
 
-  /** A language is offered (its playlist exists from now on, empty until a captioner writes). Returns whether it is new. */
+  /** A language is offered (its playlist follows the video's from now on, empty until a captioner writes). Returns whether it is new. */
   declare(language: string): boolean {
-    if (this.tracks.has(language) || !/^[a-z]{2,3}(-[a-z0-9]{2,8})*$/i.test(language)) return false;
-    this.tracks.set(language, { cues: new CaptionCues(), segments: [] });
-    this.write(language, Math.floor((this.now() - this.startedAtMs) / this.segmentMs) - 1);
+    if (!this.open(language)) return false;
+    this.tick();
     return true;
   }
 
   /** A final caption line (its server time). Returns whether its language is new. */
   add(language: string, at: string, text: string): boolean {
-    const fresh = this.declare(language);
+    const fresh = this.open(language);
     const atMs = Date.parse(at) - this.startedAtMs;
     if (Number.isFinite(atMs)) this.tracks.get(language)?.cues.add(atMs, text);
+    if (fresh) this.tick();
     return fresh;
+  }
+
+  private open(language: string): boolean {
+    if (this.tracks.has(language) || !/^[a-z]{2,3}(-[a-z0-9]{2,8})*$/i.test(language)) return false;
+    this.tracks.set(language, { cues: new CaptionCues(), written: new Set() });
+    return true;
   }
 
   close(): void {
     clearInterval(this.timer);
   }
 
-  private tick(): void {
-    const last = Math.floor((this.now() - this.startedAtMs) / this.segmentMs) - 1;
-    for (const language of this.tracks.keys()) this.write(language, last);
-  }
-
-  /** Writes every segment up to `last` not written yet (at most a playlist's worth), then the playlist. */
-  private write(language: string, last: number): void {
-    const track = this.tracks.get(language);
-    if (!track || last < 0) return;
-    const from = Math.max((track.segments.at(-1)?.seq ?? -1) + 1, last - this.listSize + 1);
+  /** Writes the segments the video has listed since, then each language's playlist. */
+  tick(): void {
+    if (this.tracks.size === 0) return;
+    let video: ReturnType<typeof parseMediaPlaylist>;
     try {
-      for (let seq = from; seq <= last; seq += 1) {
-        const name = `subs-${language}-${String(seq).padStart(5, '0')}.vtt`;
-        atomic(path.join(this.dir, name), vttSegment(track.cues.between(seq * this.segmentMs, (seq + 1) * this.segmentMs)));
-        track.segments.push({ seq, name, startMs: this.startedAtMs + seq * this.segmentMs });
+      video = parseMediaPlaylist(fs.readFileSync(path.join(this.dir, this.video), 'utf8'));
+    } catch {
+      return;
+    }
+    if (video.segments.length === 0) return;
+    const listed = new Set(video.segments.map((s) => s.seq));
+    try {
+      for (const [language, track] of this.tracks) {
+        for (const s of video.segments) {
+          if (track.written.has(s.seq)) continue;
+          const from = s.startMs - this.startedAtMs;
+          atomic(path.join(this.dir, subtitleSegmentName(language, s.seq)), vttSegment(track.cues.between(from, from + s.durationSeconds * 1000)));
+          track.written.add(s.seq);
+        }
+        atomic(path.join(this.dir, `subs-${language}.m3u8`), subtitlePlaylist(language, video));
+        // Segments the video no longer lists go a while later, for players a little behind.
+        for (const seq of track.written) {
+          if (listed.has(seq) || seq >= (video.segments[0]?.seq ?? 0) - video.segments.length) continue;
+          fs.rmSync(path.join(this.dir, subtitleSegmentName(language, seq)), { force: true });
+          track.written.delete(seq);
+        }
       }
-      // Keep a few more than listed, for players a little behind.
-      while (track.segments.length > this.listSize * 3) {
-        const old = track.segments.shift();
-        if (old) fs.rmSync(path.join(this.dir, old.name), { force: true });
-      }
-      atomic(path.join(this.dir, `subs-${language}.m3u8`), subtitlePlaylist(track.segments.slice(-this.listSize), this.segmentMs / 1000));
     } catch {
       // The webcast's directory went (the session ended): nothing to write to.
     }

@@ -316,7 +316,7 @@ export class WebcastSupervisor {
     const s: SessionWebcast = {
       eventId, sessionId, dir, manifest, current: null, key: '', restarts: 0, timer: null, chain: Promise.resolve(), cpu: 0,
       selection: null, focus: { speaker: null, floor: null }, names: new Map(), itemText: null,
-      subs: new SubtitleWriter(dir, Date.parse(manifest.startedAt), this.deps.options.segmentSeconds, this.deps.options.listSize),
+      subs: new SubtitleWriter(dir, Date.parse(manifest.startedAt), `video-${this.deps.options.qualities[0]?.name ?? 'hi'}.m3u8`, 250),
     };
     this.sessions.set(`${eventId}/${sessionId}`, s);
     void this.deps.captionLanguages?.(eventId, sessionId).then((languages) => {
