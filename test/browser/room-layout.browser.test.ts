@@ -236,6 +236,25 @@ describe.skipIf(!hasChromium)('the live room’s layout and questions (headless 
     expect(await seriousFindings(columns)).toEqual([]);
   }, 120_000);
 
+  it('shows a refusal in view where the delegate acted: the Speakers tab on a phone, scrolled down', async () => {
+    const late = await createParticipant(server, { name: 'Omar Haddad', group: 'workers', country: 'JO' });
+    const page = await visit(late, 390, 700);
+    await page.locator('#tab-floor').click();
+    await ok(moderatorSocket(), 'queue:list', { sessionId, open: false });
+    await eventually(() => page.getByTestId('list-closed').isVisible()).toBe(true);
+    const kind = page.getByTestId('request-kind');
+    await kind.selectOption('statement');
+    // Scrolled down to the bottom of the page (the session's description), the delegate presses Ask for the floor
+    // where it is, without the page moving to it first.
+    await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+    expect(await page.getByTestId('request-floor').evaluate((el) => el.getBoundingClientRect().bottom < 0)).toBe(true);
+    await page.getByTestId('request-floor').evaluate((el) => (el as HTMLButtonElement).click());
+    const error = page.locator('#room-error');
+    await eventually(() => error.innerText()).toContain('The list of speakers is closed');
+    expect(await error.evaluate((el) => { const r = el.getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; })).toBe(true);
+    await ok(moderatorSocket(), 'queue:list', { sessionId, open: true });
+  }, 120_000);
+
   it('hides the Intervention selector while the delegate waits for or holds the floor; with the floor free, names the running order’s current statement', async () => {
     const newcomer = await createParticipant(server, { name: 'Ana Souza', group: 'employers', country: 'PT' });
     const page = await visit(newcomer, 1366, 768);
