@@ -137,13 +137,14 @@ export class RunningOrderPanel {
    * carries translations (the seeded orders), else as written; an item
    * retitled in an unsaved draft shows what the editor typed.
    */
-  private shown(item: Pick<RunItemView, 'id' | 'title' | 'speaker'>): { title: string; speaker?: string } {
+  private shown(item: Pick<RunItemView, 'id' | 'title' | 'speaker'>): { title: string; speaker?: string; fallback?: boolean } {
     const live = this.state?.items.find((i) => i.id === item.id);
     const loc = live?.localized;
     const lang = (document.documentElement.lang || 'en').slice(0, 2) as keyof NonNullable<RunItemView['localized']>['title'];
     if (!loc || live.title !== item.title) return { title: item.title, ...(item.speaker ? { speaker: item.speaker } : {}) };
     const speaker = live.speaker === item.speaker ? (loc.speaker?.[lang] ?? item.speaker) : item.speaker;
-    return { title: loc.title[lang] ?? item.title, ...(speaker ? { speaker } : {}) };
+    // No text in the page's language: the English, marked as such (read and laid out as English in an Arabic page).
+    return { title: loc.title[lang] ?? item.title, ...(speaker ? { speaker } : {}), ...(loc.title[lang] ? {} : { fallback: true }) };
   }
 
   /** After the current item; with none running (a statement's video ended it), after the item that ended last, else the first not yet run. */
@@ -218,9 +219,11 @@ export class RunningOrderPanel {
     if (live?.status === 'current') li.setAttribute('aria-current', 'step');
     const shown = this.shown(item);
     const head = el('span', { class: 'run-title' });
-    head.append(el('strong', {}, shown.title), ` (${this.kindLabel(item.kind)}${item.prerecorded ? `, ${s.runPrerecorded}` : ''})`);
+    // Titles and names may be in any script: each laid out by its own direction; English fallbacks say so.
+    const textAttrs: Record<string, string> = shown.fallback ? { lang: 'en', dir: 'ltr' } : { dir: 'auto' };
+    head.append(el('strong', textAttrs, shown.title), ` (${this.kindLabel(item.kind)}${item.prerecorded ? `, ${s.runPrerecorded}` : ''})`);
     li.append(head);
-    if (shown.speaker) li.append(' — ', el('span', { class: 'run-speaker' }, shown.speaker));
+    if (shown.speaker) li.append(' — ', el('span', { class: 'run-speaker', ...textAttrs }, shown.speaker));
     const actual = live ? live.actualMs + (live.status === 'current' && live.startedAt ? Math.max(0, Date.now() - Date.parse(live.startedAt)) : 0) : 0;
     const times = el('span', { class: 'run-times hint' }, ` ${s.runPlanned} ${minutes(item.plannedMs)} · ${s.runActual} ${minutes(actual)}`);
     li.append(times);
@@ -252,17 +255,20 @@ export class RunningOrderPanel {
     button(s.runMoveDown, 'run-down', () => this.move(index, 1), index === count - 1);
     button(s.runRemove, 'run-remove', () => this.edit((items) => items.filter((i) => i.id !== item.id)), live?.status === 'current');
     li.append(buttons);
-    if (live && item.prerecorded && !this.draft) {
-      const label = el('label', {}, `${s.runUploadVideo} `);
-      const input = el('input', { type: 'file', accept: 'video/mp4,video/webm,video/x-matroska,.mkv', 'data-testid': 'run-upload', 'aria-label': `${s.runUploadVideo}: ${shown.title}` });
-      input.addEventListener('change', () => {
-        const file = input.files?.[0];
-        if (file) void this.upload(item.id, file);
-      });
-      label.append(input);
-      li.append(label);
-    }
+    // The uploads, folded away so a long order stays readable: the video (pre-recorded statements) and the text for the interpreters (any statement).
     if (live && item.kind === 'statement' && !this.draft) {
+      const files = el('details', { class: 'run-files' });
+      files.append(el('summary', { 'aria-label': `${s.runFiles}: ${shown.title}` }, s.runFiles));
+      if (item.prerecorded) {
+        const label = el('label', {}, `${s.runUploadVideo} `);
+        const input = el('input', { type: 'file', accept: 'video/mp4,video/webm,video/x-matroska,.mkv', 'data-testid': 'run-upload', 'aria-label': `${s.runUploadVideo}: ${shown.title}` });
+        input.addEventListener('change', () => {
+          const file = input.files?.[0];
+          if (file) void this.upload(item.id, file);
+        });
+        label.append(input);
+        files.append(label);
+      }
       const label = el('label', {}, `${s.runUploadText} `);
       const input = el('input', { type: 'file', accept: 'application/pdf,text/plain,.pdf,.txt', 'data-testid': 'run-upload-text', 'aria-label': `${s.runUploadText}: ${shown.title}` });
       input.addEventListener('change', () => {
@@ -270,15 +276,14 @@ export class RunningOrderPanel {
         if (file) void this.uploadText(item.id, file);
       });
       label.append(input);
-      li.append(label);
+      files.append(label);
+      li.append(files);
     }
-    if (live && item.prerecorded && !this.draft) {
-      if (live.recording && !live.recording.approved) {
-        // Watched and cleared by a moderator before it may reach the floor.
-        const approve = el('button', { type: 'button', class: 'button-primary', 'data-testid': 'run-approve', 'aria-label': `${s.runApproveVideo}: ${shown.title}` }, s.runApproveVideo);
-        approve.addEventListener('click', () => void this.approve(item.id));
-        li.append(approve);
-      }
+    if (live && item.prerecorded && !this.draft && live.recording && !live.recording.approved) {
+      // Watched and cleared by a moderator before it may reach the floor.
+      const approve = el('button', { type: 'button', class: 'button-primary', 'data-testid': 'run-approve', 'aria-label': `${s.runApproveVideo}: ${shown.title}` }, s.runApproveVideo);
+      approve.addEventListener('click', () => void this.approve(item.id));
+      li.append(approve);
     }
     return li;
   }
