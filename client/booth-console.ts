@@ -2,10 +2,11 @@ import type { PlenaryClientSocket } from './socket.ts';
 import type { BoothView } from '../server/domain/booths.ts';
 import type { RoomStrings } from '../server/i18n/catalogs/room.ts';
 import { interpolate } from '../server/i18n/format.ts';
-import type { BoothNoteMessage, BoothStateMessage, JoinAck, QueueStateMessage } from '../server/protocol/events.ts';
+import type { BoothNoteMessage, BoothStateMessage, JoinAck, QueueStateMessage, RunStateMessage } from '../server/protocol/events.ts';
 import type { Request } from './media-client.ts';
 import type { Stage } from './media-stage.ts';
 import type { SessionView } from './session-state.ts';
+import { statementTextLink } from './statement-text.ts';
 import { statementLink } from './statements.ts';
 
 // The interpreter's console in the room (issue 13), compact: per booth of
@@ -44,6 +45,8 @@ export class BoothConsole {
   private me: string | null = null;
   private live = false;
   private queue: QueueStateMessage | null = null;
+  /** The running order: its current and next statements' texts for the interpreters (issue 18). */
+  private run: RunStateMessage | null = null;
   private loading = false;
   private starting = new Set<string>();
   private coughing = false;
@@ -70,6 +73,12 @@ export class BoothConsole {
     deps.socket.on('queue:state', (m) => {
       if (mine(m) && (!this.queue || m.version >= this.queue.version)) {
         this.queue = m;
+        this.render();
+      }
+    });
+    deps.socket.on('run:state', (m) => {
+      if (mine(m) && (!this.run || m.version >= this.run.version)) {
+        this.run = m;
         this.render();
       }
     });
@@ -129,6 +138,7 @@ export class BoothConsole {
   private snapshot(ack: JoinAck): void {
     this.languages = ack.access?.interpreterLanguages ?? [];
     this.queue = ack.queue;
+    if (ack.run && (!this.run || ack.run.version >= this.run.version)) this.run = ack.run;
     if (ack.booths) this.apply(ack.booths, true);
   }
 
@@ -253,10 +263,10 @@ export class BoothConsole {
     }
   }
 
-  /** The speaker on the floor and the next one, with the language they said they will speak and their statement, if any. */
+  /** The speaker on the floor and the next one, with the language they said they will speak and their statement, if any; then the running order's statement texts. */
   private speakers(): HTMLElement[] {
     const q = this.queue;
-    if (!q) return [];
+    if (!q) return this.runStatements();
     const lang = (l: string | undefined): string => (l ? this.name(l) : this.s.boothLanguageUnknown);
     const lines: HTMLElement[] = [];
     const line = (entry: QueueStateMessage['entries'][number], template: string): HTMLElement => {
@@ -268,6 +278,27 @@ export class BoothConsole {
     if (now) lines.push(line(now, this.s.boothNow));
     const next = q.entries.find((e) => e.id === q.proposedEntryId) ?? q.entries.find((e) => e.status === 'waiting');
     if (next) lines.push(line(next, this.s.boothNext));
+    return [...lines, ...this.runStatements()];
+  }
+
+  /** The running order's current item and the next one, when a text for the interpreters is attached to them, with a link to it. */
+  private runStatements(): HTMLElement[] {
+    const run = this.run;
+    if (!run) return [];
+    const at = run.items.findIndex((i) => i.id === run.currentItemId);
+    const current = at >= 0 ? run.items[at] : undefined;
+    const next = run.items.slice(at + 1).find((i) => i.status === 'pending' && i.text);
+    const lines: HTMLElement[] = [];
+    const add = (item: RunStateMessage['items'][number], label: string): void => {
+      const link = statementTextLink(this.deps.eventId, this.deps.sessionId, item, this.s.runText);
+      if (!link) return;
+      const p = el('p', { class: 'hint', 'data-testid': 'booth-run-statement' }, label);
+      p.append(' ', link);
+      lines.push(p);
+    };
+    const titled = (item: RunStateMessage['items'][number]): string => (item.speaker ? `${item.title} (${item.speaker})` : item.title);
+    if (current) add(current, interpolate(this.s.runNow, { title: titled(current) }));
+    if (next) add(next, `${this.s.runNext}: ${titled(next)}`);
     return lines;
   }
 

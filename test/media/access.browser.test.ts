@@ -8,13 +8,15 @@
 // decoded audio energy, read from the delegate's own RTCPeerConnection
 // getStats, stand still) and hears it again once released. Relay: the
 // interpreter's booth set to work from another booth's channel makes her
-// page receive that channel.
+// page receive that channel. The console links the texts attached to the
+// running order's current and next statements.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plenary } from '../../server/plenary.ts';
 import { hasChromium, launchChromium, openRoom as visitRoom } from '../support/browser.ts';
 import { connect, createParticipant, eventId, ok, type TestParticipant } from '../support/realtime.ts';
+import { getJson, organizerToken } from '../support/server.ts';
 import { startMediaServer } from './support.ts';
 
 const poll = { timeout: 30_000, interval: 100 };
@@ -72,12 +74,13 @@ describe.skipIf(!hasChromium)('captions panel and cough key in headless Chromium
     const page = await visitRoom(browser, { url: server.url, participant: p, eventId, sessionId, timezoneId: 'Europe/Zurich', media, contexts, errors });
     return page;
   };
-  const openLive = async (sessionId: string): Promise<void> => {
+  const openLive = async (sessionId: string): Promise<Socket> => {
     const chair = await createParticipant(server, { name: `Chair of ${sessionId}`, roles: [{ sessionId, role: 'moderator' }] });
     const mod = await connect(server.url, { token: chair.token });
     sockets.push(mod);
     await ok(mod, 'session:join', { sessionId });
     await ok(mod, 'session:open', { sessionId });
+    return mod;
   };
 
   beforeAll(async () => {
@@ -177,7 +180,7 @@ describe.skipIf(!hasChromium)('captions panel and cough key in headless Chromium
 
   it('silences the channel a delegate listens to while the interpreter holds the cough key, and only then', async () => {
     const sessionId = 'thematic-2';
-    await openLive(sessionId);
+    const chairSocket = await openLive(sessionId);
     const anna = await createParticipant(server, { name: 'Anna (zh)', group: 'international_organization', roles: [{ sessionId, role: 'interpreter', language: 'zh' }] });
     const delegate = await createParticipant(server, { name: 'Delegate Wang', group: 'employers', country: 'CN' });
 
@@ -240,6 +243,30 @@ describe.skipIf(!hasChromium)('captions panel and cough key in headless Chromium
     await expect.poll(() => hears(a, cheng.id), poll).toBeGreaterThan(20);
     await a.getByTestId('booth-source').selectOption('floor');
     await expect.poll(async () => (await a.evaluate(async () => (await window.plenaryMedia?.stats()) ?? [])).some((r) => r.participantId === cheng.id), poll).toBe(false);
+
+    // The running order's statements with a text for the interpreters: the console links the current one and the next.
+    const orderUrl = `${server.url}/api/events/${eventId}/sessions/${sessionId}/running-order`;
+    const asOrganiser = { authorization: `Bearer ${organizerToken}` };
+    const items = [
+      { id: 'hos-1', kind: 'statement', title: 'Statement by a Head of State', speaker: 'President of Ruritania', prerecorded: true, plannedMs: 180_000 },
+      { id: 'hos-2', kind: 'statement', title: 'Statement by a Head of Government', prerecorded: true, plannedMs: 180_000 },
+    ];
+    expect((await getJson(orderUrl, { method: 'PUT', headers: { ...asOrganiser, 'content-type': 'application/json' }, body: JSON.stringify({ items }) })).status).toBe(200);
+    const texts = { 'hos-1': 'Mr President, 主席先生, the recovery must be human-centred.\n', 'hos-2': 'Madam Chair, we stand ready.\n' };
+    for (const [itemId, text] of Object.entries(texts)) {
+      expect((await fetch(`${orderUrl}/${itemId}/text`, { method: 'PUT', headers: { ...asOrganiser, 'content-type': 'text/plain; charset=utf-8' }, body: text })).status).toBe(201);
+    }
+    await ok(chairSocket, 'run:advance', { sessionId, itemId: 'hos-1' });
+    const runLines = a.getByTestId('booth-run-statement');
+    await expect.poll(() => runLines.allInnerTexts(), poll).toEqual([
+      'Now: Statement by a Head of State (President of Ruritania) Statement text',
+      'Next item: Statement by a Head of Government Statement text',
+    ]);
+    // The link opens the text as the interpreter (her own session).
+    const href = await runLines.first().getByTestId('run-text').getAttribute('href');
+    expect(await a.evaluate(async (u) => (await fetch(u)).text(), href!)).toBe(texts['hos-1']);
+    await ok(chairSocket, 'run:advance', { sessionId, itemId: 'hos-2' });
+    await expect.poll(() => runLines.allInnerTexts(), poll).toEqual(['Now: Statement by a Head of Government Statement text']);
     expect(errors).toEqual([]);
   }, 180_000);
 });
