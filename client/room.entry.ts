@@ -106,7 +106,7 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
     const message = translated ?? (error instanceof Error ? error.message : String(error));
     const box = byId('room-error');
     box.hidden = false;
-    box.textContent = message;
+    byId('room-error-text').textContent = message;
     // The refusal is announced (role=alert) even when it repeats the last one:
     // re-setting the same text would not be announced again.
     alerts.textContent = '';
@@ -147,7 +147,11 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
     if (reason === 'io client disconnect') return;
     const box = byId('room-error');
     box.hidden = false;
-    box.textContent = s.connectionLost;
+    byId('room-error-text').textContent = s.connectionLost;
+  });
+  // The refusal box stays in view until the next action, or until dismissed.
+  byId('room-error-close').addEventListener('click', () => {
+    byId('room-error').hidden = true;
   });
   socket.on('connect', () => {
     byId('room-error').hidden = true;

@@ -252,6 +252,9 @@ describe.skipIf(!hasChromium)('the live room’s layout and questions (headless 
     const error = page.locator('#room-error');
     await eventually(() => error.innerText()).toContain('The list of speakers is closed');
     expect(await error.evaluate((el) => { const r = el.getBoundingClientRect(); return r.top >= 0 && r.bottom <= window.innerHeight; })).toBe(true);
+    // Dismissed, it goes.
+    await page.getByRole('button', { name: 'Dismiss' }).click();
+    expect(await error.isVisible()).toBe(false);
     await ok(moderatorSocket(), 'queue:list', { sessionId, open: true });
   }, 120_000);
 

@@ -8,6 +8,7 @@ import type { RoomPageStrings } from './room.ts';
  */
 export const stageMessages = defineCatalog({
   en: {
+    dismiss: 'Dismiss',
     addToCalendar: 'Add to calendar',
     roomTabs: 'Parts of the room',
     tabStage: 'Stage',
@@ -40,6 +41,7 @@ export const stageMessages = defineCatalog({
     projectorFullScreen: 'Full screen',
   },
   zh: {
+    dismiss: '关闭',
     addToCalendar: '添加到日历',
     roomTabs: '会场分区',
     tabStage: '直播台',
@@ -72,6 +74,7 @@ export const stageMessages = defineCatalog({
     projectorFullScreen: '全屏',
   },
   fr: {
+    dismiss: 'Fermer',
     addToCalendar: 'Ajouter au calendrier',
     roomTabs: 'Parties de la salle',
     tabStage: 'Scène',
@@ -104,6 +107,7 @@ export const stageMessages = defineCatalog({
     projectorFullScreen: 'Plein écran',
   },
   es: {
+    dismiss: 'Cerrar',
     addToCalendar: 'Añadir al calendario',
     roomTabs: 'Partes de la sala',
     tabStage: 'Escenario',
@@ -136,6 +140,7 @@ export const stageMessages = defineCatalog({
     projectorFullScreen: 'Pantalla completa',
   },
   ru: {
+    dismiss: 'Закрыть',
     addToCalendar: 'Добавить в календарь',
     roomTabs: 'Разделы зала',
     tabStage: 'Сцена',
@@ -168,6 +173,7 @@ export const stageMessages = defineCatalog({
     projectorFullScreen: 'Во весь экран',
   },
   ar: {
+    dismiss: 'إغلاق',
     addToCalendar: 'إضافة إلى التقويم',
     roomTabs: 'أقسام القاعة',
     tabStage: 'المنصة',
