@@ -1,5 +1,4 @@
 import type { EventEmitter } from 'node:events';
-import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { FloorEvents } from '../realtime/broadcast.ts';
 import type { DocumentStore } from '../store/port.ts';
@@ -54,20 +53,20 @@ export class StatementRetention {
     return docs.length;
   }
 
-  /** Deletes the statements of every session that is over: ended, cancelled, or never opened and past its end by the grace period. */
+  /**
+   * Deletes the statements of every session that is over: ended, cancelled,
+   * or never opened and past its end by the grace period. Session by session,
+   * so the bytes of live sessions' statements are never read.
+   */
   async sweep(): Promise<number> {
-    const held = await this.deps.store.find<{ id: string; eventId: string; sessionId: string }>(statementCollection);
-    const sessions = new Map<string, { eventId: string; sessionId: string }>();
-    for (const doc of held) sessions.set(`${doc.eventId}/${doc.sessionId}`, { eventId: doc.eventId, sessionId: doc.sessionId });
     const cutoff = this.deps.clock().getTime() - (this.deps.graceAfterEndMs ?? 86_400_000);
     let deleted = 0;
-    for (const { eventId, sessionId } of sessions.values()) {
-      const session = await this.deps.programme
-        .requireSession(eventId, sessionId)
-        .catch((error: unknown) => (error instanceof AppError && (error.code === 'session_not_found' || error.code === 'event_not_found') ? null : Promise.reject(error)));
-      // A live session keeps them however late it runs; one never opened is over a day after its scheduled end.
-      const over = !session || session.status === 'ended' || session.status === 'cancelled' || (session.status === 'scheduled' && Date.parse(session.end) < cutoff);
-      if (over) deleted += await this.purge(eventId, sessionId);
+    for (const event of await this.deps.programme.listEvents()) {
+      for (const session of await this.deps.programme.sessions(event.id)) {
+        // A live session keeps them however late it runs; one never opened is over a day after its scheduled end.
+        const over = session.status === 'ended' || session.status === 'cancelled' || (session.status === 'scheduled' && Date.parse(session.end) < cutoff);
+        if (over) deleted += await this.purge(event.id, session.id);
+      }
     }
     return deleted;
   }
