@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plenary } from '../../server/plenary.ts';
 import { asOrganizer, Browser, eventId, invite, signInCookie, uniqueEmail } from '../support/identity.ts';
-import { getJson, startTestServer } from '../support/server.ts';
+import { getJson, startTestServer, waitFor } from '../support/server.ts';
+import { startSmtp, type TestSmtp } from '../support/smtp.ts';
 
 interface ErrorBody {
   error: { code: string; message: string };
@@ -424,5 +425,45 @@ describe('participants console: the table (search, filters, sorting, bulk action
 
     const missing = await organizer.fetch(`${base()}/no-such-person`, { headers: { accept: 'text/html' } });
     expect(missing.status).toBe(404);
+  });
+});
+
+describe('participants console with mail on: e-mailing new invitations to a selection', () => {
+  let smtp: TestSmtp;
+  let server: Plenary;
+  let organizer: Browser;
+  let csrf: string;
+  beforeAll(async () => {
+    smtp = await startSmtp();
+    server = await startTestServer({ SMTP_URL: smtp.url, MAIL_FROM: 'Forum <forum@example.org>' });
+    organizer = new Browser(await signInCookie(server.organizerLinks[0]?.link ?? ''));
+    csrf = (await organizer.page(`${server.url}/events/${eventId}/console/participants`)).csrf;
+  });
+  afterAll(async () => {
+    await server.close();
+    await smtp.close();
+  });
+
+  it('sends a fresh link to each selected approved participant, retires their old one, and skips those not approved', async () => {
+    const approved = await invite(server, { name: 'Mailed Delegate', email: uniqueEmail('bulk-mail') });
+    const waiting = await getJson<{ participant: { id: string; email: string } }>(`${server.url}/api/events/${eventId}/registrations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Waiting Academic', email: uniqueEmail('bulk-wait'), organization: 'Academy', country: 'BR', group: 'other' }),
+    });
+    const page = await organizer.page(`${server.url}/events/${eventId}/console/participants?lang=en`);
+    expect(page.html).toContain('data-testid="bulk-send"');
+    const before = smtp.messages.length;
+    const res = await organizer.fetch(`${server.url}/events/${eventId}/console/participants/bulk?lang=en`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+      body: new URLSearchParams([['_csrf', csrf], ['action', 'send'], ['ids', approved.participant.id], ['ids', waiting.body.participant.id]]).toString(),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(/id="bulk-feedback"[^>]*>\s*<p>1 new invitation sent; the earlier link no longer works\.<\/p>/);
+    await waitFor(() => smtp.messages.slice(before).find((m) => m.to.includes(approved.participant.email)), { timeout: 5000 });
+    expect(smtp.messages.slice(before).some((m) => m.to.includes(waiting.body.participant.email))).toBe(false);
+    // The link held before no longer signs in.
+    expect((await getJson(`${server.url}/api/me`, { headers: { authorization: `Bearer ${approved.token}` } })).body).toEqual({ caller: { kind: 'anonymous' } });
   });
 });
