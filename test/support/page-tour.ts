@@ -22,7 +22,7 @@ export interface TourStop {
 export interface Tour {
   stops: TourStop[];
   /** A browser context signed in as `who` (nothing for anonymous), at the given viewport, in Geneva's zone. */
-  context: (browser: Browser, who: Viewer, viewport: { width: number; height: number }, options?: { javaScriptEnabled?: boolean }) => Promise<BrowserContext>;
+  context: (browser: Browser, who: Viewer, viewport: { width: number; height: number }, options?: { javaScriptEnabled?: boolean; bypassCSP?: boolean }) => Promise<BrowserContext>;
 }
 
 const withLang = (path: string, lang: string) => `${path}${path.includes('?') ? '&' : '?'}lang=${lang}`;
