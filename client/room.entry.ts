@@ -524,13 +524,16 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
     byId('floor').classList.toggle('has-speaker', Boolean(speaker || scripted));
     byId('floor-timer').textContent = clock(floorRemainingMs(view));
     const speakerId = speaker?.participantId ?? null;
-    if (speakerId !== lastSpeaker) announce(speaker ? interpolate(s.announceFloor, { name: speaker.name }) : s.announceFloorEnded);
+    const floorChanged = speakerId !== lastSpeaker;
+    if (floorChanged) announce(speaker ? interpolate(s.announceFloor, { name: speaker.name }) : s.announceFloorEnded);
     lastSpeaker = speakerId;
 
     const position = myPosition(view);
     const me = view.you.participantId;
     const iSpeak = speaker && speaker.participantId === me;
     byId('my-position').textContent = iSpeak ? s.youHaveFloor : position ? interpolate(s.yourPosition, { n: position }) : '';
+    // Given the floor, a delegate on a phone is taken to the stage, where their microphone and the clock are.
+    if (iSpeak && floorChanged) tabs.select('stage');
     byId('withdraw-floor').hidden = position === null;
     const myEntry = view.queue.entries.find((e) => e.participantId === me && e.kind !== 'point_of_order' && (e.status === 'waiting' || e.status === 'speaking'));
     byId('statement-upload').hidden = !myEntry;

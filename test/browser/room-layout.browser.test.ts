@@ -236,7 +236,7 @@ describe.skipIf(!hasChromium)('the live room’s layout and questions (headless 
     expect(await seriousFindings(columns)).toEqual([]);
   }, 120_000);
 
-  it('shows a refusal in view where the delegate acted: the Speakers tab on a phone, scrolled down', async () => {
+  it('shows a refusal in view where the delegate acted (the Speakers tab on a phone, scrolled down), and takes a delegate given the floor to the stage', async () => {
     const late = await createParticipant(server, { name: 'Omar Haddad', group: 'workers', country: 'JO' });
     const page = await visit(late, 390, 700);
     await page.locator('#tab-floor').click();
@@ -256,6 +256,17 @@ describe.skipIf(!hasChromium)('the live room’s layout and questions (headless 
     await page.getByRole('button', { name: 'Dismiss' }).click();
     expect(await error.isVisible()).toBe(false);
     await ok(moderatorSocket(), 'queue:list', { sessionId, open: true });
+
+    // Listed once the list reopens, then given the floor while reading the Questions tab: the phone shows the stage.
+    await page.getByTestId('request-floor').click();
+    await eventually(() => page.getByTestId('my-position').innerText()).toContain('4');
+    await page.locator('#tab-questions').click();
+    const ack = await ok<JoinAck>(moderatorSocket(), 'session:join', { sessionId });
+    const entry = ack.queue.entries.find((e) => e.participantId === late.id && e.status === 'waiting');
+    await ok(moderatorSocket(), 'queue:give-floor', { sessionId, entryId: entry?.id });
+    await eventually(() => page.locator('#tab-stage').getAttribute('aria-selected')).toBe('true');
+    expect(await page.getByTestId('floor-speaker').isVisible()).toBe(true);
+    expect(await page.getByTestId('floor-speaker').innerText()).toBe('Omar Haddad has the floor');
   }, 120_000);
 
   it('hides the Intervention selector while the delegate waits for or holds the floor; with the floor free, names the running order’s current statement', async () => {
