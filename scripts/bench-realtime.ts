@@ -176,7 +176,9 @@ async function connectInspector(url: string): Promise<Inspector> {
 }
 
 export async function startServer(options: { inspect?: boolean } = {}): Promise<{ url: string; pid: number | undefined; inspector: Inspector | undefined; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [...(options.inspect ? ['--inspect=127.0.0.1:0'] : []), path.join(root, 'server/main.ts')], {
+  // BENCH_SERVER_NODE_ARGS: extra Node options for the server (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof to profile a part).
+  const extra = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...extra, ...(options.inspect ? ['--inspect=127.0.0.1:0'] : []), path.join(root, 'server/main.ts')], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', PLENARY_DATA_DIR: tempDir('plenary-bench-rt-'), PLENARY_ORGANIZER_TOKEN: organizerToken, MEDIA_ENABLED: 'false', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

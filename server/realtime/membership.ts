@@ -46,8 +46,19 @@ export interface MembershipDeps {
  * delegate's snapshot; a promoted one enters it and gets the moderator's;
  * someone who may no longer be in the session is taken out of it.
  */
+/** The parts of a join snapshot that are the same for every caller. */
+interface SessionParts {
+  session: Awaited<ReturnType<ProgrammeService['requireSession']>>;
+  queue: Awaited<ReturnType<FloorService['state']>>;
+  booths: JoinAck['booths'];
+  run: JoinAck['run'];
+  captions: Awaited<ReturnType<CaptionService['recent']>>;
+}
+
 export class Membership {
   private readonly deps: MembershipDeps;
+  /** Per session, the shared read the joins of this moment wait for (not started yet). */
+  private readonly batches = new Map<string, Promise<SessionParts>>();
 
   constructor(deps: MembershipDeps) {
     this.deps = deps;
@@ -101,14 +112,10 @@ export class Membership {
   async snapshot(caller: Caller, eventId: string, sessionId: string): Promise<JoinAck> {
     const moderator = decide(caller, 'queue.moderate', { eventId, sessionId }).allowed;
     const pid = callerId(caller);
-    const [session, queue, qna, polls, booths, run, captions] = await Promise.all([
-      this.deps.programme.requireSession(eventId, sessionId),
-      this.deps.floor.state(eventId, sessionId),
+    const [{ session, queue, booths, run, captions }, qna, polls] = await Promise.all([
+      this.sessionParts(eventId, sessionId),
       this.deps.qna.snapshot(eventId, sessionId, { participantId: pid, moderator }),
       this.deps.polls.snapshot(eventId, sessionId, { participantId: pid, moderator }),
-      this.deps.booths.state(eventId, sessionId).then(async (state) => ({ sessionId, version: state.version, booths: await this.deps.booths.views(eventId, sessionId, state) })),
-      this.deps.running.message(eventId, sessionId),
-      this.deps.captions?.recent(eventId, sessionId) ?? Promise.resolve([]),
     ]);
     const roles = caller.kind === 'participant' ? caller.participant.roles.filter((r) => r.sessionId === sessionId) : [];
     const languagesOf = (role: string): string[] => roles.filter((r) => r.role === role && r.language).map((r) => r.language as string);
@@ -125,6 +132,41 @@ export class Membership {
       run,
       captions: captions.map(({ by: _by, ...line }) => line),
     };
+  }
+
+  /**
+   * The caller-independent parts of a snapshot (session, queue, booths with
+   * their interpreters' names, running order, recent captions), read once
+   * for all the joins of one event-loop turn: a rush of joins costs one read
+   * per turn, not one per join (the booths' names alone list the event's
+   * participants; issue #10's rush). The read starts after every waiting
+   * join entered the rooms, so a change made meanwhile is either in it or
+   * broadcast to them.
+   */
+  private sessionParts(eventId: string, sessionId: string): Promise<SessionParts> {
+    const key = `${eventId}/${sessionId}`;
+    let batch = this.batches.get(key);
+    if (!batch) {
+      batch = new Promise<SessionParts>((resolve, reject) => {
+        setImmediate(() => {
+          this.batches.delete(key);
+          this.readSessionParts(eventId, sessionId).then(resolve, reject);
+        });
+      });
+      this.batches.set(key, batch);
+    }
+    return batch;
+  }
+
+  private async readSessionParts(eventId: string, sessionId: string): Promise<SessionParts> {
+    const [session, queue, booths, run, captions] = await Promise.all([
+      this.deps.programme.requireSession(eventId, sessionId),
+      this.deps.floor.state(eventId, sessionId),
+      this.deps.booths.state(eventId, sessionId).then(async (state) => ({ sessionId, version: state.version, booths: await this.deps.booths.views(eventId, sessionId, state) })),
+      this.deps.running.message(eventId, sessionId),
+      this.deps.captions?.recent(eventId, sessionId) ?? Promise.resolve([]),
+    ]);
+    return { session, queue, booths, run, captions };
   }
 
   /** The participants joined to a session now, on every process (each once, however many sockets they have). */

@@ -95,6 +95,52 @@ describe('membership follows the caller', () => {
   });
 });
 
+describe('a rush of joins', () => {
+  let server: Plenary;
+  const sockets: Socket[] = [];
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.close();
+    await server.close();
+  });
+
+  /** How many times the store was asked for a collection's documents (the metrics count every call). */
+  const finds = async (collection: string): Promise<number> => {
+    const text = await server.metrics.scrape();
+    const line = new RegExp(`^plenary_store_operation_duration_seconds_count\\{[^}]*op="find"[^}]*collection="${collection}"[^}]*\\} (\\d+)$`, 'm').exec(text);
+    return Number(line?.[1] ?? 0);
+  };
+
+  it('shares one read of the session among joins arriving together, and each still sees the change made just before', async () => {
+    const chair = await createParticipant(server, { name: 'Rush Chair', roles: [{ sessionId, role: 'moderator' }] });
+    const people = await Promise.all(Array.from({ length: 5 }, (_, i) => createParticipant(server, { name: `Rush ${i}` })));
+    const mod = await connect(server.url, { token: chair.token });
+    sockets.push(mod);
+    await ok(mod, 'session:join', { sessionId });
+    await ok(mod, 'session:open', { sessionId });
+    const joiners = await Promise.all(Array.from({ length: 20 }, (_, i) => connect(server.url, { token: people[i % people.length]!.token })));
+    sockets.push(...joiners);
+    const changed = await ok<{ version: number }>(mod, 'queue:rules', { sessionId, mode: 'tripartite' });
+    const before = await finds('participants');
+    const acks = await Promise.all(joiners.map((s) => ok<JoinAck>(s, 'session:join', { sessionId })));
+    const reads = (await finds('participants')) - before;
+    // Every join sees the queue as changed, each is answered as its own caller.
+    for (const [i, ack] of acks.entries()) {
+      expect(ack.queue.version).toBeGreaterThanOrEqual(changed.version);
+      expect(ack.you.participantId).toBe(people[i % people.length]!.id);
+    }
+    // The booths' interpreter names list the event's participants: once per batch of joins, not once per join.
+    expect(reads).toBeGreaterThan(0);
+    expect(reads).toBeLessThan(acks.length / 2);
+    // A change after the batch reaches a socket that joined in it.
+    const next = nextEvent<{ version: number }>(joiners[0]!, 'queue:state');
+    const later = await ok<{ version: number }>(mod, 'queue:rules', { sessionId, mode: 'order' });
+    expect((await next).version).toBe(later.version);
+  });
+});
+
 describe('unknown events', () => {
   let server: Plenary;
   beforeAll(async () => {
