@@ -30,7 +30,7 @@ describe.skipIf(!hasChromium)('the speaker view in headless Chromium (real media
     await server?.close();
   });
 
-  it('shows the active speaker large, then the floor holder large with the panel as a strip, then the lone panelist large', async () => {
+  it('shows the active speaker large, then the floor holder large with the panel as a strip, then the lone panelist large', { timeout: 120_000 }, async () => {
     const moderator = await createParticipant(server, { name: 'Chair', roles: [{ sessionId, role: 'moderator' }] });
     const panelist = await createParticipant(server, { name: 'Panelist Ana', group: 'workers', roles: [{ sessionId, role: 'panelist' }] });
     const speaker = await createParticipant(server, { name: 'Kwame Mensah', group: 'government', country: 'GH' });
