@@ -11,6 +11,7 @@ import { callerOf, pageBase } from './caller.ts';
 import { inLanguage } from '../i18n/languages.ts';
 import { translate } from '../i18n/translate.ts';
 import { dateLabel } from './pages.ts';
+import { nextDayMark } from './next-day-mark.ts';
 import { emptyForm, fieldErrors, formInput, formModel, formValues } from './participant-forms.ts';
 import { agendaFeedLinks, agendaOwner } from './participants-api.ts';
 import type { Csrf } from './csrf.ts';
@@ -207,7 +208,7 @@ export function identityPages(deps: IdentityPagesDeps): Router {
     const view = await programme.programme(eventId, req.ctx.zone);
     const sessions = view.sessions
       .filter((s) => owner.bookmarks.includes(s.id))
-      .map((s) => ({ ...s, dateLabel: dateLabel(s.viewerZone.date, lang), timingLabel: translate(lang, `timing_${s.timing}`) }));
+      .map((s) => ({ ...s, ...nextDayMark(s.viewerZone, lang, dateLabel), dateLabel: dateLabel(s.viewerZone.date, lang), timingLabel: translate(lang, `timing_${s.timing}`) }));
     res.type('html').send(
       views.render('agenda', {
         ...pageBase(req, `${translate(lang, 'id_myAgenda')} — ${inLanguage(view.event.title, lang)}`),

@@ -9,6 +9,7 @@ import type { ProgrammeService } from '../services/programme-service.ts';
 import { callerView, identityContext } from './caller.ts';
 import { errorMessages } from '../i18n/catalogs/errors.ts';
 import { describeError } from '../i18n/error-text.ts';
+import { nextDayMark } from './next-day-mark.ts';
 import { interpolate } from '../i18n/format.ts';
 import { roomMessages } from '../i18n/catalogs/room.ts';
 import { stageMessages, type StagePageStrings } from '../i18n/catalogs/stage.ts';
@@ -215,12 +216,9 @@ function decorate(req: Request, s: ProgrammeSessionView, extras: PageExtras, boo
   const lang = req.ctx.lang;
   const dayNote =
     s.dayShift > 0 ? translate(lang, 'nextDayNote') : s.dayShift < 0 ? translate(lang, 'previousDayNote') : '';
-  // Days between the start and the end in the viewer's zone: 22:45–00:15 ends the next day.
-  const endsLater = DateTime.fromISO(s.viewerZone.endDate).diff(DateTime.fromISO(s.viewerZone.date), 'days').days;
   return {
     ...s,
-    plusDays: endsLater > 0 ? translate(lang, 'dl_plusDays', { n: endsLater }) : '',
-    endsOn: endsLater > 0 ? translate(lang, 'dl_endsOn', { date: dateLabel(s.viewerZone.endDate, lang) }) : '',
+    ...nextDayMark(s.viewerZone, lang, dateLabel),
     hasAbout: Boolean(inLanguage(s.description, lang)) || s.guidingQuestions.length > 0,
     // One primary action per card: entering the room, except once the session is over.
     primaryAction: s.timing !== 'ended' && s.timing !== 'cancelled',
