@@ -91,7 +91,15 @@ export class StatementPlayback {
     );
   };
   private readonly onStatus = ({ eventId, sessionId, status }: { eventId: string; sessionId: string; status: string }): void => {
-    if (status === 'ended' || status === 'cancelled') this.stop(`${eventId}/${sessionId}`);
+    if (status !== 'ended' && status !== 'cancelled') return;
+    const entry = this.playing.get(`${eventId}/${sessionId}`);
+    if (!entry) return;
+    this.stop(`${eventId}/${sessionId}`);
+    // The running order says where it stopped, rather than "playing" for ever.
+    this.deps.running.playbackInterrupted(eventId, sessionId, entry.itemId, entry.startedAt, this.position(entry)).then(
+      (change) => change.after !== change.before && this.deps.announce(eventId, change),
+      (error: unknown) => this.deps.logger.error({ err: error, eventId, sessionId }, 'could not mark a recorded statement interrupted'),
+    );
   };
 
   constructor(deps: StatementPlaybackDeps) {

@@ -192,6 +192,20 @@ describe.skipIf(!hasFfmpeg)('pre-recorded statements played into the session (re
     expect(await emit(mod, 'run:playback', { sessionId, itemId: 'hos-2', action: 'resume' })).toMatchObject({ ok: false, error: { code: 'not_playing' } });
   }, 60_000);
 
+  it('ending the session stops a statement and records where it stopped (interrupted), rather than playing for ever', async () => {
+    const mod = await connect(server.url, { token: moderator.token });
+    sockets.push(mod);
+    await ok(mod, 'session:join', { sessionId });
+    const playing = nextEvent<RunStateMessage>(mod, 'run:state', (m) => m.currentItemId === 'hos-1' && m.items.some((i) => i.id === 'hos-1' && i.playback?.state === 'playing'), 15_000);
+    await ok(mod, 'run:advance', { sessionId, itemId: 'hos-1' });
+    await playing;
+    await new Promise((r) => setTimeout(r, 500));
+    const interrupted = nextEvent<RunStateMessage>(mod, 'run:state', (m) => m.items.some((i) => i.id === 'hos-1' && i.playback?.state === 'interrupted'), 15_000);
+    await ok(mod, 'session:end', { sessionId });
+    const state = await interrupted;
+    expect(state.items.find((i) => i.id === 'hos-1')!.playback!.positionMs).toBeGreaterThan(0);
+  }, 60_000);
+
   async function waitForApproval(itemId: string): Promise<void> {
     const approved = await getJson(`${server.url}${base}/${itemId}/recording/approve`, { method: 'POST', headers: { authorization: `Bearer ${moderator.token}` } });
     expect(approved.status).toBe(200);
