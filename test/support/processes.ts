@@ -75,7 +75,8 @@ export async function startServerCluster(count: number, logLevel = 'warn', envFo
       });
       children.push(server.child);
       outputs.push(server.output);
-      urls.push(await waitFor(() => /running at (http:\/\/\S+)/.exec(server.output())?.[1], { timeout: 20_000 }));
+      // Start-up bundles the client and opens the store; on a loaded 2-core machine that has taken over 20 s.
+      urls.push(await waitFor(() => /running at (http:\/\/\S+)/.exec(server.output())?.[1], { timeout: 60_000 }));
     }
     return { urls, outputs, stop };
   } catch (error) {
