@@ -59,6 +59,10 @@ export class LeanPath {
     this.logger = options.logger;
     this.observe = options.observe;
     this.maxEntries = options.maxEntries ?? 500;
+    // Stale entries would keep their bodies alive until pushed out: drop them when the cache changes.
+    this.cache.onInvalidate(() => {
+      for (const [key, entry] of this.entries) if (!this.cache.isCurrent(entry.origin)) this.entries.delete(key);
+    });
   }
 
   /** Entries held (for tests and the bench). */

@@ -80,6 +80,8 @@ export class RenderCache {
   private readonly personal = new Map<string, Rendered>();
   /** Which entry each cached value came from (the lean path asks whether it is still current). */
   private readonly origins = new WeakMap<object, { key: string; entry: Entry }>();
+  /** Told after an invalidation (the lean path drops what it keeps of stale values). */
+  private readonly invalidated = new Set<() => void>();
 
   constructor(options: RenderCacheOptions = {}) {
     this.clock = options.clock ?? (() => new Date());
@@ -103,6 +105,12 @@ export class RenderCache {
     this.generations.set(eventId, this.generation(eventId) + 1);
     const prefix = `${eventId}\u0000`;
     for (const key of this.entries.keys()) if (key.startsWith(prefix)) this.entries.delete(key);
+    for (const listener of this.invalidated) listener();
+  }
+
+  /** Calls `listener` after every invalidation, on this process or heard from another. */
+  onInvalidate(listener: () => void): void {
+    this.invalidated.add(listener);
   }
 
   /** Drops everything (a reconnect to Redis may have missed invalidations). */
@@ -110,6 +118,7 @@ export class RenderCache {
     for (const eventId of this.generations.keys()) this.generations.set(eventId, this.generation(eventId) + 1);
     this.entries.clear();
     this.personal.clear();
+    for (const listener of this.invalidated) listener();
   }
 
   /** The cached response for `parts` of `eventId`, made by `make` on a miss (once, however many ask at the same time). */

@@ -168,6 +168,14 @@ describe('the lean path for cached public GETs', () => {
     expect(conditional.body.equals(after.body)).toBe(true);
   });
 
+  it('lets go of what it kept of a value once the cache invalidates it', async () => {
+    await get(`${base}/feed`);
+    await get(`${base}/feed`, { 'accept-language': 'fr' });
+    expect(lean.size).toBeGreaterThanOrEqual(2);
+    cache.invalidate('ev', 'programme edit');
+    expect(lean.size).toBe(0);
+  });
+
   it('never answers a request that carries a cookie or credentials', async () => {
     await get(`${base}/feed`);
     await get(`${base}/feed`, { cookie: 'plenary.sid=abc' });
