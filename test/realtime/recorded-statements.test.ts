@@ -13,6 +13,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sniffContainer } from '../../server/domain/recorded-statements.ts';
 import { RecordedStatements, recordedStatementsOptions } from '../../server/services/recorded-statements.ts';
+import { SqliteStore } from '../../server/store/sqlite-store.ts';
 import type { RunStateMessage } from '../../server/protocol/events.ts';
 import type { Plenary } from '../../server/plenary.ts';
 import { connect, createParticipant, eventId, ok, type TestParticipant } from '../support/realtime.ts';
@@ -171,4 +172,33 @@ describe.skipIf(!hasFfmpeg)('pre-recorded statements: upload and probe', () => {
     expect(fractions.every((f, i) => f >= 0 && f <= 1 && (i === 0 || f >= fractions[i - 1]!))).toBe(true);
     expect(fractions.at(-1)).toBeGreaterThan(0.9);
   }, 60_000);
+
+  it('makes again, at start-up, a stage copy a stopped process left processing', async () => {
+    // A store and data directory as a process stopped mid-copy leaves them: the upload in place, its copy "processing".
+    const dir = tempDir();
+    const first = await startTestServer({ PLENARY_DATA_DIR: dir });
+    await first.close();
+    const file = path.join('statements', eventId, 'thematic-2', 'hos-1-0123456789abcdef.webm');
+    fs.mkdirSync(path.join(dir, path.dirname(file)), { recursive: true });
+    fs.copyFileSync(testVideo(work, 'left.webm', 2, 'webm'), path.join(dir, file));
+    const store = SqliteStore.inDirectory(dir);
+    const key = `${eventId}/thematic-2`;
+    const order = (await store.get<{ id: string; items: { id: string; recording?: unknown }[] }>('running_orders', key))!;
+    const recording = { file, container: 'webm', bytes: fs.statSync(path.join(dir, file)).size, sha256: '0123456789abcdef', durationMs: 2000, video: true, audio: true, uploadedAt: new Date().toISOString(), uploadedBy: null, stage: { status: 'processing', progress: 0.4 } };
+    await store.update('running_orders', { ...order, items: order.items.map((i) => (i.id === 'hos-1' ? { ...i, recording } : i)) });
+    await store.close();
+
+    process.env.RECORDING_STAGE_SIZE = stageSize;
+    const again = await startTestServer({ PLENARY_DATA_DIR: dir });
+    delete process.env.RECORDING_STAGE_SIZE;
+    try {
+      await waitFor(async () => {
+        const read = await getJson<RunStateMessage>(`${again.url}/api/events/${eventId}/sessions/thematic-2/running-order`, { headers: { authorization: `Bearer ${organizerToken}` } });
+        return read.body.items.find((i) => i.id === 'hos-1')?.recording?.stage?.status === 'ready';
+      }, { timeout: 120_000, interval: 250 });
+      expect(fs.existsSync(path.join(dir, 'statements', eventId, 'thematic-2', 'hos-1-0123456789abcdef.stage.webm'))).toBe(true);
+    } finally {
+      await again.close();
+    }
+  }, 150_000);
 });
