@@ -171,19 +171,25 @@ describe('persistence and seeding', () => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const url = await waitFor(() => /running at (http:\/\/\S+)/.exec(out)?.[1], { timeout: 15_000 });
-    expect(await getJson(`${url}/healthz`)).toMatchObject({ status: 200, body: { status: 'ok' } });
-    // Access log: one structured line per request, with sign-in secrets masked.
-    await fetch(`${url}/i/not-a-real-token-but-secret-looking`, { redirect: 'manual' });
-    await getJson(`${url}/api/events`);
-    await waitFor(() => out.includes('"path":"/api/events"'));
-    expect(out).toMatch(/"method":"GET","path":"\/i\/\[redacted\]","status":\d{3}/);
-    expect(out).not.toContain('not-a-real-token-but-secret-looking');
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(out).toContain('"msg":"stopped"');
-  });
+    try {
+      // Start-up bundles the client: on a loaded 2-core machine it has taken over 15 s.
+      const url = await waitFor(() => /running at (http:\/\/\S+)/.exec(out)?.[1], { timeout: 60_000 });
+      expect(await getJson(`${url}/healthz`)).toMatchObject({ status: 200, body: { status: 'ok' } });
+      // Access log: one structured line per request, with sign-in secrets masked.
+      await fetch(`${url}/i/not-a-real-token-but-secret-looking`, { redirect: 'manual' });
+      await getJson(`${url}/api/events`);
+      await waitFor(() => out.includes('"path":"/api/events"'));
+      expect(out).toMatch(/"method":"GET","path":"\/i\/\[redacted\]","status":\d{3}/);
+      expect(out).not.toContain('not-a-real-token-but-secret-looking');
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(out).toContain('"msg":"stopped"');
+    } finally {
+      // A failed start must not leave the server running after the test.
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  }, 90_000);
 
   it('fails fast on a bad variable, naming it', async () => {
     const root = path.resolve(import.meta.dirname, '..', '..');
