@@ -9,8 +9,8 @@
 //     listed in the 720p playlist (start-up); then, for each new segment,
 //     the wall clock when it is listed minus its EXT-X-PROGRAM-DATE-TIME
 //     (the encoder's clock at its first frame).
-//   - Glass-to-glass: the panelist's microphone beeps (1 kHz, 150 ms, every
-//     5 s) and its sender reports, with -progress, which second of its
+//   - Glass-to-glass: the panelist's microphone beeps (150 ms every 5 s,
+//     1 kHz and 1.5 kHz in turn, so a latency up to 10 s is not mistaken) and its sender reports, with -progress, which second of its
 //     output it is sending when (so each beep's wall-clock time is known);
 //     a poller reads the floor rendition's playlist every 50 ms, decodes
 //     each new segment and finds the beeps' onsets (Goertzel, 10 ms
@@ -98,14 +98,13 @@ if (process.argv[2] === '--load-child') {
   server.listen(0, '127.0.0.1', () => process.send?.((server.address() as { port: number }).port));
 }
 
-/** Beep onsets in a segment, in seconds from its start: 10 ms windows whose 1 kHz power jumps from silence. */
-function onsets(file: string): number[] {
+/** Beep onsets in a segment, in seconds from its start, and which beep (0: 1 kHz, even beeps; 1: 1.5 kHz, odd ones): 10 ms windows whose power jumps from silence. */
+function onsets(file: string): { at: number; odd: number }[] {
   const out = spawnSync('ffmpeg', ['-v', 'error', '-i', file, '-ac', '1', '-ar', '8000', '-f', 's16le', '-'], { maxBuffer: 1 << 24 });
   const pcm = out.stdout;
   const win = 80;
-  const k = 2 * Math.cos((2 * Math.PI * 1000) / 8000);
-  const powers: number[] = [];
-  for (let at = 0; at + win * 2 <= pcm.length; at += win * 2) {
+  const power = (at: number, freq: number): number => {
+    const k = 2 * Math.cos((2 * Math.PI * freq) / 8000);
     let s1 = 0;
     let s2 = 0;
     for (let i = 0; i < win; i += 1) {
@@ -113,10 +112,13 @@ function onsets(file: string): number[] {
       s2 = s1;
       s1 = s0;
     }
-    powers.push((s1 * s1 + s2 * s2 - k * s1 * s2) / win);
-  }
+    return (s1 * s1 + s2 * s2 - k * s1 * s2) / win;
+  };
+  const windows: { low: number; high: number }[] = [];
+  for (let at = 0; at + win * 2 <= pcm.length; at += win * 2) windows.push({ low: power(at, 1000), high: power(at, 1500) });
   const loud = 0.05;
-  return powers.flatMap((p, i) => (i > 0 && p > loud && (powers[i - 1] ?? 0) <= loud ? [(i * win) / 8000] : []));
+  const level = (w: { low: number; high: number } | undefined): number => Math.max(w?.low ?? 0, w?.high ?? 0);
+  return windows.flatMap((w, i) => (i > 0 && level(w) > loud && level(windows[i - 1]) <= loud ? [{ at: (i * win) / 8000, odd: w.high > w.low ? 1 : 0 }] : []));
 }
 
 /**
@@ -135,11 +137,13 @@ async function glassToGlass(playlist: string, every: number, senderZero: () => n
       if (seen.has(name)) continue;
       seen.add(name);
       const listed = Date.now();
-      for (const offset of onsets(path.join(path.dirname(playlist), name))) {
-        const playable = listed + offset * 1000;
+      for (const beep of onsets(path.join(path.dirname(playlist), name))) {
+        const playable = listed + beep.at * 1000;
         const zero = senderZero();
-        const sent = zero + Math.floor((playable - zero) / (every * 1000)) * every * 1000;
-        found.push(playable - sent);
+        // The latest beep of this pitch sent before: beeps alternate pitch, so a latency up to twice the period is told apart.
+        let k = Math.floor((playable - zero) / (every * 1000));
+        if (k % 2 !== beep.odd) k -= 1;
+        found.push(playable - (zero + k * every * 1000));
       }
     }
     await sleep(50);
@@ -202,7 +206,7 @@ export async function webcastBench(seconds: number, connections: number): Promis
     // The beeping microphone, its output time reported ten times a second: wall clock minus output time is when its second 0 left.
     const beepEvery = 5;
     const clockOffsets: number[] = [];
-    const beeper = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-stats_period', '0.1', '-progress', 'pipe:1', '-re', '-f', 'lavfi', '-i', `aevalsrc=exprs=0.8*sin(2*PI*1000*t)*lt(mod(t\\,${beepEvery})\\,0.15):s=48000`,
+    const beeper = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-stats_period', '0.1', '-progress', 'pipe:1', '-re', '-f', 'lavfi', '-i', `aevalsrc=exprs=0.8*sin(2*PI*(1000+500*mod(floor(t/${beepEvery})\\,2))*t)*lt(mod(t\\,${beepEvery})\\,0.15):s=48000`,
       '-c:a', 'libopus', '-ac', '2', '-b:a', '32k', ...rtp(mic)], { stdio: ['ignore', 'pipe', 'ignore'] });
     senders.push(beeper);
     beeper.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
