@@ -345,7 +345,7 @@ export async function realtimeFanOut(socketCounts: number[], rounds: number, chu
       console.log(`   per 1,000 sockets (${first.sockets} → ${lastStep.sockets}): RSS ${per(first.rssMb, lastStep.rssMb).toFixed(0)} MB as found, ${per(first.gc.rssMb, lastStep.gc.rssMb).toFixed(0)} MB after GC; V8 heap used ${per(first.gc.heapUsedMb, lastStep.gc.heapUsedMb).toFixed(1)} MB (target: RSS <= 40 MB)`);
 
       // Churn: for churnSeconds, a tenth of the sockets leave and as many
-      // new ones join, again and again; the server's memory after GC is read
+      // new ones join, at most once a second; the server's memory after GC is read
       // at the start, every fifth of the way, and once the connection-state
       // recovery sessions of the last leavers have expired.
       const samples: { at: number; rss: number; heap: number; sockets: number }[] = [];
@@ -359,6 +359,8 @@ export async function realtimeFanOut(socketCounts: number[], rounds: number, chu
       let cycles = 0;
       let nextSample = churnSeconds / 5;
       while ((performance.now() - churnStart) / 1000 < churnSeconds) {
+        // One round a second at most: people come and go, they do not flood (the per-participant rate limit would refuse that).
+        const roundStart = performance.now();
         const leaving = sockets.splice(0, step);
         for (const s of leaving) s.close();
         while (sockets.length < lastStep.sockets) {
@@ -367,6 +369,7 @@ export async function realtimeFanOut(socketCounts: number[], rounds: number, chu
           sockets.push(...batch);
         }
         cycles += 1;
+        await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (performance.now() - roundStart))));
         if ((performance.now() - churnStart) / 1000 >= nextSample) {
           await sample();
           nextSample += churnSeconds / 5;
@@ -379,8 +382,10 @@ export async function realtimeFanOut(socketCounts: number[], rounds: number, chu
       console.log(`\n   churn: ${cycles} rounds of ${step} sockets leaving and ${step} joining over ${churnSeconds} s, ${lastStep.sockets} connected throughout (memory after GC; the last row ${waitS} s after the churn, when recovery sessions have expired):`);
       console.log('   at      | RSS after GC | V8 heap used after GC');
       for (const x of samples) console.log(`   ${x.at.toFixed(0).padStart(5)} s | ${x.rss.toFixed(0).padStart(9)} MB | ${x.heap.toFixed(1).padStart(6)} MB`);
-      const [a, z] = [samples[0], samples.at(-1)];
-      if (a && z) console.log(`   after churn vs before: RSS ${(z.rss - a.rss >= 0 ? '+' : '')}${(z.rss - a.rss).toFixed(0)} MB, V8 heap ${(z.heap - a.heap >= 0 ? '+' : '')}${(z.heap - a.heap).toFixed(1)} MB (target: flat)`);
+      // Compared with the last step, before the bare clients of the comparison above came and went (their recovery sessions inflate the churn's first sample).
+      const z = samples.at(-1);
+      const sign = (n: number, digits: number) => `${n >= 0 ? '+' : ''}${n.toFixed(digits)}`;
+      if (z) console.log(`   after churn vs ${lastStep.sockets} sockets before it: RSS ${sign(z.rss - lastStep.gc.rssMb, 0)} MB, V8 heap ${sign(z.heap - lastStep.gc.heapUsedMb, 1)} MB (after GC both; target: flat)`);
     }
     for (const s of sockets) s.close();
     mod.close();
