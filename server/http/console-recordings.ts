@@ -26,6 +26,8 @@ export function consoleRecordings(programme: ProgrammeService, current: () => We
     const lang = req.ctx.lang;
     const zone = req.ctx.zone ?? event.zone;
     const locale = lang === 'zh' ? 'zh-Hans' : lang;
+    // "Video, Floor, Français" with the language's own comma (Intl.ListFormat's unit lists drop it in Chinese and Russian).
+    const list = { format: (items: string[]): string => items.join(lang === 'ar' ? '، ' : lang === 'zh' ? '、' : ', ') };
     const webcast = current();
     const available = webcast?.available ?? false;
     const time = (iso: string): string => DateTime.fromISO(iso, { zone: 'utc' }).setZone(zone).setLocale(locale).toLocaleString({ day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
@@ -42,7 +44,7 @@ export function consoleRecordings(programme: ProgrammeService, current: () => We
               startedAt: r.startedAt,
               started: time(r.startedAt),
               duration: r.durationMs === null ? '' : translate(lang, 'wr_minutes', { n: Math.max(1, Math.round(r.durationMs / 60_000)) }),
-              tracks: r.tracks.map((t) => (t.kind === 'video' ? translate(lang, 'wr_video') : t.language === 'mul' ? translate(lang, 'wr_floor') : t.name)).join(', '),
+              tracks: list.format(r.tracks.map((t) => (t.kind === 'video' ? translate(lang, 'wr_video') : t.language === 'mul' ? translate(lang, 'wr_floor') : t.name))),
               fileHref: r.status === 'ready' ? `${base}/file` : null,
               chaptersHref: r.status === 'ready' ? `${base}/chapters.vtt` : null,
             };
