@@ -8,8 +8,8 @@ if (!hasChromium) {
   console.warn(`SKIPPED: browser tests need Chromium at ${chromiumPath} (Debian package "chromium"); none found.`);
 }
 
-/** Debian's headless Chromium, with the flags this closed network needs and fake media devices. */
-export async function launchChromium(): Promise<Browser> {
+/** Debian's headless Chromium, with the flags this closed network needs and fake media devices (`extra`: e.g. a file for the fake microphone). */
+export async function launchChromium(extra: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: chromiumPath,
     headless: true,
@@ -24,6 +24,7 @@ export async function launchChromium(): Promise<Browser> {
       '--use-fake-device-for-media-stream',
       '--use-fake-ui-for-media-stream',
       '--allow-loopback-in-peer-connection',
+      ...extra,
     ],
   });
 }
