@@ -17,8 +17,9 @@ import type { JoinAck } from '../../server/protocol/events.ts';
 import type { NewProducerMessage } from '../../server/protocol/media-events.ts';
 import { hasChromium, launchChromium } from '../support/browser.ts';
 import { connect, createParticipant, eventId, nextEvent, ok, type TestParticipant } from '../support/realtime.ts';
-import { startTestServer, waitFor } from '../support/server.ts';
+import { startTestServer, tempDir, waitFor } from '../support/server.ts';
 import { clientWorker, freePortBase, NodeMediaClient } from './support.ts';
+import { heardIn } from './webcast-audio.ts';
 
 const sessionId = 'thematic-2';
 const poll = { timeout: 45_000, interval: 250 };
@@ -76,7 +77,10 @@ describe.skipIf(!hasChromium || !hasFfmpeg)('the webcast view in headless Chromi
       },
     );
     worker = await clientWorker();
-    browser = await launchChromium();
+    // The delegate's (fake) microphone sends a tone of its own (Chromium loops the file), to be found in the webcast.
+    const voice = `${tempDir()}/delegate-voice.wav`;
+    spawnSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'sine=f=1320:r=48000', '-t', '5', '-ac', '1', '-y', voice]);
+    browser = await launchChromium([`--use-file-for-fake-audio-capture=${voice}`]);
   }, 60_000);
 
   afterAll(async () => {
@@ -173,6 +177,10 @@ describe.skipIf(!hasChromium || !hasFfmpeg)('the webcast view in headless Chromi
     const heard = await mod.media.consume(producer.producerId);
     await expect.poll(() => heard.packets(), poll).toBeGreaterThan(20);
     await expect.poll(() => server.webcast!.stats()[0]?.run ?? 0, poll).toBeGreaterThan(run0);
+    // Heard on the webcast itself: the floor rendition, decoded as a player would, carries the delegate's voice (1320 Hz).
+    const floorAudio = `${server.url}/webcast/${eventId}/${sessionId}/audio-floor.m3u8`;
+    const headers = `Authorization: Bearer ${delegate.token}\r\n`;
+    await expect.poll(() => heardIn(floorAudio, headers, 1320), poll).toBe(true);
 
     // The floor ends: off WebRTC again, and the webcast plays on.
     await ok(mod.socket, 'queue:end-floor', { sessionId });

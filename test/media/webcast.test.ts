@@ -20,6 +20,7 @@ import type { Plenary } from '../../server/plenary.ts';
 import { connect, createParticipant, eventId, ok, type TestParticipant } from '../support/realtime.ts';
 import { organizerToken, startTestServer, tempDir, waitFor } from '../support/server.ts';
 import { clientWorker, freePortBase, NodeMediaClient, sleep } from './support.ts';
+import { heardIn, tonesIn } from './webcast-audio.ts';
 
 const sessionId = 'thematic-3';
 const hasFfmpeg = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0 && spawnSync('ffprobe', ['-version'], { stdio: 'ignore' }).status === 0;
@@ -44,37 +45,6 @@ async function probe(target: string, headers?: string): Promise<{ streams: { cod
   const out = await tool('ffprobe', ['-v', 'error', ...(headers ? ['-headers', headers] : []), '-show_streams', '-show_chapters', '-of', 'json', target]);
   if (out.status !== 0) throw new Error(`ffprobe failed (${String(out.status)}): ${out.stderr}`);
   return JSON.parse(out.stdout) as never;
-}
-
-/** The power of one frequency in PCM samples (Goertzel's algorithm). */
-function goertzel(samples: Float64Array, rate: number, freq: number): number {
-  const k = (2 * Math.cos((2 * Math.PI * freq) / rate));
-  let s1 = 0;
-  let s2 = 0;
-  for (const x of samples) {
-    const s0 = x + k * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  return (s1 * s1 + s2 * s2 - k * s1 * s2) / samples.length;
-}
-
-/** The newest second of an audio rendition, decoded as a player would (mono, 8 kHz), and the power of each frequency asked for. */
-async function tonesIn(url: string, headers: string, freqs: number[]): Promise<Record<number, number>> {
-  const pcm = await new Promise<Buffer>((resolve, reject) => {
-    const child = spawn('ffmpeg', ['-v', 'error', '-headers', headers, '-live_start_index', '-1', '-i', url, '-t', '1', '-ac', '1', '-ar', '8000', '-f', 's16le', '-'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const chunks: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => chunks.push(c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(Buffer.concat(chunks));
-      else reject(new Error(`could not decode ${url}`));
-    });
-  });
-  const samples = new Float64Array(Math.floor(pcm.length / 2));
-  for (let i = 0; i < samples.length; i += 1) samples[i] = pcm.readInt16LE(i * 2) / 32768;
-  return Object.fromEntries(freqs.map((f) => [f, goertzel(samples, 8000, f)]));
 }
 
 describe.skipIf(!hasFfmpeg)('the webcast in every language and the archive (mediasoup + ffmpeg)', () => {
@@ -240,10 +210,7 @@ describe.skipIf(!hasFfmpeg)('the webcast in every language and the archive (medi
       const voice = await who.media.produceRtp('audio', { source: 'mic' });
       send(null, { port: voice.port, pt: voice.payloadType, ssrc: voice.ssrc, freq });
     };
-    const heard = (freq: number) => async (): Promise<boolean> => {
-      const t = await tonesIn(master.replace('index.m3u8', 'audio-floor.m3u8'), headers, [freq, 1000]).catch(() => null);
-      return t !== null && (t[freq] ?? 0) > 100 * (t[1000] ?? 0);
-    };
+    const heard = (freq: number) => (): Promise<boolean> => heardIn(master.replace('index.m3u8', 'audio-floor.m3u8'), headers, freq);
     await ok(mod, 'queue:give-floor', { sessionId, entryId: ea.entryId });
     await speak(a, 1320);
     await expect.poll(heard(1320), { timeout: 40_000, interval: 1000 }).toBe(true);
