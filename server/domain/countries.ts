@@ -47,13 +47,15 @@ export function isCountryCode(value: string): boolean {
 
 const displayNames = new Map<Language, Intl.DisplayNames>();
 
+/** A country's name in `lang`; what is not a two-letter region code comes back as it is (Intl would throw). */
 export function countryName(code: string, lang: Language): string {
+  if (!/^[A-Z]{2}$/i.test(code)) return code;
   let names = displayNames.get(lang);
   if (!names) {
     names = new Intl.DisplayNames([lang === 'zh' ? 'zh-Hans' : lang], { type: 'region', fallback: 'code' });
     displayNames.set(lang, names);
   }
-  return names.of(code) ?? code;
+  return names.of(code.toUpperCase()) ?? code;
 }
 
 /** Every country with its name in `lang`, sorted for a picker. */

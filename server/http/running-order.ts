@@ -1,15 +1,17 @@
 import { Router, type Request } from 'express';
 import { AppError } from '../errors.ts';
-import { runItemIdPattern, runningOrderInput, timings } from '../domain/running-order.ts';
-import { checkStatement, maxStatementBytes, type StatementMeta } from '../domain/statements.ts';
+import { runItemIdPattern, runningOrderInput, timings, type RunItem } from '../domain/running-order.ts';
+import { checkStatement, type StatementMeta } from '../domain/statements.ts';
 import { protocolOrderInput } from '../domain/running-order-protocol.ts';
 import { authorize, decide } from '../identity/policy.ts';
+import type { Caller } from '../identity/caller.ts';
 import { drain, type RecordedStatements } from '../services/recorded-statements.ts';
 import { actorOf } from '../services/audit-log.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
 import type { StageCopies } from '../services/stage-copies.ts';
 import { messageOf, type RunChange, type RunningOrderService } from '../services/running-order-service.ts';
 import { callerOf } from './caller.ts';
+import { readStatementBody } from './statements.ts';
 import { parseId, parseInput } from './validate.ts';
 
 export const runningOrderPath = '/api/events/:eventId/sessions/:sessionId/running-order';
@@ -66,6 +68,17 @@ export function runningOrderRoutes(deps: RunningOrderRoutesDeps): Router {
     res.json(answer(change.after));
   });
 
+  /** The item an upload is for, once the caller may upload to it: the session's moderators and organisers, or the statement's own speaker. */
+  async function uploadTarget(caller: Caller, eventId: string, sessionId: string, itemId: string): Promise<RunItem> {
+    authorize(caller, 'session.join', { eventId, sessionId });
+    await deps.programme.requireSession(eventId, sessionId);
+    const item = (await deps.running.get(eventId, sessionId)).items.find((i) => i.id === itemId);
+    const isSpeaker = caller.kind === 'participant' && item?.speakerId === caller.participant.id;
+    if (!isSpeaker) authorize(caller, 'run.moderate', { eventId, sessionId });
+    if (!item) throw new AppError('run_item_not_found', 'There is no such item in the running order.');
+    return item;
+  }
+
   /**
    * A pre-recorded statement's video, the raw bytes (no multipart): the
    * session's moderators and organisers, or the statement's own speaker
@@ -78,12 +91,7 @@ export function runningOrderRoutes(deps: RunningOrderRoutesDeps): Router {
     const itemId = itemParam(req);
     const caller = callerOf(req);
     try {
-      authorize(caller, 'session.join', { eventId, sessionId });
-      await deps.programme.requireSession(eventId, sessionId);
-      const item = (await deps.running.get(eventId, sessionId)).items.find((i) => i.id === itemId);
-      const isSpeaker = caller.kind === 'participant' && item?.speakerId === caller.participant.id;
-      if (!isSpeaker) authorize(caller, 'run.moderate', { eventId, sessionId });
-      if (!item) throw new AppError('run_item_not_found', 'There is no such item in the running order.');
+      const item = await uploadTarget(caller, eventId, sessionId, itemId);
       if (item.kind !== 'statement' || !item.prerecorded) throw new AppError('not_prerecorded', 'Only a pre-recorded statement takes a video.');
     } catch (error) {
       await drain(req);
@@ -123,13 +131,8 @@ export function runningOrderRoutes(deps: RunningOrderRoutesDeps): Router {
     const caller = callerOf(req);
     let bytes: Buffer;
     try {
-      authorize(caller, 'session.join', { eventId, sessionId });
-      await deps.programme.requireSession(eventId, sessionId);
-      const item = (await deps.running.get(eventId, sessionId)).items.find((i) => i.id === itemId);
-      const isSpeaker = caller.kind === 'participant' && item?.speakerId === caller.participant.id;
-      if (!isSpeaker) authorize(caller, 'run.moderate', { eventId, sessionId });
-      if (!item) throw new AppError('run_item_not_found', 'There is no such item in the running order.');
-      bytes = await readText(req);
+      await uploadTarget(caller, eventId, sessionId, itemId);
+      bytes = await readStatementBody(req);
     } catch (error) {
       await drain(req);
       throw error;
@@ -199,18 +202,4 @@ export function runningOrderRoutes(deps: RunningOrderRoutesDeps): Router {
     res.json({ ...view, item: view.items.find((i) => i.id === itemId) });
   });
   return router;
-}
-
-/** The body up to the statements' limit; beyond it the rest is read and dropped and the upload refused (statement_too_large). */
-async function readText(req: Request): Promise<Buffer> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > maxStatementBytes) throw new AppError('statement_too_large', `A statement may be at most ${maxStatementBytes} bytes.`);
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    total += chunk.byteLength;
-    if (total <= maxStatementBytes) chunks.push(chunk);
-  }
-  if (total > maxStatementBytes) throw new AppError('statement_too_large', `A statement may be at most ${maxStatementBytes} bytes.`);
-  return Buffer.concat(chunks, total);
 }

@@ -31,7 +31,7 @@ export const statementPath = '/api/events/:eventId/sessions/:sessionId/queue/:en
  * dropped (so the client gets the answer rather than a reset connection)
  * and the upload is refused with statement_too_large.
  */
-async function readBody(req: Request): Promise<Buffer> {
+export async function readStatementBody(req: Request): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxStatementBytes) {
     req.resume();
@@ -88,7 +88,7 @@ export function statements(deps: StatementDeps): Router {
     authorize(caller, 'queue.request', { eventId, sessionId });
     if (caller.kind !== 'participant') throw new AppError('forbidden', 'Only the speaker may attach a statement to their queue entry.');
     await deps.programme.requireSession(eventId, sessionId);
-    const bytes = await readBody(req);
+    const bytes = await readStatementBody(req);
     const type: StatementType = checkStatement(bytes, req.headers['content-type']);
     const meta: StatementMeta = { type, bytes: bytes.byteLength, uploadedAt: new Date().toISOString() };
     const doc: StatementDoc = {

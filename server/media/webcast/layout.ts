@@ -1,4 +1,5 @@
 import type { ProduceRight } from '../../protocol/media-events.ts';
+import { countryName } from '../../domain/countries.ts';
 
 /** A video on the stage as the webcast composes it. */
 export interface StageVideo {
@@ -94,14 +95,6 @@ export interface Person {
   group?: string | undefined;
 }
 
-function countryName(code: string): string {
-  if (!/^[A-Z]{2}$/i.test(code)) return code;
-  try {
-    return new Intl.DisplayNames(['en'], { type: 'region' }).of(code.toUpperCase()) ?? code;
-  } catch {
-    return code;
-  }
-}
 
 /**
  * A lower third, "name, country" for a government delegate and "name,
@@ -109,7 +102,7 @@ function countryName(code: string): string {
  * more than their country), falling back to whichever is known.
  */
 export function lowerThird(person: Person): string {
-  const country = person.country ? countryName(person.country) : '';
+  const country = person.country ? countryName(person.country, 'en') : '';
   const organization = person.organization?.trim() ?? '';
   const affiliation = person.group === 'government' ? country || organization : organization || country;
   const text = affiliation && !person.name.includes(affiliation) ? `${person.name}, ${affiliation}` : person.name;

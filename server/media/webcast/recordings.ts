@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { countryName } from '../../domain/countries.ts';
 
 /** What a session's webcast directory remembers (manifest.json): enough to finalise its recording after a crash. */
 export interface WebcastManifest {
@@ -74,14 +75,6 @@ export function languageName(language: string): string {
   }
 }
 
-function countryName(code: string): string {
-  if (!/^[A-Z]{2}$/i.test(code)) return code;
-  try {
-    return new Intl.DisplayNames(['en'], { type: 'region' }).of(code.toUpperCase()) ?? code;
-  } catch {
-    return code;
-  }
-}
 
 /** One chapter per floor ("name, country, group"), in the recording's time. */
 export function chaptersFrom(floors: FloorSpan[], startedAt: Date, endedAt: Date): Chapter[] {
@@ -95,7 +88,7 @@ export function chaptersFrom(floors: FloorSpan[], startedAt: Date, endedAt: Date
     const nextStart = spans[i + 1] ? new Date(spans[i + 1]!.startedAt).getTime() - start : total;
     const ended = f.endedAt ? new Date(f.endedAt).getTime() - start : total;
     const endMs = Math.max(startMs + 1, Math.min(ended, nextStart, total));
-    return { startMs, endMs, title: [f.name, countryName(f.country), groupNames[f.group] ?? f.group].filter(Boolean).join(', ') };
+    return { startMs, endMs, title: [f.name, countryName(f.country, 'en'), groupNames[f.group] ?? f.group].filter(Boolean).join(', ') };
   });
 }
 
