@@ -16,6 +16,7 @@ import { interpolate } from '../i18n/format.ts';
 import { htmlLang, inLanguage, languageChoices, languages, textDirection, type Lang } from '../i18n/languages.ts';
 import { translate } from '../i18n/translate.ts';
 import { toAppError } from './error-handler.ts';
+import { fieldProblems } from '../i18n/error-text.ts';
 import { sessionDraftSchema, sessionPatchSchema } from './session-input.ts';
 import { idPattern, parseId, parseInput } from './validate.ts';
 import type { Views } from './views.ts';
@@ -272,10 +273,15 @@ function storedValues(s: Session, event: ForumEvent): FormFields {
   return values;
 }
 
-/** The console's own wording of a refusal when it has one, else the refusal catalog's; the server's words as the detail. */
+/**
+ * The console's own wording of a refusal when it has one, else the refusal
+ * catalog's; as the detail, the refused fields in the page's language, or
+ * on an English page without field lines the server's own (English) words.
+ */
 function refusalMessage(text: ConsoleText, lang: Lang, error: AppError): { summary: string; detail: string } {
   const key = `error_${error.code}`;
   const summary = key in text ? text[key as keyof ConsoleText] : errorMessages[lang][error.code];
-  // The server's own words are English: shown only on an English page (elsewhere the summary in the page's language says it).
+  const fields = fieldProblems(error, lang);
+  if (fields.length > 0) return { summary, detail: fields.join(lang === 'zh' ? '；' : '; ') };
   return { summary, detail: lang === 'en' && error.message !== summary ? error.message : '' };
 }

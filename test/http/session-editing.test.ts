@@ -370,6 +370,11 @@ describe('organiser console for sessions', () => {
     expect(refused.status).toBe(400);
     const html = decodeHtml(await refused.text());
     expect(html).toMatch(/role="alert" id="session-error"/);
+    // In Chinese the refused field is named in Chinese, with no English from the schema.
+    const zh = decodeHtml(await (await fetch(`${page}?lang=zh`, form({ _csrf: 't', title_zh: '', title_en: '', start: '2022-02-24T17:00', end: '2022-02-24T18:00', status: 'scheduled' }))).text());
+    const alert = (/role="alert" id="session-error"[^>]*>([\s\S]*?)<\/div>/.exec(zh)?.[1] ?? '').replace(/<[^>]+>/g, ' ');
+    expect(alert).toContain('标题：');
+    expect(alert).not.toMatch(/[A-Za-z]{3,}/);
   });
 
   it('cancels from the session page, and the session stays listed as cancelled', async () => {
