@@ -65,6 +65,8 @@ export interface InterServerEvents {
   'plenary:media': (message: string) => void;
   /** A session's running order changed (issue 18): the process playing its statement re-reads it. */
   'plenary:run-changed': (eventId: string, sessionId: string) => void;
+  /** A caption line sent on one process (issue 13): the webcast encoder, wherever it runs, writes it as a subtitle cue. */
+  'plenary:caption-line': (eventId: string, message: CaptionLineMessage) => void;
 }
 
 /** What the server keeps on each socket. */

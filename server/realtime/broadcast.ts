@@ -21,7 +21,7 @@ export interface FloorEvents {
   'run-remote': [{ eventId: string; sessionId: string }];
   /** A booth's live interpreter changed: the previous one's channel closes (media-handlers.ts). */
   'booth-live': [{ eventId: string; sessionId: string; language: string; was: string | null; now: string | null }];
-  /** A caption line was sent to the room from this process: the webcast's subtitles follow (media/webcast). */
+  /** A caption line was sent to the room, from this process or (through Redis) another: the webcast's subtitles follow (media/webcast). */
   'caption-line': [{ eventId: string; message: CaptionLineMessage }];
 }
 
@@ -29,6 +29,7 @@ const crossProcessQueue = 'plenary:queue-changed';
 const crossProcessStatus = 'plenary:session-status';
 const crossProcessBooth = 'plenary:booth-live';
 const crossProcessRun = 'plenary:run-changed';
+const crossProcessCaption = 'plenary:caption-line';
 
 export interface BroadcastDeps {
   io: PlenaryServer;
@@ -57,6 +58,9 @@ export class LiveBroadcast {
   private readonly onRemoteBooth = (eventId: string, sessionId: string, language: string, was: string | null, now: string | null): void => {
     this.events.emit('booth-live', { eventId, sessionId, language, was, now });
   };
+  private readonly onRemoteCaption = (eventId: string, message: CaptionLineMessage): void => {
+    this.events.emit('caption-line', { eventId, message });
+  };
 
   constructor(deps: BroadcastDeps) {
     this.deps = deps;
@@ -74,6 +78,7 @@ export class LiveBroadcast {
     deps.io.on(crossProcessStatus, this.onRemoteStatus);
     deps.io.on(crossProcessBooth, this.onRemoteBooth);
     deps.io.on(crossProcessRun, this.onRemoteRun);
+    deps.io.on(crossProcessCaption, this.onRemoteCaption);
   }
 
   close(): void {
@@ -81,6 +86,7 @@ export class LiveBroadcast {
     this.deps.io.off(crossProcessStatus, this.onRemoteStatus);
     this.deps.io.off(crossProcessBooth, this.onRemoteBooth);
     this.deps.io.off(crossProcessRun, this.onRemoteRun);
+    this.deps.io.off(crossProcessCaption, this.onRemoteCaption);
   }
 
   /**
@@ -134,16 +140,22 @@ export class LiveBroadcast {
     if (this.deps.crossProcess) this.deps.io.serverSideEmit(crossProcessBooth, eventId, sessionId, change.language, change.was, change.now);
   }
 
-  /** One caption line, to the whole room. */
   /** A booth note to those interpreters only (each one's own room in the session, on every process). */
   boothNote(eventId: string, participantIds: readonly string[], message: BoothNoteMessage): void {
     if (participantIds.length === 0) return;
     this.deps.io.to(participantIds.map((id) => participantRoom(eventId, message.sessionId, id))).emit(serverEvents.boothNote, message);
   }
 
+  /**
+   * One caption line, to the whole room, and to the webcast's subtitles
+   * wherever the session's encoder runs: this process's directly, every
+   * other's through Redis (serverSideEmit skips the sender, so each process
+   * hears a line once).
+   */
   caption(eventId: string, message: CaptionLineMessage): void {
     this.deps.io.to(sessionRoom(eventId, message.sessionId)).emit(serverEvents.captionLine, message);
     this.events.emit('caption-line', { eventId, message });
+    if (this.deps.crossProcess) this.deps.io.serverSideEmit(crossProcessCaption, eventId, message);
   }
 
   /** The running order, to the whole room; this process's playback follows the change. */

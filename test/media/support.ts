@@ -328,9 +328,15 @@ export interface MediaCluster {
 /**
  * A real redis-server and `count` Plenary processes with media on, process i
  * listening for media on 127.0.0.(i+1): like startServerCluster, but the
- * test may crash a process.
+ * test may crash a process. `envOf(i)` adds to process i's environment only
+ * (e.g. the webcast on for one process: the suite has it off).
  */
-export async function startMediaCluster(count: number, logLevel = 'warn', extraEnv: Record<string, string> = {}): Promise<MediaCluster> {
+export async function startMediaCluster(
+  count: number,
+  logLevel = 'warn',
+  extraEnv: Record<string, string> = {},
+  envOf: (index: number) => Record<string, string> = () => ({}),
+): Promise<MediaCluster> {
   const { freePort, redisServerPath, startProcess, stopProcess } = await import('../support/processes.ts');
   const { organizerToken, tempDir, waitFor } = await import('../support/server.ts');
   const path = await import('node:path');
@@ -363,6 +369,7 @@ export async function startMediaCluster(count: number, logLevel = 'warn', extraE
         MEDIA_RTC_MIN_PORT: String(base),
         MEDIA_RTC_MAX_PORT: String(base + 9),
         ...extraEnv,
+        ...envOf(i),
       });
       children.push(server.child);
       servers.push(server.child);
