@@ -209,6 +209,8 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       clock: options.clock,
     });
     authentication.on('changed', ({ participant }) => renderCache.invalidate(participant.eventId, 'role change'));
+    // The booths' participants (interpreters and their names) are kept per event until a participant change, on any process (Redis carries the render cache's invalidations).
+    renderCache.onInvalidate(() => booths.forgetParticipants());
     const participants = new ParticipantsAdmin({
       repo: participantRepo,
       programme,

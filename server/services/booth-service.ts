@@ -34,6 +34,15 @@ const key = (eventId: string, sessionId: string): string => `${eventId}/${sessio
  */
 export class BoothService {
   private readonly deps: BoothServiceDeps;
+  /**
+   * Per event, the participants the booth views are made from (who
+   * interprets which language, their names), read once and kept until a
+   * participant change is announced (forgetParticipants): a rush of joins
+   * otherwise lists every participant of the event once per event-loop turn
+   * (issue #10). Only the booths read it; the booth handlers' checks still
+   * read the store.
+   */
+  private readonly participants = new Map<string, Promise<Participant[]>>();
 
   constructor(deps: BoothServiceDeps) {
     this.deps = deps;
@@ -46,8 +55,31 @@ export class BoothService {
 
   /** booth:state's booths: every language with interpreters, who is live, the partners, the source. */
   async views(eventId: string, sessionId: string, state?: SessionBooths): Promise<BoothView[]> {
-    const [current, participants] = await Promise.all([state ?? this.state(eventId, sessionId), this.deps.listParticipants(eventId)]);
+    const [current, participants] = await Promise.all([state ?? this.state(eventId, sessionId), this.participantsOf(eventId)]);
     return boothViews(current, participants);
+  }
+
+  /**
+   * A participant's roles, status or name may have changed (on this process
+   * or another): the next booth view reads the participants afresh. Without
+   * an event, every event's are forgotten.
+   */
+  forgetParticipants(eventId?: string): void {
+    if (eventId === undefined) this.participants.clear();
+    else this.participants.delete(eventId);
+  }
+
+  private participantsOf(eventId: string): Promise<Participant[]> {
+    const cached = this.participants.get(eventId);
+    if (cached) return cached;
+    const read = this.deps.listParticipants(eventId);
+    // Kept from the moment it starts, so the joins waiting meanwhile share it; a
+    // forget drops it even while in flight (the next view reads afresh); a failure is not kept.
+    this.participants.set(eventId, read);
+    read.catch(() => {
+      if (this.participants.get(eventId) === read) this.participants.delete(eventId);
+    });
+    return read;
   }
 
   claim(eventId: string, sessionId: string, language: string, participantId: string, actor: Actor, present: (participantId: string) => boolean): Promise<BoothChange> {

@@ -100,6 +100,8 @@ export class ParticipantsAdmin {
       status: 'approved',
     });
     await this.audit(eventId, actor, 'participant.invite', participant.id, null, participant);
+    // Invited with roles is a change of roles (from none): what is derived from them (booth views, pages) follows.
+    if (roles.length > 0) this.announce.emit('changed', { participant, previous: { ...participant, roles: [] } });
     const { token, link } = await this.authentication.issue(participant, 'invitation');
     this.notifier.invitation(participant, event, link, 'invited', sessions);
     return { participant, token, link };

@@ -131,9 +131,8 @@ describe('a rush of joins', () => {
       expect(ack.queue.version).toBeGreaterThanOrEqual(changed.version);
       expect(ack.you.participantId).toBe(people[i % people.length]!.id);
     }
-    // The booths' interpreter names list the event's participants: once per batch of joins, not once per join.
-    expect(reads).toBeGreaterThan(0);
-    expect(reads).toBeLessThan(acks.length / 2);
+    // The booths' interpreter names list the event's participants: kept between participant changes, so at most once for the whole batch.
+    expect(reads).toBeLessThanOrEqual(1);
     // A change after the batch reaches a socket that joined in it.
     const next = nextEvent<{ version: number }>(joiners[0]!, 'queue:state');
     const later = await ok<{ version: number }>(mod, 'queue:rules', { sessionId, mode: 'order' });
