@@ -8,6 +8,7 @@ import type { Stage } from './media-stage.ts';
 import type { SessionView } from './session-state.ts';
 import { statementTextLink } from './statement-text.ts';
 import { statementLink } from './statements.ts';
+import { itemText } from './run-item-text.ts';
 
 // The interpreter's console in the room (issue 13), compact: per booth of
 // the interpreter, who is on air, take the booth, ask the partner to hand
@@ -296,7 +297,10 @@ export class BoothConsole {
       p.append(' ', link);
       lines.push(p);
     };
-    const titled = (item: RunStateMessage['items'][number]): string => (item.speaker ? `${item.title} (${item.speaker})` : item.title);
+    const titled = (item: RunStateMessage['items'][number]): string => {
+      const text = itemText(item, this.deps.lang);
+      return text.speaker ? `${text.title} (${text.speaker})` : text.title;
+    };
     if (current) add(current, interpolate(this.s.runNow, { title: titled(current) }));
     if (next) add(next, `${this.s.runNext}: ${titled(next)}`);
     return lines;

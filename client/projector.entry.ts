@@ -4,6 +4,7 @@ import type { RunStateMessage } from '../server/protocol/events.ts';
 import type { StagePageStrings } from '../server/i18n/catalogs/stage.ts';
 import { timingAt } from '../server/domain/session-timing.ts';
 import { LiveClient } from './live-client.ts';
+import { itemText } from './run-item-text.ts';
 import { floorRemainingMs, type SessionView } from './session-state.ts';
 
 // The projector view: the floor holder, the clock, the next speakers and the running order's current and next
@@ -128,8 +129,9 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
       meta.textContent = `${country(speaker.country)} · ${group(speaker.group)}`;
     } else if (item?.speaker) {
       // A scripted statement (live or pre-recorded) has its speaker named in the running order.
-      name.textContent = item.speaker;
-      meta.textContent = item.title;
+      const text = itemText(item, lang);
+      name.textContent = text.speaker ?? item.speaker;
+      meta.textContent = text.title;
     } else {
       name.textContent = s.nobodySpeaking;
       meta.textContent = '';
@@ -165,7 +167,11 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
     const items = run?.items ?? [];
     byId('projector-run').hidden = items.length === 0;
     const at = items.findIndex((i) => i.id === run?.currentItemId);
-    const label = (i: (typeof items)[number] | undefined): string => (i ? `${i.title}${i.speaker ? ` — ${i.speaker}` : ''}` : '–');
+    const label = (i: (typeof items)[number] | undefined): string => {
+      if (!i) return '–';
+      const text = itemText(i, lang);
+      return text.speaker ? `${text.title} — ${text.speaker}` : text.title;
+    };
     byId('projector-run-now').textContent = label(at >= 0 ? items[at] : undefined);
     byId('projector-run-next').textContent = label(at >= 0 ? items[at + 1] : items.find((i) => i.status !== 'done'));
   }

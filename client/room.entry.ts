@@ -18,6 +18,7 @@ import { floorRemainingMs, myPosition, type SessionView } from './session-state.
 import { browserTimeZone, rememberZone } from './zone.ts';
 import { markSelected, RoomTabs, tablistKeys } from './room-tabs.ts';
 import { questionCard, questionsFor, type QuestionTab } from './question-cards.ts';
+import { itemText } from './run-item-text.ts';
 
 // The session room: speaker queue, floor timer and questions, kept live over
 // Socket.IO. The server decides every permission; this script only shows
@@ -517,8 +518,9 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
     const speaker = floor ? view.queue.entries.find((e) => e.id === floor.entryId) : undefined;
     // With the floor free, a scripted statement of the running order (live or pre-recorded) names its speaker.
     const scripted = speaker ? undefined : run?.items.find((i) => i.id === run?.currentItemId && i.speaker);
-    byId('floor-speaker').textContent = speaker ? interpolate(s.speaking, { name: speaker.name }) : scripted?.speaker ?? s.nobodySpeaking;
-    byId('floor-holder-meta').textContent = speaker ? interpolate(s.floorHolderMeta, { group: groupName(speaker.group), country: countryName(speaker.country) }) : scripted?.title ?? '';
+    const scriptedText = scripted ? itemText(scripted) : undefined;
+    byId('floor-speaker').textContent = speaker ? interpolate(s.speaking, { name: speaker.name }) : scriptedText?.speaker ?? s.nobodySpeaking;
+    byId('floor-holder-meta').textContent = speaker ? interpolate(s.floorHolderMeta, { group: groupName(speaker.group), country: countryName(speaker.country) }) : scriptedText?.title ?? '';
     const upNext = view.queue.entries.find((e) => e.id === view.queue.proposedEntryId) ?? view.queue.entries.find((e) => e.status === 'waiting');
     byId('floor-next').textContent = upNext ? interpolate(s.nextSpeaker, { name: upNext.name }) : '';
     byId('floor').classList.toggle('has-speaker', Boolean(speaker || scripted));

@@ -85,7 +85,7 @@ describe.skipIf(!hasChromium)('the projector view (headless Chromium)', () => {
     await eventually(() => page.locator('[data-testid="projector-next"] .projector-queue-name').allInnerTexts()).toEqual(['Ingrid Larsen', 'Fatima Al-Sayed']);
     // The chair moves the running order on.
     await ok(chair(), 'run:advance', { sessionId, itemId: 'panel' });
-    await eventually(() => page.getByTestId('projector-run-now').innerText()).toBe('Interactive panel');
+    await eventually(() => page.getByTestId('projector-run-now').innerText()).toBe('互动小组讨论');
     expect(await page.getByTestId('projector-run-next').innerText()).toBe('Open floor');
     // The floor ends and nobody holds it: the projector says so, with no clock.
     await ok(chair(), 'queue:end-floor', { sessionId });

@@ -23,7 +23,8 @@ export interface RoomScene {
 export const sceneItems = [
   { id: 'opening', kind: 'statement', title: 'Opening remarks', speaker: 'ILO Director-General', plannedMs: 300_000 },
   { id: 'hos', kind: 'statement', title: 'Statements by Heads of State and Government', speaker: 'President of the Republic', plannedMs: 600_000 },
-  { id: 'panel', kind: 'panel', title: 'Interactive panel', plannedMs: 1_800_000 },
+  // Translated like the seeded orders: views show it in the page's language.
+  { id: 'panel', kind: 'panel', title: 'Interactive panel', plannedMs: 1_800_000, localized: { title: { zh: '互动小组讨论', en: 'Interactive panel' } } },
   { id: 'floor', kind: 'floor', title: 'Open floor', plannedMs: 1_200_000 },
 ];
 
