@@ -10,7 +10,7 @@
 // subtitle rendition's WebVTT segments; after the session ends the
 // recording lists as ready and holds the video, both audio tracks and two
 // chapters. Small encoder settings keep it fast.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Socket } from 'socket.io-client';
@@ -21,9 +21,9 @@ import { connect, createParticipant, eventId, ok, type TestParticipant } from '.
 import { organizerToken, startTestServer, tempDir, waitFor } from '../support/server.ts';
 import { clientWorker, freePortBase, NodeMediaClient, sleep } from './support.ts';
 import { heardIn, tonesIn } from './webcast-audio.ts';
+import { hasFfmpeg, sendRtp, subtitleCue, type RtpTarget } from './webcast-support.ts';
 
 const sessionId = 'thematic-3';
-const hasFfmpeg = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0 && spawnSync('ffprobe', ['-version'], { stdio: 'ignore' }).status === 0;
 
 /** Runs a tool without blocking this process (the server under test answers its requests). */
 function tool(bin: string, args: string[], timeoutMs = 30_000): Promise<{ status: number | null; stdout: string; stderr: string }> {
@@ -69,14 +69,8 @@ describe.skipIf(!hasFfmpeg)('the webcast in every language and the archive (medi
     return { socket, media };
   }
 
-  /** ffmpeg sending a test picture (VP8) and/or a tone (Opus) over RTP, in real time. */
-  function send(video: { port: number; pt: number; ssrc: number } | null, audio: { port: number; pt: number; ssrc: number; freq: number }): void {
-    const args = ['-hide_banner', '-loglevel', 'error', '-nostdin'];
-    if (video) args.push('-re', '-f', 'lavfi', '-i', 'testsrc=s=320x180:r=15');
-    args.push('-re', '-f', 'lavfi', '-i', `sine=f=${audio.freq}:r=48000`);
-    if (video) args.push('-map', '0:v', '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '200k', '-g', '15', '-ssrc', String(video.ssrc), '-payload_type', String(video.pt), '-f', 'rtp', `rtp://127.0.0.1:${video.port}`);
-    args.push('-map', `${video ? 1 : 0}:a`, '-c:a', 'libopus', '-ac', '2', '-b:a', '32k', '-ssrc', String(audio.ssrc), '-payload_type', String(audio.pt), '-f', 'rtp', `rtp://127.0.0.1:${audio.port}`);
-    senders.push(spawn('ffmpeg', args, { stdio: 'ignore' }));
+  function send(video: RtpTarget | null, audio: RtpTarget & { freq: number }): void {
+    senders.push(sendRtp(video, audio));
   }
 
   beforeAll(async () => {
@@ -180,18 +174,7 @@ describe.skipIf(!hasFfmpeg)('the webcast in every language and the archive (medi
     await ok(cap, 'caption:line', { sessionId, language: 'en', text: 'Decent work for all', final: true });
     // Read as a player reads it: the media playlist, then its WebVTT segments, until one carries the final line (not the interim one).
     const subs = master.replace('index.m3u8', 'subs-en.m3u8');
-    const cue = await waitFor(
-      async () => {
-        const playlist = await (await fetch(subs, { headers: bearer(gov.token) })).text();
-        for (const name of playlist.split('\n').filter((l) => l.endsWith('.vtt'))) {
-          const res = await fetch(subs.replace('subs-en.m3u8', name), { headers: bearer(gov.token) });
-          const vtt = await res.text();
-          if (vtt.includes('Decent work for all')) return { vtt, type: res.headers.get('content-type'), playlist };
-        }
-        return null;
-      },
-      { timeout: 20_000, interval: 500 },
-    );
+    const cue = await subtitleCue(subs, gov.token, 'Decent work for all');
     expect(cue.playlist).toMatch(/^#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:\d+\n(#EXT-X-DISCONTINUITY\n)*#EXT-X-PROGRAM-DATE-TIME:\d{4}-\d\d-\d\dT[\d:.]+Z\n#EXTINF:\d+\.\d{3},\nsubs-en-\d{5}\.vtt/);
     expect(cue.type).toMatch(/^text\/vtt/);
     expect(cue.vtt).toMatch(/^WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:126000,LOCAL:00:00:00\.000\n\n\d\d:\d\d:\d\d\.\d{3} --> \d\d:\d\d:\d\d\.\d{3}\nDecent work for all\n/);
