@@ -4,6 +4,7 @@ import Handlebars from 'handlebars';
 import type { Language } from '../domain/programme.ts';
 import { defaultLanguage, htmlLang, inLanguage, isLang, languageChoices, languages, shownLanguage, textDirection } from '../i18n/languages.ts';
 import { translate } from '../i18n/translate.ts';
+import { iconMarkup } from './icon-set.ts';
 
 export interface PageContext {
   lang: Language;
@@ -93,6 +94,8 @@ export class Views {
       if (!shown || shown === page) return '';
       return new Handlebars.SafeString(` lang="${htmlLang(shown)}" dir="${textDirection(shown)}"`);
     });
+    // `{{icon "mic"}}`: a decorative inline SVG (client/icons.ts); an unknown name fails the render instead of showing nothing.
+    hbs.registerHelper('icon', (name: unknown) => new Handlebars.SafeString(iconMarkup(String(name))));
     hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
     hbs.registerHelper('ne', (a: unknown, b: unknown) => a !== b);
     hbs.registerHelper('gt', (a: number, b: number) => a > b);
