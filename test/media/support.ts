@@ -374,7 +374,7 @@ export async function startMediaCluster(
       children.push(server.child);
       servers.push(server.child);
       outputs.push(server.output);
-      urls.push(await waitFor(() => /running at (http:\/\/\S+)/.exec(server.output())?.[1], { timeout: 20_000 }));
+      urls.push(await waitFor(() => /running at (http:\/\/\S+)/.exec(server.output())?.[1], { timeout: 60_000 }));
     }
     return { urls, outputs, stop, kill: (index) => servers[index]?.kill('SIGKILL') };
   } catch (error) {

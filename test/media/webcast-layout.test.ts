@@ -130,7 +130,7 @@ describe.skipIf(!hasFfmpeg)('the webcast’s composition: active speaker, strip,
     const r = await joined(red);
     const b = await joined(blue);
     const s = await joined(signer);
-    await camera(r.media, 'red', 440);
+    const redMedia = await camera(r.media, 'red', 440);
     const blueMedia = await camera(b.media, 'blue', 660);
     await camera(s.media, 'green', null);
 
@@ -148,7 +148,10 @@ describe.skipIf(!hasFfmpeg)('the webcast’s composition: active speaker, strip,
       return { main: colourAt(frame, mainAt.x, mainAt.y), strip: colourAt(frame, stripAt.x, stripAt.y), sign: colourAt(frame, signAt.x, signAt.y) };
     };
 
-    // Nobody has spoken yet: the first panelist is large, the second in the strip, the sign interpreter inset.
+    // Red is the active speaker (named as in the next step): red large, blue in the strip, the sign interpreter inset.
+    // (Who is large before anyone speaks, the first on the stage, is layout.test.ts's: under load a sender that
+    // reconnects changes that order, which made this step flaky.)
+    server.media!.remoteSpeaker(eventId, sessionId, { sessionId, producerId: redMedia.audio!, participantId: red.id });
     await expect.poll(seen, { timeout: 40_000, interval: 500 }).toEqual({ main: 'red', strip: 'blue', sign: 'green' });
     const [running] = server.webcast!.stats();
     expect(running?.layout).toEqual({ main: 'Rosa Red, Test Organisation', strip: ['Bao Blue, Kenya'], sign: 'Gina Sign, Test Organisation', item: 'Panel on decent work' });
