@@ -4,6 +4,7 @@ import { interpolate } from '../server/i18n/format.ts';
 import type { MediaSource, ProducerInfo } from '../server/protocol/media-events.ts';
 import { MediaClient, type ConsumerStats, type MediaChange, type Request } from './media-client.ts';
 import type { SessionView } from './session-state.ts';
+import { setIconLabel } from './icons.ts';
 
 // The live stage of the session room: tiles for the panel and the floor
 // speaker (active speaker highlighted), the listening language, a
@@ -567,21 +568,21 @@ export class Stage {
     // State-aware toolbar: each label names what the button does now (Go live / Leave stage, Unmute, Start video, Stop sharing).
     const publish = byId('publish');
     publish.setAttribute('aria-pressed', String(this.publishing));
-    setLabel(publish, this.publishing ? this.s.leaveStage : this.s.goLive);
+    setIconLabel(publish, this.publishing ? 'log-out' : 'radio', this.publishing ? this.s.leaveStage : this.s.goLive);
     publish.classList.toggle('button-primary', !this.publishing);
     publish.classList.toggle('button-danger-outline', this.publishing);
     byId('on-air').hidden = !this.publishing;
     for (const [id, source] of [['toggle-mic', 'mic'], ['floor-mic-mute', 'mic']] as const) {
       byId(id).hidden = !media.local.has(source);
       byId(id).setAttribute('aria-pressed', String(media.isMuted(source)));
-      setLabel(byId(id), media.isMuted(source) ? this.s.unmuteMic : this.s.muteMic);
+      setIconLabel(byId(id), media.isMuted(source) ? 'mic' : 'mic-off', media.isMuted(source) ? this.s.unmuteMic : this.s.muteMic);
     }
     byId('toggle-camera').hidden = !this.publishing;
     byId('toggle-camera').setAttribute('aria-pressed', String(!media.local.has('camera')));
-    setLabel(byId('toggle-camera'), media.local.has('camera') ? this.s.stopVideo : this.s.startVideo);
+    setIconLabel(byId('toggle-camera'), media.local.has('camera') ? 'video-off' : 'video', media.local.has('camera') ? this.s.stopVideo : this.s.startVideo);
     byId('share-screen').hidden = !this.publishing || signOnly;
     byId('share-screen').setAttribute('aria-pressed', String(media.local.has('screen')));
-    setLabel(byId('share-screen'), media.local.has('screen') ? this.s.stopSharing : this.s.shareScreen);
+    setIconLabel(byId('share-screen'), media.local.has('screen') ? 'screen-share-off' : 'screen-share', media.local.has('screen') ? this.s.stopSharing : this.s.shareScreen);
 
     // An interpreter's channels.
     const booth = byId('interpreter-controls');
@@ -601,7 +602,7 @@ export class Stage {
     byId('floor-mic-retry').hidden = this.floorMic !== 'failed';
     byId('floor-camera').hidden = !onFloor || !media.settings.delegateVideo || this.floorMic !== 'live';
     byId('floor-camera').setAttribute('aria-pressed', String(media.local.has('camera')));
-    setLabel(byId('floor-camera'), media.local.has('camera') ? this.s.stopVideo : this.s.startVideo);
+    setIconLabel(byId('floor-camera'), media.local.has('camera') ? 'video-off' : 'video', media.local.has('camera') ? this.s.stopVideo : this.s.startVideo);
 
     // The moderator's senders.
     byId('stage-moderation').hidden = !caps.you.moderator;

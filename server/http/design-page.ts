@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { pageBase } from './caller.ts';
+import { iconSources } from './icon-set.ts';
 import type { Views } from './views.ts';
 
 /**
@@ -12,7 +13,7 @@ import type { Views } from './views.ts';
 export function designPage(views: Views): Router {
   const router = Router();
   router.get('/design', (req, res) => {
-    res.type('html').send(views.render('design', { ...pageBase(req, 'Design system'), tokens, typeScale, spacing }));
+    res.type('html').send(views.render('design', { ...pageBase(req, 'Design system'), tokens, typeScale, spacing, icons: Object.keys(iconSources) }));
   });
   return router;
 }
