@@ -17,6 +17,8 @@ import { retryOnConflict } from './retry.ts';
 
 const records = 'attendance';
 const processes = 'attendance_processes';
+/** How many records a process keeps after writing them (about one per participant and session it holds). */
+const keptRecords = 20_000;
 
 interface ProcessBeat {
   id: string;
@@ -54,6 +56,14 @@ export class AttendanceService {
   private readonly heartbeatMs: number;
   private readonly lock = new KeyedLock();
   private readonly pending = new Set<Promise<unknown>>();
+  /**
+   * The records this process last wrote, with their revision: the next
+   * change of one is written on it without reading it back first (a rush of
+   * joins otherwise reads and writes every record; issue #10). Another
+   * process's write makes ours fail compare-and-set, which drops the kept
+   * copy and re-reads. The most recently written `keptRecords` are kept.
+   */
+  private readonly known = new Map<string, Stored<AttendanceRecord>>();
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
@@ -93,17 +103,27 @@ export class AttendanceService {
     const task = this.lock
       .run(id, () =>
         retryOnConflict(async () => {
-          const stored = await this.store.get<AttendanceRecord>(records, id);
+          // Taken out while in use: a failed write (a conflict) leaves nothing kept, so the retry reads afresh.
+          const stored = this.known.get(id) ?? (await this.store.get<AttendanceRecord>(records, id));
+          this.known.delete(id);
           const next = apply(stored ? withoutRev(stored) : null);
-          if (!next) return;
-          if (stored) await this.store.update<AttendanceRecord>(records, { ...next, rev: stored.rev });
-          else await this.store.insert<AttendanceRecord>(records, next);
+          if (!next) {
+            if (stored) this.keep(id, stored);
+            return;
+          }
+          const saved = stored ? await this.store.update<AttendanceRecord>(records, { ...next, rev: stored.rev }) : await this.store.insert<AttendanceRecord>(records, next);
+          this.keep(id, saved);
         }),
       )
       .catch((error: unknown) => this.logger.error({ err: error, id }, 'could not record attendance'));
     this.pending.add(task);
     void task.finally(() => this.pending.delete(task));
     return task;
+  }
+
+  private keep(id: string, record: Stored<AttendanceRecord>): void {
+    this.known.set(id, record);
+    if (this.known.size > keptRecords) this.known.delete(this.known.keys().next().value as string);
   }
 
   /** Every write asked for so far is in the store. */
