@@ -2,6 +2,7 @@ import type HlsType from 'hls.js';
 import type { RoomStrings } from '../server/i18n/catalogs/room.ts';
 import { interpolate } from '../server/i18n/format.ts';
 import type { SessionView } from './session-state.ts';
+import { icon } from './icons.ts';
 
 // "Watch the webcast" (issue 12, item 4): a delegate who is not on the
 // stage can follow the session's HLS webcast (client/webcast-player.entry.ts,
@@ -78,9 +79,11 @@ export class WebcastView {
     this.video = el('video', { id: 'webcast-video', 'data-testid': 'webcast-video', controls: '', playsinline: '', 'aria-label': this.s.webcastVideoLabel });
     this.language = el('select', { id: 'webcast-language', 'data-testid': 'webcast-language', disabled: '' });
     const label = el('label', {}, `${this.s.webcastLanguage} `);
+    label.prepend(icon('languages'));
     label.append(this.language);
     this.captions = el('select', { id: 'webcast-captions', 'data-testid': 'webcast-captions', disabled: '' });
     const captionsLabel = el('label', {}, `${this.s.webcastCaptions} `);
+    captionsLabel.prepend(icon('captions'));
     captionsLabel.append(this.captions);
     this.status = el('p', { id: 'webcast-status', role: 'status', 'data-testid': 'webcast-status' });
     this.player.append(this.video, el('div', { class: 'button-row' }), this.status);
