@@ -219,7 +219,11 @@ describe.skipIf(!hasRedis)('booths and captions across three server processes', 
     for (const code of refusals) expect(['booth_taken', 'booth_unconfirmed']).toContain(code);
     expect(ru(claimed.booths)?.live).toBe(elena.id);
     await gone;
+    // The listener on C consumes Elena's channel once it is announced there (what the room's client does):
+    // consuming before C has heard of a producer on B is refused with media_not_found.
+    const announced = nextEvent<NewProducerMessage>(l.socket, 'media:new-producer', (x) => x.producer.participantId === elena.id && x.producer.language === 'ru', 30_000);
     const next = await eMedia.produceAudio({ source: 'interpretation', language: 'ru' });
+    expect((await announced).producer.producerId).toBe(next.producerId);
     const again = await lMedia.consume(next.producerId);
     await waitFor(() => again.packets() > 20, { timeout: 15_000 });
     expect(ru((await ok<JoinAck>(l.socket, 'session:join', { sessionId })).booths)?.live).toBe(elena.id);
