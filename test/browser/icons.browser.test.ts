@@ -1,9 +1,10 @@
 import path from 'node:path';
 import * as esbuild from 'esbuild';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plenary } from '../../server/plenary.ts';
-import { hasChromium, launchChromium } from '../support/browser.ts';
+import { hasChromium, launchChromium, openRoom } from '../support/browser.ts';
+import { createParticipant, eventId } from '../support/realtime.ts';
 import { startTestServer } from '../support/server.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
@@ -98,6 +99,23 @@ describe.skipIf(!hasChromium)('icons in headless Chromium (issue 17)', () => {
       expect(ar.mic.transform).toBe('none');
     } finally {
       await page.close();
+    }
+  });
+
+  it("the room's icon-only dismiss button keeps its name and shows the x icon instead of a drawn character", async () => {
+    const contexts: BrowserContext[] = [];
+    try {
+      const delegate = await createParticipant(server, { name: 'Icon Delegate', country: 'FR' });
+      const page = await openRoom(browser, { url: server.url, participant: delegate, eventId, sessionId: 'thematic-1', contexts, query: '?lang=fr' });
+      await page.evaluate(() => (document.getElementById('room-error')!.hidden = false));
+      const close = page.locator('#room-error-close');
+      expect((await close.ariaSnapshot()).trim()).toMatch(/^- button "\S.*"$/);
+      expect(await close.getAttribute('aria-label')).toBe(await close.getAttribute('title'));
+      expect(await close.locator('svg.icon-x[aria-hidden="true"]').count()).toBe(1);
+      expect(await close.evaluate((b) => getComputedStyle(b, '::before').content)).toBe('none');
+      expect(await close.textContent()).toBe('');
+    } finally {
+      for (const context of contexts) await context.close();
     }
   });
 });
