@@ -217,7 +217,7 @@ describe('the event console (issue 15)', () => {
     const page = await (await fetch(`${server.url}/events/six-languages/console/event?lang=fr`, { headers: { ...bearer, accept: 'text/html' } })).text();
     expect(page).toContain('name="title_fr" value="Six langues"');
     // Deleting asks first: the confirming button sits inside a disclosure.
-    expect(page).toMatch(/<details class="confirm">\s*<summary class="button button-danger-outline">[^<]+…<\/summary>\s*<form class="confirm-body" method="post" action="\/events\/six-languages\/console\/event\/delete">/);
+    expect(page).toMatch(/<details class="confirm">\s*<summary class="button button-danger-outline">(?:<svg[^>]*>[\s\S]*?<\/svg>)?[^<]+…<\/summary>\s*<form class="confirm-body" method="post" action="\/events\/six-languages\/console\/event\/delete">/);
   });
 
   it('shows the attendance console page to organisers only', async () => {
