@@ -410,7 +410,7 @@ describe('participants console: the table (search, filters, sorting, bulk action
     // The interpreter's language is picked from a list, named in the UI language.
     expect(page.html).toMatch(/<select id="role-language" name="language"[^>]*><option value="">No language<\/option><option value="ar">Arabic \(ar\)<\/option>/);
     // Destructive actions sit behind a disclosure that names them, the confirming button inside.
-    expect(page.html).toMatch(/<summary class="button button-danger-outline" data-testid="revoke-open">Revoke sign-in…<\/summary>\s*<form class="confirm-body"/);
+    expect(page.html).toMatch(/<summary class="button button-danger-outline" data-testid="revoke-open">(?:<svg[^>]*>[\s\S]*?<\/svg>)?Revoke sign-in…<\/summary>\s*<form class="confirm-body"/);
 
     const added = await organizer.postForm(`${base()}/${ids.muller}/roles`, { _csrf: csrf, from: 'detail', op: 'add', sessionId: 'thematic-1', role: 'interpreter', language: 'fr' });
     expect(added.status).toBe(303);
