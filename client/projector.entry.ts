@@ -48,7 +48,7 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
   const message = byId('projector-message');
   let run: RunStateMessage | null = null;
 
-  const socket: PlenaryClientSocket = io({ transports: ['websocket', 'polling'] });
+  const socket: PlenaryClientSocket = io({ transports: ['websocket', 'polling'], auth: { view: 'projector' } });
   const live = new LiveClient(socket, (id, view) => {
     if (id === sessionId) render(view);
   });

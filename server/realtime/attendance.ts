@@ -55,8 +55,10 @@ export function attachAttendance(io: PlenaryServer, attendance: AttendanceServic
     }
     const match = sessionRoomPattern.exec(room);
     if (!match) return;
-    const caller = io.of('/').sockets.get(socketId)?.data.caller;
+    const socket = io.of('/').sockets.get(socketId);
+    const caller = socket?.data.caller;
     if (caller?.kind !== 'participant') return; // the organiser token is nobody: not an attendee
+    if (isProjector(socket?.handshake.auth)) return; // a screen in the hall, not its account's attendance
     const entry: Held = { participantId: caller.participant.id, eventId: match[1]!, sessionId: match[2]! };
     held.set(`${socketId} ${room}`, entry);
     void attendance.joined(caller.participant, entry.eventId, entry.sessionId, socketId);
@@ -94,9 +96,19 @@ export async function presence(io: PlenaryServer, eventId: string, sessionId: st
   const groups = new Map<string, ConstituentGroup>();
   for (const s of sockets) {
     const caller = s.data.caller;
-    if (caller?.kind === 'participant') groups.set(caller.participant.id, caller.participant.group);
+    if (caller?.kind === 'participant' && !isProjector(s.handshake.auth)) groups.set(caller.participant.id, caller.participant.group);
   }
   const byGroup: PresenceMessage['byGroup'] = {};
   for (const group of groups.values()) byGroup[group] = (byGroup[group] ?? 0) + 1;
   return { sessionId, total: groups.size, byGroup, at: new Date().toISOString() };
+}
+
+/**
+ * The projector view (client/projector.entry.ts) says so when it connects:
+ * it is a screen in the hall showing the session, opened with a
+ * moderator's or organiser's account, so neither attendance nor presence
+ * counts it. Only a socket that says so is left out, and only itself.
+ */
+function isProjector(auth: unknown): boolean {
+  return typeof auth === 'object' && auth !== null && (auth as { view?: unknown }).view === 'projector';
 }

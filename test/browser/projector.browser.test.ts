@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plenary } from '../../server/plenary.ts';
 import { stageMessages } from '../../server/i18n/catalogs/stage.ts';
 import { hasChromium, launchChromium } from '../support/browser.ts';
-import { ok, type TestParticipant } from '../support/realtime.ts';
+import { connect, createParticipant, eventId, ok, type TestParticipant } from '../support/realtime.ts';
 import { setUpRoomScene, type RoomScene } from '../support/room-scene.ts';
-import { startTestServer } from '../support/server.ts';
+import { getJson, organizerToken, startTestServer } from '../support/server.ts';
 
 const sessionId = 'thematic-3';
 const path = `/events/global-forum-2022/sessions/${sessionId}/projector`;
@@ -91,6 +91,41 @@ describe.skipIf(!hasChromium)('the projector view (headless Chromium)', () => {
     await ok(chair(), 'queue:end-floor', { sessionId });
     await eventually(() => page.getByTestId('projector-speaker').innerText()).not.toBe('王芳');
     expect(await page.getByTestId('projector-clock').innerText()).toBe('');
+  });
+
+  it('is not counted in attendance or presence: a screen in the hall, not its account; the same account in the room is', async () => {
+    const hall = await createParticipant(server, { name: 'Hall Screen', group: 'government', country: 'CH', roles: [{ sessionId, role: 'moderator' }] });
+    const witness = await createParticipant(server, { name: 'Present Witness', group: 'workers', country: 'GH' });
+    type Report = { sessions: { sessionId: string; attendees: { participantId: string; present: boolean }[] }[] };
+    const attendees = async (): Promise<{ participantId: string; present: boolean }[]> => {
+      const res = await getJson<Report>(`${server.url}/api/events/${eventId}/reports/attendance?sessionId=${sessionId}`, { headers: { authorization: `Bearer ${organizerToken}` } });
+      expect(res.status).toBe(200);
+      return res.body.sessions.find((x) => x.sessionId === sessionId)?.attendees ?? [];
+    };
+    const presence: { total: number }[] = [];
+    chair().on('session:presence', (m: { sessionId: string; total: number }) => {
+      if (m.sessionId === sessionId) presence.push(m);
+    });
+    const before = (await attendees()).length;
+
+    const screen = await live(await project(hall, 1366, 768));
+    await eventually(() => screen.getByTestId('projector-speaker').innerText()).not.toBe('');
+    // A delegate joins after the projector: once they are recorded, so would the projector's join have been.
+    const witnessSocket = await connect(server.url, { token: witness.token });
+    scene.sockets.push(witnessSocket);
+    await ok(witnessSocket, 'session:join', { sessionId });
+    await eventually(async () => (await attendees()).some((a) => a.participantId === witness.id)).toBe(true);
+    const rows = await attendees();
+    expect(rows.some((a) => a.participantId === hall.id)).toBe(false);
+    expect(rows).toHaveLength(before + 1);
+    // The chair's presence count (sent after joins) counts the witness, not the screen.
+    await eventually(() => presence.at(-1)?.total).toBe(new Set(rows.filter((a) => a.present).map((a) => a.participantId)).size);
+
+    // The same account joining as itself (not as a projector) is an attendee: the check above could fail.
+    const own = await connect(server.url, { token: hall.token });
+    scene.sockets.push(own);
+    await ok(own, 'session:join', { sessionId });
+    await eventually(async () => (await attendees()).some((a) => a.participantId === hall.id)).toBe(true);
   });
 
   it('is refused to a visitor who is not signed in: a sign-in message, no live data', async () => {
