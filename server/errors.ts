@@ -32,6 +32,7 @@ export type ErrorCode =
   | 'duplicate_registration'
   | 'conflict'
   | 'session_not_live'
+  | 'session_ended'
   | 'rate_limited'
   | 'too_many_connections'
   | 'payload_too_large'
@@ -105,6 +106,7 @@ const statusByCode: Partial<Record<ErrorCode, number>> = {
   duplicate_registration: 409,
   conflict: 409,
   session_not_live: 409,
+  session_ended: 409,
   rate_limited: 429,
   too_many_connections: 429,
   payload_too_large: 413,
