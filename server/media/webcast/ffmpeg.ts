@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import dgram from 'node:dgram';
-import fs from 'node:fs';
 import type { RtpParameters } from 'mediasoup/types';
+import { drawtextFont, faceFile, installedFonts, type FontFace, type WebcastFonts } from './fonts.ts';
 import { geometry, maxStageVideos, type Rect } from './layout.ts';
 
 /** Webcast settings (WEBCAST_* in the environment, or StartOptions.webcast in tests). */
@@ -21,13 +21,11 @@ export interface WebcastOptions {
   audioKbps: number;
   /** x264 preset: ultrafast keeps an encoder at a fraction of a core. */
   preset: string;
-  /** A font for the names as lower thirds; none found: no names drawn. */
-  fontFile: string | null;
+  /** Faces for the lower thirds, one per script (fonts.ts); none found: no names drawn. */
+  fonts: WebcastFonts;
   /** Finished recordings are deleted this many days after their session ended (WEBCAST_RETENTION_DAYS); null keeps them. */
   retentionDays: number | null;
 }
-
-const fontCandidates = ['/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf', '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf', '/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf'];
 
 export function webcastOptions(env: NodeJS.ProcessEnv = process.env, override: Partial<WebcastOptions> = {}): WebcastOptions {
   const num = (name: string, fallback: number): number => {
@@ -47,7 +45,7 @@ export function webcastOptions(env: NodeJS.ProcessEnv = process.env, override: P
     ],
     audioKbps: 96,
     preset: env.WEBCAST_PRESET || 'ultrafast',
-    fontFile: fontCandidates.find((f) => fs.existsSync(f)) ?? null,
+    fonts: override.fonts ?? installedFonts(),
     retentionDays: env.WEBCAST_RETENTION_DAYS && Number(env.WEBCAST_RETENTION_DAYS) > 0 ? Number(env.WEBCAST_RETENTION_DAYS) : null,
     ...override,
   };
@@ -137,6 +135,29 @@ export const slotFilter = (slot: number): string => `streamselect@slot${slot}`;
 
 const background = '0x1d2433';
 
+/**
+ * A lower third as filters: one drawtext per face, each reading its own
+ * file of the text (fonts.ts: the face that has the text's characters gets
+ * it, the others an empty file, which draws nothing). White on a dark box,
+ * left-aligned; drawtext shapes Arabic and orders right-to-left runs
+ * (fribidi, its text_shaping default).
+ */
+export function drawTexts(file: string, size: number, y: string, faces: readonly FontFace[]): string {
+  return faces
+    .map(
+      (face) =>
+        `,drawtext=fontfile='${filterValue(drawtextFont(face))}':textfile='${filterValue(faceFile(file, face))}':reload=1:fontcolor=white:fontsize=${size}:box=1:boxcolor=black@0.6:boxborderw=${Math.max(2, Math.round(size / 3))}:x=${Math.max(4, Math.round(size / 2))}:y=${y}`,
+    )
+    .join('');
+}
+
+/** The large slot's lower thirds: its name above the running order's item, sized to the slot's height. */
+export function mainTextPlacement(mainHeight: number): { nameSize: number; nameY: string; itemSize: number; itemY: string } {
+  const nameSize = Math.max(10, Math.round(mainHeight / 17));
+  const itemSize = Math.max(8, Math.round(mainHeight / 26));
+  return { nameSize, nameY: `h-th-${Math.round(itemSize * 1.6 + nameSize * 0.7)}`, itemSize, itemY: `h-th-${Math.round(itemSize * 0.6)}` };
+}
+
 /** ffmpeg's arguments for one run of a session's encoder. */
 export function ffmpegArgs(plan: EncoderPlan, o: WebcastOptions): string[] {
   // No -nostdin: the layout is switched through ffmpeg's command key ('c' on stdin, session-encoder.ts).
@@ -161,16 +182,9 @@ export function ffmpegArgs(plan: EncoderPlan, o: WebcastOptions): string[] {
   const graph: string[] = [];
   const shown = videos.slice(0, maxStageVideos);
   const g = geometry(W, H, shown.length);
-  const text = (file: string, size: number, y: string): string =>
-    o.fontFile
-      ? `,drawtext=fontfile='${filterValue(o.fontFile)}':textfile='${filterValue(file)}':reload=1:fontcolor=white:fontsize=${size}:box=1:boxcolor=black@0.6:boxborderw=${Math.max(2, Math.round(size / 3))}:x=${Math.max(4, Math.round(size / 2))}:y=${y}`
-      : '';
+  const text = (file: string, size: number, y: string): string => drawTexts(file, size, y, o.fonts.faces);
   const fit = (w: number, h: number): string => `scale=${w}:${h}:force_original_aspect_ratio=decrease,pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2:color=${background},setsar=1`;
-  // The large slot: its name above the running order's item, both as lower thirds.
-  const nameSize = Math.max(10, Math.round(g.main.h / 17));
-  const itemSize = Math.max(8, Math.round(g.main.h / 26));
-  const itemY = `h-th-${Math.round(itemSize * 0.6)}`;
-  const nameY = `h-th-${Math.round(itemSize * 1.6 + nameSize * 0.7)}`;
+  const { nameSize, nameY, itemSize, itemY } = mainTextPlacement(g.main.h);
   const mainText = `${text(plan.layout.slotFiles[0] ?? '', nameSize, nameY)}${text(plan.layout.itemFile, itemSize, itemY)}`;
   if (shown.length === 0) {
     args.push('-re', '-f', 'lavfi', '-i', `color=c=${background}:s=${W}x${H}:r=${o.fps}`);

@@ -5,6 +5,7 @@ import type { Consumer, PlainTransport, Router, RtpCapabilities } from 'mediasou
 import type { Logger } from '../../logger.ts';
 import type { ProducerDescription } from '../session-media.ts';
 import { ffmpegArgs, freeUdpPair, sdpFor, slotFilter, type EncoderInput, type WebcastOptions } from './ffmpeg.ts';
+import { LowerThirdWriter } from './fonts.ts';
 import { maxStageVideos, type StageVideo } from './layout.ts';
 
 /** What one run of the encoder consumes: the producers picked from the session's stage. */
@@ -99,6 +100,7 @@ export class EncoderRun {
   private cpu = { ticks: 0, at: 0, percent: 0 };
   private files = { slots: [] as string[], sign: '', item: '' };
   private order: number[] = [];
+  private lowerThirds = new LowerThirdWriter([], () => undefined);
 
   private constructor(info: RunInfo) {
     this.info = info;
@@ -145,6 +147,9 @@ export class EncoderRun {
         item: path.join(runDir, 'item.txt'),
       };
       encoder.order = options.layout.order;
+      encoder.lowerThirds = new LowerThirdWriter(settings.fonts.faces, (text, pick) =>
+        logger.warn({ text, font: pick.face?.id, uncovered: pick.uncovered.join('') }, 'webcast lower third: no installed font has every character of this text, some show as boxes'),
+      );
       encoder.writeTexts(options.layout);
       for (const [i, f] of selection.floor.entries()) inputs.push({ kind: 'audio', role: 'floor', sdpPath: await leg(f.producerId, 'audio', `floor-${i}.sdp`) });
       for (const c of selection.channels) inputs.push({ kind: 'audio', role: 'interpretation', language: c.language, sdpPath: await leg(c.producerId, 'audio', `channel-${c.language}.sdp`) });
@@ -205,9 +210,13 @@ export class EncoderRun {
 
   private writeTexts(layout: LayoutState): void {
     try {
-      this.files.slots.forEach((file, k) => writeAtomic(file, layout.slotTexts[k] ?? ''));
-      if (this.files.sign) writeAtomic(this.files.sign, layout.signText);
-      if (this.files.item) writeAtomic(this.files.item, layout.itemText);
+      // One file per font face (fonts.ts): the face that has the text's characters draws it.
+      const write = (file: string, text: string): void => {
+        for (const [f, t] of this.lowerThirds.files(file, text)) writeAtomic(f, t);
+      };
+      this.files.slots.forEach((file, k) => write(file, layout.slotTexts[k] ?? ''));
+      if (this.files.sign) write(this.files.sign, layout.signText);
+      if (this.files.item) write(this.files.item, layout.itemText);
     } catch {
       // The run's directory went with a stop.
     }

@@ -6,6 +6,7 @@ import type { Logger } from '../../logger.ts';
 import type { FloorEvents } from '../../realtime/broadcast.ts';
 import type { MediaService, MediaServiceEvents } from '../media-service.ts';
 import { ffmpegAvailable, type WebcastOptions } from './ffmpeg.ts';
+import { logFonts } from './fonts.ts';
 import { finalise, languageName, readRecording, type FloorSpan, type Recording, type WebcastManifest } from './recordings.ts';
 import { itemLine, lowerThird, slotOrder, type Focus, type Person } from './layout.ts';
 import { SubtitleWriter } from './subtitles.ts';
@@ -99,6 +100,7 @@ export class WebcastSupervisor {
     this.deps = deps;
     this.available = deps.options.enabled && ffmpegAvailable(deps.options.ffmpeg);
     if (deps.options.enabled && !this.available) deps.logger.warn({ ffmpeg: deps.options.ffmpeg }, 'ffmpeg is not installed: no webcast or recordings (apt-get install ffmpeg)');
+    if (this.available) logFonts(deps.options.fonts, deps.logger);
     this.onNotice = ({ eventId, sessionId, notice }) => {
       if (notice.type === 'new-producer' || notice.type === 'producer-closed' || notice.type === 'producer-paused') this.schedule(eventId, sessionId);
       else if (notice.type === 'active-speaker') this.refocus(eventId, sessionId, (f) => ({ ...f, speaker: notice.participantId }));
