@@ -18,3 +18,14 @@ export function timingAt(status: SessionStatus, startMs: number, endMs: number, 
   if (startMs <= nowMs) return 'now';
   return 'upcoming';
 }
+
+/**
+ * A session that has ended or was cancelled is over for good: nobody asks
+ * for the floor or asks and votes on questions in it any more. Only the
+ * stored status decides this on the server (a session whose time is past
+ * but that nobody ended may still be opened late, or for a rehearsal); the
+ * room also hides these controls when the clock reads Ended (timingAt).
+ */
+export function isOver(status: SessionStatus): boolean {
+  return status === 'ended' || status === 'cancelled';
+}

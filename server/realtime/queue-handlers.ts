@@ -5,6 +5,7 @@ import type { Action } from '../identity/policy.ts';
 import { on } from './ack.ts';
 import type { LiveHandlerDeps } from './live-handler-deps.ts';
 import { requireLive, scopeOf, speakerOf, toSpeaker } from './live-context.ts';
+import { refuseIfOver } from './session-over.ts';
 
 /** The speaker queue: parse (ack.ts) → authorise → FloorService decides under the lock → broadcast its result. */
 export function queueHandlers(socket: PlenarySocket, deps: LiveHandlerDeps): void {
@@ -12,6 +13,7 @@ export function queueHandlers(socket: PlenarySocket, deps: LiveHandlerDeps): voi
 
   on(socket, 'queue:request', deps, async (p) => {
     const { caller, eventId, sessionId, session } = await scope(p, 'queue.request');
+    refuseIfOver(session.status);
     requireLive(session.status);
     const change = await deps.floor.request(eventId, sessionId, { ...speakerOf(caller, sessionId), ...(p.language ? { language: p.language } : {}) }, p.kind, p.idempotencyKey);
     if (!change.replayed) deps.broadcast.queue(change);
@@ -27,6 +29,7 @@ export function queueHandlers(socket: PlenarySocket, deps: LiveHandlerDeps): voi
 
   on(socket, 'queue:add', deps, async (p) => {
     const { caller, eventId, sessionId, session } = await scope(p, 'queue.moderate');
+    refuseIfOver(session.status);
     requireLive(session.status);
     const participant = await deps.findParticipant(p.participantId);
     if (!participant || participant.eventId !== eventId) throw new AppError('participant_not_found', 'There is no such participant in this event.');
@@ -55,6 +58,7 @@ export function queueHandlers(socket: PlenarySocket, deps: LiveHandlerDeps): voi
 
   on(socket, 'queue:give-floor', deps, async (p) => {
     const { caller, eventId, sessionId, session } = await scope(p, 'queue.moderate');
+    refuseIfOver(session.status);
     requireLive(session.status);
     const change = await deps.floor.giveFloor(eventId, sessionId, p.entryId, callerId(caller), p.version);
     deps.broadcast.queue(change);

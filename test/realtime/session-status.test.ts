@@ -44,7 +44,7 @@ describe('session status from the organiser’s programme edits', () => {
       expect((await patch('ended')).status).toBe(200);
       await ended;
       await floorClosed;
-      expect(await emit(socket, 'queue:request', { sessionId, kind: 'reply' })).toMatchObject({ ok: false, error: { code: 'session_not_live' } });
+      expect(await emit(socket, 'queue:request', { sessionId, kind: 'reply' })).toMatchObject({ ok: false, error: { code: 'session_ended' } });
     } finally {
       socket.close();
     }
