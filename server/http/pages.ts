@@ -13,6 +13,7 @@ import { nextDayMark } from './next-day-mark.ts';
 import { interpolate } from '../i18n/format.ts';
 import { roomMessages } from '../i18n/catalogs/room.ts';
 import { stageMessages, type StagePageStrings } from '../i18n/catalogs/stage.ts';
+import { roomStateMessages } from '../i18n/catalogs/room-state.ts';
 import { dateLocale, defaultLanguage, inLanguage, shownLanguage } from '../i18n/languages.ts';
 import { translate } from '../i18n/translate.ts';
 import { nextTimingChange, sendCachedPage, type PageViewer, type RenderCache } from './render-cache.ts';
@@ -188,6 +189,7 @@ function roomPageStrings(lang: Language): StagePageStrings {
   return {
     ...roomMessages[lang],
     ...stageMessages[lang],
+    ...roomStateMessages[lang],
     timing: { upcoming: timing('upcoming'), next: timing('next'), now: timing('now'), ended: timing('ended'), cancelled: timing('cancelled') },
     errors: errorMessages[lang],
   };

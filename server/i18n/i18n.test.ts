@@ -17,6 +17,7 @@ import { pageMessages } from './catalogs/pages.ts';
 import { recordMessages } from './catalogs/record.ts';
 import { recordingMessages } from './catalogs/recordings.ts';
 import { accessMessages } from './catalogs/access.ts';
+import { roomStateMessages } from './catalogs/room-state.ts';
 import { roomMessages } from './catalogs/room.ts';
 import { stageMessages } from './catalogs/stage.ts';
 import { interpolate, messageLocale } from './format.ts';
@@ -37,6 +38,7 @@ const catalogs: Record<string, Record<Lang, Record<string, string>>> = {
   record: recordMessages,
   recordings: recordingMessages,
   access: accessMessages,
+  roomState: roomStateMessages,
   console: Object.fromEntries(languages.map((l) => [l, consoleText(l)])) as unknown as Record<Lang, Record<string, string>>,
   errors: errorMessages,
 };

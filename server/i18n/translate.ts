@@ -10,6 +10,7 @@ import { consoleMessages } from './catalogs/consoles.ts';
 import { delegateMessages } from './catalogs/delegate.ts';
 import { recordingMessages } from './catalogs/recordings.ts';
 import { accessMessages } from './catalogs/access.ts';
+import { roomStateMessages } from './catalogs/room-state.ts';
 
 /**
  * The table behind templates' `{{t "key"}}` and `translate()`: the catalogs
@@ -17,7 +18,7 @@ import { accessMessages } from './catalogs/access.ts';
  * i18n/catalogs.test.ts). The session console, e-mails and refusals have
  * their own catalogs, used directly.
  */
-export const sharedCatalogs = { pages: pageMessages, room: roomMessages, identity: identityMessages, calendar: calendarMessages, events: eventMessages, stage: stageMessages, delegate: delegateMessages, consoles: consoleMessages, recordings: recordingMessages, access: accessMessages } as const;
+export const sharedCatalogs = { pages: pageMessages, room: roomMessages, identity: identityMessages, calendar: calendarMessages, events: eventMessages, stage: stageMessages, delegate: delegateMessages, consoles: consoleMessages, recordings: recordingMessages, access: accessMessages, roomState: roomStateMessages } as const;
 
 export type MessageKey = {
   [K in keyof typeof sharedCatalogs]: keyof (typeof sharedCatalogs)[K]['en'];

@@ -1,5 +1,6 @@
 import { defineCatalog } from '../catalog.ts';
 import type { RoomPageStrings } from './room.ts';
+import type { RoomStateStrings } from './room-state.ts';
 
 /**
  * The room's layout (tabs on a phone, the speaker view, question cards)
@@ -214,4 +215,4 @@ export type StageStrings = Record<StageKey, string>;
 export type TimingLabels = Record<'upcoming' | 'next' | 'now' | 'ended' | 'cancelled', string>;
 
 /** What the room's and the projector's scripts receive: the room's strings, these, the timing words and the refusals. */
-export type StagePageStrings = RoomPageStrings & StageStrings & { timing: TimingLabels };
+export type StagePageStrings = RoomPageStrings & StageStrings & RoomStateStrings & { timing: TimingLabels };
