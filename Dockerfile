@@ -33,9 +33,11 @@ COPY scripts/ scripts/
 COPY README.md ./
 
 FROM ${NODE_IMAGE}-slim AS runtime
-# The worker's shared libraries (those of the offline build; the prebuilt one needs none of them).
+# The worker's shared libraries (those of the offline build; the prebuilt one needs none of them);
+# ffmpeg for the webcast and recordings, with fonts for names in Latin, Cyrillic, Arabic, Chinese, Japanese, Korean.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libssl3 libuv1 libabsl20220623 libsrtp2-1 libnss3 ca-certificates \
+      ffmpeg fontconfig fonts-dejavu-core fonts-noto-core fonts-noto-cjk \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /opt/plenary/mediasoup-worker /opt/plenary/mediasoup-worker

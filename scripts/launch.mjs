@@ -119,6 +119,10 @@ function ensureTestPackages() {
     // The webcast encoder and its test (server/media/webcast, test/media/webcast.test.ts); a font for the names.
     { bin: '/usr/bin/ffmpeg', pkg: 'ffmpeg' },
     { bin: '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf', pkg: 'fonts-dejavu-core' },
+    // Names in Arabic, Chinese, Japanese and Korean (server/media/webcast/fonts.ts finds them with fc-match).
+    { bin: '/usr/bin/fc-match', pkg: 'fontconfig' },
+    { bin: '/usr/share/fonts/truetype/noto/NotoSansArabic-Bold.ttf', pkg: 'fonts-noto-core' },
+    { bin: '/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc', pkg: 'fonts-noto-cjk' },
   ];
   const missing = wanted.filter((w) => !fs.existsSync(w.bin)).map((w) => w.pkg);
   if (missing.length === 0) return;
