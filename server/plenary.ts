@@ -48,7 +48,6 @@ import { RunningOrderService } from './services/running-order-service.ts';
 import { RecordedStatements, recordedStatementsOptions } from './services/recorded-statements.ts';
 import { StatementPlayback } from './media/statement-playback.ts';
 import { StageCopies } from './services/stage-copies.ts';
-import { Leases } from './services/leases.ts';
 import { PollRepository } from './store/poll-repository.ts';
 import { pollResults } from './http/poll-results.ts';
 import { sessionRecords } from './http/session-record.ts';
@@ -79,6 +78,8 @@ import { webcastRoutes } from './http/webcast.ts';
 import { consoleRecordings } from './http/console-recordings.ts';
 import { webcastOptions, type WebcastOptions } from './media/webcast/ffmpeg.ts';
 import { WebcastSupervisor } from './media/webcast/supervisor.ts';
+import { redisLeases } from './media/webcast/encoder-lease.ts';
+import { floorHolder } from './protocol/wire-views.ts';
 
 export interface Plenary {
   url: string;
@@ -191,11 +192,8 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       audit,
       isParticipant: async (eventId, participantId) => (await participantRepo.get(participantId))?.eventId === eventId,
     });
-    // Work one process does for the cluster (a statement played, an upload transcoded) is leased in Redis, so a survivor takes over a dead process's (issue 18).
-    const leases = config.redisUrl ? await Leases.connect(config.redisUrl, logger) : undefined;
-    if (leases) parts.defer(() => leases.close());
     // Each uploaded statement video is transcoded once to the stage format, in the background (issue 18).
-    const stageCopies = new StageCopies({ running: runningOrder, recordings: recordedStatements, announce: (eventId, change) => liveSessions.broadcastRun(eventId, change), leases, logger });
+    const stageCopies = new StageCopies({ running: runningOrder, recordings: recordedStatements, announce: (eventId, change) => liveSessions.broadcastRun(eventId, change), logger });
     parts.defer(() => stageCopies.close());
     const mailer = new Mailer({
       smtpUrl: config.smtpUrl,
@@ -340,6 +338,9 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
     const mediaSignalling = attachMediaSignalling({ io, logger, media, programme, floor, liveSessions, socketAuth, crossProcess: realtime.shared, iceServers: (who) => iceServersFor(config.turn, who) });
     parts.defer(() => mediaSignalling.close());
     if (media) {
+      // One webcast encoder per session across the processes sharing Redis (and the data directory).
+      const encoderLeases = config.redisUrl ? await redisLeases(config.redisUrl, logger) : null;
+      if (encoderLeases) parts.defer(() => encoderLeases.close());
       const supervisor = new WebcastSupervisor({
         media,
         events: liveSessions.events,
@@ -359,6 +360,8 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
           const order = await runningOrder.get(eventId, sessionId);
           return order.items.find((i) => i.id === order.currentItemId) ?? null;
         },
+        floorHolder: async (eventId, sessionId) => floorHolder(await floor.state(eventId, sessionId)),
+        lease: encoderLeases ? { store: encoderLeases } : undefined,
         captionLanguages: async (eventId, sessionId) => [
           ...new Set((await participantRepo.list(eventId)).flatMap((p) => p.roles.filter((r) => r.role === 'captioner' && r.sessionId === sessionId && r.language).map((r) => r.language as string))),
         ],
@@ -376,7 +379,6 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
         running: runningOrder,
         announce: (eventId, change) => liveSessions.broadcastRun(eventId, change),
         shared: realtime.shared,
-        leases,
         logger,
         ffmpeg: recordedStatementsOptions(config.dataDir).ffmpeg,
       });

@@ -81,6 +81,7 @@ export class MediaCluster {
   private readonly peers = new Map<string, number>();
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void; timer: NodeJS.Timeout }>();
   private nextId = 1;
+  private readonly goneListeners = new Set<(process: string) => void>();
   private readonly unlisten: () => void;
   private readonly heartbeat: NodeJS.Timeout;
   private closed = false;
@@ -114,6 +115,17 @@ export class MediaCluster {
 
   remote(eventId: string, sessionId: string, producerId: string): RemoteProducer | undefined {
     return this.registry.get(key(eventId, sessionId))?.get(producerId);
+  }
+
+  /** The session's producers held by other processes, as they announced them. */
+  remotes(eventId: string, sessionId: string): RemoteProducer[] {
+    return [...(this.registry.get(key(eventId, sessionId))?.values() ?? [])];
+  }
+
+  /** Hears when another process is gone (no heartbeat, or it said goodbye), after its producers were dropped; returns the unsubscribe. */
+  onProcessGone(listener: (process: string) => void): () => void {
+    this.goneListeners.add(listener);
+    return () => this.goneListeners.delete(listener);
   }
 
   // ---- Announcements of this process's producers ----
@@ -198,6 +210,13 @@ export class MediaCluster {
       }
     }
     this.host.processGone(peer);
+    for (const listener of this.goneListeners) {
+      try {
+        listener(peer);
+      } catch (error) {
+        this.logger.warn({ err: error, process: peer }, 'media: a listener of a gone process failed');
+      }
+    }
   }
 
   private onMessage(raw: string): void {

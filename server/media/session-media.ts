@@ -291,6 +291,43 @@ export class SessionMedia {
       .map((e) => ({ info: { ...e.info }, height: e.height, encodings: e.encodings.map((x) => ({ ...(x.scaleResolutionDownBy ? { scaleResolutionDownBy: x.scaleResolutionDownBy } : {}) })) }));
   }
 
+  /** Every producer on the stage, this process's and those other processes announced (what the webcast composes). */
+  describeAll(): ProducerDescription[] {
+    const local = this.describeLocal();
+    const remote = this.options.bridge?.remotes().filter((r) => !this.producers.has(r.info.producerId)) ?? [];
+    return [...local, ...remote.map((r) => ({ info: { ...r.info }, height: r.height, encodings: r.encodings.map((x) => ({ ...x })) }))];
+  }
+
+  /**
+   * Makes a producer consumable on the home router for a consumer that is
+   * no viewer's (the webcast encoder's plain transports): this process's own
+   * as it is, another process's piped in, shared with viewers who consume
+   * it here. Resolves once it is there, with the release (the pipe closes
+   * when nothing here uses it any more).
+   */
+  async holdOnHome(producerId: string): Promise<() => void> {
+    this.requireOpen();
+    if (this.producers.has(producerId)) return () => undefined;
+    const remote = this.options.bridge?.remote(producerId);
+    if (!remote) throw new AppError('media_not_found', 'That producer is not on this session’s stage (any more).');
+    this.acquireRemote(remote);
+    const held = this.remotePipes.get(producerId);
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      // A pipe that failed or closed was forgotten already; one made since is someone else's.
+      if (held && this.remotePipes.get(producerId) === held) this.releaseRemote(producerId);
+    };
+    try {
+      await held?.producer;
+    } catch (error) {
+      release();
+      throw error;
+    }
+    return release;
+  }
+
   hasPeer(socketId: string): boolean {
     return this.peers.has(socketId);
   }

@@ -322,6 +322,8 @@ export interface MediaCluster {
   outputs: (() => string)[];
   /** SIGKILLs process i (a crash: no goodbye to the others). */
   kill(index: number): void;
+  /** The processes' ids, in order (to find their children, e.g. a webcast's ffmpeg). */
+  pids: number[];
   stop(): Promise<void>;
 }
 
@@ -376,7 +378,7 @@ export async function startMediaCluster(
       outputs.push(server.output);
       urls.push(await waitFor(() => /running at (http:\/\/\S+)/.exec(server.output())?.[1], { timeout: 60_000 }));
     }
-    return { urls, outputs, stop, kill: (index) => servers[index]?.kill('SIGKILL') };
+    return { urls, outputs, stop, kill: (index) => servers[index]?.kill('SIGKILL'), pids: servers.map((c) => c.pid ?? -1) };
   } catch (error) {
     await stop();
     throw error;

@@ -75,6 +75,20 @@ export interface LayoutState {
   itemText: string;
 }
 
+const setpriv = '/usr/bin/setpriv';
+const hasSetpriv = fs.existsSync(setpriv);
+
+/**
+ * ffmpeg dies with this process (Linux's parent-death signal, set by
+ * util-linux's setpriv, which then runs ffmpeg in its place). A process
+ * killed outright (SIGKILL, OOM) would otherwise leave its ffmpeg behind,
+ * and another process taking the session's webcast over would then share
+ * the webcast directory with it.
+ */
+function orphanProof(bin: string, args: string[]): [string, string[]] {
+  return hasSetpriv ? [setpriv, ['--pdeathsig', 'SIGKILL', '--', bin, ...args]] : [bin, args];
+}
+
 /** Replaces a file at once: drawtext reloads it every frame and must never read half of it. */
 function writeAtomic(file: string, text: string): void {
   fs.writeFileSync(`${file}.tmp`, text);
@@ -155,7 +169,7 @@ export class EncoderRun {
       for (const c of selection.channels) inputs.push({ kind: 'audio', role: 'interpretation', language: c.language, sdpPath: await leg(c.producerId, 'audio', `channel-${c.language}.sdp`) });
       const layout = { order: encoder.order, slotFiles: encoder.files.slots, itemFile: encoder.files.item, signFile: encoder.files.sign };
       const args = ffmpegArgs({ inputs, languages: selection.channels.map((c) => c.language), dir, run, offsetSeconds: options.offsetSeconds, layout }, settings);
-      const child = spawn(settings.ffmpeg, args, { stdio: ['pipe', 'ignore', 'pipe'] });
+      const child = spawn(...orphanProof(settings.ffmpeg, args), { stdio: ['pipe', 'ignore', 'pipe'] });
       // Commands after ffmpeg exited fail with EPIPE: the exit is handled below.
       child.stdin?.on('error', () => undefined);
       encoder.child = child;
@@ -256,12 +270,16 @@ export class EncoderRun {
     return this.cpu.percent;
   }
 
-  /** Ends the run: ffmpeg closes its current segment on SIGINT; killed if it takes longer than 3 s. */
-  async stop(): Promise<void> {
+  /**
+   * Ends the run: ffmpeg closes its current segment on SIGINT; killed if it
+   * takes longer than 3 s, or at once when `now` (another process writes the
+   * playlists from here on: this one must not write them again).
+   */
+  async stop(now = false): Promise<void> {
     this.stopping = true;
     const child = this.child;
     if (child && child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGINT');
+      child.kill(now ? 'SIGKILL' : 'SIGINT');
       const killer = setTimeout(() => child.kill('SIGKILL'), 3000);
       await this.exited;
       clearTimeout(killer);

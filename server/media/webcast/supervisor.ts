@@ -5,11 +5,13 @@ import { AppError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import type { FloorEvents } from '../../realtime/broadcast.ts';
 import type { MediaService, MediaServiceEvents } from '../media-service.ts';
+import type { ProducerDescription, SessionMedia } from '../session-media.ts';
 import { ffmpegAvailable, type WebcastOptions } from './ffmpeg.ts';
 import { logFonts } from './fonts.ts';
 import { finalise, languageName, readRecording, type FloorSpan, type Recording, type WebcastManifest } from './recordings.ts';
 import { itemLine, lowerThird, slotOrder, type Focus, type Person } from './layout.ts';
 import { SubtitleWriter } from './subtitles.ts';
+import { leaseKey, type LeaseStore } from './encoder-lease.ts';
 import { EncoderRun, selectInputs, selectionEmpty, selectionKey, type EncoderSelection, type LayoutState } from './session-encoder.ts';
 
 export interface WebcastDeps {
@@ -29,6 +31,16 @@ export interface WebcastDeps {
   currentItem?: (eventId: string, sessionId: string) => Promise<{ title: string; speaker?: string | undefined } | null>;
   /** The languages the session's captioners write (their roles): subtitle renditions offered from the start, before the first line. */
   captionLanguages?: (eventId: string, sessionId: string) => Promise<string[]>;
+  /** Who holds the floor now (a participant id): the composition follows it from the first run, also on a process taking the encoder over. */
+  floorHolder?: (eventId: string, sessionId: string) => Promise<string | null>;
+  /**
+   * With several processes (REDIS_URL): one encoder per session across them,
+   * run by the holder of the session's lease (encoder-lease.ts), renewed every
+   * `renewMs` (default 2 s) and lost `ttlMs` (default 8 s) after its last
+   * renewal; a process the media cluster finds gone loses its leases at once.
+   * Absent: this process encodes every session it sees (one process).
+   */
+  lease?: { store: LeaseStore; ttlMs?: number; renewMs?: number };
 }
 
 export interface EncoderStats {
@@ -41,6 +53,10 @@ export interface EncoderStats {
   languages: string[];
   /** What the composition shows now: the large video's and the strip's lower thirds, the sign inset's, the running order's item. */
   layout: { main: string | null; strip: string[]; sign: string | null; item: string };
+  /** The process holding the session's encoder lease (this one: its media cluster id), or "local" with one process. */
+  holder: string;
+  /** Stage producers of other processes this run consumes through media pipes. */
+  remoteInputs: number;
 }
 
 interface SessionWebcast {
@@ -62,6 +78,9 @@ interface SessionWebcast {
   itemText: string | null;
   /** Captions as WebVTT subtitle renditions. */
   subs: SubtitleWriter;
+  /** Producers the current run consumes, made consumable on the home router (others' piped in): their releases. */
+  holds: Map<string, () => void>;
+  remoteInputs: number;
 }
 
 const safe = (id: string): string => {
@@ -94,6 +113,14 @@ export class WebcastSupervisor {
   private readonly onCaption: (e: FloorEvents['caption-line'][0]) => void;
   private ticks = 0;
   private closed = false;
+  /** Sessions whose encoder lease this process holds, with when it was last renewed. */
+  private readonly held = new Map<string, number>();
+  /** Sessions with media whose lease another process holds (or nobody, for a moment): claimed when it is free. */
+  private readonly candidates = new Map<string, { eventId: string; sessionId: string }>();
+  private readonly claiming = new Set<string>();
+  private readonly leaseTimer: NodeJS.Timeout | null = null;
+  private readonly unlistenGone: () => void = () => undefined;
+  private leaseTicking = false;
   readonly available: boolean;
 
   constructor(deps: WebcastDeps) {
@@ -138,6 +165,12 @@ export class WebcastSupervisor {
         if (this.ticks % 5 === 0 && s.current) void this.readItem(s).then(() => this.relayout(s));
       }
     }, 2000).unref();
+    if (this.available && deps.lease) {
+      this.leaseTimer = setInterval(() => void this.leaseTick(), this.renewMs);
+      this.leaseTimer.unref();
+      // The media cluster's heartbeats tell first that a process died: its leases need not run out.
+      this.unlistenGone = deps.media.cluster?.onProcessGone((peer) => void this.onProcessGone(peer)) ?? (() => undefined);
+    }
     // Retention: checked at start (after a long stop) and a few times a day.
     this.retentionTimer = setInterval(() => this.sweepLogged(), 6 * 3600_000).unref();
     if (this.available) setImmediate(() => this.sweepLogged());
@@ -200,8 +233,16 @@ export class WebcastSupervisor {
         const manifest = this.readManifest(eventId, sessionId);
         if (!manifest) continue;
         if (await this.deps.isLive(eventId, sessionId).catch(() => false)) continue;
-        this.deps.logger.info({ eventId, sessionId }, 'finalising a webcast left by an earlier run');
-        await this.finaliseSession(eventId, sessionId, manifest);
+        // Processes starting together: one of them finalises it.
+        if (!(await this.claimQuietly(eventId, sessionId))) continue;
+        try {
+          const now = this.readManifest(eventId, sessionId);
+          if (!now) continue;
+          this.deps.logger.info({ eventId, sessionId }, 'finalising a webcast left by an earlier run');
+          await this.finaliseSession(eventId, sessionId, now);
+        } finally {
+          await this.releaseLease(eventId, sessionId);
+        }
       }
     }
   }
@@ -262,6 +303,8 @@ export class WebcastSupervisor {
       cpuPercent: Math.round(s.cpu * 10) / 10,
       languages: s.current?.info.languages ?? [],
       layout: this.describeLayout(s),
+      holder: this.self,
+      remoteInputs: s.current ? s.remoteInputs : 0,
     }));
   }
 
@@ -276,6 +319,8 @@ export class WebcastSupervisor {
     this.closed = true;
     clearInterval(this.cpuTimer);
     clearInterval(this.retentionTimer);
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
+    this.unlistenGone();
     this.deps.media.off('notice', this.onNotice);
     this.deps.events.off('session-status', this.onStatus);
     this.deps.events.off('floor-given', this.onFloorGiven);
@@ -287,19 +332,241 @@ export class WebcastSupervisor {
       s.subs.close();
       await s.chain;
       await s.current?.stop();
+      this.releaseHolds(s, null);
     }));
     await Promise.allSettled(this.finalising.values());
+    // Stopped cleanly: another process takes the webcasts over at its next beat, not after the leases run out.
+    await Promise.allSettled([...this.held.keys()].map((k) => {
+      const [eventId = '', sessionId = ''] = k.split('/');
+      return this.releaseLease(eventId, sessionId);
+    }));
+  }
+
+  // ---- One encoder per session across processes (the lease) ----
+
+  /** This process as lease holder: its media cluster id (what other processes know it by). */
+  private get self(): string {
+    return this.deps.media.cluster?.self ?? 'local';
+  }
+
+  private get ttl(): number {
+    return this.deps.lease?.ttlMs ?? 8000;
+  }
+
+  private get renewMs(): number {
+    return this.deps.lease?.renewMs ?? 2000;
+  }
+
+  /** The session's stage as this process knows it: its own producers and those other processes announced. */
+  private stage(eventId: string, sessionId: string): ProducerDescription[] {
+    const media = this.deps.media.existing(eventId, sessionId);
+    if (media) return media.describeAll();
+    return (this.deps.media.cluster?.remotes(eventId, sessionId) ?? []).map((r) => ({ info: { ...r.info }, height: r.height, encodings: r.encodings }));
+  }
+
+  /**
+   * The session has media: this process encodes it when no other does (the
+   * lease is free, or there is no lease: one process); otherwise it waits as
+   * a candidate and claims the lease when it frees up.
+   */
+  private async lead(eventId: string, sessionId: string): Promise<void> {
+    const k = `${eventId}/${sessionId}`;
+    if (this.closed || this.sessions.has(k) || this.claiming.has(k) || this.finalising.has(k)) return;
+    if (selectionEmpty(selectInputs(this.stage(eventId, sessionId)))) {
+      this.candidates.delete(k);
+      return;
+    }
+    if (this.sessions.size >= this.deps.options.maxEncoders) {
+      // Another process with room may take it (it claims the lease); this one asks again when one of its own ends.
+      if (!this.candidates.has(k)) this.deps.logger.warn({ eventId, sessionId, max: this.deps.options.maxEncoders }, 'webcast encoders at their cap: this process does not webcast the session');
+      this.candidates.set(k, { eventId, sessionId });
+      return;
+    }
+    if (this.deps.lease) {
+      this.candidates.set(k, { eventId, sessionId });
+      this.claiming.add(k);
+      const won = await this.claimQuietly(eventId, sessionId).finally(() => this.claiming.delete(k));
+      if (!won) return;
+      if (this.closed || this.sessions.has(k)) {
+        if (this.closed) await this.releaseLease(eventId, sessionId);
+        return;
+      }
+      this.candidates.delete(k);
+      this.deps.logger.info({ eventId, sessionId, holder: this.self }, 'webcast encoder lease taken: this process encodes the session');
+    }
+    if (!this.open(eventId, sessionId)) return;
+    this.schedule(eventId, sessionId);
+  }
+
+  /** Takes or renews the session's lease (always granted without one); false when another process holds it or Redis did not answer. */
+  private async claimQuietly(eventId: string, sessionId: string): Promise<boolean> {
+    const lease = this.deps.lease;
+    if (!lease) return true;
+    const k = `${eventId}/${sessionId}`;
+    try {
+      if (!(await lease.store.claim(leaseKey(eventId, sessionId), this.self, this.ttl))) return false;
+      this.held.set(k, Date.now());
+      return true;
+    } catch (error) {
+      this.deps.logger.warn({ err: error, eventId, sessionId }, 'could not claim the webcast encoder lease');
+      return false;
+    }
+  }
+
+  private async releaseLease(eventId: string, sessionId: string): Promise<void> {
+    const k = `${eventId}/${sessionId}`;
+    if (!this.held.delete(k)) return;
+    await this.deps.lease?.store.release(leaseKey(eventId, sessionId), this.self).catch((error: unknown) => {
+      this.deps.logger.warn({ err: error, eventId, sessionId }, 'could not release the webcast encoder lease (it runs out)');
+    });
+  }
+
+  /** Every beat: the leases held are renewed (or lost), and candidates claim theirs if free. */
+  private async leaseTick(): Promise<void> {
+    const lease = this.deps.lease;
+    if (!lease || this.closed || this.leaseTicking) return;
+    this.leaseTicking = true;
+    try {
+      for (const k of [...this.held.keys()]) {
+        const [eventId = '', sessionId = ''] = k.split('/');
+        try {
+          if (await lease.store.claim(leaseKey(eventId, sessionId), this.self, this.ttl)) {
+            if (this.held.has(k)) this.held.set(k, Date.now());
+          } else {
+            await this.lose(k, 'another process holds the lease');
+          }
+        } catch (error) {
+          // Unrenewed, the lease runs out and another process may start: stop writing before it can.
+          const last = this.held.get(k) ?? 0;
+          if (Date.now() - last > this.ttl - 2 * this.renewMs) await this.lose(k, 'the lease could not be renewed in time');
+          else this.deps.logger.warn({ err: error, eventId, sessionId }, 'could not renew the webcast encoder lease; trying again');
+        }
+      }
+      for (const { eventId, sessionId } of [...this.candidates.values()]) await this.lead(eventId, sessionId);
+    } finally {
+      this.leaseTicking = false;
+    }
+  }
+
+  /**
+   * Another process encodes the session now (this one was too slow to renew,
+   * or was taken for dead): this one stops writing at once, killing its
+   * ffmpeg (a clean stop would write the playlists over the new holder's),
+   * and does not finalise. It stays a candidate.
+   */
+  private async lose(k: string, why: string): Promise<void> {
+    this.held.delete(k);
+    const s = this.sessions.get(k);
+    if (!s) return;
+    this.deps.logger.warn({ eventId: s.eventId, sessionId: s.sessionId, why }, 'webcast encoder lease lost: stopping this process\'s encoder');
+    this.sessions.delete(k);
+    if (s.timer) clearTimeout(s.timer);
+    s.subs.close();
+    await s.chain.catch(() => undefined);
+    await s.current?.stop(true);
+    s.current = null;
+    this.releaseHolds(s, null);
+    this.candidates.set(k, { eventId: s.eventId, sessionId: s.sessionId });
+  }
+
+  /** The media cluster found a process gone: leases it held are freed now (rather than after they run out) and claimed. */
+  private async onProcessGone(peer: string): Promise<void> {
+    const lease = this.deps.lease;
+    if (!lease || this.closed) return;
+    for (const { eventId, sessionId } of [...this.candidates.values()]) {
+      const key = leaseKey(eventId, sessionId);
+      try {
+        if ((await lease.store.holder(key)) === peer) {
+          await lease.store.release(key, peer);
+          this.deps.logger.warn({ eventId, sessionId, holder: peer }, 'the webcast encoder\'s process is gone: taking its lease over');
+        }
+      } catch (error) {
+        this.deps.logger.warn({ err: error, eventId, sessionId }, 'could not free a gone process\'s webcast encoder lease (it runs out)');
+      }
+      await this.lead(eventId, sessionId);
+    }
+  }
+
+  /**
+   * The session ended while this process ran no encoder for it: if its
+   * webcast was left live (its encoder's process died, and nobody took it
+   * over), one process finalises it, holding the lease meanwhile.
+   */
+  private async finaliseOrphan(eventId: string, sessionId: string): Promise<void> {
+    if (!this.deps.lease || !this.available) return;
+    const deadline = Date.now() + this.ttl + 2 * this.renewMs;
+    while (!this.closed && Date.now() < deadline) {
+      if (this.readManifest(eventId, sessionId)?.status !== 'live') return;
+      if (await this.claimQuietly(eventId, sessionId)) {
+        try {
+          // The holder may have finalised it just before giving the lease up.
+          const manifest = this.readManifest(eventId, sessionId);
+          if (manifest?.status === 'live') {
+            this.deps.logger.info({ eventId, sessionId }, 'finalising a webcast whose encoder\'s process is gone');
+            await this.finaliseSession(eventId, sessionId, manifest);
+          }
+        } finally {
+          await this.releaseLease(eventId, sessionId);
+        }
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, this.renewMs));
+    }
+  }
+
+  /**
+   * Makes every producer of the selection consumable on the home router
+   * (another process's piped in) before the run; one that cannot be (its
+   * process just died) is left out, and the stage is looked at again soon.
+   */
+  private async holdInputs(s: SessionWebcast, media: SessionMedia, stage: ProducerDescription[], selection: EncoderSelection): Promise<EncoderSelection> {
+    const failed = new Set<string>();
+    await Promise.all(
+      selectionIds(selection)
+        .filter((id) => !s.holds.has(id))
+        .map(async (id) => {
+          try {
+            const release = await media.holdOnHome(id);
+            if (s.holds.has(id)) release();
+            else s.holds.set(id, release);
+          } catch (error) {
+            failed.add(id);
+            this.deps.logger.warn({ err: error, eventId: s.eventId, sessionId: s.sessionId, producerId: id, origin: media.originOf(id) }, 'webcast: a producer of another process could not be piped in; encoding without it for now');
+          }
+        }),
+    );
+    if (failed.size === 0) return selection;
+    this.schedule(s.eventId, s.sessionId, 3000);
+    return selectInputs(stage.filter((p) => !failed.has(p.info.producerId)));
+  }
+
+  /** Lets go of the producers the run no longer consumes (all with null): other processes' pipes close when nothing else here uses them. */
+  private releaseHolds(s: SessionWebcast, keep: EncoderSelection | null): void {
+    const kept = new Set(keep ? selectionIds(keep) : []);
+    for (const [id, release] of [...s.holds]) {
+      if (kept.has(id)) continue;
+      s.holds.delete(id);
+      release();
+    }
   }
 
   private schedule(eventId: string, sessionId: string, delayMs = 800): void {
     if (this.closed) return;
     const k = `${eventId}/${sessionId}`;
-    const s = this.sessions.get(k) ?? this.open(eventId, sessionId);
-    if (!s) return;
+    const s = this.sessions.get(k);
+    if (!s) {
+      void this.lead(eventId, sessionId);
+      return;
+    }
     if (s.timer) clearTimeout(s.timer);
     s.timer = setTimeout(() => {
       s.timer = null;
-      s.chain = s.chain.then(() => this.reconcile(s)).catch((error: unknown) => this.deps.logger.error({ err: error, eventId, sessionId }, 'webcast encoder failed to start'));
+      s.chain = s.chain.then(() => this.reconcile(s)).catch((error: unknown) => {
+        this.deps.logger.error({ err: error, eventId, sessionId }, 'webcast encoder failed to start: trying again');
+        s.restarts += 1;
+        s.key = '';
+        if (this.sessions.get(k) === s) this.schedule(eventId, sessionId, Math.min(10_000, 500 * 2 ** Math.min(s.restarts, 5)));
+      });
     }, delayMs);
     s.timer.unref();
   }
@@ -317,10 +584,15 @@ export class WebcastSupervisor {
     };
     const s: SessionWebcast = {
       eventId, sessionId, dir, manifest, current: null, key: '', restarts: 0, timer: null, chain: Promise.resolve(), cpu: 0,
-      selection: null, focus: { speaker: null, floor: null }, names: new Map(), itemText: null,
+      selection: null, focus: { speaker: this.deps.media.existing(eventId, sessionId)?.speaker?.participantId ?? null, floor: null }, names: new Map(), itemText: null,
+      holds: new Map(), remoteInputs: 0,
       subs: new SubtitleWriter(dir, Date.parse(manifest.startedAt), `video-${this.deps.options.qualities[0]?.name ?? 'hi'}.m3u8`, 250),
     };
     this.sessions.set(`${eventId}/${sessionId}`, s);
+    // Who holds the floor already (given before the first video, or on a process taking the encoder over).
+    void this.deps.floorHolder?.(eventId, sessionId).then((floor) => {
+      if (floor && s.focus.floor === null) this.refocus(eventId, sessionId, (f) => ({ ...f, floor }));
+    }, () => undefined);
     void this.deps.captionLanguages?.(eventId, sessionId).then((languages) => {
       let fresh = false;
       for (const l of languages) fresh = s.subs.declare(l) || fresh;
@@ -331,15 +603,25 @@ export class WebcastSupervisor {
 
   private async reconcile(s: SessionWebcast): Promise<void> {
     if (this.closed || !this.sessions.has(`${s.eventId}/${s.sessionId}`)) return;
-    const media = this.deps.media.existing(s.eventId, s.sessionId);
-    const selection = selectInputs(media?.describeLocal() ?? []);
+    let media = this.deps.media.existing(s.eventId, s.sessionId);
+    const stage = this.stage(s.eventId, s.sessionId);
+    let selection = selectInputs(stage);
+    // Encoding other processes' producers only: this process opens the session's media to pipe them in.
+    if (!media && !selectionEmpty(selection)) media = await this.deps.media.session(s.eventId, s.sessionId);
+    if (media) selection = await this.holdInputs(s, media, stage, selection);
     const key = selectionKey(selection);
-    if (key === s.key && s.current) return;
+    if (key === s.key && s.current) {
+      this.releaseHolds(s, selection);
+      return;
+    }
     await s.current?.stop();
     s.current = null;
+    this.releaseHolds(s, selection);
     s.key = key;
     s.selection = null;
     if (!media || selectionEmpty(selection)) return;
+    const local = media;
+    s.remoteInputs = selectionIds(selection).filter((id) => local.originOf(id) !== undefined).length;
     await this.readNames(s, selection);
     if (s.itemText === null) await this.readItem(s);
     const run = (s.manifest.runs.at(-1)?.run ?? 0) + 1;
@@ -455,19 +737,28 @@ export class WebcastSupervisor {
   /** The session ended: its encoder stops and the recording is made. */
   private async end(eventId: string, sessionId: string): Promise<void> {
     const k = `${eventId}/${sessionId}`;
+    this.candidates.delete(k);
     const s = this.sessions.get(k);
-    if (!s) return;
+    if (!s) {
+      await this.finaliseOrphan(eventId, sessionId);
+      return;
+    }
     this.sessions.delete(k);
     if (s.timer) clearTimeout(s.timer);
     s.subs.close();
     await s.chain.catch(() => undefined);
     await s.current?.stop();
     s.current = null;
-    if (s.manifest.runs.length === 0) {
-      fs.rmSync(s.dir, { recursive: true, force: true });
-      return;
+    this.releaseHolds(s, null);
+    try {
+      if (s.manifest.runs.length === 0) {
+        fs.rmSync(s.dir, { recursive: true, force: true });
+        return;
+      }
+      await this.finaliseSession(eventId, sessionId, s.manifest);
+    } finally {
+      await this.releaseLease(eventId, sessionId);
     }
-    await this.finaliseSession(eventId, sessionId, s.manifest);
   }
 
   private finaliseSession(eventId: string, sessionId: string, manifest: WebcastManifest): Promise<Recording | null> {
@@ -517,6 +808,10 @@ export class WebcastSupervisor {
     fs.writeFileSync(`${file}.tmp`, JSON.stringify(s.manifest, null, 2));
     fs.renameSync(`${file}.tmp`, file);
   }
+}
+
+function selectionIds(s: EncoderSelection): string[] {
+  return [...s.videos.map((v) => v.producerId), ...(s.sign ? [s.sign.producerId] : []), ...s.floor.map((f) => f.producerId), ...s.channels.map((c) => c.producerId)];
 }
 
 function lastWrite(dir: string): Date | null {

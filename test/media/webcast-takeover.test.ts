@@ -1,0 +1,253 @@
+// One webcast encoder per session across server processes (issue 12): three
+// real Plenary processes with media and the webcast on, sharing Redis and one
+// data directory. A panelist publishes on A, a French interpreter on B, a
+// delegate given the floor on C. Exactly one process encodes the session
+// (one ffmpeg for it on the machine, one process reporting it in /metrics),
+// and it hears every one of them, wherever their producers are held: the
+// floor rendition carries the panelist's tone and then the delegate's,
+// French the interpreter's, read as a player reads them from any process.
+// Then the encoding process is SIGKILLed: another takes the encoder over,
+// the playlists go on after a discontinuity with the survivors' voices, the
+// killed process's ffmpeg is gone with it, and the recordings API tells the
+// same recording throughout; at the session's end it is ready and holds the
+// media from before and after the takeover.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import type { Socket } from 'socket.io-client';
+import type { Worker } from 'mediasoup/types';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasRedis } from '../support/processes.ts';
+import { connect, createParticipant, eventId, ok, type TestParticipant } from '../support/realtime.ts';
+import { organizerToken, waitFor } from '../support/server.ts';
+import { clientWorker, NodeMediaClient, startMediaCluster, type MediaCluster } from './support.ts';
+import { heardIn } from './webcast-audio.ts';
+import { hasFfmpeg, sendRtp } from './webcast-support.ts';
+
+const sessionId = 'thematic-4';
+const tone = { panelist: 440, french: 880, delegate: 1320 };
+
+interface ListedRecording {
+  id: string;
+  status: string;
+  startedAt: string;
+  endedAt: string | null;
+  durationMs: number | null;
+  url: string | null;
+  tracks: { kind: string; language?: string }[];
+}
+
+/** ffmpeg processes on this machine whose command line names `part` (a session's webcast directory), with their parent's pid. */
+function ffmpegsNaming(part: string): { pid: number; ppid: number; cmdline: string }[] {
+  const found: { pid: number; ppid: number; cmdline: string }[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const cmdline = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').join(' ');
+      if (!cmdline.includes('ffmpeg') || !cmdline.includes(part)) continue;
+      const ppid = Number(/^PPid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${name}/status`, 'utf8'))?.[1]);
+      found.push({ pid: Number(name), ppid, cmdline });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+function tool(bin: string, args: string[], timeoutMs = 30_000): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
+
+describe.skipIf(!hasRedis || !hasFfmpeg)('one webcast encoder per session across processes, taken over when its process dies', () => {
+  let cluster: MediaCluster;
+  let worker: Worker;
+  const sockets: Socket[] = [];
+  const clients: NodeMediaClient[] = [];
+  const senders: ChildProcess[] = [];
+  let moderator: TestParticipant;
+  let panelist: TestParticipant;
+  let interpreter: TestParticipant;
+  let delegate: TestParticipant;
+  let viewer: TestParticipant;
+
+  const join = async (url: string, p: TestParticipant): Promise<Socket> => {
+    const socket = await connect(url, { token: p.token });
+    sockets.push(socket);
+    await ok(socket, 'session:join', { sessionId });
+    return socket;
+  };
+  const publisher = async (url: string, p: TestParticipant): Promise<NodeMediaClient> => {
+    const media = await NodeMediaClient.create(await join(url, p), sessionId, worker);
+    clients.push(media);
+    await waitFor(async () => media.join().then(() => true, () => false), { timeout: 10_000 });
+    return media;
+  };
+  /** Which processes report an encoder for the session in their metrics. */
+  const encodingProcesses = async (indexes: number[]): Promise<number[]> => {
+    const reports = await Promise.all(
+      indexes.map(async (i) => {
+        const text = await (await fetch(`${cluster.urls[i]}/metrics`, { headers: { authorization: `Bearer ${organizerToken}` } })).text();
+        return new RegExp(`plenary_webcast_encoder_restarts\\{[^}]*session="${sessionId}"[^}]*\\}`).test(text) ? [i] : [];
+      }),
+    );
+    return reports.flat();
+  };
+  const recordings = async (url: string): Promise<ListedRecording[]> =>
+    ((await (await fetch(`${url}/api/events/${eventId}/sessions/${sessionId}/recordings`, { headers: { authorization: `Bearer ${organizerToken}` } })).json()) as { recordings: ListedRecording[] }).recordings;
+
+  beforeAll(async () => {
+    // Slow frames and a short window: three servers and the encoder share two cores.
+    cluster = await startMediaCluster(3, 'warn', { WEBCAST_ENABLED: 'true', WEBCAST_FPS: '10', WEBCAST_LIST_SIZE: '8', WEBCAST_SEGMENT_SECONDS: '1' });
+    worker = await clientWorker();
+    const url = { url: cluster.urls[0]! };
+    moderator = await createParticipant(url, { name: 'Chair', roles: [{ sessionId, role: 'moderator' }] });
+    panelist = await createParticipant(url, { name: 'Panelist on A', group: 'workers', roles: [{ sessionId, role: 'panelist' }] });
+    interpreter = await createParticipant(url, { name: 'Interprète sur B', group: 'international_organization', roles: [{ sessionId, role: 'interpreter', language: 'fr' }] });
+    delegate = await createParticipant(url, { name: 'Delegate on C', group: 'government', country: 'GH' });
+    viewer = await createParticipant(url, { name: 'Viewer', group: 'employers', country: 'KE' });
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const child of senders) child.kill('SIGKILL');
+    for (const c of clients) c.close();
+    for (const s of sockets) s.close();
+    worker?.close();
+    await cluster?.stop();
+  });
+
+  it('encodes every process’s producers once, and another process takes the encoder over after a SIGKILL', async () => {
+    const urls = cluster.urls;
+    const headers = `Authorization: Bearer ${viewer.token}\r\n`;
+    const webcast = (i: number, file: string): string => `${urls[i]}/webcast/${eventId}/${sessionId}/${file}`;
+    let mod = await join(urls[2]!, moderator);
+    await ok(mod, 'session:open', { sessionId });
+
+    const pan = await publisher(urls[0]!, panelist);
+    const cam = await pan.produceRtp('video', { source: 'camera' });
+    const mic = await pan.produceRtp('audio', { source: 'mic' });
+    senders.push(sendRtp({ port: cam.port, pt: cam.payloadType, ssrc: cam.ssrc }, { port: mic.port, pt: mic.payloadType, ssrc: mic.ssrc, freq: tone.panelist }));
+    const booth = await publisher(urls[1]!, interpreter);
+    const fr = await booth.produceRtp('audio', { source: 'interpretation', language: 'fr' });
+    senders.push(sendRtp(null, { port: fr.port, pt: fr.payloadType, ssrc: fr.ssrc, freq: tone.french }));
+
+    // The master playlist offers French, served alike by every process (one directory, one writer).
+    const master = await waitFor(
+      async () => {
+        const res = await fetch(webcast(0, 'index.m3u8'), { headers: { authorization: `Bearer ${viewer.token}` } });
+        const text = res.ok ? await res.text() : '';
+        return text.includes('LANGUAGE="fr"') ? text : null;
+      },
+      { timeout: 60_000, interval: 500 },
+    );
+    const webcastStarted = Date.now();
+    expect(master).toMatch(/#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",LANGUAGE="mul",NAME="Floor"/);
+    for (const i of [1, 2]) expect(await (await fetch(webcast(i, 'index.m3u8'), { headers: { authorization: `Bearer ${viewer.token}` } })).text()).toBe(master);
+
+    // Exactly one encoder for the session: one process reports it, one ffmpeg runs for it, a child of that process.
+    const [holder, ...others] = await waitFor(async () => {
+      const found = await encodingProcesses([0, 1, 2]);
+      return found.length > 0 ? found : null;
+    }, { timeout: 20_000 });
+    expect(others).toEqual([]);
+    const encoders = ffmpegsNaming(`/webcast/${eventId}/${sessionId}/`).filter((p) => cluster.pids.includes(p.ppid));
+    expect(encoders.map((p) => p.ppid)).toEqual([cluster.pids[holder!]]);
+    const dir = /(\S+\/webcast\/[^/\s]+\/[^/\s]+\/)/.exec(encoders[0]!.cmdline)?.[1] as string;
+    expect(dir).toBeTruthy();
+
+    // It hears the panelist (A) on the floor and the interpreter (B) in French, whichever process it is.
+    const floor = (i: number): string => webcast(i, 'audio-floor.m3u8');
+    const french = (i: number): string => webcast(i, 'audio-fr.m3u8');
+    await expect.poll(() => heardIn(floor(0), headers, tone.panelist), { timeout: 30_000, interval: 1000 }).toBe(true);
+    await expect.poll(() => heardIn(french(1), headers, tone.french), { timeout: 30_000, interval: 1000 }).toBe(true);
+    expect(await heardIn(french(2), headers, tone.panelist)).toBe(false);
+
+    // A delegate on C is given the floor and speaks: heard on the floor rendition.
+    const del = await join(urls[2]!, delegate);
+    const entry = await ok<{ entryId: string }>(del, 'queue:request', { sessionId });
+    await ok(mod, 'queue:give-floor', { sessionId, entryId: entry.entryId });
+    const delMedia = await NodeMediaClient.create(del, sessionId, worker);
+    clients.push(delMedia);
+    await delMedia.join();
+    const voice = await delMedia.produceRtp('audio', { source: 'mic' });
+    senders.push(sendRtp(null, { port: voice.port, pt: voice.payloadType, ssrc: voice.ssrc, freq: tone.delegate }));
+    await expect.poll(() => heardIn(floor(1), headers, tone.delegate), { timeout: 40_000, interval: 1000 }).toBe(true);
+    expect(await encodingProcesses([0, 1, 2])).toEqual([holder]);
+
+    // One recording, being recorded, told alike by every process.
+    const before = await recordings(urls[0]!);
+    expect(before).toEqual([expect.objectContaining({ status: 'recording', endedAt: null, url: null })]);
+    for (const i of [1, 2]) expect(await recordings(urls[i]!)).toEqual(before);
+    const playlistBefore = await (await fetch(webcast(0, 'video-hi.m3u8'), { headers: { authorization: `Bearer ${viewer.token}` } })).text();
+    const runBefore = Math.max(...[...playlistBefore.matchAll(/video-hi-r(\d+)-\d+\.ts/g)].map((m) => Number(m[1])));
+
+    // The encoding process dies without a word.
+    const killedAt = Date.now();
+    cluster.kill(holder!);
+    const survivors = [0, 1, 2].filter((i) => i !== holder);
+    const [reader] = survivors as [number, number];
+    if (holder === 2) mod = await join(urls[survivors[0]!]!, moderator);
+
+    // Another process takes over: new segments of a later run, after a discontinuity.
+    const after = await waitFor(
+      async () => {
+        const res = await fetch(webcast(reader, 'video-hi.m3u8'), { headers: { authorization: `Bearer ${viewer.token}` } });
+        const text = res.ok ? await res.text() : '';
+        const runs = [...text.matchAll(/video-hi-r(\d+)-\d+\.ts/g)].map((m) => Number(m[1]));
+        return runs.some((r) => r > runBefore) ? text : null;
+      },
+      { timeout: 60_000, interval: 500 },
+    );
+    const lines = after.split('\n');
+    const firstNew = lines.findIndex((l) => { const m = /video-hi-r(\d+)-\d+\.ts/.exec(l); return m !== null && Number(m[1]) > runBefore; });
+    const lastOld = lines.slice(0, firstNew).findLastIndex((l) => /video-hi-r\d+-\d+\.ts/.test(l));
+    if (lastOld >= 0) expect(lines.slice(lastOld + 1, firstNew)).toContain('#EXT-X-DISCONTINUITY');
+    const newHolder = await waitFor(async () => {
+      const found = await encodingProcesses(survivors);
+      return found.length > 0 ? found : null;
+    }, { timeout: 20_000 });
+    expect(newHolder).toHaveLength(1);
+    // One ffmpeg for the session on the whole machine: the killed process's went with it.
+    await expect.poll(() => ffmpegsNaming(dir).map((p) => p.ppid), { timeout: 10_000, interval: 250 }).toEqual([cluster.pids[newHolder[0]!]]);
+
+    // The survivors are heard in the new run; the dead process's producers are not.
+    const heardNow = (url: string, freq: number) => (): Promise<boolean> => heardIn(url, headers, freq);
+    if (holder !== 1) await expect.poll(heardNow(french(reader), tone.french), { timeout: 30_000, interval: 1000 }).toBe(true);
+    if (holder !== 0) await expect.poll(heardNow(floor(reader), tone.panelist), { timeout: 30_000, interval: 1000 }).toBe(true);
+    if (holder !== 2) await expect.poll(heardNow(floor(reader), tone.delegate), { timeout: 30_000, interval: 1000 }).toBe(true);
+    const gone = holder === 0 ? { url: floor(reader), freq: tone.panelist } : holder === 1 ? { url: french(reader), freq: tone.french } : { url: floor(reader), freq: tone.delegate };
+    await expect.poll(heardNow(gone.url, gone.freq), { timeout: 20_000, interval: 1000 }).toBe(false);
+
+    // The same recording goes on: same id and start, still being recorded, on every survivor.
+    for (const i of survivors) expect(await recordings(urls[i]!)).toEqual(before);
+
+    // The session ends: that recording is ready, made of both runs.
+    await ok(mod, 'session:end', { sessionId });
+    const endedAt = Date.now();
+    const ready = await waitFor(
+      async () => {
+        const list = await recordings(urls[reader]!);
+        return list.length === 1 && (list[0]!.status === 'ready' || list[0]!.status === 'failed') ? list[0]! : null;
+      },
+      { timeout: 60_000, interval: 500 },
+    );
+    expect(ready).toMatchObject({ id: before[0]!.id, startedAt: before[0]!.startedAt, status: 'ready' });
+    expect(ready.tracks).toEqual([{ kind: 'video', name: 'Video' }, { kind: 'audio', language: 'mul', name: 'Floor' }, { kind: 'audio', language: 'fr', name: 'Français' }]);
+    for (const i of survivors) expect(await recordings(urls[i]!)).toEqual([expect.objectContaining({ id: ready.id, status: 'ready' })]);
+    const file = `${urls[reader]}${ready.url}`;
+    const probe = await tool('ffprobe', ['-v', 'error', '-headers', `Authorization: Bearer ${organizerToken}\r\n`, '-show_entries', 'format=duration', '-of', 'csv=p=0', file]);
+    expect(probe.status, probe.stderr).toBe(0);
+    // Longer than the webcast had run before the kill: the run after the takeover is in it too.
+    expect(Number(probe.stdout.trim())).toBeGreaterThan((killedAt - webcastStarted) / 1000 + 2);
+    expect(Number(probe.stdout.trim())).toBeLessThan((endedAt - webcastStarted) / 1000 + 15);
+  }, 300_000);
+});
