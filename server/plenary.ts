@@ -48,6 +48,7 @@ import { RunningOrderService } from './services/running-order-service.ts';
 import { RecordedStatements, recordedStatementsOptions } from './services/recorded-statements.ts';
 import { StatementPlayback } from './media/statement-playback.ts';
 import { StageCopies } from './services/stage-copies.ts';
+import { Leases } from './services/leases.ts';
 import { PollRepository } from './store/poll-repository.ts';
 import { pollResults } from './http/poll-results.ts';
 import { sessionRecords } from './http/session-record.ts';
@@ -192,8 +193,11 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
       audit,
       isParticipant: async (eventId, participantId) => (await participantRepo.get(participantId))?.eventId === eventId,
     });
+    // Work one process does for the cluster (a statement played, an upload transcoded) is leased in Redis, so a survivor takes over a dead process's (issue 18).
+    const leases = config.redisUrl ? await Leases.connect(config.redisUrl, logger) : undefined;
+    if (leases) parts.defer(() => leases.close());
     // Each uploaded statement video is transcoded once to the stage format, in the background (issue 18).
-    const stageCopies = new StageCopies({ running: runningOrder, recordings: recordedStatements, announce: (eventId, change) => liveSessions.broadcastRun(eventId, change), logger });
+    const stageCopies = new StageCopies({ running: runningOrder, recordings: recordedStatements, announce: (eventId, change) => liveSessions.broadcastRun(eventId, change), leases, logger });
     parts.defer(() => stageCopies.close());
     const mailer = new Mailer({
       smtpUrl: config.smtpUrl,
@@ -379,6 +383,7 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
         running: runningOrder,
         announce: (eventId, change) => liveSessions.broadcastRun(eventId, change),
         shared: realtime.shared,
+        leases,
         logger,
         ffmpeg: recordedStatementsOptions(config.dataDir).ffmpeg,
       });

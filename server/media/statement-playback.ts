@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import type { RunItem } from '../domain/running-order.ts';
 import type { Logger } from '../logger.ts';
 import type { FloorEvents } from '../realtime/broadcast.ts';
+import type { HeldLease, LeaseState, Leases } from '../services/leases.ts';
 import type { RecordedStatements } from '../services/recorded-statements.ts';
 import type { RunChange, RunningOrderService } from '../services/running-order-service.ts';
 import type { MediaService } from './media-service.ts';
@@ -22,6 +23,12 @@ export interface StatementPlaybackDeps {
    * process left "playing", and leaves it to the moderator (pause, resume).
    */
   shared: boolean;
+  /**
+   * With several processes (Redis): the player holds a lease on its play,
+   * renewed with the position reached; when the player dies, one survivor
+   * marks the play interrupted there, for the moderator to resume anywhere.
+   */
+  leases?: Leases;
   logger: Logger;
   ffmpeg: string;
 }
@@ -38,7 +45,20 @@ interface Playing {
   durationMs: number;
   child: ChildProcess | null;
   stop: () => void;
+  lease: HeldLease | null;
 }
+
+/** What a play's lease carries, for the process that takes it over. */
+interface PlayLease extends LeaseState {
+  eventId: string;
+  sessionId: string;
+  itemId: string;
+  at: string;
+  /** Where the play got to at the holder's last renewal (null: where it began, for a play found with no holder). */
+  positionMs: number | null;
+}
+
+const playLease = 'play';
 
 /**
  * ffmpeg's arguments: the file at its own pace (-re), from `fromMs`, each
@@ -76,6 +96,16 @@ export function playbackArgs(file: string, tracks: readonly PlaybackTrack[], opt
  * interrupted at the position reached, so the moderator resumes it after
  * the restart; a single process starting after a crash marks a play left
  * "playing" interrupted where that play began (nothing is skipped).
+ *
+ * With several processes, the player holds a lease on its play (Leases,
+ * in Redis), renewed every second with the position reached. A player that
+ * dies stops renewing; after 5 s exactly one surviving process takes the
+ * lease and marks the play interrupted at the last renewed position (the
+ * compare-and-set write on the play's `at` makes a second attempt change
+ * nothing), and the room hears it in run:state; the moderator resumes it
+ * from any process, whose write starts it there. A play found "playing" at
+ * start-up with no lease (every process was down) is adopted and, unless a
+ * player renews it, interrupted where that play began.
  */
 export class StatementPlayback {
   private readonly deps: StatementPlaybackDeps;
@@ -94,10 +124,13 @@ export class StatementPlayback {
     if (status !== 'ended' && status !== 'cancelled') return;
     const entry = this.playing.get(`${eventId}/${sessionId}`);
     if (!entry) return;
-    this.stop(`${eventId}/${sessionId}`);
+    const lease = this.stop(`${eventId}/${sessionId}`);
     // The running order says where it stopped, rather than "playing" for ever.
     this.deps.running.playbackInterrupted(eventId, sessionId, entry.itemId, entry.startedAt, this.position(entry)).then(
-      (change) => change.after !== change.before && this.deps.announce(eventId, change),
+      (change) => {
+        if (change.after !== change.before) this.deps.announce(eventId, change);
+        this.release(lease);
+      },
       (error: unknown) => this.deps.logger.error({ err: error, eventId, sessionId }, 'could not mark a recorded statement interrupted'),
     );
   };
@@ -107,15 +140,40 @@ export class StatementPlayback {
     deps.events.on('run-changed', this.onRun);
     deps.events.on('run-remote', this.onRemote);
     deps.events.on('session-status', this.onStatus);
+    deps.leases?.onExpired(playLease, (_id, state) => this.takeOver(state as PlayLease));
   }
 
-  /** At start-up, alone on the store: plays left "playing" by a process that died are interrupted, for the moderator to resume. */
+  /**
+   * At start-up. Alone on the store: plays left "playing" by a process that
+   * died are interrupted, for the moderator to resume. With leases: each is
+   * adopted unless its player holds it, and interrupted once if nobody does.
+   */
   async recover(): Promise<void> {
-    if (this.deps.shared) return;
+    if (this.deps.shared) {
+      const leases = this.deps.leases;
+      if (!leases) return;
+      for (const left of await this.deps.running.playing()) {
+        const state: PlayLease = { eventId: left.eventId, sessionId: left.sessionId, itemId: left.itemId, at: left.startedAt, positionMs: null };
+        await leases.adopt(playLease, `${left.eventId}/${left.sessionId}`, state);
+      }
+      return;
+    }
     for (const left of await this.deps.running.playing()) {
       const change = await this.deps.running.playbackInterrupted(left.eventId, left.sessionId, left.itemId, left.startedAt, null);
       if (change.after !== change.before) this.deps.announce(left.eventId, change);
     }
+  }
+
+  /** The player of this play stopped renewing its lease (dead): interrupted where it last said it was. */
+  private async takeOver(lease: PlayLease): Promise<void> {
+    const { eventId, sessionId, itemId, at } = lease;
+    if (typeof eventId !== 'string' || typeof sessionId !== 'string' || typeof itemId !== 'string' || typeof at !== 'string') return;
+    const mine = this.playing.get(`${eventId}/${sessionId}`);
+    if (mine?.startedAt === at) return; // still playing here (our renewals failed, not our process)
+    const change = await this.deps.running.playbackInterrupted(eventId, sessionId, itemId, at, typeof lease.positionMs === 'number' ? lease.positionMs : null);
+    if (change.after === change.before) return;
+    this.deps.logger.warn({ eventId, sessionId, itemId, positionMs: lease.positionMs }, 'a recorded statement’s player stopped renewing its lease; the play is marked interrupted for the moderator');
+    this.deps.announce(eventId, change);
   }
 
   private async follow(eventId: string, sessionId: string, change: RunChange, local: boolean): Promise<void> {
@@ -124,7 +182,7 @@ export class StatementPlayback {
     const want = item?.playback?.state === 'playing' ? item : null;
     const mine = this.playing.get(key);
     if (mine && want && mine.itemId === want.id && mine.startedAt === want.playback?.at) return;
-    if (mine) this.stop(key);
+    if (mine) this.release(this.stop(key));
     if (!want?.playback || !local) return;
     // Started by this write, not carried over from an earlier one (an edit while another process plays it).
     const before = change.before.items.find((i) => i.id === want.id);
@@ -145,7 +203,7 @@ export class StatementPlayback {
     }
     const media = await this.deps.media.session(eventId, sessionId);
     const { tracks, stop } = await media.openPlayback({ key: item.id, name: item.speaker ?? item.title, video: recording.video, audio: recording.audio });
-    const entry: Playing = { eventId, sessionId, itemId: item.id, startedAt: playback.at, fromMs: playback.positionMs, began: Date.now(), durationMs: recording.durationMs, child: null, stop };
+    const entry: Playing = { eventId, sessionId, itemId: item.id, startedAt: playback.at, fromMs: playback.positionMs, began: Date.now(), durationMs: recording.durationMs, child: null, stop, lease: null };
     this.playing.set(key, entry);
     const child = spawn(this.deps.ffmpeg, playbackArgs(file, tracks, { copy: stage !== null, fromMs: playback.positionMs }), { stdio: ['ignore', 'ignore', 'pipe'] });
     entry.child = child;
@@ -156,7 +214,7 @@ export class StatementPlayback {
       this.deps.logger.info({ eventId, sessionId, itemId: item.id, code, signal, stderr: code ? stderr : undefined }, 'recorded statement finished');
       if (this.playing.get(key) !== entry) return; // stopped on purpose
       const reached = this.position(entry);
-      this.stop(key);
+      const lease = this.stop(key);
       // The video's end ends the item; a failure leaves it interrupted where it got to, for the moderator.
       const decided = code === 0
         ? this.deps.running.playbackEnded(eventId, sessionId, item.id, entry.startedAt)
@@ -164,10 +222,12 @@ export class StatementPlayback {
       decided.then(
         (change) => {
           if (change.after !== change.before) this.deps.announce(eventId, change);
+          this.release(lease);
         },
         (error: unknown) => this.deps.logger.error({ err: error, eventId, sessionId }, 'could not record the end of a recorded statement'),
       );
     });
+    await this.hold(key, entry);
     this.deps.logger.info({ eventId, sessionId, itemId: item.id, fromMs: playback.positionMs, copy: stage !== null, producers: tracks.map((t) => t.producerId) }, 'playing a recorded statement');
   }
 
@@ -175,9 +235,31 @@ export class StatementPlayback {
     return Math.min(entry.durationMs, entry.fromMs + (Date.now() - entry.began));
   }
 
-  private stop(key: string): void {
+  /** Takes the lease on a play just started (released when it stops; a play stopped meanwhile gives it up at once). */
+  private async hold(key: string, entry: Playing): Promise<void> {
+    const leases = this.deps.leases;
+    if (!leases) return;
+    const state = (): PlayLease => ({ eventId: entry.eventId, sessionId: entry.sessionId, itemId: entry.itemId, at: entry.startedAt, positionMs: this.position(entry) });
+    try {
+      entry.lease = await leases.hold(playLease, key, state, () => {
+        // Taken for dead by another process, which marked the play interrupted: this player stops too.
+        if (this.playing.get(key) === entry) this.stop(key);
+      });
+    } catch (error) {
+      this.deps.logger.error({ err: error, eventId: entry.eventId, sessionId: entry.sessionId }, 'could not take the lease on a recorded statement’s play');
+      return;
+    }
+    if (this.playing.get(key) !== entry) this.release(entry.lease);
+  }
+
+  private release(lease: HeldLease | null): void {
+    lease?.release().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'could not release the lease on a recorded statement’s play'));
+  }
+
+  /** Stops the play here; returns its lease, for the caller to release once the order says where it stopped. */
+  private stop(key: string): HeldLease | null {
     const entry = this.playing.get(key);
-    if (!entry) return;
+    if (!entry) return null;
     this.playing.delete(key);
     if (entry.child && entry.child.exitCode === null) entry.child.kill('SIGKILL');
     try {
@@ -185,6 +267,7 @@ export class StatementPlayback {
     } catch {
       // the session's media is gone already
     }
+    return entry.lease;
   }
 
   /** Shutting down: every play here stops and is marked interrupted where it got to, so the moderator can resume it after the restart. */
@@ -197,6 +280,8 @@ export class StatementPlayback {
     for (const entry of left) {
       try {
         await this.deps.running.playbackInterrupted(entry.eventId, entry.sessionId, entry.itemId, entry.startedAt, this.position(entry));
+        // Written: nobody needs to take it over. (Not written: the lease expires and a survivor marks it.)
+        await entry.lease?.release();
       } catch (error) {
         this.deps.logger.error({ err: error, eventId: entry.eventId, sessionId: entry.sessionId }, 'could not mark a recorded statement interrupted');
       }

@@ -179,7 +179,8 @@ export class RecordedStatements {
    */
   async transcode(video: { file: string; durationMs: number }, onProgress: (fraction: number) => void, signal?: AbortSignal): Promise<string> {
     const file = video.file.replace(/\.[a-z0-9]+$/, '') + '.stage.webm';
-    const temp = `${this.absolute(file)}.part`;
+    // Its own name: a survivor taking over a dead process's copy never writes into the file the dead one's ffmpeg may still hold.
+    const temp = `${this.absolute(file)}.${crypto.randomUUID()}.part`;
     const size = this.options.stageSize ?? { width: 1280, height: 720 };
     try {
       const status = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
