@@ -37,8 +37,8 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string,
   return node;
 }
 
-/** One question's card: the vote button with its count, status badges, the text, the author and the votes in words, the moderator's actions. */
-export function questionCard(q: QuestionMessageBody, moderator: boolean, s: RoomStrings & StageStrings): HTMLLIElement {
+/** One question's card: the vote button with its count (disabled once the session is closed), status badges, the text, the author and the votes in words, the moderator's actions. */
+export function questionCard(q: QuestionMessageBody, moderator: boolean, s: RoomStrings & StageStrings, closed = false): HTMLLIElement {
   const li = el('li', { class: `question question-card status-${q.status}${q.pinned ? ' pinned' : ''}${q.mine ? ' mine' : ''}`, 'data-question-id': q.id, 'data-status': q.status });
   const votable = q.status === 'approved' || q.status === 'answered';
   if (votable) {
@@ -50,6 +50,8 @@ export function questionCard(q: QuestionMessageBody, moderator: boolean, s: Room
       'aria-pressed': String(q.votedByMe),
       'data-testid': 'vote',
     });
+    // Once the session is over the count stays in view, but there is no voting.
+    vote.disabled = closed;
     // Named by its words and the count it shows (the visible count stays part of the name).
     vote.append(el('span', { class: 'visually-hidden' }, `${s.qnaVoteFor}: `), el('span', { class: 'vote-arrow', 'aria-hidden': 'true' }, '▲'), el('span', { class: 'vote-count', 'data-testid': 'vote-count' }, String(q.votes)));
     li.append(vote);

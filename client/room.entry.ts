@@ -4,7 +4,7 @@ import type { QueueEntryView, QueueTimerMessage, RosterEntry, RunStateMessage } 
 import type { ErrorCode } from '../server/errors.ts';
 import type { RoomStrings } from '../server/i18n/catalogs/room.ts';
 import type { StagePageStrings } from '../server/i18n/catalogs/stage.ts';
-import { timingAt } from '../server/domain/session-timing.ts';
+import { timingAt, type ClockTiming } from '../server/domain/session-timing.ts';
 import { interpolate } from '../server/i18n/format.ts';
 import { idempotencyKey, LiveClient } from './live-client.ts';
 import { Stage } from './media-stage.ts';
@@ -83,6 +83,9 @@ function rememberSpeakLanguage(language: string): void {
   }
 }
 
+/** A session that reads Ended or Cancelled, or null while it may still run. */
+type Over = 'ended' | 'cancelled' | null;
+
 function clock(ms: number | null): string {
   if (ms === null) return '–';
   const negative = ms < 0;
@@ -121,6 +124,8 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
   let lastSpeaker: string | null = null;
   let lastListOpen: boolean | null = null;
   let lastStatus: string | null = null;
+  /** Whether the session reads Ended or Cancelled (the status rule, clock included), as last rendered. */
+  let lastOver: Over = null;
   let questionTab: QuestionTab = 'votes';
   /** The running order as last heard (run:state, or read on joining), for the stage's floor bar. */
   let run: RunStateMessage | null = null;
@@ -465,6 +470,11 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
     const view = live.views.get(sessionId);
     if (view) {
       renderStatus(view);
+      // The clock alone may end a session nobody opened: its controls go as the badge turns to Ended.
+      if (overOf(view) !== lastOver) {
+        renderQueue(view);
+        renderQuestions(view);
+      }
       byId('floor-timer').textContent = clock(floorRemainingMs(view));
       if (view.queue.groups.length > 0) renderGroupTimes(view);
     }
@@ -502,8 +512,27 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
 
   // The programme's wording (server/domain/session-timing.ts): live reads as the red LIVE badge; otherwise
   // the clock decides as on the programme, so a past session reads Ended in both places.
+  function clockTiming(view: SessionView): ClockTiming {
+    return timingAt(view.status, Date.parse(statusBadge.dataset.start ?? ''), Date.parse(statusBadge.dataset.end ?? ''), Date.now());
+  }
+
+  /** Ended or cancelled by the same rule as the badge: then nobody asks for the floor, asks or votes (the server refuses with session_ended). */
+  function overOf(view: SessionView): Over {
+    const timing = clockTiming(view);
+    return timing === 'ended' || timing === 'cancelled' ? timing : null;
+  }
+
+  /** The reason a closed part of the room shows instead of its controls. */
+  function showOver(id: string, over: Over, closed: string): void {
+    const notice = byId(id);
+    notice.hidden = over === null;
+    // Chinese sentences follow one another without a space.
+    const gap = (document.documentElement.lang || 'en').startsWith('zh') ? '' : ' ';
+    notice.textContent = over === null ? '' : `${over === 'cancelled' ? s.rs_cancelled : s.rs_ended}${gap}${closed}`;
+  }
+
   function renderStatus(view: SessionView): void {
-    let timing: keyof StagePageStrings['timing'] = timingAt(view.status, Date.parse(statusBadge.dataset.start ?? ''), Date.parse(statusBadge.dataset.end ?? ''), Date.now());
+    let timing: keyof StagePageStrings['timing'] = clockTiming(view);
     if (timing === 'upcoming' && pageTiming === 'next') timing = 'next';
     const text = view.status === 'live' ? s.statusLive : s.timing[timing];
     if (statusBadge.dataset.status === view.status && statusBadge.textContent === text) return;
@@ -540,14 +569,20 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
     const myEntry = view.queue.entries.find((e) => e.participantId === me && e.kind !== 'point_of_order' && (e.status === 'waiting' || e.status === 'speaking'));
     byId('statement-upload').hidden = !myEntry;
     byId('statement-status').textContent = myEntry?.statement ? interpolate(s.statementAttached, { size: byteSize(myEntry.statement.bytes) }) : '';
-    // Which kind of intervention and in which language: asked only when requesting, not while waiting or speaking.
-    byId('request-kind-label').hidden = position !== null || Boolean(iSpeak);
-    byId('request-language-label').hidden = position !== null || Boolean(iSpeak);
-    byId('request-floor').hidden = position !== null || Boolean(iSpeak);
+    // Which kind of intervention and in which language: asked only when requesting, not while waiting or speaking,
+    // and not at all once the session is over (the notice says why).
+    const over = overOf(view);
+    lastOver = over;
+    showOver('floor-over', over, s.rs_floorClosed);
+    const asking = position === null && !iSpeak && over === null;
+    byId('request-kind-label').hidden = !asking;
+    byId('request-language-label').hidden = !asking;
+    byId('request-floor').hidden = !asking;
+    if (over) byId('statement-upload').hidden = true;
 
     // A point of order may be raised whatever else one waits for, one at a time.
     const myPoint = view.queue.entries.some((e) => e.participantId === me && e.kind === 'point_of_order' && (e.status === 'waiting' || e.status === 'speaking'));
-    byId('point-of-order').hidden = myPoint;
+    byId('point-of-order').hidden = myPoint || over !== null;
     const listOpen = view.queue.listOpen;
     byId('list-closed').hidden = listOpen;
     byId('toggle-list').textContent = listOpen ? s.closeList : s.reopenList;
@@ -629,8 +664,11 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
     badge.textContent = String(review);
     badge.title = interpolate(s.qnaAwaitingReview, { n: review });
     tabs.setCount('questions', moderator ? review || null : null, interpolate(s.qnaAwaitingReview, { n: review }));
+    const over = overOf(view);
+    showOver('questions-over', over, s.rs_questionsClosed);
+    byId('ask-form').hidden = over !== null;
     const shown = questionsFor(all, questionTab, moderator);
-    byId('questions').replaceChildren(...shown.map((q) => questionCard(q, moderator, s)));
+    byId('questions').replaceChildren(...shown.map((q) => questionCard(q, moderator, s, over !== null)));
     const empty = byId('questions-empty');
     empty.hidden = shown.length > 0;
     empty.textContent = questionTab === 'review' ? s.qnaNoneReview : s.qnaNone;

@@ -3,8 +3,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Socket } from 'socket.io-client';
 import type { Plenary } from '../../server/plenary.ts';
 import { hasChromium, launchChromium, openRoom as visitRoom } from '../support/browser.ts';
-import { connect, createParticipant, ok, type TestParticipant } from '../support/realtime.ts';
-import { startTestServer } from '../support/server.ts';
+import { connect, createParticipant, eventId, ok, type TestParticipant } from '../support/realtime.ts';
+import { getJson, organizerToken, startTestServer } from '../support/server.ts';
 
 const sessionId = 'thematic-3';
 
@@ -34,6 +34,14 @@ describe.skipIf(!hasChromium)('asking for the floor in headless Chromium: what i
   it('announces the refusal, not "queued", when the server refuses; "queued" once it accepts', async () => {
     const delegate = await createParticipant(server, { name: 'Refused Delegate', group: 'workers', country: 'KE' });
     const moderator = await createParticipant(server, { name: 'Chair', roles: [{ sessionId, role: 'moderator' }] });
+    // The session is moved to next year: upcoming, it offers the request (a past one would read Ended and offer none).
+    const year = new Date().getUTCFullYear() + 1;
+    const moved = await getJson(`${server.url}/api/events/${eventId}/sessions/${sessionId}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${organizerToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ start: `${year}-02-23T14:45`, end: `${year}-02-23T16:15` }),
+    });
+    expect(moved.status).toBe(200);
     const page = await openRoom(delegate);
     const refusal = 'The session is not live yet: the moderator opens it.';
 

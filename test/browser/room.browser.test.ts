@@ -52,16 +52,16 @@ describe.skipIf(!hasChromium)('the session room in headless Chromium: a moderato
     // Only the moderator sees the console; delegates see the request button.
     expect(await mod.locator('#moderator-controls').isVisible()).toBe(true);
     expect(await a.locator('#moderator-controls').isVisible()).toBe(false);
-    await eventually(() => b.locator('[data-testid="request-floor"]').innerText()).toBe('申请发言');
+    // Before the chair opens it, the seeded session's time (2022) is past: it reads Ended and offers no request,
+    // saying why in the delegate's language (the refusal of a session not yet open: room-refusal.browser.test.ts).
+    await eventually(() => b.getByTestId('floor-over').innerText()).toBe('本场会议已结束。发言申请已关闭。');
+    expect(await b.getByTestId('request-floor').isVisible()).toBe(false);
 
-    // Before the session is open, asking for the floor is refused, in the delegate's language.
-    await b.getByTestId('request-floor').click();
-    await eventually(() => b.locator('#room-error').innerText()).toBe('会议尚未开始，请等待主持人开启。');
-
-    // The moderator opens the session; delegates hear about it.
+    // The moderator opens the session; delegates hear about it, and may ask for the floor.
     await mod.getByTestId('open-session').click();
     await eventually(() => a.locator('#session-status').getAttribute('data-status')).toBe('live');
     await eventually(() => a.locator('#announcer').innerText()).toContain('The session is live');
+    await eventually(() => b.locator('[data-testid="request-floor"]').innerText()).toBe('申请发言');
 
     // Both delegates ask for the floor, by keyboard.
     await a.getByTestId('request-floor').focus();
