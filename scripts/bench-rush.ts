@@ -4,17 +4,51 @@
 // delegates already in the room time each change's `queue:state` from the
 // moment the moderator sent it; the p99 during the rush is printed against
 // the same measured in a quiet room. Figures, never assertions.
+//
+// The rushing delegates run in a process of their own (this file with
+// --rush-load), as they would be on other machines: the fifty observers'
+// process then times the server, not its own queueing behind 2,000 clients
+// parsing their snapshots. The event-loop delay of the server and of the
+// observers' process is printed for both phases, so a slow change can be
+// told apart from a stalled observer.
+import { fork } from 'node:child_process';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Socket } from 'socket.io-client';
 import { createParticipant, eventId, ok, type TestParticipant } from '../test/support/realtime.ts';
+import { organizerToken } from '../test/support/server.ts';
 import { open, startServer } from './bench-realtime.ts';
 
 const sessionId = 'thematic-1';
+
+/**
+ * Event-loop delay of the server (its /metrics: prom-client's monitor, reset
+ * at each scrape, so a scrape before and after a phase gives that phase).
+ */
+async function serverLag(url: string): Promise<{ p99: number; max: number }> {
+  const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${organizerToken}` } })).text();
+  const read = (name: string) => Number(new RegExp(`^${name} (\\S+)`, 'm').exec(text)?.[1] ?? NaN) * 1000;
+  return { p99: read('nodejs_eventloop_lag_p99_seconds'), max: read('nodejs_eventloop_lag_max_seconds') };
+}
+
 const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(sorted.length * q) - 1))] ?? NaN;
 
+interface RushOrder {
+  url: string;
+  tokens: string[];
+  delegates: number;
+  seconds: number;
+}
+
+interface RushDone {
+  loaded: number;
+  joined: number;
+}
+
 export async function rush(delegates = 2000, seconds = 30): Promise<void> {
-  console.log(`\n7. Rush: ${delegates} delegates load the room and join within ${seconds} s while the floor changes every 2 s`);
+  console.log(`\n7. Rush: ${delegates} delegates load the room and join within ${seconds} s while the floor changes every 2 s (the rushing clients in a process of their own)`);
   const server = await startServer();
   const sockets: Socket[] = [];
+  const load = fork(import.meta.filename, ['--rush-load'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   try {
     const chair = await createParticipant({ url: server.url }, { name: 'Rush chair', roles: [{ sessionId, role: 'moderator' }] });
     // People hold up to 10 sockets each (below the cap of 16 per participant).
@@ -52,10 +86,55 @@ export async function rush(delegates = 2000, seconds = 30): Promise<void> {
       return latencies.sort((a, b) => a - b);
     };
 
+    const ownLag = monitorEventLoopDelay({ resolution: 10 });
+    ownLag.enable();
+    const lagOf = async () => {
+      const own = { p99: ownLag.percentile(99) / 1e6, max: ownLag.max / 1e6 };
+      ownLag.reset();
+      return { server: await serverLag(server.url), own };
+    };
+    await lagOf();
     const quiet = await measureChanges(Math.floor(seconds / 2));
+    const quietLag = await lagOf();
 
-    // The rush: page load, then socket and join, spread evenly over the window.
-    const pageUrl = `${server.url}/events/${eventId}/sessions/${sessionId}`;
+    // The rush: page load, then socket and join, spread evenly over the window (in the load process).
+    const done = new Promise<RushDone>((resolve, reject) => {
+      load.once('message', (m: RushDone) => resolve(m));
+      load.once('exit', (code) => reject(new Error(`the rush's load process exited (${code})`)));
+    });
+    const order: RushOrder = { url: server.url, tokens: people.slice(50).map((p) => p.token), delegates, seconds };
+    load.send(order);
+    const busy = await measureChanges(Math.floor(seconds / 2));
+    const busyLag = await lagOf();
+    const { loaded, joined } = await done;
+    ownLag.disable();
+
+    const f = (ms: number): string => `${ms.toFixed(1)} ms`;
+    console.log(`   quiet room: queue:state p50 ${f(quantile(quiet, 0.5))}, p99 ${f(quantile(quiet, 0.99))} (${quiet.length} deliveries)`);
+    console.log(`   during the rush: p50 ${f(quantile(busy, 0.5))}, p99 ${f(quantile(busy, 0.99))} (${busy.length} deliveries); ${loaded} pages loaded, ${joined} joined`);
+    const lag = (l: Awaited<ReturnType<typeof lagOf>>) => `server p99 ${f(l.server.p99)}, max ${f(l.server.max)}; observers' process p99 ${f(l.own.p99)}, max ${f(l.own.max)}`;
+    console.log(`   event-loop delay, quiet: ${lag(quietLag)}`);
+    console.log(`   event-loop delay, rush:  ${lag(busyLag)}`);
+    console.log(`   rush p99 / quiet p99: ${(quantile(busy, 0.99) / quantile(quiet, 0.99)).toFixed(2)}x (target ≤ 2x)`);
+  } finally {
+    for (const s of sockets) s.close();
+    if (load.connected) load.send('close');
+    await new Promise<void>((resolve) => (load.exitCode !== null ? resolve() : load.once('exit', () => resolve())));
+    await server.stop();
+  }
+}
+
+/** The load process: the rushing delegates, each loading the room page, then opening a socket and joining. */
+function rushLoad(): void {
+  const sockets: Socket[] = [];
+  process.on('message', (message: RushOrder | 'close') => {
+    if (message === 'close') {
+      for (const s of sockets) s.close();
+      process.disconnect();
+      return;
+    }
+    const { url, tokens, delegates, seconds } = message;
+    const pageUrl = `${url}/events/${eventId}/sessions/${sessionId}`;
     let loaded = 0;
     let joined = 0;
     const arrivals = Array.from({ length: delegates }, async (_, i) => {
@@ -63,26 +142,18 @@ export async function rush(delegates = 2000, seconds = 30): Promise<void> {
       const res = await fetch(pageUrl);
       await res.arrayBuffer();
       if (res.ok) loaded += 1;
-      const socket = await open(server.url, people[50 + (i % (people.length - 50))]!.token).catch(() => null);
+      const socket = await open(url, tokens[i % tokens.length]!).catch(() => null);
       if (!socket) return;
       sockets.push(socket);
       const ack = await ok(socket, 'session:join', { sessionId }).catch(() => null);
       if (ack) joined += 1;
     });
-    const busy = await measureChanges(Math.floor(seconds / 2));
-    await Promise.all(arrivals);
-
-    const f = (ms: number): string => `${ms.toFixed(1)} ms`;
-    console.log(`   quiet room: queue:state p50 ${f(quantile(quiet, 0.5))}, p99 ${f(quantile(quiet, 0.99))} (${quiet.length} deliveries)`);
-    console.log(`   during the rush: p50 ${f(quantile(busy, 0.5))}, p99 ${f(quantile(busy, 0.99))} (${busy.length} deliveries); ${loaded} pages loaded, ${joined} joined`);
-    console.log(`   rush p99 / quiet p99: ${(quantile(busy, 0.99) / quantile(quiet, 0.99)).toFixed(2)}x (target ≤ 2x)`);
-  } finally {
-    for (const s of sockets) s.close();
-    await server.stop();
-  }
+    void Promise.all(arrivals).then(() => process.send?.({ loaded, joined } satisfies RushDone));
+  });
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv.includes('--rush-load')) rushLoad();
+else if (import.meta.url === `file://${process.argv[1]}`) {
   const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
   await rush(Number(args.get('delegates') ?? 2000), Number(args.get('seconds') ?? 30));
 }

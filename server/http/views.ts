@@ -24,20 +24,65 @@ export class Views {
   constructor(templatesDir: string) {
     this.dir = templatesDir;
     this.registerHelpers();
+    // Partials are registered compiled, not as source: Handlebars compiles a
+    // source partial into the render's partials object, which is a new one
+    // whenever a render passes partials of its own (the render cache's holes),
+    // so a source partial would be compiled again on every such render.
     const partialsDir = path.join(templatesDir, 'partials');
     for (const file of fs.readdirSync(partialsDir)) {
-      if (file.endsWith('.hbs')) this.hbs.registerPartial(file.slice(0, -4), fs.readFileSync(path.join(partialsDir, file), 'utf8'));
+      if (file.endsWith('.hbs')) this.hbs.registerPartial(file.slice(0, -4), this.hbs.compile(fs.readFileSync(path.join(partialsDir, file), 'utf8')));
     }
+    this.warmSoon();
   }
 
-  /** `runtime` may override partials for this render (the render cache puts holes where a viewer's own parts go). */
-  render(page: string, context: PageContext, runtime?: Handlebars.RuntimeOptions): string {
+  /**
+   * Compiles every page, partial and the layout soon after start-up, one
+   * per event-loop turn, instead of on each one's first render: compiling
+   * the session room page and its partials took about 140 ms of one turn,
+   * which landed in the first visitors' rush and delayed the floor's
+   * broadcasts (issue #10). Pages people open first go first. Handlebars
+   * compiles lazily; `_setup`, the first step of every render, compiles a
+   * template without rendering it. A page rendered before its turn is
+   * compiled then, as before.
+   */
+  private warmSoon(): void {
+    const force = (template: unknown): void => {
+      const setup = (template as { _setup?: (options: object) => unknown } | undefined)?._setup;
+      if (typeof setup === 'function') setup.call(template, {});
+    };
+    const first = ['session', 'programme', 'agenda', 'events'];
+    const pages = fs.readdirSync(path.join(this.dir, 'pages')).filter((f) => f.endsWith('.hbs')).map((f) => f.slice(0, -4));
+    pages.sort((a, b) => (first.indexOf(a) + 1 || 99) - (first.indexOf(b) + 1 || 99));
+    const steps: (() => void)[] = [
+      () => force(this.layout()),
+      ...Object.values(this.hbs.partials).map((partial) => () => force(partial)),
+      ...pages.map((page) => () => force(this.page(page))),
+    ];
+    const next = (): void => {
+      const step = steps.shift();
+      if (!step) return;
+      try {
+        step();
+      } catch {
+        // A template that does not compile fails at its render, as it would have without warming.
+      }
+      setImmediate(next).unref();
+    };
+    setImmediate(next).unref();
+  }
+
+  private page(page: string): Handlebars.TemplateDelegate {
     let template = this.pages.get(page);
     if (!template) {
       template = this.hbs.compile(fs.readFileSync(path.join(this.dir, 'pages', `${page}.hbs`), 'utf8'), { strict: false });
       this.pages.set(page, template);
     }
-    const body = template(context, runtime);
+    return template;
+  }
+
+  /** `runtime` may override partials for this render (the render cache puts holes where a viewer's own parts go). */
+  render(page: string, context: PageContext, runtime?: Handlebars.RuntimeOptions): string {
+    const body = this.page(page)(context, runtime);
     return this.layout()({ ...context, body: new Handlebars.SafeString(body) }, runtime);
   }
 
