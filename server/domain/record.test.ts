@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { castVote, closePoll, createPoll, openPoll, type Poll } from './polls.ts';
 import { buildRecord, recordMarkdown, type RecordInput } from './record.ts';
 import { emptyQueue, type QueueEntry, type QueueState } from './queue.ts';
+import { advance, editRunningOrder, emptyRunningOrder, hasStarted, type RunningOrder } from './running-order.ts';
 
 const t = (minute: number, second = 0) => new Date(Date.UTC(2022, 1, 22, 12, minute, second)).toISOString();
 
@@ -88,5 +89,42 @@ describe('the draft record', () => {
     expect(md).toContain('No moderator was assigned.');
     expect(md).toContain('Nobody took the floor.');
     expect(md).toContain('No poll was held.');
+  });
+});
+
+describe('the draft record’s running order', () => {
+  const at = (minute: number) => new Date(t(minute));
+  const order = (): RunningOrder => {
+    const written = editRunningOrder(emptyRunningOrder('e', 's'), {
+      items: [
+        { id: 'opening', kind: 'statement', title: 'Opening remarks', speaker: 'Director-General', plannedMs: 300_000 },
+        { id: 'panel', kind: 'panel', title: 'Interactive panel', plannedMs: 1_800_000 },
+        { id: 'floor', kind: 'floor', title: 'Open floor', plannedMs: 600_000 },
+      ],
+    }, () => true);
+    // The opening ran 7 minutes (2 over), then the panel ran 10 and was stopped; the open floor never ran.
+    return advance(advance(advance(written, 'opening', at(0)), 'panel', at(7)), null, at(17));
+  };
+
+  it('shows actual time and overrun only for items that ran; one that never ran has neither (not 0:00)', () => {
+    const r = buildRecord(input({ runningOrder: order() }));
+    expect(r.runningOrder.map((i) => [i.title, i.started, i.planned, i.actual, i.overrun])).toEqual([
+      ['Opening remarks', true, '5:00', '7:00', '+2:00'],
+      ['Interactive panel', true, '30:00', '10:00', ''],
+      ['Open floor', false, '10:00', '', ''],
+    ]);
+    expect(recordMarkdown(r)).toContain('| 3 | Open floor (Open floor) |  | 10:00 |  |  |');
+  });
+
+  it('counts an item that ran and was gone back from as started, and one running now with its time so far', () => {
+    const back = advance(advance(order(), 'floor', at(20)), 'panel', at(21));
+    const r = buildRecord(input({ runningOrder: back, now: at(25) }));
+    expect(r.runningOrder.map((i) => [i.title, i.started, i.actual])).toEqual([
+      ['Opening remarks', true, '7:00'],
+      ['Interactive panel', true, '14:00'],
+      ['Open floor', true, '1:00'],
+    ]);
+    expect(hasStarted({ status: 'pending' })).toBe(false);
+    expect(hasStarted({ status: 'pending', startedAt: t(1) })).toBe(true);
   });
 });

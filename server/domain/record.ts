@@ -40,6 +40,8 @@ export interface RecordRunItem {
   kindLabel: string;
   speaker: string;
   plannedMs: number;
+  /** Whether the item ever ran; if not, `actual` and `overrun` are empty (its actualMs is 0). */
+  started: boolean;
   actualMs: number;
   overrunMs: number;
   planned: string;
@@ -169,6 +171,8 @@ export function buildRecord(input: RecordInput): SessionRecord {
   const runTimes = run ? new Map(timings(run, input.now).map((t) => [t.id, t])) : new Map<string, ReturnType<typeof timings>[number]>();
   const runningOrder: RecordRunItem[] = (run?.items ?? []).map((item, index) => {
     const t = runTimes.get(item.id);
+    // An item that never ran has no actual time (not 0:00) and no overrun.
+    const started = t?.started ?? false;
     const actualMs = t?.actualMs ?? 0;
     const overrunMs = t?.overrunMs ?? 0;
     return {
@@ -177,10 +181,11 @@ export function buildRecord(input: RecordInput): SessionRecord {
       kindLabel: item.kind === 'statement' ? s.kind_statement : s[`runKind_${item.kind}`],
       speaker: item.speaker ?? '',
       plannedMs: item.plannedMs,
+      started,
       actualMs,
       overrunMs,
       planned: duration(item.plannedMs),
-      actual: duration(actualMs),
+      actual: started ? duration(actualMs) : '',
       overrun: overrunMs > 0 ? `+${duration(overrunMs)}` : '',
     };
   });

@@ -379,11 +379,20 @@ export function elapsedMs(item: RunItem, now: Date): number {
   return item.actualMs + running;
 }
 
-/** Planned against actual per item, and the overrun (what ran beyond the plan; 0 if none), for the moderator and the record. */
-export function timings(order: RunningOrder, now: Date): { id: string; title: string; plannedMs: number; actualMs: number; overrunMs: number; status: RunItemStatus }[] {
+/**
+ * Whether an item has ever run (it is running, ran, or ran and was gone
+ * back before): only then has it an actual time to show. An item that
+ * never ran has none, rather than an actual time of 0:00.
+ */
+export function hasStarted(item: Pick<RunItem, 'status' | 'startedAt'>): boolean {
+  return item.status !== 'pending' || item.startedAt !== undefined;
+}
+
+/** Planned against actual per item, and the overrun (what ran beyond the plan; 0 if none), for the moderator and the record; `started` says whether the actual time means anything yet. */
+export function timings(order: RunningOrder, now: Date): { id: string; title: string; plannedMs: number; actualMs: number; overrunMs: number; status: RunItemStatus; started: boolean }[] {
   return order.items.map((item) => {
     const actualMs = elapsedMs(item, now);
-    return { id: item.id, title: item.title, plannedMs: item.plannedMs, actualMs, overrunMs: Math.max(0, actualMs - item.plannedMs), status: item.status };
+    return { id: item.id, title: item.title, plannedMs: item.plannedMs, actualMs, overrunMs: Math.max(0, actualMs - item.plannedMs), status: item.status, started: hasStarted(item) };
   });
 }
 
