@@ -211,6 +211,20 @@ export class RecordedStatements {
   async remove(file: string): Promise<void> {
     await fs.promises.rm(this.absolute(file), { force: true });
   }
+
+  /**
+   * The temporary files other transcodes of this stage copy left (a process
+   * killed mid-job; its ffmpeg may still be writing to its file, which goes
+   * when it exits): removed once the copy is made.
+   */
+  async removeLeftovers(file: string): Promise<number> {
+    const target = this.absolute(file);
+    const dir = path.dirname(target);
+    const prefix = `${path.basename(target)}.`;
+    const left = (await fs.promises.readdir(dir).catch(() => [] as string[])).filter((f) => f.startsWith(prefix) && f.endsWith('.part'));
+    for (const f of left) await fs.promises.rm(path.join(dir, f), { force: true });
+    return left.length;
+  }
 }
 
 /** Options from the environment: RECORDING_MAX_BYTES, RECORDING_STAGE_SIZE (WxH), and the webcast's ffmpeg (WEBCAST_FFMPEG) with ffprobe beside it (WEBCAST_FFPROBE). */

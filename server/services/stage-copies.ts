@@ -81,6 +81,8 @@ export class StageCopies {
         // Not taken (a replaced upload): the copy goes, unless it is the one the order keeps (another process made the same file).
         const kept = done.after.items.find((i) => i.id === itemId)?.recording?.stage?.file;
         if (done.after === done.before && kept !== file) await this.deps.recordings.remove(file);
+        // Another process's attempt at this copy (one that died mid-job) leaves its temporary file; it is of no use now.
+        else if (kept === file) await this.deps.recordings.removeLeftovers(file);
       } catch (error) {
         if (abort.signal.aborted) return;
         const code = error instanceof AppError ? error.code : 'internal';

@@ -4,7 +4,8 @@
 // lease; killed (SIGKILL) once its progress is in run:state, it stops
 // renewing, and B takes the job over and makes the copy from the upload:
 // its progress reaches the room in run:state, one job's worth (rising, never
-// starting over twice), and the recording ends `ready` with its copy on disk.
+// starting over twice), and the recording ends `ready` with its copy on disk
+// and without A's half-made temporary file.
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync, type ChildProcess } from 'node:child_process';
@@ -98,8 +99,11 @@ describe.skipIf(!hasRedis || !hasFfmpeg)('a stage copy whose process dies mid-tr
     expect(progress).toEqual([...progress].sort((x, y) => x - y)); // one job: rising, not two interleaved
     expect(new Set(progress).size).toBe(progress.length);
     expect(after.at(-1)).toMatchObject({ status: 'ready', progress: 1 });
-    const copies = fs.readdirSync(path.join(dataDir, 'statements', eventId, sessionId)).filter((f) => f.endsWith('.stage.webm'));
+    const files = fs.readdirSync(path.join(dataDir, 'statements', eventId, sessionId));
+    const copies = files.filter((f) => f.endsWith('.stage.webm'));
     expect(copies).toHaveLength(1);
+    // A's half-made temporary file is gone with the copy made.
+    expect(files.filter((f) => f.endsWith('.part'))).toEqual([]);
     expect(fs.statSync(path.join(dataDir, 'statements', eventId, sessionId, copies[0]!)).size).toBeGreaterThan(10_000);
   }, 300_000);
 });
