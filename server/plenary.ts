@@ -332,7 +332,15 @@ export async function startPlenary(config: Config, options: StartOptions = {}): 
     parts.defer(() => liveSessions.close());
     await stageCopies.recover(realtime.shared);
     // Speakers' statements for the interpreters go when their session ends (issue 13; README, "Interpretation").
-    const statementRetention = new StatementRetention({ store, programme, events: liveSessions.events, logger, clock: () => programme.now() });
+    const statementRetention = new StatementRetention({
+      store,
+      programme,
+      events: liveSessions.events,
+      logger,
+      clock: () => programme.now(),
+      running: runningOrder,
+      announce: (eventId, change) => liveSessions.broadcastRun(eventId, change),
+    });
     parts.defer(() => statementRetention.close());
     void statementRetention.sweepLogged();
     // Runs before the sockets close (the stack unwinds in reverse): every open presence is recorded as left.

@@ -5,6 +5,7 @@ import {
 } from '../domain/running-order.ts';
 import type { StatementMeta } from '../domain/statements.ts';
 import { defaultProtocolOrder, type ProtocolOrder } from '../domain/running-order-protocol.ts';
+import { withoutTexts } from '../domain/running-order-texts.ts';
 import type { RunStateMessage } from '../protocol/events.ts';
 import { writes, type DocumentStore, type Stored, type WriteOp } from '../store/port.ts';
 import type { AuditLog } from './audit-log.ts';
@@ -21,7 +22,8 @@ export interface RunningOrderServiceDeps extends LiveServiceDeps {
 type RunningOrderDoc = RunningOrder & { id: string };
 /** A statement's text for the interpreters, one document per item. */
 type RunTextDoc = StatementMeta & { id: string; eventId: string; sessionId: string; itemId: string; data: string };
-const textCollection = 'running_order_texts';
+export const runTextCollection = 'running_order_texts';
+const textCollection = runTextCollection;
 const protocolCollection = 'protocol_orders';
 
 /** A change: the order before and after (the same object when nothing changed). */
@@ -110,6 +112,21 @@ export class RunningOrderService {
   async text(eventId: string, sessionId: string, itemId: string): Promise<{ meta: StatementMeta; data: Buffer } | null> {
     const doc = await this.deps.store.get<RunTextDoc>(textCollection, `${key(eventId, sessionId)}/${itemId}`);
     return doc ? { meta: { type: doc.type, bytes: doc.bytes, uploadedAt: doc.uploadedAt }, data: Buffer.from(doc.data, 'base64') } : null;
+  }
+
+  /**
+   * The session is over: its statements' texts are deleted, and the order
+   * no longer notes them (one write, audited as the system's; a second
+   * process doing the same finds nothing left). Returns how many texts there were.
+   */
+  async deleteTexts(eventId: string, sessionId: string): Promise<{ deleted: number; change: RunChange }> {
+    const docs = await this.deps.store.find<RunTextDoc>(textCollection, { eventId, sessionId });
+    for (const doc of docs) await this.deps.store.remove(textCollection, doc.id);
+    const change = await this.change(eventId, sessionId, systemActor, 'run.texts-deleted', (order) => withoutTexts(order), (before) => ({
+      before: { texts: before.items.filter((i) => i.text).map((i) => i.id) },
+      after: { texts: [] },
+    }));
+    return { deleted: docs.length, change };
   }
 
   /** A moderator or organiser clears an uploaded video for the floor. */

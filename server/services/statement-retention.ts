@@ -3,6 +3,7 @@ import type { Logger } from '../logger.ts';
 import type { FloorEvents } from '../realtime/broadcast.ts';
 import type { DocumentStore } from '../store/port.ts';
 import type { ProgrammeService } from './programme-service.ts';
+import type { RunChange, RunningOrderService } from './running-order-service.ts';
 
 /** Where http/statements.ts keeps the uploaded bytes. */
 export const statementCollection = 'statements';
@@ -18,12 +19,17 @@ export interface StatementRetentionDeps {
   graceAfterEndMs?: number;
   /** How often the sweep runs (default hourly). */
   sweepEveryMs?: number;
+  /** The running order's statement texts (issue 18) go with the rest, and the order stops noting them. */
+  running?: Pick<RunningOrderService, 'deleteTexts'>;
+  /** That change to the order, to the room. */
+  announce?: (eventId: string, change: RunChange) => void;
 }
 
 /**
- * Statements (speakers' texts uploaded for the interpreters, issue 13) are
- * working papers for one sitting: they are deleted when the session ends
- * or is cancelled. They are drafts the speaker may never publish, so
+ * Statements (speakers' texts uploaded for the interpreters, issue 13, and
+ * the texts of the running order's statements, issue 18) are working
+ * papers for one sitting: they are deleted when the session ends or is
+ * cancelled. They are drafts the speaker may never publish, so
  * keeping them after the interpreters needed them would hold personal
  * documents without a purpose; what was said is kept by the caption
  * transcript and the recording. Every process deletes on the status event
@@ -45,12 +51,15 @@ export class StatementRetention {
     this.timer = setInterval(() => void this.sweepLogged(), deps.sweepEveryMs ?? 3_600_000).unref();
   }
 
-  /** Deletes one session's statements; returns how many there were. */
+  /** Deletes one session's statements and running-order texts; returns how many there were. */
   async purge(eventId: string, sessionId: string): Promise<number> {
     const docs = await this.deps.store.find(statementCollection, { eventId, sessionId });
     for (const doc of docs) await this.deps.store.remove(statementCollection, doc.id);
-    if (docs.length > 0) this.deps.logger.info({ eventId, sessionId, statements: docs.length }, 'statements of an ended session deleted');
-    return docs.length;
+    const texts = this.deps.running ? await this.deps.running.deleteTexts(eventId, sessionId) : null;
+    if (texts && texts.change.after !== texts.change.before) this.deps.announce?.(eventId, texts.change);
+    const runTexts = texts?.deleted ?? 0;
+    if (docs.length + runTexts > 0) this.deps.logger.info({ eventId, sessionId, statements: docs.length, runTexts }, 'statements of an ended session deleted');
+    return docs.length + runTexts;
   }
 
   /**

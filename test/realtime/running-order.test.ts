@@ -1,13 +1,14 @@
 // The running order (issue 18, item 1) over HTTP and Socket.IO: organisers
 // and the session's moderators edit it (validated, versioned), delegates
 // read it; run:advance is moderator-only, broadcast as run:state to the
-// room and part of the join snapshot; planned and actual times; audited.
+// room and part of the join snapshot; planned and actual times; audited;
+// statements' texts deleted when their session is over.
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plenary } from '../../server/plenary.ts';
 import type { JoinAck, RunStateMessage } from '../../server/protocol/events.ts';
 import { connect, createParticipant, emit, eventId, nextEvent, ok, type TestParticipant } from '../support/realtime.ts';
-import { getJson, organizerToken, startTestServer } from '../support/server.ts';
+import { getJson, organizerToken, startTestServer, waitFor } from '../support/server.ts';
 
 const sessionId = 'thematic-1';
 const url = `/api/events/${eventId}/sessions/${sessionId}/running-order`;
@@ -177,5 +178,52 @@ describe('the running order over HTTP and Socket.IO', () => {
     const resorted = await put(chair.token, { items: [...keep, ...items], sort: 'protocol' });
     expect(resorted.body.items.map((i) => i.id)).toEqual([...keep.map((i) => i.id), 'sg', 'president', 'pm', 'panel-2']);
     expect((await put(chair.token, { items: [{ id: 'x', kind: 'break', title: 'Break', protocol: 'minister', plannedMs: 1 }] })).body.error?.code).toBe('invalid_running_order');
+  });
+
+  it('deletes the statements’ texts when their session ends, and at start-up those an end did not reach; a live session keeps its own', async () => {
+    const over = 'thematic-2';
+    const live = 'thematic-3';
+    const orderUrl = (s: string): string => `${server.url}/api/events/${eventId}/sessions/${s}/running-order`;
+    const chair2 = await createParticipant(server, { name: 'Chair of two sessions', roles: [{ sessionId: over, role: 'moderator' }, { sessionId: live, role: 'moderator' }] });
+    const interpreter = await createParticipant(server, { name: 'Intérprete', group: 'international_organization', roles: [{ sessionId: over, role: 'interpreter', language: 'es' }, { sessionId: live, role: 'interpreter', language: 'es' }] });
+    const headers = (token: string, type?: string) => ({ authorization: `Bearer ${token}`, ...(type ? { 'content-type': type } : {}) });
+    const items = [{ id: 'hos-1', kind: 'statement', title: 'Statement', speaker: 'Head of State', plannedMs: 300_000 }, { id: 'panel', kind: 'panel', title: 'Panel', plannedMs: 600_000 }];
+    const read = (s: string): Promise<number> => fetch(`${orderUrl(s)}/hos-1/text`, { headers: headers(interpreter.token) }).then((r) => r.status);
+    const note = async (s: string): Promise<unknown> => (await getJson<RunStateMessage>(orderUrl(s), { headers: headers(organizerToken) })).body.items.find((i) => i.id === 'hos-1')?.text;
+    for (const s of [over, live]) {
+      expect((await getJson(orderUrl(s), { method: 'PUT', headers: headers(organizerToken, 'application/json'), body: JSON.stringify({ items }) })).status).toBe(200);
+      expect((await fetch(`${orderUrl(s)}/hos-1/text`, { method: 'PUT', headers: headers(chair2.token, 'text/plain'), body: 'Excelentísimos señores.' })).status).toBe(201);
+      expect(await read(s)).toBe(200);
+    }
+    const socket = await connect(server.url, { token: chair2.token });
+    sockets.push(socket);
+    for (const s of [over, live]) {
+      await ok(socket, 'session:join', { sessionId: s });
+      await ok(socket, 'session:open', { sessionId: s });
+    }
+    const cleared = nextEvent<RunStateMessage>(socket, 'run:state', (m) => m.sessionId === over && m.items.every((i) => !i.text));
+
+    // The end: the text is gone (not_found), the room's order stops offering it, the other session's stays.
+    await ok(socket, 'session:end', { sessionId: over });
+    await cleared;
+    const gone = await getJson<{ error: { code: string } }>(`${orderUrl(over)}/hos-1/text`, { headers: headers(chair2.token) });
+    expect([gone.status, gone.body.error.code]).toEqual([404, 'not_found']);
+    expect(await note(over)).toBeUndefined();
+    expect(await server.store.find('running_order_texts', { eventId, sessionId: over })).toEqual([]);
+    expect(await read(live)).toBe(200);
+
+    // A text the end did not reach (a process crashed as the session ended, none ran after): gone after the next start, with its note.
+    await server.store.put('running_order_texts', { id: `${eventId}/${over}/hos-1`, eventId, sessionId: over, itemId: 'hos-1', type: 'text/plain', bytes: 2, uploadedAt: new Date().toISOString(), data: 'SGk=' });
+    const stored = (await server.store.get<RunStateMessage & { id: string; items: Record<string, unknown>[] }>('running_orders', `${eventId}/${over}`))!;
+    await server.store.put('running_orders', { ...stored, items: stored.items.map((i) => (i.id === 'hos-1' ? { ...i, text: { type: 'text/plain', bytes: 2, uploadedAt: new Date().toISOString() } } : i)) });
+    expect(await note(over)).toMatchObject({ type: 'text/plain' });
+    for (const s of sockets.splice(0)) s.close();
+    const dataDir = server.config.dataDir;
+    await server.close();
+    server = await startTestServer({ PLENARY_DATA_DIR: dataDir });
+    await waitFor(async () => (await server.store.find('running_order_texts', { eventId, sessionId: over })).length === 0);
+    await waitFor(async () => (await note(over)) === undefined);
+    expect(await read(over)).toBe(404);
+    expect(await read(live)).toBe(200);
   });
 });
