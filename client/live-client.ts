@@ -1,7 +1,7 @@
 import type { Ack, ClientEventName, JoinAck, QnaQuestionMessage, QueueStateMessage, SessionStateMessage } from '../server/protocol/events.ts';
 import type { ClientInput } from '../server/protocol/socket-types.ts';
 import type { PlenaryClientSocket } from './socket.ts';
-import { applyPoll, applyQuestion, applyQueue, applyStatus, recordVote, resync, type SessionView } from './session-state.ts';
+import { applyPoll, applyQuestion, applyQueue, applyRun, applyStatus, recordVote, resync, type SessionView } from './session-state.ts';
 
 export interface LiveClientEvents {
   change(sessionId: string, view: SessionView, cause: string): void;
@@ -45,6 +45,10 @@ export class LiveClient {
     socket.on('poll:state', (m) => {
       const view = this.views.get(m.sessionId);
       if (view && applyPoll(view, m)) this.onChange(m.sessionId, view, 'poll');
+    });
+    socket.on('run:state', (m) => {
+      const view = this.views.get(m.sessionId);
+      if (view && applyRun(view, m)) this.onChange(m.sessionId, view, 'run');
     });
     socket.on('session:state', (m: SessionStateMessage) => {
       const view = this.views.get(m.sessionId);

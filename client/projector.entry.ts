@@ -34,7 +34,6 @@ const nextShown = 5;
 
 async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
   const sessionId = root.dataset.sessionId ?? '';
-  const eventId = root.dataset.eventId ?? '';
   const lang = document.documentElement.lang || 'en';
   const regions = typeof Intl.DisplayNames === 'function' ? new Intl.DisplayNames([lang], { type: 'region' }) : null;
   const country = (code: string): string => {
@@ -46,18 +45,12 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
   };
   const group = (g: string): string => (s as unknown as Record<string, string>)[`group_${g}`] ?? g;
   const message = byId('projector-message');
+  /** The running order, as the session view holds it (join snapshot, then run:state): never fetched. */
   let run: RunStateMessage | null = null;
 
   const socket: PlenaryClientSocket = io({ transports: ['websocket', 'polling'], auth: { view: 'projector' } });
   const live = new LiveClient(socket, (id, view) => {
     if (id === sessionId) render(view);
-  });
-  socket.on('run:state', (m) => {
-    if (m.sessionId !== sessionId || (run && m.version < run.version)) return;
-    run = m;
-    renderRun();
-    const view = live.views.get(sessionId);
-    if (view) render(view);
   });
   socket.on('queue:timer', (m) => {
     if (m.sessionId !== sessionId) return;
@@ -71,7 +64,6 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
   });
   socket.on('connect', () => {
     if (live.views.has(sessionId)) message.hidden = true;
-    void loadRun();
   });
 
   const fullScreen = byId<HTMLButtonElement>('projector-fullscreen');
@@ -95,7 +87,6 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
   }
   message.hidden = true;
   byId('projector-live').hidden = false;
-  await loadRun();
   window.setInterval(() => {
     const view = live.views.get(sessionId);
     if (view) {
@@ -104,20 +95,11 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
     }
   }, 500);
 
-  async function loadRun(): Promise<void> {
-    try {
-      const res = await fetch(`/api/events/${encodeURIComponent(eventId)}/sessions/${encodeURIComponent(sessionId)}/running-order`, { credentials: 'same-origin', headers: { accept: 'application/json' } });
-      if (!res.ok) return;
-      const m = (await res.json()) as RunStateMessage;
-      if (run && m.version < run.version) return;
-      run = m;
-      renderRun();
-    } catch {
-      // offline: the next run:state brings it
-    }
-  }
-
   function render(view: SessionView): void {
+    if (view.run !== run) {
+      run = view.run;
+      renderRun();
+    }
     renderStatus(view);
     const floor = view.queue.floor;
     const speaker = floor ? view.queue.entries.find((e) => e.id === floor.entryId) : undefined;

@@ -1,6 +1,6 @@
 import { io } from 'socket.io-client';
 import type { PlenaryClientSocket } from './socket.ts';
-import type { QueueEntryView, QueueTimerMessage, RosterEntry, RunStateMessage } from '../server/protocol/events.ts';
+import type { QueueEntryView, QueueTimerMessage, RosterEntry } from '../server/protocol/events.ts';
 import type { ErrorCode } from '../server/errors.ts';
 import type { RoomStrings } from '../server/i18n/catalogs/room.ts';
 import type { StagePageStrings } from '../server/i18n/catalogs/stage.ts';
@@ -127,8 +127,6 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
   /** Whether the session reads Ended or Cancelled (the status rule, clock included), as last rendered. */
   let lastOver: Over = null;
   let questionTab: QuestionTab = 'votes';
-  /** The running order as last heard (run:state, or read on joining), for the stage's floor bar. */
-  let run: RunStateMessage | null = null;
   const knownQuestions = new Set<string>();
   const socket: PlenaryClientSocket = io({ transports: ['websocket', 'polling'] });
   let stage: Stage | undefined;
@@ -138,6 +136,12 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
   let running: RunningOrderPanel | undefined;
   let webcast: WebcastView | undefined;
   const live = new LiveClient(socket, (_id, view, cause) => {
+    // The running order changed: only the floor bar and the panel show it (the session view holds the one copy).
+    if (cause === 'run') {
+      renderQueue(view);
+      running?.update(view);
+      return;
+    }
     render(view, cause);
     stage?.update(view);
     webcast?.update(view, stage?.iHoldFloor ?? false);
@@ -162,21 +166,6 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
   socket.on('connect', () => {
     byId('room-error').hidden = true;
   });
-  const followRun = (m: RunStateMessage): void => {
-    if (m.sessionId !== sessionId || (run && m.version < run.version)) return;
-    run = m;
-    const view = live.views.get(sessionId);
-    if (view) renderQueue(view);
-  };
-  socket.on('run:state', followRun);
-  const readRun = async (): Promise<void> => {
-    try {
-      const res = await fetch(`/api/events/${encodeURIComponent(root.dataset.eventId ?? '')}/sessions/${encodeURIComponent(sessionId)}/running-order`, { credentials: 'same-origin', headers: { accept: 'application/json' } });
-      if (res.ok) followRun((await res.json()) as RunStateMessage);
-    } catch {
-      // offline: the next run:state brings it
-    }
-  };
   // Moderators hear who is present, by constituent group, on every process (at most once a second).
   socket.on('session:presence', (m) => {
     if (m.sessionId !== sessionId) return;
@@ -220,8 +209,6 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
     return;
   }
   byId('live-room').hidden = false;
-  void readRun();
-  socket.on('connect', () => void readRun());
   // The live stage (audio and video) follows the session's status and floor.
   stage = new Stage({ socket, sessionId, strings: s, lang: document.documentElement.lang || 'en', request: (e, p) => live.request(e, p), announce, showError });
   const joinedView = live.views.get(sessionId);
@@ -546,7 +533,8 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
     const floor = view.queue.floor;
     const speaker = floor ? view.queue.entries.find((e) => e.id === floor.entryId) : undefined;
     // With the floor free, a scripted statement of the running order (live or pre-recorded) names its speaker.
-    const scripted = speaker ? undefined : run?.items.find((i) => i.id === run?.currentItemId && i.speaker);
+    const run = view.run;
+    const scripted = speaker ? undefined : run.items.find((i) => i.id === run.currentItemId && i.speaker);
     const scriptedText = scripted ? itemText(scripted) : undefined;
     byId('floor-speaker').textContent = speaker ? interpolate(s.speaking, { name: speaker.name }) : scriptedText?.speaker ?? s.nobodySpeaking;
     byId('floor-holder-meta').textContent = speaker ? interpolate(s.floorHolderMeta, { group: groupName(speaker.group), country: countryName(speaker.country) }) : scriptedText?.title ?? '';

@@ -1,4 +1,5 @@
 import type { RoomStrings } from '../server/i18n/catalogs/room.ts';
+import type { RoomStateStrings } from '../server/i18n/catalogs/room-state.ts';
 import { interpolate } from '../server/i18n/format.ts';
 import type { RunItemView } from '../server/domain/running-order.ts';
 import type { RunStateMessage } from '../server/protocol/events.ts';
@@ -6,6 +7,7 @@ import type { PlenaryClientSocket } from './socket.ts';
 import type { Request } from './media-client.ts';
 import type { SessionView } from './session-state.ts';
 import { statementTextLink } from './statement-text.ts';
+import { hasStarted } from '../server/domain/run-item-started.ts';
 
 // The running order in the room (issue 18): everyone sees the session's
 // items in order, the current one marked (aria-current="step") and
@@ -19,7 +21,7 @@ export interface RunningOrderDeps {
   socket: PlenaryClientSocket;
   eventId: string;
   sessionId: string;
-  strings: RoomStrings;
+  strings: RoomStrings & RoomStateStrings;
   request: Request;
   announce(text: string): void;
   showError(error: unknown): void;
@@ -57,6 +59,8 @@ export class RunningOrderPanel {
   private draft: { version: number; items: EditItem[] } | null = null;
   private moderator = false;
   private lastCurrent: string | null | undefined;
+  /** The session view's running order last taken in (a newer one is a new object). */
+  private seen: RunStateMessage | null = null;
   private next!: HTMLButtonElement;
   private stop!: HTMLButtonElement;
 
@@ -84,27 +88,27 @@ export class RunningOrderPanel {
     this.controls.append(next, stop);
     this.buildEditor();
 
-    deps.socket.on('run:state', (m) => {
-      if (m.sessionId !== deps.sessionId) return;
-      this.receive(m);
-    });
-    // After a reconnect the state may have moved on: read it again.
-    deps.socket.on('connect', () => void this.load());
   }
 
-  /** The session view changed: who may moderate; the first time, the running order is read. */
+  /**
+   * The session view changed: who may moderate, and the running order it
+   * holds (the join snapshot, then run:state, also after a reconnect: the
+   * room's one copy, client/session-state.ts). Rendered only when one of
+   * them changed, so the editor keeps its focus through queue updates.
+   */
   update(view: SessionView): void {
     const moderator = view.you.moderator;
-    const first = this.state === null && this.lastCurrent === undefined;
     if (moderator !== this.moderator) {
       this.moderator = moderator;
       this.controls.hidden = !moderator;
       this.editor.hidden = !moderator;
       this.render();
     }
-    if (first) {
-      this.lastCurrent = null;
-      void this.load();
+    if (view.run !== this.seen) {
+      this.seen = view.run;
+      // The first time, an item already running is announced, as when the order was read on opening the room.
+      if (this.lastCurrent === undefined) this.lastCurrent = null;
+      this.receive(view.run);
     }
   }
 
@@ -112,6 +116,7 @@ export class RunningOrderPanel {
     return `/api/events/${encodeURIComponent(this.deps.eventId)}/sessions/${encodeURIComponent(this.deps.sessionId)}/running-order${suffix}`;
   }
 
+  /** Read again after a change whose answer carries no state (the statement's text). */
   private async load(): Promise<void> {
     try {
       const res = await fetch(this.url(), { credentials: 'same-origin', headers: { accept: 'application/json' } });
@@ -224,8 +229,13 @@ export class RunningOrderPanel {
     head.append(el('strong', textAttrs, shown.title), ` (${this.kindLabel(item.kind)}${item.prerecorded ? `, ${s.runPrerecorded}` : ''})`);
     li.append(head);
     if (shown.speaker) li.append(' — ', el('span', { class: 'run-speaker', ...textAttrs }, shown.speaker));
-    const actual = live ? live.actualMs + (live.status === 'current' && live.startedAt ? Math.max(0, Date.now() - Date.parse(live.startedAt)) : 0) : 0;
-    const times = el('span', { class: 'run-times hint' }, ` ${s.runPlanned} ${minutes(item.plannedMs)} · ${s.runActual} ${minutes(actual)}`);
+    // Planned for every item; actual time, and any overrun, only for an item that has run (none for one that never did).
+    const times = el('span', { class: 'run-times hint', 'data-testid': 'run-times' }, ` ${s.runPlanned} ${minutes(item.plannedMs)}`);
+    if (live && hasStarted(live)) {
+      const actual = live.actualMs + (live.status === 'current' && live.startedAt ? Math.max(0, Date.now() - Date.parse(live.startedAt)) : 0);
+      times.append(` · ${s.runActual} ${minutes(actual)}`);
+      if (actual - item.plannedMs >= 1000) times.append(' · ', el('span', { class: 'run-overrun', 'data-testid': 'run-overrun' }, interpolate(s.rs_overrun, { time: minutes(actual - item.plannedMs) })));
+    }
     li.append(times);
     if (live?.recording) {
       li.append(el('span', { class: 'hint' }, ` · ${interpolate(s.runVideo, { duration: minutes(live.recording.durationMs) })} · ${live.recording.approved ? s.runVideoApproved : s.runVideoNotApproved}`));

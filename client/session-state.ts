@@ -1,4 +1,4 @@
-import type { JoinAck, PollStateMessage, QnaQuestionMessage, QnaSnapshot, QueueStateMessage, QuestionMessageBody, SessionStateMessage } from '../server/protocol/events.ts';
+import type { JoinAck, PollStateMessage, QnaQuestionMessage, QnaSnapshot, QueueStateMessage, QuestionMessageBody, RunStateMessage, SessionStateMessage } from '../server/protocol/events.ts';
 import type { PollView } from '../server/domain/polls.ts';
 
 /**
@@ -24,6 +24,12 @@ export interface SessionView {
   polls: Map<string, PollView>;
   /** This client's own choice per poll (broadcasts are the same for everyone). */
   myChoices: Map<string, string[]>;
+  /**
+   * The running order, from the join snapshot and then run:state: the one
+   * copy the floor bar, the running-order panel and the projector read (none
+   * of them fetches it). Replaced, never changed in place, on each newer state.
+   */
+  run: RunStateMessage;
 }
 
 export function fromJoin(ack: JoinAck, now = Date.now()): SessionView {
@@ -40,6 +46,7 @@ export function fromJoin(ack: JoinAck, now = Date.now()): SessionView {
     queueReceivedAt: now,
     polls: new Map((ack.polls?.polls ?? []).map((p) => [p.id, p])),
     myChoices: new Map(Object.entries(ack.polls?.myChoices ?? {})),
+    run: ack.run,
   };
 }
 
@@ -55,6 +62,7 @@ export function resync(view: SessionView | undefined, ack: JoinAck, now = Date.n
     const held = fresh.polls.get(id);
     if (held && held.version < poll.version) fresh.polls.set(id, poll);
   }
+  if (view.run.version > fresh.run.version) fresh.run = view.run;
   if (view.queue.version > fresh.queue.version) {
     fresh.queue = view.queue;
     fresh.queueReceivedAt = view.queueReceivedAt;
@@ -66,6 +74,13 @@ export function applyStatus(view: SessionView, message: SessionStateMessage): bo
   if (message.sessionId !== view.sessionId || message.version <= view.statusVersion) return false;
   view.status = message.status;
   view.statusVersion = message.version;
+  return true;
+}
+
+/** A running order at least as new as the one held (a playback or stage-copy change may repeat its version); an older one never undoes it. */
+export function applyRun(view: SessionView, message: RunStateMessage): boolean {
+  if (message.sessionId !== view.sessionId || message.version < view.run.version) return false;
+  view.run = message;
   return true;
 }
 

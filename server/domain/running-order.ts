@@ -3,6 +3,9 @@ import { AppError } from '../errors.ts';
 import type { Localized } from './programme.ts';
 import { protocolRank, sortByProtocol, type ProtocolOrder, type ProtocolRank } from './running-order-protocol.ts';
 import type { StatementMeta } from './statements.ts';
+import { hasStarted } from './run-item-started.ts';
+
+export { hasStarted };
 
 /**
  * A session's running order (issue 18): its script, an ordered list of
@@ -377,15 +380,6 @@ export function approveRecording(order: RunningOrder, itemId: string, by: string
 export function elapsedMs(item: RunItem, now: Date): number {
   const running = item.status === 'current' && item.startedAt ? Math.max(0, now.getTime() - Date.parse(item.startedAt)) : 0;
   return item.actualMs + running;
-}
-
-/**
- * Whether an item has ever run (it is running, ran, or ran and was gone
- * back before): only then has it an actual time to show. An item that
- * never ran has none, rather than an actual time of 0:00.
- */
-export function hasStarted(item: Pick<RunItem, 'status' | 'startedAt'>): boolean {
-  return item.status !== 'pending' || item.startedAt !== undefined;
 }
 
 /** Planned against actual per item, and the overrun (what ran beyond the plan; 0 if none), for the moderator and the record; `started` says whether the actual time means anything yet. */
