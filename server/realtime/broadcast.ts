@@ -4,6 +4,7 @@ import type { Logger } from '../logger.ts';
 import { viewOfPoll, type Poll } from '../domain/polls.ts';
 import type { Question } from '../domain/qna.ts';
 import { serverEvents, type BoothNoteMessage, type BoothStateMessage, type CaptionLineMessage, type QnaQuestionMessage, type RunStateMessage, type SessionStateMessage } from '../protocol/events.ts';
+import type { QueueState } from '../domain/queue.ts';
 import type { FloorChange, FloorService } from '../services/floor-service.ts';
 import type { RunChange } from '../services/running-order-service.ts';
 import { audienceViews, floorHolder, queueMessage } from '../protocol/wire-views.ts';
@@ -39,6 +40,8 @@ export interface BroadcastDeps {
   clock: () => Date;
   /** Rooms span processes (Redis): tell the other processes' media layers and timers too. */
   crossProcess: boolean;
+  /** Hears each queue state as it is broadcast, and as re-read after another process's change (joins ack nothing older: membership.ts). */
+  onQueue?: (state: QueueState) => void;
 }
 
 /**
@@ -69,7 +72,10 @@ export class LiveBroadcast {
     this.onRemoteQueue = (eventId, sessionId, was, now) => {
       this.emitFloorChange(eventId, sessionId, was, now);
       void deps.floor.state(eventId, sessionId).then(
-        (state) => deps.timers.arm(state),
+        (state) => {
+          deps.timers.arm(state);
+          deps.onQueue?.(state);
+        },
         (error: unknown) => deps.logger.error({ err: error, eventId, sessionId }, 'could not re-arm floor timers'),
       );
     };
@@ -97,6 +103,7 @@ export class LiveBroadcast {
   queue({ before, after }: FloorChange): void {
     if (before === after) return;
     const { eventId, sessionId } = after;
+    this.deps.onQueue?.(after);
     this.deps.io.to(sessionRoom(eventId, sessionId)).emit(serverEvents.queueState, queueMessage(after, this.deps.clock()));
     this.deps.timers.arm(after);
     const was = floorHolder(before);

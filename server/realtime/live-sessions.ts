@@ -76,9 +76,13 @@ export class LiveSessions {
     this.deps = deps;
     const clock = deps.clock ?? (() => new Date());
     this.timers = new FloorTimers(deps.io, clock);
-    this.broadcast = new LiveBroadcast({ io: deps.io, logger: deps.logger, floor: deps.floor, timers: this.timers, clock, crossProcess: deps.crossProcess ?? false });
-    this.events = this.broadcast.events;
     this.membership = new Membership({ io: deps.io, logger: deps.logger, programme: deps.programme, floor: deps.floor, qna: deps.qna, polls: deps.polls, booths: deps.booths, running: deps.running, captions: deps.captions, clock });
+    const membership = this.membership;
+    this.broadcast = new LiveBroadcast({
+      io: deps.io, logger: deps.logger, floor: deps.floor, timers: this.timers, clock, crossProcess: deps.crossProcess ?? false,
+      onQueue: (state) => membership.queueChanged(state),
+    });
+    this.events = this.broadcast.events;
     this.handlerDeps = {
       logger: deps.logger,
       limiter: new SocketRateLimiter(),

@@ -9,7 +9,9 @@ import type { CaptionService } from '../services/caption-service.ts';
 import type { FloorService } from '../services/floor-service.ts';
 import type { ProgrammeService } from '../services/programme-service.ts';
 import type { PollService } from '../services/poll-service.ts';
-import type { QnaService } from '../services/qna-service.ts';
+import type { QnaRead, QnaService } from '../services/qna-service.ts';
+import type { Poll } from '../domain/polls.ts';
+import type { QueueState } from '../domain/queue.ts';
 import type { RunningOrderService } from '../services/running-order-service.ts';
 import { queueMessage } from '../protocol/wire-views.ts';
 import { moderatorRoom, participantRoom, sessionRoom } from './rooms.ts';
@@ -46,19 +48,83 @@ export interface MembershipDeps {
  * delegate's snapshot; a promoted one enters it and gets the moderator's;
  * someone who may no longer be in the session is taken out of it.
  */
-/** The parts of a join snapshot that are the same for every caller. */
+/** The parts of a join snapshot read once for every caller (the Q&A and polls as stored, each caller's view is made from them). */
 interface SessionParts {
   session: Awaited<ReturnType<ProgrammeService['requireSession']>>;
-  queue: Awaited<ReturnType<FloorService['state']>>;
+  queue: QueueState;
   booths: JoinAck['booths'];
   run: JoinAck['run'];
   captions: Awaited<ReturnType<CaptionService['recent']>>;
+  qna: QnaRead;
+  polls: Poll[];
+}
+
+/**
+ * How many joins finish (snapshot made, ack encoded and written) in one
+ * event-loop turn; the rest wait for the next turns. A rush's joins
+ * otherwise all finish in the turn their shared read came back in, and a
+ * floor change's reply from the store, with the broadcast it triggers,
+ * waited behind all of them (issue #10's rush).
+ */
+export const joinsPerTurn = 20;
+
+/**
+ * Lets `perTurn` callers through per event-loop turn, in arrival order:
+ * the others continue in later turns (setImmediate), with the I/O that
+ * came in meanwhile handled in between.
+ */
+export class TurnGate {
+  private readonly perTurn: number;
+  private left: number;
+  private readonly waiting: (() => void)[] = [];
+  private scheduled = false;
+
+  constructor(perTurn: number) {
+    this.perTurn = perTurn;
+    this.left = perTurn;
+  }
+
+  /** Resolves in this turn while it has room, else in a later one. */
+  pass(): Promise<void> {
+    this.schedule();
+    if (this.left > 0 && this.waiting.length === 0) {
+      this.left -= 1;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  /** Callers waiting for a later turn (tests). */
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      const now = this.waiting.splice(0, this.perTurn);
+      this.left = this.perTurn - now.length;
+      for (const resolve of now) resolve();
+      // An immediate set while immediates run waits for the next turn: I/O is polled first.
+      if (this.waiting.length > 0 || this.left < this.perTurn) this.schedule();
+    });
+  }
 }
 
 export class Membership {
   private readonly deps: MembershipDeps;
   /** Per session, the shared read the joins of this moment wait for (not started yet). */
   private readonly batches = new Map<string, Promise<SessionParts>>();
+  private readonly gate = new TurnGate(joinsPerTurn);
+  /**
+   * Per session, the newest queue state broadcast from this process (or
+   * re-read after another process's change): a join that waited for its
+   * turn acks that one when it is newer than its read, so no join acks a
+   * floor older than one already broadcast to its rooms.
+   */
+  private readonly latestQueues = new Map<string, QueueState>();
 
   constructor(deps: MembershipDeps) {
     this.deps = deps;
@@ -109,14 +175,25 @@ export class Membership {
     await socket.join(rooms);
   }
 
+  /** A queue state just broadcast (or re-read after another process's change): the newest a join may ack. */
+  queueChanged(state: QueueState): void {
+    const key = `${state.eventId}/${state.sessionId}`;
+    const held = this.latestQueues.get(key);
+    if (!held || held.version < state.version) this.latestQueues.set(key, state);
+  }
+
   async snapshot(caller: Caller, eventId: string, sessionId: string): Promise<JoinAck> {
     const moderator = decide(caller, 'queue.moderate', { eventId, sessionId }).allowed;
     const pid = callerId(caller);
-    const [{ session, queue, booths, run, captions }, qna, polls] = await Promise.all([
-      this.sessionParts(eventId, sessionId),
-      this.deps.qna.snapshot(eventId, sessionId, { participantId: pid, moderator }),
-      this.deps.polls.snapshot(eventId, sessionId, { participantId: pid, moderator }),
-    ]);
+    const parts = await this.sessionParts(eventId, sessionId);
+    const viewer = { participantId: pid, moderator };
+    // Only a secret open poll needs a read of this caller's own (its ballot).
+    const polls = await this.deps.polls.snapshotFor(parts.polls, viewer);
+    await this.gate.pass();
+    const { session, booths, run, captions } = parts;
+    const latest = this.latestQueues.get(`${eventId}/${sessionId}`);
+    const queue = latest && latest.version > parts.queue.version ? latest : parts.queue;
+    const qna = this.deps.qna.snapshotFor(parts.qna, viewer);
     const roles = caller.kind === 'participant' ? caller.participant.roles.filter((r) => r.sessionId === sessionId) : [];
     const languagesOf = (role: string): string[] => roles.filter((r) => r.role === role && r.language).map((r) => r.language as string);
     const panelist = caller.kind === 'participant' && hasSessionRole(caller.participant, sessionId, 'panelist');
@@ -159,14 +236,16 @@ export class Membership {
   }
 
   private async readSessionParts(eventId: string, sessionId: string): Promise<SessionParts> {
-    const [session, queue, booths, run, captions] = await Promise.all([
+    const [session, queue, booths, run, captions, qna, polls] = await Promise.all([
       this.deps.programme.requireSession(eventId, sessionId),
       this.deps.floor.state(eventId, sessionId),
       this.deps.booths.state(eventId, sessionId).then(async (state) => ({ sessionId, version: state.version, booths: await this.deps.booths.views(eventId, sessionId, state) })),
       this.deps.running.message(eventId, sessionId),
       this.deps.captions?.recent(eventId, sessionId) ?? Promise.resolve([]),
+      this.deps.qna.readAll(eventId, sessionId),
+      this.deps.polls.list(eventId, sessionId),
     ]);
-    return { session, queue, booths, run, captions };
+    return { session, queue, booths, run, captions, qna, polls };
   }
 
   /** The participants joined to a session now, on every process (each once, however many sockets they have). */

@@ -186,7 +186,12 @@ export class PollService {
   }
 
   async snapshot(eventId: string, sessionId: string, viewer: { participantId: string | null; moderator: boolean }): Promise<PollsSnapshot> {
-    const polls = (await this.deps.polls.listPolls(eventId, sessionId)).map((p) => withoutRev(p)).filter((p) => pollVisibleTo(p, viewer.moderator));
+    return this.snapshotFor(await this.list(eventId, sessionId), viewer);
+  }
+
+  /** One viewer's snapshot of the session's polls as listed (a rush of joins lists them once: realtime/membership.ts); reads only a secret open poll's ballot. */
+  async snapshotFor(all: readonly Poll[], viewer: { participantId: string | null; moderator: boolean }): Promise<PollsSnapshot> {
+    const polls = all.filter((p) => pollVisibleTo(p, viewer.moderator));
     const myChoices: Record<string, string[]> = {};
     const me = viewer.participantId;
     if (me) {

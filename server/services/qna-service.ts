@@ -11,6 +11,13 @@ import type { KeyedLock } from './keyed-lock.ts';
 import type { Idempotency, LiveServiceDeps } from './idempotency.ts';
 import { retryOnConflict } from './retry.ts';
 
+/** A session's Q&A as stored: its meta and every question (QnaService.readAll). */
+export interface QnaRead {
+  sessionId: string;
+  meta: QnaMeta;
+  questions: Awaited<ReturnType<LiveRepository['listQuestions']>>;
+}
+
 export const defaultModerationMode: ModerationMode = 'pre-moderated';
 
 export interface VoteResult {
@@ -228,12 +235,22 @@ export class QnaService {
   }
 
   async snapshot(eventId: string, sessionId: string, viewer: Viewer): Promise<QnaSnapshot> {
+    return this.snapshotFor(await this.readAll(eventId, sessionId), viewer);
+  }
+
+  /** The session's Q&A as stored, for every viewer's snapshot (a rush of joins reads it once: realtime/membership.ts). */
+  async readAll(eventId: string, sessionId: string): Promise<QnaRead> {
     const [meta, questions] = await Promise.all([this.meta(eventId, sessionId), this.live.listQuestions(eventId, sessionId)]);
+    return { sessionId, meta, questions };
+  }
+
+  /** One viewer's snapshot of what `readAll` read. */
+  snapshotFor(read: QnaRead, viewer: Viewer): QnaSnapshot {
     return {
-      sessionId,
-      version: meta.version,
-      mode: meta.mode,
-      questions: questions.filter((q) => visibleTo(q, viewer)).map((q) => viewOf(q, viewer)),
+      sessionId: read.sessionId,
+      version: read.meta.version,
+      mode: read.meta.mode,
+      questions: read.questions.filter((q) => visibleTo(q, viewer)).map((q) => viewOf(q, viewer)),
     };
   }
 
