@@ -328,6 +328,18 @@ export class SessionMedia {
     return release;
   }
 
+  /**
+   * Bytes of RTP a producer has received so far, as the home router sees it
+   * (this process's own, or another's piped in while something here holds
+   * it); null when it is not there. Whether it still sends, for the webcast.
+   */
+  async receivedBytes(producerId: string): Promise<number | null> {
+    const producer = this.producers.get(producerId)?.producer ?? (await this.remotePipes.get(producerId)?.producer.catch(() => undefined));
+    if (!producer || producer.closed) return null;
+    const stats = await producer.getStats().catch(() => null);
+    return stats ? stats.reduce((n, s) => n + s.byteCount, 0) : null;
+  }
+
   hasPeer(socketId: string): boolean {
     return this.peers.has(socketId);
   }

@@ -41,6 +41,8 @@ export interface WebcastDeps {
    * Absent: this process encodes every session it sees (one process).
    */
   lease?: { store: LeaseStore; ttlMs?: number; renewMs?: number };
+  /** A producer that receives nothing for this long while neither paused nor closed is left out of the webcast until it sends again (default 5 s). */
+  silenceMs?: number;
 }
 
 export interface EncoderStats {
@@ -81,6 +83,10 @@ interface SessionWebcast {
   /** Producers the current run consumes, made consumable on the home router (others' piped in): their releases. */
   holds: Map<string, () => void>;
   remoteInputs: number;
+  /** Bytes each watched producer had received, and when that last grew. */
+  flow: Map<string, { bytes: number; at: number }>;
+  /** Producers left out for sending nothing (not paused, not closed: a frozen tab, a cut network): taken back when they send again. */
+  silent: Set<string>;
 }
 
 const safe = (id: string): string => {
@@ -121,6 +127,8 @@ export class WebcastSupervisor {
   private readonly leaseTimer: NodeJS.Timeout | null = null;
   private readonly unlistenGone: () => void = () => undefined;
   private leaseTicking = false;
+  private readonly flowTimer: NodeJS.Timeout;
+  private watchingFlow = false;
   readonly available: boolean;
 
   constructor(deps: WebcastDeps) {
@@ -171,6 +179,9 @@ export class WebcastSupervisor {
       // The media cluster's heartbeats tell first that a process died: its leases need not run out.
       this.unlistenGone = deps.media.cluster?.onProcessGone((peer) => void this.onProcessGone(peer)) ?? (() => undefined);
     }
+    // ffmpeg waits for every input: one that stops sending would freeze the picture and every rendition.
+    this.flowTimer = setInterval(() => void this.watchFlow(), 1000);
+    this.flowTimer.unref();
     // Retention: checked at start (after a long stop) and a few times a day.
     this.retentionTimer = setInterval(() => this.sweepLogged(), 6 * 3600_000).unref();
     if (this.available) setImmediate(() => this.sweepLogged());
@@ -320,6 +331,7 @@ export class WebcastSupervisor {
     clearInterval(this.cpuTimer);
     clearInterval(this.retentionTimer);
     if (this.leaseTimer) clearInterval(this.leaseTimer);
+    clearInterval(this.flowTimer);
     this.unlistenGone();
     this.deps.media.off('notice', this.onNotice);
     this.deps.events.off('session-status', this.onStatus);
@@ -540,9 +552,55 @@ export class WebcastSupervisor {
     return selectInputs(stage.filter((p) => !failed.has(p.info.producerId)));
   }
 
-  /** Lets go of the producers the run no longer consumes (all with null): other processes' pipes close when nothing else here uses them. */
+  /**
+   * Every second: a producer the run consumes that received nothing for
+   * `silenceMs` (neither paused nor closed) is left out, the next run
+   * composing the others; one left out that receives again is taken back.
+   */
+  private async watchFlow(): Promise<void> {
+    if (this.closed || this.watchingFlow) return;
+    this.watchingFlow = true;
+    try {
+      const silenceMs = this.deps.silenceMs ?? 5000;
+      for (const s of [...this.sessions.values()]) {
+        const media = this.deps.media.existing(s.eventId, s.sessionId);
+        if (!media) continue;
+        const watched = new Set([...(s.current && s.selection ? selectionIds(s.selection) : []), ...s.silent]);
+        let changed = false;
+        const now = Date.now();
+        for (const id of watched) {
+          const bytes = await media.receivedBytes(id);
+          const seen = s.flow.get(id);
+          if (bytes === null) {
+            s.flow.delete(id);
+            changed = s.silent.delete(id) || changed;
+          } else if (!seen || bytes > seen.bytes) {
+            s.flow.set(id, { bytes, at: now });
+            if (seen && s.silent.delete(id)) {
+              changed = true;
+              this.deps.logger.info({ eventId: s.eventId, sessionId: s.sessionId, producerId: id }, 'webcast: a producer sends again: back in the webcast');
+            }
+          } else if (!s.silent.has(id) && now - seen.at >= silenceMs) {
+            s.silent.add(id);
+            changed = true;
+            this.deps.logger.warn({ eventId: s.eventId, sessionId: s.sessionId, producerId: id, silentMs: now - seen.at }, 'webcast: a producer sends nothing (not paused): left out until it sends again');
+          }
+        }
+        for (const id of [...s.flow.keys()]) if (!watched.has(id)) s.flow.delete(id);
+        if (changed && this.sessions.get(`${s.eventId}/${s.sessionId}`) === s) this.schedule(s.eventId, s.sessionId, 0);
+      }
+    } finally {
+      this.watchingFlow = false;
+    }
+  }
+
+  /**
+   * Lets go of the producers the run no longer consumes (all with null):
+   * other processes' pipes close when nothing else here uses them. Silent
+   * ones stay piped in, to hear when they send again.
+   */
   private releaseHolds(s: SessionWebcast, keep: EncoderSelection | null): void {
-    const kept = new Set(keep ? selectionIds(keep) : []);
+    const kept = new Set(keep ? [...selectionIds(keep), ...s.silent] : []);
     for (const [id, release] of [...s.holds]) {
       if (kept.has(id)) continue;
       s.holds.delete(id);
@@ -585,7 +643,7 @@ export class WebcastSupervisor {
     const s: SessionWebcast = {
       eventId, sessionId, dir, manifest, current: null, key: '', restarts: 0, timer: null, chain: Promise.resolve(), cpu: 0,
       selection: null, focus: { speaker: this.deps.media.existing(eventId, sessionId)?.speaker?.participantId ?? null, floor: null }, names: new Map(), itemText: null,
-      holds: new Map(), remoteInputs: 0,
+      holds: new Map(), remoteInputs: 0, flow: new Map(), silent: new Set(),
       subs: new SubtitleWriter(dir, Date.parse(manifest.startedAt), `video-${this.deps.options.qualities[0]?.name ?? 'hi'}.m3u8`, 250),
     };
     this.sessions.set(`${eventId}/${sessionId}`, s);
@@ -604,7 +662,7 @@ export class WebcastSupervisor {
   private async reconcile(s: SessionWebcast): Promise<void> {
     if (this.closed || !this.sessions.has(`${s.eventId}/${s.sessionId}`)) return;
     let media = this.deps.media.existing(s.eventId, s.sessionId);
-    const stage = this.stage(s.eventId, s.sessionId);
+    const stage = this.stage(s.eventId, s.sessionId).filter((p) => !s.silent.has(p.info.producerId));
     let selection = selectInputs(stage);
     // Encoding other processes' producers only: this process opens the session's media to pipe them in.
     if (!media && !selectionEmpty(selection)) media = await this.deps.media.session(s.eventId, s.sessionId);
