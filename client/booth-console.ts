@@ -147,6 +147,7 @@ export class BoothConsole {
     if (!force && this.booths && message.version < this.booths.version) return;
     const before = new Map((this.booths?.booths ?? []).map((b) => [b.language, b.live]));
     this.booths = message;
+    this.deps.stage.setBooths(message.booths);
     for (const b of message.booths) {
       if (this.languages.includes(b.language) && b.live && before.has(b.language) && before.get(b.language) !== b.live) {
         this.deps.announce(interpolate(this.s.announceBoothLive, { name: b.liveName ?? '', language: this.name(b.language) }));

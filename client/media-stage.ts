@@ -1,5 +1,6 @@
 import type { PlenaryClientSocket } from './socket.ts';
 import type { RoomStrings } from '../server/i18n/catalogs/room.ts';
+import type { RoomStateStrings } from '../server/i18n/catalogs/room-state.ts';
 import { interpolate } from '../server/i18n/format.ts';
 import type { MediaSource, ProducerInfo } from '../server/protocol/media-events.ts';
 import { MediaClient, type ConsumerStats, type MediaChange, type Request } from './media-client.ts';
@@ -28,7 +29,7 @@ declare global {
 export interface StageDeps {
   socket: PlenaryClientSocket;
   sessionId: string;
-  strings: RoomStrings;
+  strings: RoomStrings & RoomStateStrings;
   lang: string;
   request: Request;
   announce(text: string): void;
@@ -91,7 +92,9 @@ function rememberListening(listening: Listening): void {
 
 export class Stage {
   private readonly deps: StageDeps;
-  private readonly s: RoomStrings;
+  private readonly s: RoomStrings & RoomStateStrings;
+  /** Who is on air in each booth that has someone on air (client/booth-console.ts passes booth:state on). */
+  private boothsOnAir = new Map<string, { participantId: string; name: string }>();
   private media: MediaClient | null = null;
   private view: SessionView | null = null;
   private disabled = false;
@@ -437,6 +440,16 @@ export class Stage {
     this.render();
   }
 
+  /**
+   * The booths as booth:state last said (client/booth-console.ts): a booth
+   * a partner is on air in is not offered here ("Interpret into …" would be
+   * refused with booth_taken); who is on air is shown instead.
+   */
+  setBooths(booths: readonly { language: string; live: string | null; liveName: string | null }[]): void {
+    this.boothsOnAir = new Map(booths.flatMap((b) => (b.live ? [[b.language, { participantId: b.live, name: b.liveName ?? '' }] as const] : [])));
+    this.render();
+  }
+
   /** The interpretation channel this page sends now (its language), if any. */
   interpretationLanguage(): string | null {
     const send = this.media?.local.get('interpretation');
@@ -588,10 +601,16 @@ export class Stage {
     const booth = byId('interpreter-controls');
     booth.hidden = caps.you.interpretationLanguages.length === 0;
     const channel = media.local.get('interpretation')?.info?.language ?? (media.local.has('interpretation') ? '?' : null);
+    const me = this.view?.you.participantId ?? null;
     booth.replaceChildren(
-      ...caps.you.interpretationLanguages.map((l) =>
-        el('button', { type: 'button', 'data-language': l, 'data-testid': 'publish-interpretation', 'aria-pressed': String(channel === l) }, interpolate(this.s.interpretInto, { language: this.languageName(l) })),
-      ),
+      ...caps.you.interpretationLanguages.map((l) => {
+        // A partner on air in this booth: say who, rather than offer a channel the server would refuse (booth_taken).
+        const onAir = this.boothsOnAir.get(l);
+        if (onAir && onAir.participantId !== me && channel !== l) {
+          return el('p', { class: 'hint booth-on-air', 'data-language-on-air': l, 'data-testid': 'interpretation-on-air' }, interpolate(this.s.rs_boothPartnerLive, { language: this.languageName(l), name: onAir.name }));
+        }
+        return el('button', { type: 'button', 'data-language': l, 'data-testid': 'publish-interpretation', 'aria-pressed': String(channel === l) }, interpolate(this.s.interpretInto, { language: this.languageName(l) }));
+      }),
     );
 
     // A delegate holding the floor.
