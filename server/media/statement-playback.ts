@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import type { RunItem } from '../domain/running-order.ts';
 import type { Logger } from '../logger.ts';
 import type { FloorEvents } from '../realtime/broadcast.ts';
+import { dyingWithServer } from '../services/die-with-server.ts';
 import type { HeldLease, LeaseState, Leases } from '../services/leases.ts';
 import type { RecordedStatements } from '../services/recorded-statements.ts';
 import type { RunChange, RunningOrderService } from '../services/running-order-service.ts';
@@ -205,7 +206,9 @@ export class StatementPlayback {
     const { tracks, stop } = await media.openPlayback({ key: item.id, name: item.speaker ?? item.title, video: recording.video, audio: recording.audio });
     const entry: Playing = { eventId, sessionId, itemId: item.id, startedAt: playback.at, fromMs: playback.positionMs, began: Date.now(), durationMs: recording.durationMs, child: null, stop, lease: null };
     this.playing.set(key, entry);
-    const child = spawn(this.deps.ffmpeg, playbackArgs(file, tracks, { copy: stage !== null, fromMs: playback.positionMs }), { stdio: ['ignore', 'ignore', 'pipe'] });
+    // Killed with this process, even by SIGKILL: the survivor that takes the play over must be the only one sending it.
+    const run = dyingWithServer(this.deps.ffmpeg, playbackArgs(file, tracks, { copy: stage !== null, fromMs: playback.positionMs }));
+    const child = spawn(run.command, run.args, { stdio: ['ignore', 'ignore', 'pipe'] });
     entry.child = child;
     let stderr = '';
     child.stderr?.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-2000)));

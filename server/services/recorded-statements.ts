@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { AppError } from '../errors.ts';
+import { dyingWithServer } from './die-with-server.ts';
 import { defaultMaxRecordingBytes, readProbe, sniffContainer, type ProbeResult, type VideoContainer } from '../domain/recorded-statements.ts';
 
 export interface RecordedStatementsOptions {
@@ -184,7 +185,9 @@ export class RecordedStatements {
     const size = this.options.stageSize ?? { width: 1280, height: 720 };
     try {
       const status = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-        const child = spawn(this.options.ffmpeg, stageArgs(this.absolute(video.file), temp, size), { stdio: ['ignore', 'pipe', 'pipe'], signal });
+        // Killed with this process, even by SIGKILL, rather than transcoding on while a survivor makes the same copy.
+        const run = dyingWithServer(this.options.ffmpeg, stageArgs(this.absolute(video.file), temp, size));
+        const child = spawn(run.command, run.args, { stdio: ['ignore', 'pipe', 'pipe'], signal });
         let stderr = '';
         let pending = '';
         child.stdout.on('data', (c: Buffer) => {

@@ -4,7 +4,7 @@
 // a few seconds (SIGSTOP: slow, not dead) A is not taken over, and its play
 // goes on. Killed (SIGKILL: nothing written on the way out), A stops renewing;
 // exactly one of B and C marks the play interrupted at A's last renewed
-// position (not where it began), every process's clients hear it in
+// position (not where it began), its ffmpeg dies with it, every process's clients hear it in
 // run:state, and the moderator resumes it from B, which plays it: a
 // listener on C receives the statement's RTP.
 import fs from 'node:fs';
@@ -15,6 +15,7 @@ import type { Worker } from 'mediasoup/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunStateMessage } from '../../server/protocol/events.ts';
 import type { NewProducerMessage } from '../../server/protocol/media-events.ts';
+import { childrenOf, killLeftovers, running } from '../support/leftovers.ts';
 import { freePort, hasRedis, redisServerPath, startProcess, stopProcess } from '../support/processes.ts';
 import { connect, createParticipant, eventId, ok } from '../support/realtime.ts';
 import { stageReady } from '../support/running-order.ts';
@@ -28,17 +29,6 @@ const hasFfmpeg = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status 
 
 type Item = RunStateMessage['items'][number];
 const statementOf = (m: RunStateMessage): Item | undefined => m.items.find((i) => i.id === 'hos-1');
-
-/** Kills what a SIGKILLed server left behind (its ffmpeg), found by the test's data directory in its command line. */
-function killLeftovers(dataDir: string): void {
-  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dataDir)) process.kill(Number(pid), 'SIGKILL');
-    } catch {
-      // gone meanwhile
-    }
-  }
-}
 
 describe.skipIf(!hasRedis || !hasFfmpeg)('a statement whose player dies is interrupted once, at its last position, and resumed elsewhere', () => {
   const dataDir = tempDir('plenary-lease-');
@@ -135,8 +125,12 @@ describe.skipIf(!hasRedis || !hasFfmpeg)('a statement whose player dies is inter
 
     // Dead: A is killed. One survivor marks the play interrupted where A last said it was.
     const playedFor = Date.now() - started;
+    const players = childrenOf(a.child.pid!, 'ffmpeg');
+    expect(players).toHaveLength(1);
     a.child.kill('SIGKILL');
     await new Promise((r) => a.child.once('exit', r));
+    // A's ffmpeg dies with it (it would otherwise send the statement for the rest of the video).
+    await waitFor(() => players.every((pid) => !running(pid)), { timeout: 10_000 });
     const interruptedOn = async (list: RunStateMessage[]): Promise<Item> =>
       waitFor(() => list.map(statementOf).find((i) => i?.playback?.state === 'interrupted'), { timeout: 30_000, interval: 100 });
     const onBState = await interruptedOn(states.b);

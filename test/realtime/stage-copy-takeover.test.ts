@@ -12,6 +12,7 @@ import { spawnSync, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunStateMessage } from '../../server/protocol/events.ts';
+import { childrenOf, killLeftovers, running } from '../support/leftovers.ts';
 import { freePort, hasRedis, redisServerPath, startProcess, stopProcess } from '../support/processes.ts';
 import { connect, createParticipant, eventId, ok } from '../support/realtime.ts';
 import { stageReady } from '../support/running-order.ts';
@@ -56,14 +57,7 @@ describe.skipIf(!hasRedis || !hasFfmpeg)('a stage copy whose process dies mid-tr
   afterAll(async () => {
     for (const s of sockets) s.close();
     for (const c of children.reverse()) await stopProcess(c);
-    // A killed server's ffmpeg may outlive it: found by this test's data directory in its command line.
-    for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-      try {
-        if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dataDir)) process.kill(Number(pid), 'SIGKILL');
-      } catch {
-        // gone meanwhile
-      }
-    }
+    killLeftovers(dataDir); // should A's ffmpeg have outlived it (the test fails then)
   });
 
   it('makes the copy again on the survivor, with its progress in run:state, and ends ready', async () => {
@@ -85,9 +79,13 @@ describe.skipIf(!hasRedis || !hasFfmpeg)('a stage copy whose process dies mid-tr
     // Uploaded to A, which transcodes it; its first progress reaches B's room. Then A is killed.
     expect((await getJson(`${a.url}${base}/hos-1/recording`, { method: 'POST', headers: { ...headers, 'content-type': 'video/mp4' }, body: new Uint8Array(fs.readFileSync(video)) })).status).toBe(201);
     await waitFor(() => states.some((m) => stageOf(m)?.status === 'processing' && stageOf(m)!.progress > 0), { timeout: 60_000, interval: 20 });
+    const transcoders = childrenOf(a.child.pid!, 'ffmpeg');
+    expect(transcoders).toHaveLength(1);
     a.child.kill('SIGKILL');
     await new Promise((r) => a.child.once('exit', r));
     const atKill = states.length;
+    // A's ffmpeg dies with it, rather than transcoding on beside the survivor's.
+    await waitFor(() => transcoders.every((pid) => !running(pid)), { timeout: 10_000 });
     const read = async (): Promise<Stage | undefined> => stageOf((await getJson<RunStateMessage>(`${b.url}${base}`, { headers })).body);
     expect((await read())?.status).toBe('processing'); // mid-job: A never finished it
 
