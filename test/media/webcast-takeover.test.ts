@@ -9,8 +9,9 @@
 // Then the encoding process is SIGKILLed: another takes the encoder over,
 // the playlists go on after a discontinuity with the survivors' voices, the
 // killed process's ffmpeg is gone with it, and the recordings API tells the
-// same recording throughout; at the session's end it is ready and holds the
-// media from before and after the takeover.
+// same recording throughout. Then the new holder stops cleanly (SIGTERM): it
+// gives the lease up and the last process takes over. At the session's end
+// the recording is ready and holds the media from before and after.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import type { Socket } from 'socket.io-client';
@@ -187,21 +188,23 @@ describe.skipIf(!hasRedis || !hasFfmpeg)('one webcast encoder per session across
     const before = await recordings(urls[0]!);
     expect(before).toEqual([expect.objectContaining({ status: 'recording', endedAt: null, url: null })]);
     for (const i of [1, 2]) expect(await recordings(urls[i]!)).toEqual(before);
-    const playlistBefore = await (await fetch(webcast(0, 'video-hi.m3u8'), { headers: { authorization: `Bearer ${viewer.token}` } })).text();
-    const runBefore = Math.max(...[...playlistBefore.matchAll(/video-hi-r(\d+)-\d+\.ts/g)].map((m) => Number(m[1])));
+    const videoPlaylist = async (i: number): Promise<string> => {
+      const res = await fetch(webcast(i, 'video-hi.m3u8'), { headers: { authorization: `Bearer ${viewer.token}` } });
+      return res.ok ? res.text() : '';
+    };
+    const lastRun = (playlist: string): number => Math.max(0, ...[...playlist.matchAll(/video-hi-r(\d+)-\d+\.ts/g)].map((m) => Number(m[1])));
+    const runBefore = lastRun(await videoPlaylist(0));
 
     // The encoding process dies without a word.
     const killedAt = Date.now();
     cluster.kill(holder!);
     const survivors = [0, 1, 2].filter((i) => i !== holder);
-    const [reader] = survivors as [number, number];
-    if (holder === 2) mod = await join(urls[survivors[0]!]!, moderator);
+    const [firstSurvivor] = survivors as [number, number];
 
     // Another process takes over: new segments of a later run, after a discontinuity.
     const after = await waitFor(
       async () => {
-        const res = await fetch(webcast(reader, 'video-hi.m3u8'), { headers: { authorization: `Bearer ${viewer.token}` } });
-        const text = res.ok ? await res.text() : '';
+        const text = await videoPlaylist(firstSurvivor);
         const runs = [...text.matchAll(/video-hi-r(\d+)-\d+\.ts/g)].map((m) => Number(m[1]));
         return runs.some((r) => r > runBefore) ? text : null;
       },
@@ -221,14 +224,28 @@ describe.skipIf(!hasRedis || !hasFfmpeg)('one webcast encoder per session across
 
     // The survivors are heard in the new run; the dead process's producers are not.
     const heardNow = (url: string, freq: number) => (): Promise<boolean> => heardIn(url, headers, freq);
-    if (holder !== 1) await expect.poll(heardNow(french(reader), tone.french), { timeout: 30_000, interval: 1000 }).toBe(true);
-    if (holder !== 0) await expect.poll(heardNow(floor(reader), tone.panelist), { timeout: 30_000, interval: 1000 }).toBe(true);
-    if (holder !== 2) await expect.poll(heardNow(floor(reader), tone.delegate), { timeout: 30_000, interval: 1000 }).toBe(true);
-    const gone = holder === 0 ? { url: floor(reader), freq: tone.panelist } : holder === 1 ? { url: french(reader), freq: tone.french } : { url: floor(reader), freq: tone.delegate };
+    if (holder !== 1) await expect.poll(heardNow(french(firstSurvivor), tone.french), { timeout: 30_000, interval: 1000 }).toBe(true);
+    if (holder !== 0) await expect.poll(heardNow(floor(firstSurvivor), tone.panelist), { timeout: 30_000, interval: 1000 }).toBe(true);
+    if (holder !== 2) await expect.poll(heardNow(floor(firstSurvivor), tone.delegate), { timeout: 30_000, interval: 1000 }).toBe(true);
+    const gone = holder === 0 ? { url: floor(firstSurvivor), freq: tone.panelist } : holder === 1 ? { url: french(firstSurvivor), freq: tone.french } : { url: floor(firstSurvivor), freq: tone.delegate };
     await expect.poll(heardNow(gone.url, gone.freq), { timeout: 20_000, interval: 1000 }).toBe(false);
 
     // The same recording goes on: same id and start, still being recorded, on every survivor.
     for (const i of survivors) expect(await recordings(urls[i]!)).toEqual(before);
+
+    // The new holder stops cleanly (SIGTERM): it gives the lease up, and the last process takes the encoder over.
+    const second = newHolder[0]!;
+    const last = survivors.find((i) => i !== second)!;
+    const runAfterKill = lastRun(await videoPlaylist(last));
+    process.kill(cluster.pids[second]!, 'SIGTERM');
+    await waitFor(async () => lastRun(await videoPlaylist(last)) > runAfterKill, { timeout: 60_000, interval: 500 });
+    await expect.poll(() => encodingProcesses([last]), { timeout: 20_000, interval: 500 }).toEqual([last]);
+    await expect.poll(() => ffmpegsNaming(dir).map((p) => p.ppid), { timeout: 10_000, interval: 250 }).toEqual([cluster.pids[last]]);
+    const own = last === 0 ? { url: floor(last), freq: tone.panelist } : last === 1 ? { url: french(last), freq: tone.french } : { url: floor(last), freq: tone.delegate };
+    await expect.poll(heardNow(own.url, own.freq), { timeout: 30_000, interval: 1000 }).toBe(true);
+    expect(await recordings(urls[last]!)).toEqual(before);
+    const reader = last;
+    mod = await join(urls[last]!, moderator);
 
     // The session ends: that recording is ready, made of both runs.
     await ok(mod, 'session:end', { sessionId });
@@ -242,7 +259,6 @@ describe.skipIf(!hasRedis || !hasFfmpeg)('one webcast encoder per session across
     );
     expect(ready).toMatchObject({ id: before[0]!.id, startedAt: before[0]!.startedAt, status: 'ready' });
     expect(ready.tracks).toEqual([{ kind: 'video', name: 'Video' }, { kind: 'audio', language: 'mul', name: 'Floor' }, { kind: 'audio', language: 'fr', name: 'Français' }]);
-    for (const i of survivors) expect(await recordings(urls[i]!)).toEqual([expect.objectContaining({ id: ready.id, status: 'ready' })]);
     const file = `${urls[reader]}${ready.url}`;
     const probe = await tool('ffprobe', ['-v', 'error', '-headers', `Authorization: Bearer ${organizerToken}\r\n`, '-show_entries', 'format=duration', '-of', 'csv=p=0', file]);
     expect(probe.status, probe.stderr).toBe(0);
