@@ -62,6 +62,19 @@ describe.skipIf(!hasFfmpeg || !byId('zh') || !byId('arabic') || !byId('latin'))(
     expect(differing(lowerThird('王', [latin]), lowerThird('芳', [latin]))).toBe(0);
   });
 
+  it('draws Han characters in their Chinese forms in a Chinese name and their Japanese forms in a Japanese one (faces of one collection)', () => {
+    const ja = byId('ja');
+    if (!ja) throw new Error('Noto Sans CJK JP is part of fonts-noto-cjk, as SC is');
+    // 骨, 直 and 今 are drawn differently in the simplified Chinese and the Japanese face; the SC face is the third of the
+    // collection, which drawtext reaches only through fontconfig: were it given the file, it would draw the first (JP).
+    const chinese = lowerThird('骨直今', faces);
+    expect(differing(chinese, lowerThird('骨直今', [zh]))).toBe(0);
+    expect(differing(chinese, lowerThird('骨直今', [ja]))).toBeGreaterThan(50);
+    const japanese = lowerThird('今井 なお', faces);
+    expect(differing(japanese, lowerThird('今井 なお', [ja]))).toBe(0);
+    expect(differing(japanese, lowerThird('今井 なお', [zh]))).toBeGreaterThan(20);
+  });
+
   it('draws an Arabic name with the Arabic face, shaped (joined letters), where a face without Arabic drew boxes', () => {
     const name = 'أحمد حسن';
     const drawn = lowerThird(name, faces);

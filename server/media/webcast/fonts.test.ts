@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { drawtextFont, faceFile, findFonts, hasGlyph, LowerThirdWriter, parseCharset, pickFace, textScript, type FacePick, type FcMatch, type FontFace } from './fonts.ts';
+import { drawtextFont, faceFile, findFonts, hasGlyph, logFonts, LowerThirdWriter, parseCharset, pickFace, textScript, type FacePick, type FcMatch, type FontFace } from './fonts.ts';
 
 // Faces with made-up coverage, shaped like the real ones: Latin with Arabic (DejaVu), Arabic only, and CJK with Latin.
 const face = (id: string, charset: string, prefers: FontFace['prefers'], index = 0): FontFace => ({ id, pattern: `${id}:style=Bold`, file: `/fonts/${id}.ttf`, index, ranges: parseCharset(charset), prefers });
@@ -97,6 +97,21 @@ describe('finding the installed fonts', () => {
     expect(fonts.faces[0]).toMatchObject({ id: 'latin', index: 0, ranges: null });
     expect(fonts.problem).toMatch(/fc-match/);
     expect(findFonts(() => null, () => false).faces).toEqual([]);
+  });
+
+  it('says at start-up which packages to install for the faces that are missing', () => {
+    const lines: { level: string; fields: unknown; message: string }[] = [];
+    const logger = {
+      warn: (fields: unknown, message: string) => lines.push({ level: 'warn', fields, message }),
+      info: (fields: unknown, message: string) => lines.push({ level: 'info', fields, message }),
+    } as unknown as Parameters<typeof logFonts>[1];
+    logFonts({ faces: [latin], missing: [{ id: 'zh', debianPackage: 'fonts-noto-cjk' }, { id: 'ja', debianPackage: 'fonts-noto-cjk' }], problem: null }, logger);
+    logFonts({ faces: [latin], missing: [], problem: 'fc-match (Debian package fontconfig) is not installed' }, logger);
+    logFonts({ faces: all, missing: [], problem: null }, logger);
+    expect(lines.map((l) => l.level)).toEqual(['warn', 'warn', 'info']);
+    expect(lines[0]?.message).toMatch(/apt-get install fonts-noto-cjk\)$/);
+    expect(lines[0]?.fields).toEqual({ missing: ['zh', 'ja'], faces: ['latin'] });
+    expect(lines[1]?.message).toMatch(/apt-get install fontconfig/);
   });
 
   const hasFc = spawnSync('fc-match', ['--version'], { stdio: 'ignore' }).status === 0;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { geometry, itemLine, lowerThird, mainIndex, slotOrder, type StageVideo } from './layout.ts';
+import { ffmpegArgs, webcastOptions, type EncoderPlan } from './ffmpeg.ts';
+import { parseCharset, type FontFace } from './fonts.ts';
 import { selectInputs } from './session-encoder.ts';
 import type { ProducerDescription } from '../session-media.ts';
 
@@ -71,5 +73,36 @@ describe('the webcast composition', () => {
     expect(s.sign?.participantId).toBe('sign');
     expect(s.floor).toEqual([{ producerId: 'mic' }]);
     expect(s.channels).toEqual([{ producerId: 'fr', language: 'fr' }]);
+  });
+
+  it('draws every lower third once per installed face, each from its own file, a face inside a collection by its fontconfig pattern', () => {
+    const face = (id: string, file: string, index: number): FontFace => ({ id, pattern: `Font ${id}:style=Bold`, file, index, ranges: parseCharset('20-7e'), prefers: ['other'] });
+    const plan: EncoderPlan = {
+      inputs: [
+        { kind: 'video', role: 'video', sdpPath: '/run/video-0.sdp' },
+        { kind: 'video', role: 'video', sdpPath: '/run/video-1.sdp' },
+        { kind: 'video', role: 'sign', sdpPath: '/run/sign.sdp' },
+        { kind: 'audio', role: 'floor', sdpPath: '/run/floor-0.sdp' },
+      ],
+      languages: [],
+      dir: '/web',
+      run: 1,
+      offsetSeconds: 0,
+      layout: { order: [0, 1], slotFiles: ['/run/slot-0.txt', '/run/slot-1.txt'], itemFile: '/run/item.txt', signFile: '/run/sign.txt' },
+    };
+    const graph = (faces: FontFace[]): string => {
+      const args = ffmpegArgs(plan, webcastOptions({}, { fonts: { faces, missing: [], problem: null } }));
+      return args[args.indexOf('-filter_complex') + 1] ?? '';
+    };
+    const drawn = graph([face('latin', '/fonts/DejaVuSans-Bold.ttf', 0), face('zh', '/fonts/NotoSansCJK-Bold.ttc', 2)]);
+    for (const file of ['slot-0', 'slot-1', 'item', 'sign']) {
+      expect(drawn).toContain(`:textfile='/run/${file}.latin.txt':`);
+      expect(drawn).toContain(`:textfile='/run/${file}.zh.txt':`);
+    }
+    expect(drawn.match(/drawtext=/g)).toHaveLength(8);
+    expect(drawn).toContain("drawtext=fontfile='/fonts/DejaVuSans-Bold.ttf':");
+    // ffmpeg's filter syntax: the pattern's colon escaped inside the quotes.
+    expect(drawn).toContain("drawtext=fontfile='Font zh\\:style=Bold':");
+    expect(graph([])).not.toContain('drawtext');
   });
 });
