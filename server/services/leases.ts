@@ -87,6 +87,9 @@ interface Held {
  * the work over, with the last state the holder renewed. A holder that was
  * merely slow keeps its lease as long as it renews within the expiry; one
  * that comes back after losing it learns so at its next renewal (onLost).
+ * A process claims nothing until it has reached Redis for a whole lease
+ * period: after an outage every lease looks expired, and the holders that
+ * are alive need that long to renew.
  *
  * Why not the media cluster's heartbeats or attendance's: those say that a
  * process is gone, to the processes that heard it before (the cluster's are
@@ -106,6 +109,8 @@ export class Leases {
   private readonly takers = new Map<string, TakeOver>();
   private readonly timer: NodeJS.Timeout;
   private beating: Promise<void> | null = null;
+  /** Since when every call to Redis has succeeded (null: the last one failed, or none was made yet). */
+  private healthySince: number | null = null;
   private closed = false;
   private readonly quit: () => Promise<void>;
 
@@ -187,6 +192,10 @@ export class Leases {
         this.logger.warn({ err: error, kind: entry.kind, id: entry.id }, 'could not renew a lease');
       }
     }
+    if (this.held.size === 0) await this.call(['PING']).catch(() => undefined);
+    // After an outage of Redis (or of this process's link to it) every lease may have expired meanwhile:
+    // a process claims only once it has reached Redis for a whole lease period, time enough for live holders to renew.
+    if (this.healthySince === null || Date.now() - this.healthySince < this.expireAfterMs) return;
     for (const [kind, takeOver] of this.takers) {
       if (this.closed) return;
       let claimed: unknown;
@@ -213,7 +222,18 @@ export class Leases {
 
   private run(script: string, kind: string, args: string[]): Promise<unknown> {
     const k = `${this.prefix}:${kind}`;
-    return this.redis.sendCommand(['EVAL', script, '3', `${k}:expiries`, `${k}:tokens`, `${k}:states`, ...args]);
+    return this.call(['EVAL', script, '3', `${k}:expiries`, `${k}:tokens`, `${k}:states`, ...args]);
+  }
+
+  private async call(args: string[]): Promise<unknown> {
+    try {
+      const reply = await this.redis.sendCommand(args);
+      this.healthySince ??= Date.now();
+      return reply;
+    } catch (error) {
+      this.healthySince = null;
+      throw error;
+    }
   }
 
   /** Stops beating (holders that stop cleanly release their own leases first); leases still held expire and are taken over. */

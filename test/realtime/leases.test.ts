@@ -39,10 +39,11 @@ describe.skipIf(!hasRedis)('leases in Redis (who does a piece of cluster-wide wo
   });
 
   /** Processes' lease boards on one prefix; their timers never fire (the test beats them), so a "crashed" one simply stops beating. */
-  const processes = (count: number): { leases: Leases; taken: { id: string; state: LeaseState }[] }[] => {
+  const processes = (count: number, link = { down: false }): { leases: Leases; taken: { id: string; state: LeaseState }[] }[] => {
     const prefix = `test:lease:${++n}`;
     return Array.from({ length: count }, () => {
-      const leases = new Leases({ sendCommand: (args) => client.sendCommand(args) }, logger, { renewEveryMs: 3_600_000, expireAfterMs, prefix });
+      const sendCommand = (args: string[]): Promise<unknown> => (link.down ? Promise.reject(new Error('Redis unreachable')) : client.sendCommand(args));
+      const leases = new Leases({ sendCommand }, logger, { renewEveryMs: 3_600_000, expireAfterMs, prefix });
       open.push(leases);
       const taken: { id: string; state: LeaseState }[] = [];
       leases.onExpired('play', async (id, state) => {
@@ -88,6 +89,7 @@ describe.skipIf(!hasRedis)('leases in Redis (who does a piece of cluster-wide wo
   it('tells a holder that comes back after its lease was taken that it lost it, and its release leaves the new holder’s lease alone', async () => {
     const [a, b, c] = processes(3) as [ReturnType<typeof processes>[0], ReturnType<typeof processes>[0], ReturnType<typeof processes>[0]];
     let lost = 0;
+    await b.leases.beat(); // B has been reaching Redis all along
     const old = await a.leases.hold('play', 'x', () => ({ positionMs: 1 }), () => lost++);
     await sleep(expireAfterMs + 100); // a pause longer than the expiry (a stopped process)
     await b.leases.beat();
@@ -105,6 +107,31 @@ describe.skipIf(!hasRedis)('leases in Redis (who does a piece of cluster-wide wo
     expect([...a.taken, ...c.taken]).toEqual([]);
     expect(renewed.held).toBe(true);
     await renewed.release();
+  });
+
+  it('after an outage of Redis longer than the expiry, takes over only the holders that do not come back', async () => {
+    const link = { down: false };
+    const [a, b, dead] = processes(3, link) as [ReturnType<typeof processes>[0], ReturnType<typeof processes>[0], ReturnType<typeof processes>[0]];
+    const lease = await a.leases.hold('play', 'alive', () => ({ positionMs: 1 }));
+    await dead.leases.hold('play', 'dead', () => ({ positionMs: 2 }));
+    await b.leases.beat();
+    link.down = true;
+    await sleep(expireAfterMs + 100);
+    await Promise.all([a.leases.beat(), b.leases.beat()]); // both fail: Redis is out of reach
+    link.down = false;
+    // Back: both leases expired in Redis meanwhile. B beats first, yet claims nothing until A has had time to renew.
+    await b.leases.beat();
+    expect(b.taken).toEqual([]);
+    await a.leases.beat();
+    for (let i = 0; i < 3; i++) {
+      await sleep(expireAfterMs / 2);
+      await a.leases.beat();
+      await b.leases.beat();
+    }
+    // The one that did not come back is taken over, by whichever of them reached it first.
+    expect([...a.taken, ...b.taken]).toEqual([{ id: 'dead', state: { positionMs: 2 } }]);
+    expect(lease.held).toBe(true);
+    await lease.release();
   });
 
   it('never takes over a released lease', async () => {
