@@ -87,6 +87,7 @@ export class RunningOrderPanel {
     this.stop = stop;
     this.controls.append(next, stop);
     this.buildEditor();
+    window.setInterval(() => this.tick(), 1000);
 
   }
 
@@ -229,13 +230,8 @@ export class RunningOrderPanel {
     head.append(el('strong', textAttrs, shown.title), ` (${this.kindLabel(item.kind)}${item.prerecorded ? `, ${s.runPrerecorded}` : ''})`);
     li.append(head);
     if (shown.speaker) li.append(' — ', el('span', { class: 'run-speaker', ...textAttrs }, shown.speaker));
-    // Planned for every item; actual time, and any overrun, only for an item that has run (none for one that never did).
-    const times = el('span', { class: 'run-times hint', 'data-testid': 'run-times' }, ` ${s.runPlanned} ${minutes(item.plannedMs)}`);
-    if (live && hasStarted(live)) {
-      const actual = live.actualMs + (live.status === 'current' && live.startedAt ? Math.max(0, Date.now() - Date.parse(live.startedAt)) : 0);
-      times.append(` · ${s.runActual} ${minutes(actual)}`);
-      if (actual - item.plannedMs >= 1000) times.append(' · ', el('span', { class: 'run-overrun', 'data-testid': 'run-overrun' }, interpolate(s.rs_overrun, { time: minutes(actual - item.plannedMs) })));
-    }
+    const times = el('span', { class: 'run-times hint', 'data-testid': 'run-times' });
+    this.fillTimes(times, item.plannedMs, live);
     li.append(times);
     if (live?.recording) {
       li.append(el('span', { class: 'hint' }, ` · ${interpolate(s.runVideo, { duration: minutes(live.recording.durationMs) })} · ${live.recording.approved ? s.runVideoApproved : s.runVideoNotApproved}`));
@@ -296,6 +292,25 @@ export class RunningOrderPanel {
       li.append(approve);
     }
     return li;
+  }
+
+  /** Planned for every item; actual time, and any overrun, only for an item that has run (none for one that never did). */
+  private fillTimes(times: HTMLElement, plannedMs: number, live: RunItemView | undefined): void {
+    const s = this.deps.strings;
+    times.replaceChildren(` ${s.runPlanned} ${minutes(plannedMs)}`);
+    if (!live || !hasStarted(live)) return;
+    const actual = live.actualMs + (live.status === 'current' && live.startedAt ? Math.max(0, Date.now() - Date.parse(live.startedAt)) : 0);
+    times.append(` · ${s.runActual} ${minutes(actual)}`);
+    if (actual - plannedMs >= 1000) times.append(' · ', el('span', { class: 'run-overrun', 'data-testid': 'run-overrun' }, interpolate(s.rs_overrun, { time: minutes(actual - plannedMs) })));
+  }
+
+  /** The running item's actual time counts on between states, like the floor clock (only its times are redrawn, so nothing loses focus). */
+  private tick(): void {
+    const current = this.state?.items.find((i) => i.id === this.state?.currentItemId);
+    if (!current || this.root.hidden) return;
+    const planned = (this.moderator && this.draft ? this.draft.items.find((i) => i.id === current.id)?.plannedMs : undefined) ?? current.plannedMs;
+    const times = this.list.querySelector<HTMLElement>(`li[data-item-id="${CSS.escape(current.id)}"] [data-testid="run-times"]`);
+    if (times) this.fillTimes(times, planned, current);
   }
 
   private edit(change: (items: EditItem[]) => EditItem[]): void {

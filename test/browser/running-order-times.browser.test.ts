@@ -112,6 +112,13 @@ describe.skipIf(!hasChromium)('running-order times, and one copy of the order pe
       expect(await page.locator('[data-item-id="floor"]').getByTestId('run-times').innerText()).not.toContain('Actual');
     }
     await eventually(() => projector.getByTestId('projector-run-next').innerText()).toBe('Open floor');
+    // The running item's actual time counts on between broadcasts, like the floor clock.
+    const keynoteSeconds = async (): Promise<number> => {
+      const [, m, s] = /Actual (\d+):(\d\d)/.exec(await delegate.locator('[data-item-id="keynote"]').getByTestId('run-times').innerText()) ?? [];
+      return Number(m) * 60 + Number(s);
+    };
+    const before = await keynoteSeconds();
+    await eventually(keynoteSeconds).toBeGreaterThan(before);
 
     // None of the three pages fetched the running order: each took it from the join and followed run:state.
     expect([...fetches.values()]).toEqual([0, 0, 0]);

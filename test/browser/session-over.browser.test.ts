@@ -67,11 +67,17 @@ describe.skipIf(!hasChromium)('the room of a session that is over (headless Chro
     expect(await page.getByTestId('floor-over').innerText()).toBe(`${en.rs_ended} ${en.rs_floorClosed}`);
     expect(await page.getByTestId('questions-over').innerText()).toBe(`${en.rs_ended} ${en.rs_questionsClosed}`);
 
-    // The chair opens it (late, or for a rehearsal): live, everything is offered, without a reload.
+    // The chair's console offers Open, not End, before the session is live.
+    const chairPage = await openRoom(chair, sessionId);
+    const chairButtons = async () => ({ open: await chairPage.getByTestId('open-session').isVisible(), end: await chairPage.getByTestId('end-session').isVisible() });
+    await eventually(chairButtons).toEqual({ open: true, end: false });
+
+    // The chair opens it (late, or for a rehearsal): live, everything is offered, without a reload; End appears.
     const mod = await socketOf(chair, sessionId);
     await ok(mod, 'qna:mode', { sessionId, mode: 'open' });
     await ok(mod, 'session:open', { sessionId });
     await eventually(() => offered(page)).toEqual(everything);
+    await eventually(chairButtons).toEqual({ open: true, end: true });
     const other = await socketOf(asker, sessionId);
     await ok(other, 'qna:ask', { sessionId, text: 'Will the recovery plans be costed?' });
     await eventually(() => page.getByTestId('vote').isEnabled()).toBe(true);
@@ -85,6 +91,8 @@ describe.skipIf(!hasChromium)('the room of a session that is over (headless Chro
     expect(await page.getByTestId('floor-over').innerText()).toBe(`${en.rs_ended} ${en.rs_floorClosed}`);
     expect(await page.getByTestId('vote').isDisabled()).toBe(true);
     expect(await page.getByTestId('vote-count').innerText()).toBe('0');
+    // Ended, it may be reopened (the server allows it), not ended again.
+    await eventually(chairButtons).toEqual({ open: true, end: false });
     expect(errors).toEqual([]);
   }, 120_000);
 
