@@ -25,7 +25,7 @@ export interface HeldLease {
   release(): Promise<void>;
 }
 
-/** Told when a lease of its kind expired and this process won it (exactly one process does). */
+/** Told when a lease of its kind expired and this process won it (exactly one process does); a rejection puts the work back, to be tried again. */
 export type TakeOver = (id: string, state: LeaseState) => Promise<void>;
 
 // Every script decides on Redis's clock (TIME), so the processes' clocks never have to agree.
@@ -215,7 +215,13 @@ export class Leases {
           // an unreadable state: the taker still hears of the id
         }
         this.logger.warn({ kind, id, state }, 'lease expired: taking the work over from a process that stopped renewing it');
-        await takeOver(id, state).catch((error: unknown) => this.logger.error({ err: error, kind, id }, 'could not take over expired work'));
+        try {
+          await takeOver(id, state);
+        } catch (error) {
+          // Claimed but not done (the store refused, say): back as an orphan, for a process to try again once it expires.
+          this.logger.error({ err: error, kind, id }, 'could not take over expired work; it will be tried again');
+          await this.adopt(kind, id, state).catch((e: unknown) => this.logger.error({ err: e, kind, id }, 'could not put back work that was not taken over'));
+        }
       }
     }
   }

@@ -134,6 +134,28 @@ describe.skipIf(!hasRedis)('leases in Redis (who does a piece of cluster-wide wo
     await lease.release();
   });
 
+  it('puts back work whose taking over failed, and hands it over again once it expires', async () => {
+    const [a, b] = processes(2) as [ReturnType<typeof processes>[0], ReturnType<typeof processes>[0]];
+    const tries: LeaseState[] = [];
+    b.leases.onExpired('play', async (_id, state) => {
+      tries.push(state);
+      if (tries.length === 1) throw new Error('the store refused the write');
+    });
+    await b.leases.beat();
+    await a.leases.hold('play', 'retry', () => ({ positionMs: 3 }));
+    await sleep(expireAfterMs + 100); // A died
+    await b.leases.beat();
+    expect(tries).toEqual([{ positionMs: 3 }]);
+    await b.leases.beat(); // put back: not expired yet
+    expect(tries).toHaveLength(1);
+    await sleep(expireAfterMs + 100);
+    await b.leases.beat();
+    expect(tries).toEqual([{ positionMs: 3 }, { positionMs: 3 }]);
+    await sleep(expireAfterMs + 100);
+    await b.leases.beat(); // done the second time: gone
+    expect(tries).toHaveLength(2);
+  });
+
   it('never takes over a released lease', async () => {
     const [a, b] = processes(2) as [ReturnType<typeof processes>[0], ReturnType<typeof processes>[0]];
     const lease = await a.leases.hold('play', 'done', () => ({}));
