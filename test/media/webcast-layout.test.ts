@@ -157,7 +157,8 @@ describe.skipIf(!hasFfmpeg)('the webcast’s composition: active speaker, strip,
     expect(running?.layout).toEqual({ main: 'Rosa Red, Test Organisation', strip: ['Bao Blue, Kenya'], sign: 'Gina Sign, Test Organisation', item: 'Panel on decent work' });
 
     // The active speaker observer names the blue panelist (delivered as another process's observer would:
-    // ffmpeg's RTP carries no audio level for this worker's own observer to hear): blue goes large without a restart.
+    // ffmpeg's RTP carries no audio level for this worker's own observer to hear; the observer itself, fed by
+    // Chromium's audio levels, is webcast-speaker.browser.test.ts's): blue goes large without a restart.
     server.media!.remoteSpeaker(eventId, sessionId, { sessionId, producerId: blueMedia.audio!, participantId: blue.id });
     await expect.poll(seen, { timeout: 20_000, interval: 500 }).toEqual({ main: 'blue', strip: 'red', sign: 'green' });
     const [switched] = server.webcast!.stats();
