@@ -1,11 +1,12 @@
 // One webcast encoder per session across server processes (issue 12): three
 // real Plenary processes with media and the webcast on, sharing Redis and one
-// data directory. A panelist publishes on A, a French interpreter on B, a
-// delegate given the floor on C. Exactly one process encodes the session
+// data directory. A panelist publishes on A, a French interpreter and a sign
+// interpreter (a green camera) on B, a delegate given the floor on C. Exactly one process encodes the session
 // (one ffmpeg for it on the machine, one process reporting it in /metrics),
 // and it hears every one of them, wherever their producers are held: the
 // floor rendition carries the panelist's tone and then the delegate's,
-// French the interpreter's, read as a player reads them from any process.
+// French the interpreter's, read as a player reads them from any process,
+// and the picture has the sign interpreter in its inset.
 // Then the encoding process is SIGKILLed: another takes the encoder over,
 // the playlists go on after a discontinuity with the survivors' voices, the
 // killed process's ffmpeg is gone with it, and the recordings API tells the
@@ -17,6 +18,7 @@ import fs from 'node:fs';
 import type { Socket } from 'socket.io-client';
 import type { Worker } from 'mediasoup/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { geometry } from '../../server/media/webcast/layout.ts';
 import { hasRedis } from '../support/processes.ts';
 import { connect, createParticipant, eventId, ok, type TestParticipant } from '../support/realtime.ts';
 import { organizerToken, waitFor } from '../support/server.ts';
@@ -25,6 +27,8 @@ import { heardIn } from './webcast-audio.ts';
 import { hasFfmpeg, sendRtp } from './webcast-support.ts';
 
 const sessionId = 'thematic-4';
+/** The low quality's size (WEBCAST_* defaults): where the sign-language inset is, whatever the stage. */
+const lo = { width: 640, height: 360 };
 const tone = { panelist: 440, french: 880, delegate: 1320 };
 
 interface ListedRecording {
@@ -54,6 +58,30 @@ function ffmpegsNaming(part: string): { pid: number; ppid: number; cmdline: stri
   return found;
 }
 
+/** Whether the newest frame of a video playlist shows green (the sign interpreter's camera) in the sign-language inset. */
+async function greenInset(url: string, token: string): Promise<boolean> {
+  const frame = await new Promise<Buffer | null>((resolve) => {
+    const child = spawn('ffmpeg', ['-v', 'error', '-headers', `Authorization: Bearer ${token}\r\n`, '-live_start_index', '-1', '-i', url, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      const all = Buffer.concat(chunks);
+      resolve(code === 0 && all.length === lo.width * lo.height * 3 ? all : null);
+    });
+  });
+  if (!frame) return false;
+  const { sign } = geometry(lo.width, lo.height, 1);
+  const at = (Math.round(sign.y + sign.h / 3) * lo.width + Math.round(sign.x + sign.w / 2)) * 3;
+  return (frame[at] ?? 255) < 60 && (frame[at + 1] ?? 0) > 195 && (frame[at + 2] ?? 255) < 60;
+}
+
+/** ffmpeg sending a plain green picture (VP8) over RTP in real time. */
+function sendGreen(port: number, pt: number, ssrc: number): ChildProcess {
+  return spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-f', 'lavfi', '-i', 'color=c=0x00ff00:s=320x180:r=10', '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '100k', '-g', '10', '-ssrc', String(ssrc), '-payload_type', String(pt), '-f', 'rtp', `rtp://127.0.0.1:${port}`], { stdio: 'ignore' });
+}
+
 function tool(bin: string, args: string[], timeoutMs = 30_000): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -80,6 +108,7 @@ describe.skipIf(!hasRedis || !hasFfmpeg)('one webcast encoder per session across
   let interpreter: TestParticipant;
   let delegate: TestParticipant;
   let viewer: TestParticipant;
+  let signer: TestParticipant;
 
   const join = async (url: string, p: TestParticipant): Promise<Socket> => {
     const socket = await connect(url, { token: p.token });
@@ -116,6 +145,7 @@ describe.skipIf(!hasRedis || !hasFfmpeg)('one webcast encoder per session across
     interpreter = await createParticipant(url, { name: 'Interprète sur B', group: 'international_organization', roles: [{ sessionId, role: 'interpreter', language: 'fr' }] });
     delegate = await createParticipant(url, { name: 'Delegate on C', group: 'government', country: 'GH' });
     viewer = await createParticipant(url, { name: 'Viewer', group: 'employers', country: 'KE' });
+    signer = await createParticipant(url, { name: 'Sign on B', group: 'international_organization', roles: [{ sessionId, role: 'sign_interpreter', language: 'ase' }] });
   }, 180_000);
 
   afterAll(async () => {
@@ -140,6 +170,9 @@ describe.skipIf(!hasRedis || !hasFfmpeg)('one webcast encoder per session across
     const booth = await publisher(urls[1]!, interpreter);
     const fr = await booth.produceRtp('audio', { source: 'interpretation', language: 'fr' });
     senders.push(sendRtp(null, { port: fr.port, pt: fr.payloadType, ssrc: fr.ssrc, freq: tone.french }));
+    const signing = await publisher(urls[1]!, signer);
+    const hands = await signing.produceRtp('video', { source: 'camera' });
+    senders.push(sendGreen(hands.port, hands.payloadType, hands.ssrc));
 
     // The master playlist offers French, served alike by every process (one directory, one writer).
     const master = await waitFor(
@@ -171,6 +204,8 @@ describe.skipIf(!hasRedis || !hasFfmpeg)('one webcast encoder per session across
     await expect.poll(() => heardIn(floor(0), headers, tone.panelist), { timeout: 30_000, interval: 1000 }).toBe(true);
     await expect.poll(() => heardIn(french(1), headers, tone.french), { timeout: 30_000, interval: 1000 }).toBe(true);
     expect(await heardIn(french(2), headers, tone.panelist)).toBe(false);
+    // The picture composes B's sign interpreter in its inset, as a local one.
+    await expect.poll(() => greenInset(webcast(2, 'video-lo.m3u8'), viewer.token), { timeout: 30_000, interval: 1000 }).toBe(true);
 
     // A delegate on C is given the floor and speaks: heard on the floor rendition.
     const del = await join(urls[2]!, delegate);
@@ -229,6 +264,7 @@ describe.skipIf(!hasRedis || !hasFfmpeg)('one webcast encoder per session across
     if (holder !== 2) await expect.poll(heardNow(floor(firstSurvivor), tone.delegate), { timeout: 30_000, interval: 1000 }).toBe(true);
     const gone = holder === 0 ? { url: floor(firstSurvivor), freq: tone.panelist } : holder === 1 ? { url: french(firstSurvivor), freq: tone.french } : { url: floor(firstSurvivor), freq: tone.delegate };
     await expect.poll(heardNow(gone.url, gone.freq), { timeout: 20_000, interval: 1000 }).toBe(false);
+    if (holder !== 1) await expect.poll(() => greenInset(webcast(firstSurvivor, 'video-lo.m3u8'), viewer.token), { timeout: 30_000, interval: 1000 }).toBe(true);
 
     // The same recording goes on: same id and start, still being recorded, on every survivor.
     for (const i of survivors) expect(await recordings(urls[i]!)).toEqual(before);
