@@ -48,7 +48,6 @@ export class BoothConsole {
   private queue: QueueStateMessage | null = null;
   /** The running order: its current and next statements' texts for the interpreters (issue 18). */
   private run: RunStateMessage | null = null;
-  private loading = false;
   private starting = new Set<string>();
   private coughing = false;
   /** The level of this interpreter's own channel (Web Audio), kept across renders. */
@@ -117,23 +116,16 @@ export class BoothConsole {
     this.root.addEventListener('keyup', cough(false));
   }
 
-  /** Follows the room: the first view loads the booths; the session going live starts a channel the booth already gave this page. */
+  /**
+   * Follows the room: the first view brings the booths (from the room's own
+   * join snapshot: no second session:join); the session going live starts a
+   * channel the booth already gave this page.
+   */
   update(view: SessionView): void {
     this.me = view.you.participantId;
     this.live = view.status === 'live';
-    if (!this.booths && !this.loading) void this.load();
+    if (!this.booths) this.snapshot(view.snapshot);
     this.follow();
-  }
-
-  private async load(): Promise<void> {
-    this.loading = true;
-    try {
-      this.snapshot(await this.deps.request<JoinAck, 'session:join'>('session:join', { sessionId: this.deps.sessionId }));
-    } catch (error) {
-      this.deps.showError(error);
-    } finally {
-      this.loading = false;
-    }
   }
 
   private snapshot(ack: JoinAck): void {

@@ -107,8 +107,9 @@ export class CaptionsPanel {
   update(view: SessionView): void {
     this.live = view.status === 'live';
     if (!this.loaded) {
+      // The room's join snapshot: who captions which language, and the last lines (no second session:join).
       this.loaded = true;
-      void this.deps.request<JoinAck, 'session:join'>('session:join', { sessionId: this.deps.sessionId }).then((ack) => this.snapshot(ack), () => undefined);
+      this.snapshot(view.snapshot);
     }
     this.render();
   }

@@ -30,6 +30,12 @@ export interface SessionView {
    * of them fetches it). Replaced, never changed in place, on each newer state.
    */
   run: RunStateMessage;
+  /**
+   * The join snapshot this view was last made from, whole: the booths, the
+   * caller's access roles and the last caption lines, which the interpreters'
+   * and captioners' panels read once from here instead of joining again.
+   */
+  snapshot: JoinAck;
 }
 
 export function fromJoin(ack: JoinAck, now = Date.now()): SessionView {
@@ -47,6 +53,7 @@ export function fromJoin(ack: JoinAck, now = Date.now()): SessionView {
     polls: new Map((ack.polls?.polls ?? []).map((p) => [p.id, p])),
     myChoices: new Map(Object.entries(ack.polls?.myChoices ?? {})),
     run: ack.run,
+    snapshot: ack,
   };
 }
 

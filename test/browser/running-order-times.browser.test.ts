@@ -2,7 +2,8 @@
 // - an item that never ran shows its planned time only (no "Actual 0:00"); once it has run, its actual time, and
 //   its overrun when it ran beyond the plan, for the chair and for delegates alike;
 // - the room and the projector take the order from the join snapshot and run:state: neither fetches it
-//   (the room fetched it twice, once for the floor bar and once for the panel), yet both follow it live.
+//   (the room fetched it twice, once for the floor bar and once for the panel), yet both follow it live;
+// - each page sends one session:join (the booth console and the captions panel each sent their own).
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,9 +24,17 @@ describe.skipIf(!hasChromium)('running-order times, and one copy of the order pe
   const errors: string[] = [];
   /** GETs of the running order, per page. */
   const fetches = new Map<Page, number>();
+  /** session:join events each page sent over its socket. */
+  const joins = new Map<Page, number>();
 
   const counted = (page: Page): Page => {
     fetches.set(page, 0);
+    joins.set(page, 0);
+    page.on('websocket', (ws) => {
+      ws.on('framesent', (frame) => {
+        if (typeof frame.payload === 'string' && frame.payload.includes('["session:join"')) joins.set(page, (joins.get(page) ?? 0) + 1);
+      });
+    });
     page.on('request', (r) => {
       if (r.method() === 'GET' && new URL(r.url()).pathname.endsWith('/running-order')) fetches.set(page, (fetches.get(page) ?? 0) + 1);
     });
@@ -122,6 +131,8 @@ describe.skipIf(!hasChromium)('running-order times, and one copy of the order pe
 
     // None of the three pages fetched the running order: each took it from the join and followed run:state.
     expect([...fetches.values()]).toEqual([0, 0, 0]);
+    // And each joined the session once: the interpreters' and captioners' panels read the room's join snapshot (they joined again, twice per page).
+    expect([...joins.values()]).toEqual([1, 1, 1]);
     expect(errors).toEqual([]);
   }, 120_000);
 });
