@@ -34,6 +34,8 @@ export interface StageDeps {
   request: Request;
   announce(text: string): void;
   showError(error: unknown): void;
+  /** Whether the session reads Ended or Cancelled by the room's status rule (clock included): the stage then says so. */
+  over?(): 'ended' | 'cancelled' | null;
 }
 
 function byId<T extends HTMLElement = HTMLElement>(id: string): T {
@@ -545,7 +547,7 @@ export class Stage {
     const caps = media?.caps ?? null;
     const live = this.view?.status === 'live';
     byId('stage-live').hidden = !caps || this.disabled;
-    if (!this.disabled) byId('stage-note').textContent = !live ? this.s.stageClosed : media && media.producers.size === 0 && media.local.size === 0 ? this.s.stageEmpty : '';
+    if (!this.disabled) byId('stage-note').textContent = !live ? this.closedNote() : media && media.producers.size === 0 && media.local.size === 0 ? this.s.stageEmpty : '';
     byId('stage-note').hidden = this.webcast || Boolean(caps && live && media && (media.producers.size > 0 || media.local.size > 0));
     this.renderTiles();
     this.renderAudio();
@@ -642,6 +644,12 @@ export class Stage {
   }
 
   /** One tile per person on stage (camera or a name card), one per shared screen; own camera from the local track. */
+  /** Not live: over (ended or cancelled), or yet to be opened. */
+  private closedNote(): string {
+    const over = this.deps.over?.() ?? null;
+    return over === 'ended' ? this.s.rs_ended : over === 'cancelled' ? this.s.rs_cancelled : this.s.stageClosed;
+  }
+
   private renderTiles(): void {
     const media = this.media;
     const container = byId('stage-tiles');

@@ -210,7 +210,13 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
   }
   byId('live-room').hidden = false;
   // The live stage (audio and video) follows the session's status and floor.
-  stage = new Stage({ socket, sessionId, strings: s, lang: document.documentElement.lang || 'en', request: (e, p) => live.request(e, p), announce, showError });
+  stage = new Stage({
+    socket, sessionId, strings: s, lang: document.documentElement.lang || 'en', request: (e, p) => live.request(e, p), announce, showError,
+    over: () => {
+      const view = live.views.get(sessionId);
+      return view ? overOf(view) : null;
+    },
+  });
   const joinedView = live.views.get(sessionId);
   // Watch the webcast instead of holding a WebRTC seat (issue 12); the stage takes over for the floor.
   const onStage = stage;

@@ -66,6 +66,8 @@ describe.skipIf(!hasChromium)('the room of a session that is over (headless Chro
     await eventually(() => offered(page)).toEqual(nothing);
     expect(await page.getByTestId('floor-over').innerText()).toBe(`${en.rs_ended} ${en.rs_floorClosed}`);
     expect(await page.getByTestId('questions-over').innerText()).toBe(`${en.rs_ended} ${en.rs_questionsClosed}`);
+    // The stage says it too, rather than that it opens when the session is live.
+    expect(await page.locator('#stage-note').innerText()).toBe(en.rs_ended);
 
     // The chair's console offers Open, not End, before the session is live.
     const chairPage = await openRoom(chair, sessionId);
