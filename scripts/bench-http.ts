@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
 import { organizerToken, tempDir } from '../test/support/server.ts';
+import { benchServerFlags, cpuMs } from './bench-realtime.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const eventId = 'global-forum-2022';
@@ -65,15 +66,6 @@ function fetchRaw(url: string): Promise<{ body: Buffer; type: string }> {
   });
 }
 
-/** CPU time (user + system, ms) a process has used so far, from /proc (Linux); NaN elsewhere. */
-function cpuMs(pid: number | undefined): number {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return NaN;
-  }
-}
 
 interface Tally {
   latencies: number[];
@@ -139,7 +131,8 @@ export async function httpVersusBare(seconds: number, connections: number): Prom
   const slices = Math.max(2, Math.round(seconds));
   const slice = seconds / slices;
   console.log(`\n6. Pages, programme API and feeds vs a bare Express route serving the same bytes (${connections} keep-alive connections, ${seconds} s per route and server in ${slices} alternating slices, anonymous, no Accept-Encoding; server and bare app in processes of their own)`);
-  const plenary = spawn(process.execPath, [path.join(root, 'server/main.ts')], {
+  console.log(`   server Node options: ${benchServerFlags().join(' ') || '(none)'}`);
+  const plenary = spawn(process.execPath, [...benchServerFlags(), path.join(root, 'server/main.ts')], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', PLENARY_DATA_DIR: tempDir('plenary-bench-http-'), PLENARY_ORGANIZER_TOKEN: organizerToken, MEDIA_ENABLED: 'false', LOG_LEVEL: 'warn', NODE_ENV: 'production' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -27,6 +27,7 @@ import { WebSocket } from 'ws';
 import type { QueueStateMessage } from '../server/protocol/events.ts';
 import { createParticipant, eventId, ok } from '../test/support/realtime.ts';
 import { organizerToken, tempDir } from '../test/support/server.ts';
+import { serverNodeFlags } from './server-flags.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const sessionId = 'thematic-1';
@@ -175,10 +176,29 @@ async function connectInspector(url: string): Promise<Inspector> {
   };
 }
 
+/**
+ * The Node options the bench's servers run with: production's
+ * (scripts/server-flags.mjs, as `npm start` and the image use), then
+ * BENCH_SERVER_NODE_ARGS (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof to
+ * profile a part, or another --max-semi-space-size to compare: V8 takes
+ * the last).
+ */
+export function benchServerFlags(): string[] {
+  return [...serverNodeFlags, ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)];
+}
+
+/** CPU time (user + system, ms) a process has used so far, from /proc (Linux); NaN elsewhere. */
+export function cpuMs(pid: number | undefined): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 export async function startServer(options: { inspect?: boolean } = {}): Promise<{ url: string; pid: number | undefined; inspector: Inspector | undefined; stop: () => Promise<void> }> {
-  // BENCH_SERVER_NODE_ARGS: extra Node options for the server (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof to profile a part).
-  const extra = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...extra, ...(options.inspect ? ['--inspect=127.0.0.1:0'] : []), path.join(root, 'server/main.ts')], {
+  const child = spawn(process.execPath, [...benchServerFlags(), ...(options.inspect ? ['--inspect=127.0.0.1:0'] : []), path.join(root, 'server/main.ts')], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', PLENARY_DATA_DIR: tempDir('plenary-bench-rt-'), PLENARY_ORGANIZER_TOKEN: organizerToken, MEDIA_ENABLED: 'false', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -217,7 +237,8 @@ export function open(url: string, token: string): Promise<Socket> {
 
 export async function realtimeFanOut(socketCounts: number[], rounds: number, churnSeconds = 600): Promise<void> {
   console.log(`\n3. Socket.IO fan-out of one server process (queue:state to every delegate socket in a session, ${rounds} changes per step)`);
-  console.log('   sockets | first    | median   | p95      | last     | all received');
+  console.log(`   server Node options: ${benchServerFlags().join(' ') || '(none)'}`);
+  console.log('   sockets | first    | median   | p95      | last     | all received | server CPU per delivery');
   const server = await startServer({ inspect: true });
   const gcMemory = async () => (await server.inspector?.memoryAfterGc()) ?? { rssMb: NaN, heapUsedMb: NaN, heapTotalMb: NaN };
   try {
@@ -251,6 +272,7 @@ export async function realtimeFanOut(socketCounts: number[], rounds: number, chu
       const lastOfRound: number[] = [];
       const all: number[] = [];
       let complete = 0;
+      const cpuBefore = cpuMs(server.pid);
       for (let round = 0; round < rounds; round++) {
         const arrivals: number[] = [];
         const sentAt = performance.now();
@@ -274,10 +296,12 @@ export async function realtimeFanOut(socketCounts: number[], rounds: number, chu
         all.push(...arrivals);
         lastOfRound.push(arrivals.at(-1) ?? NaN);
       }
+      // The server's CPU over the rounds (the changes, their broadcasts, the acks) per socket reached.
+      const cpuPerDelivery = ((cpuMs(server.pid) - cpuBefore) * 1000) / Math.max(1, all.length);
       all.sort((a, b) => a - b);
       const fmt = (ms: number) => `${ms.toFixed(1).padStart(5)} ms`;
       const last = [...lastOfRound].sort((a, b) => a - b);
-      console.log(`   ${String(target).padStart(7)} | ${fmt(all[0] ?? NaN)} | ${fmt(percentile(all, 50))} | ${fmt(percentile(all, 95))} | ${fmt(percentile(last, 50))} | ${complete}/${rounds} rounds`);
+      console.log(`   ${String(target).padStart(7)} | ${fmt(all[0] ?? NaN)} | ${fmt(percentile(all, 50))} | ${fmt(percentile(all, 95))} | ${fmt(percentile(last, 50))} | ${`${complete}/${rounds} rounds`.padEnd(12)} | ${cpuPerDelivery.toFixed(1)} µs`);
       results.push({ sockets: target, p50: percentile(all, 50), p99: percentile(all, 99), rssMb: rssMb(server.pid), gc: await gcMemory() });
     }
     console.log('   (last = median over rounds of the time until the last socket had the change)');

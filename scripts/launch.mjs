@@ -196,9 +196,12 @@ async function main() {
 
   let code = 0;
   switch (command) {
-    case 'start':
-      code = await exec(process.execPath, [path.join(root, 'server', 'main.ts'), ...rest]);
+    case 'start': {
+      // Production's Node options (scripts/server-flags.mjs; the Dockerfile sets the same in NODE_OPTIONS).
+      const { serverNodeFlags } = await import(pathToFileURL(path.join(root, 'scripts', 'server-flags.mjs')).href);
+      code = await exec(process.execPath, [...serverNodeFlags, path.join(root, 'server', 'main.ts'), ...rest]);
       break;
+    }
     case 'seed':
       code = await exec(process.execPath, [path.join(root, 'server', 'seed', 'cli.ts'), ...rest]);
       break;
