@@ -68,6 +68,21 @@ for _, id in ipairs(ids) do
 end
 return out`;
 
+/** How long a shutdown waits for Redis. */
+const shutdownWaitMs = 2000;
+
+/** `promise`'s outcome, or undefined after `ms` (its rejection, if it comes, is ignored then). */
+async function within<T>(ms: number, promise: Promise<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+    promise.catch(() => undefined);
+  }
+}
+
 interface Held {
   kind: string;
   id: string;
@@ -132,7 +147,9 @@ export class Leases {
     client.on('error', (error: unknown) => logger.error({ err: error }, 'redis (leases) error'));
     await client.connect();
     return new Leases({ sendCommand: (args) => client.sendCommand(args) }, logger, options, async () => {
-      await client.quit().catch((error: unknown) => logger.warn({ err: error }, 'redis (leases) quit failed'));
+      // Waits for what is pending, but not for ever: with Redis out of reach, commands would wait for it.
+      const closed = await within(shutdownWaitMs, client.close().then(() => true, () => false));
+      if (!closed) client.destroy();
     });
   }
 
@@ -148,7 +165,8 @@ export class Leases {
       if (this.held.get(key) === entry) this.held.delete(key);
       if (!entry.lease.held) return;
       entry.lease.held = false;
-      await this.run(releaseScript, kind, [id, entry.token]);
+      // Not waited for beyond a while (a shutdown with Redis out of reach): a release done late, or never, is harmless (the lease expires).
+      await within(shutdownWaitMs, this.run(releaseScript, kind, [id, entry.token]));
     };
     return {
       get held() {
@@ -247,7 +265,7 @@ export class Leases {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
-    await this.beating;
+    await within(shutdownWaitMs, this.beating ?? Promise.resolve());
     await this.quit();
   }
 }

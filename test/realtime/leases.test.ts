@@ -156,6 +156,25 @@ describe.skipIf(!hasRedis)('leases in Redis (who does a piece of cluster-wide wo
     expect(tries).toHaveLength(2);
   });
 
+  it('shuts down, and releases, without waiting for ever for a Redis that does not answer', async () => {
+    const silent = { sendCommand: (): Promise<unknown> => new Promise(() => {}) };
+    let quit = false;
+    const leases = new Leases(silent, logger, { renewEveryMs: 3_600_000, expireAfterMs }, async () => {
+      quit = true;
+    });
+    void leases.beat(); // a beat stuck on Redis
+    await leases.close();
+    expect(quit).toBe(true);
+    // A holder's release (a clean stop of a play) returns too once Redis stops answering, the lease left to expire.
+    let hang = false;
+    const holder = new Leases({ sendCommand: (args) => (hang ? new Promise(() => {}) : client.sendCommand(args)) }, logger, { renewEveryMs: 3_600_000, expireAfterMs, prefix: `test:lease:${++n}` });
+    open.push(holder);
+    const held = await holder.hold('play', 'stuck', () => ({}));
+    hang = true;
+    await held.release();
+    expect(held.held).toBe(false);
+  });
+
   it('never takes over a released lease', async () => {
     const [a, b] = processes(2) as [ReturnType<typeof processes>[0], ReturnType<typeof processes>[0]];
     const lease = await a.leases.hold('play', 'done', () => ({}));
