@@ -6,6 +6,8 @@
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plenary } from '../../server/plenary.ts';
+import { openStore } from '../../server/store/open-store.ts';
+import { ProgrammeRepository } from '../../server/store/repositories.ts';
 import type { JoinAck, RunStateMessage } from '../../server/protocol/events.ts';
 import { connect, createParticipant, emit, eventId, nextEvent, ok, type TestParticipant } from '../support/realtime.ts';
 import { getJson, organizerToken, startTestServer, waitFor } from '../support/server.ts';
@@ -180,7 +182,7 @@ describe('the running order over HTTP and Socket.IO', () => {
     expect((await put(chair.token, { items: [{ id: 'x', kind: 'break', title: 'Break', protocol: 'minister', plannedMs: 1 }] })).body.error?.code).toBe('invalid_running_order');
   });
 
-  it('deletes the statements’ texts when their session ends, and at start-up those an end did not reach; a live session keeps its own', async () => {
+  it('deletes the statements’ texts when their session ends, and at start-up those an end did not reach or of a session that ended while no process ran; a live session keeps its own', async () => {
     const over = 'thematic-2';
     const live = 'thematic-3';
     const orderUrl = (s: string): string => `${server.url}/api/events/${eventId}/sessions/${s}/running-order`;
@@ -225,5 +227,16 @@ describe('the running order over HTTP and Socket.IO', () => {
     await waitFor(async () => (await note(over)) === undefined);
     expect(await read(over)).toBe(404);
     expect(await read(live)).toBe(200);
+
+    // A session that ended while no process ran (its status changed in the store): its text goes at the next start.
+    await server.close();
+    const store = await openStore({ mongodbUri: undefined, dataDir });
+    const repo = new ProgrammeRepository(store);
+    await repo.updateSession({ ...(await repo.getSession(eventId, live))!, status: 'ended' });
+    await store.close();
+    server = await startTestServer({ PLENARY_DATA_DIR: dataDir });
+    await waitFor(async () => (await server.store.find('running_order_texts', { eventId, sessionId: live })).length === 0);
+    await waitFor(async () => (await note(live)) === undefined);
+    expect(await read(live)).toBe(404);
   });
 });
