@@ -5,7 +5,7 @@
 // into the strip without restarting the encoder; the running order's item
 // and the names become lower thirds; a delegate given the floor (a yellow
 // camera) goes large. Colours are sampled from decoded frames.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'socket.io-client';
 import type { Worker } from 'mediasoup/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,41 +14,16 @@ import { geometry } from '../../server/media/webcast/layout.ts';
 import { connect, createParticipant, eventId, ok, type TestParticipant } from '../support/realtime.ts';
 import { organizerToken, startTestServer, waitFor } from '../support/server.ts';
 import { clientWorker, freePortBase, NodeMediaClient } from './support.ts';
+import { colourAt, colourCamera, lastFrame, webcastSettings, type Rgb } from './webcast-frames.ts';
 
 const sessionId = 'thematic-2';
 const hasFfmpeg = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
 const W = 640;
 const H = 360;
-type Rgb = [number, number, number];
 const colours: Record<string, Rgb> = { red: [255, 0, 0], blue: [0, 0, 255], green: [0, 255, 0], yellow: [255, 255, 0] };
 
-/** The newest frame of the webcast's large quality, as RGB (ffmpeg reading the live playlist from its last segment). */
-function lastFrame(url: string, token: string): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('ffmpeg', ['-v', 'error', '-headers', `Authorization: Bearer ${token}\r\n`, '-live_start_index', '-1', '-i', url, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const chunks: Buffer[] = [];
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => chunks.push(c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      const frame = Buffer.concat(chunks);
-      if (code === 0 && frame.length === W * H * 3) resolve(frame);
-      else reject(new Error(`no frame (${String(code)}): ${stderr}`));
-    });
-  });
-}
-
-/** The colour name nearest to a frame's pixel, or 'other' when none is close. */
-function colourAt(frame: Buffer, x: number, y: number): string {
-  const at = (Math.round(y) * W + Math.round(x)) * 3;
-  const px: Rgb = [frame[at] ?? 0, frame[at + 1] ?? 0, frame[at + 2] ?? 0];
-  for (const [name, c] of Object.entries(colours)) {
-    if (c.every((v, i) => Math.abs(v - (px[i] ?? 0)) < 60)) return name;
-  }
-  return 'other';
-}
+const newestFrame = (url: string, token: string): Promise<Buffer> => lastFrame(url, token, W, H);
+const colourIn = (f: Buffer, x: number, y: number): string => colourAt(f, W, x, y, colours);
 
 describe.skipIf(!hasFfmpeg)('the webcast’s composition: active speaker, strip, floor holder, sign inset and lower thirds', () => {
   let server: Plenary;
@@ -68,35 +43,18 @@ describe.skipIf(!hasFfmpeg)('the webcast’s composition: active speaker, strip,
     return { socket, media };
   }
 
-  /** A camera of one colour (VP8) and a tone (Opus), sent in real time over RTP to the client's plain transports. */
+  /** A camera of one colour and a tone, sent over RTP (webcast-frames.ts). */
   async function camera(media: NodeMediaClient, colour: string, tone: number | null): Promise<{ video: string; audio: string | null }> {
-    const cam = await media.produceRtp('video', { source: 'camera' });
-    const mic = tone === null ? null : await media.produceRtp('audio', { source: 'mic' });
-    const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-f', 'lavfi', '-i', `color=c=0x${(colours[colour] ?? [0, 0, 0]).map((v) => v.toString(16).padStart(2, '0')).join('')}:s=320x180:r=15`];
-    if (mic) args.push('-re', '-f', 'lavfi', '-i', `sine=f=${tone}:r=48000`);
-    args.push('-map', '0:v', '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '150k', '-g', '15', '-ssrc', String(cam.ssrc), '-payload_type', String(cam.payloadType), '-f', 'rtp', `rtp://127.0.0.1:${cam.port}`);
-    if (mic) args.push('-map', '1:a', '-c:a', 'libopus', '-ac', '2', '-b:a', '32k', '-ssrc', String(mic.ssrc), '-payload_type', String(mic.payloadType), '-f', 'rtp', `rtp://127.0.0.1:${mic.port}`);
-    senders.push(spawn('ffmpeg', args, { stdio: 'ignore' }));
-    return { video: cam.producerId, audio: mic?.producerId ?? null };
+    const { sender, ...ids } = await colourCamera(media, colours[colour] ?? [0, 0, 0], tone);
+    senders.push(sender);
+    return ids;
   }
 
   beforeAll(async () => {
     const base = await freePortBase(1);
     server = await startTestServer(
       { MEDIA_ENABLED: 'true', MEDIA_WORKERS: '1', MEDIA_LISTEN_IP: '127.0.0.1', MEDIA_RTC_MIN_PORT: String(base), MEDIA_RTC_MAX_PORT: String(base + 9) },
-      {
-        webcast: {
-          enabled: true,
-          qualities: [
-            { name: 'hi', width: W, height: H, videoKbps: 500 },
-            { name: 'lo', width: 320, height: 180, videoKbps: 150 },
-          ],
-          fps: 15,
-          segmentSeconds: 1,
-          listSize: 6,
-          audioKbps: 48,
-        },
-      },
+      { webcast: webcastSettings(W, H, 500) },
     );
     worker = await clientWorker();
   }, 60_000);
@@ -144,8 +102,8 @@ describe.skipIf(!hasFfmpeg)('the webcast’s composition: active speaker, strip,
     const stripAt = { x: tile.x + tile.w / 2, y: tile.y + tile.h / 3 };
     const signAt = { x: g.sign.x + g.sign.w / 2, y: g.sign.y + g.sign.h / 3 };
     const seen = async (): Promise<{ main: string; strip: string; sign: string }> => {
-      const frame = await lastFrame(video, token);
-      return { main: colourAt(frame, mainAt.x, mainAt.y), strip: colourAt(frame, stripAt.x, stripAt.y), sign: colourAt(frame, signAt.x, signAt.y) };
+      const f = await newestFrame(video, token);
+      return { main: colourIn(f, mainAt.x, mainAt.y), strip: colourIn(f, stripAt.x, stripAt.y), sign: colourIn(f, signAt.x, signAt.y) };
     };
 
     // Red is the active speaker (named as in the next step): red large, blue in the strip, the sign interpreter inset.
@@ -180,8 +138,8 @@ describe.skipIf(!hasFfmpeg)('the webcast’s composition: active speaker, strip,
     const firstTile = three.strip[0]!;
     await expect
       .poll(async () => {
-        const frame = await lastFrame(video, token);
-        return { main: colourAt(frame, three.main.x + three.main.w / 3, three.main.y + three.main.h / 2), first: colourAt(frame, firstTile.x + firstTile.w / 2, firstTile.y + firstTile.h / 3), sign: colourAt(frame, signAt.x, signAt.y) };
+        const f = await newestFrame(video, token);
+        return { main: colourIn(f, three.main.x + three.main.w / 3, three.main.y + three.main.h / 2), first: colourIn(f, firstTile.x + firstTile.w / 2, firstTile.y + firstTile.h / 3), sign: colourIn(f, signAt.x, signAt.y) };
       }, { timeout: 40_000, interval: 500 })
       .toEqual({ main: 'yellow', first: 'red', sign: 'green' });
     expect(server.webcast!.stats()[0]?.layout).toMatchObject({ main: 'Yaw Yellow, Ghana', strip: ['Rosa Red, Test Organisation', 'Bao Blue, Kenya'], sign: 'Gina Sign, Test Organisation' });

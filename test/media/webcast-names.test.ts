@@ -6,7 +6,7 @@
 // production filters (ffmpeg.ts drawTexts, every installed face) on the
 // camera's colour, and with renders by a face without the script (boxes):
 // the webcast must look like the former, not the latter.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +20,7 @@ import { geometry, type Rect } from '../../server/media/webcast/layout.ts';
 import { connect, createParticipant, eventId, ok, type TestParticipant } from '../support/realtime.ts';
 import { organizerToken, startTestServer, waitFor } from '../support/server.ts';
 import { clientWorker, freePortBase, NodeMediaClient } from './support.ts';
+import { colourCamera, hex, lastFrame, webcastSettings, type Rgb } from './webcast-frames.ts';
 
 const sessionId = 'thematic-2';
 const hasFfmpeg = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
@@ -28,26 +29,8 @@ const byId = (id: string): FontFace | undefined => faces.find((f) => f.id === id
 // Large enough for 16-20 px names to survive x264 at a generous bitrate.
 const W = 960;
 const H = 540;
-const cameras = { blue: '0000c0', red: 'c00000', green: '00a000' };
+const cameras = { blue: [0, 0, 0xc0], red: [0xc0, 0, 0], green: [0, 0xa0, 0] } satisfies Record<string, Rgb>;
 const artifacts = path.join('test-artifacts', 'webcast-names');
-
-/** The newest frame of the webcast's large quality as RGB. */
-function lastFrame(url: string, token: string): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('ffmpeg', ['-v', 'error', '-headers', `Authorization: Bearer ${token}\r\n`, '-live_start_index', '-1', '-i', url, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const chunks: Buffer[] = [];
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => chunks.push(c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      const frame = Buffer.concat(chunks);
-      if (code === 0 && frame.length === W * H * 3) resolve(frame);
-      else reject(new Error(`no frame (${String(code)}): ${stderr}`));
-    });
-  });
-}
 
 /** The white text of a lower third: pixels near white within `rect` of an RGB frame `width` wide (the camera colours and the dark box are not). */
 function ink(rgb: Buffer, width: number, rect: Rect): boolean[] {
@@ -85,7 +68,7 @@ describe.skipIf(!hasFfmpeg || !byId('zh') || !byId('arabic') || !byId('latin'))(
    * The large slot (w×h) in a camera's colour with a name and the item as
    * lower thirds, drawn by the production filters with `withFaces`, as RGB.
    */
-  function slotRender(slot: Rect, colour: string, name: string, item: string, withFaces: readonly FontFace[]): Buffer {
+  function slotRender(slot: Rect, colour: Rgb, name: string, item: string, withFaces: readonly FontFace[]): Buffer {
     const place = mainTextPlacement(slot.h);
     const chain: string[] = [];
     for (const [text, size, y] of [[name, place.nameSize, place.nameY], [item, place.itemSize, place.itemY]] as const) {
@@ -93,7 +76,7 @@ describe.skipIf(!hasFfmpeg || !byId('zh') || !byId('arabic') || !byId('latin'))(
       for (const [f, t] of new LowerThirdWriter(withFaces, () => undefined).files(file, text)) fs.writeFileSync(f, t);
       chain.push(drawTexts(file, size, y, withFaces));
     }
-    const r = spawnSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', `color=c=0x${colour}:s=${slot.w}x${slot.h}`, '-frames:v', '1', '-vf', `null${chain.join('')}`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { maxBuffer: 32 << 20 });
+    const r = spawnSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', `color=c=0x${hex(colour)}:s=${slot.w}x${slot.h}`, '-frames:v', '1', '-vf', `null${chain.join('')}`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { maxBuffer: 32 << 20 });
     if (r.status !== 0) throw new Error(r.stderr.toString());
     return r.stdout;
   }
@@ -109,7 +92,7 @@ describe.skipIf(!hasFfmpeg || !byId('zh') || !byId('arabic') || !byId('latin'))(
    * render with the chosen faces; returns how alike the last frame was to
    * that render and to the boxes render.
    */
-  async function lowerThirdsSeen(video: string, token: string, slot: Rect, colour: string, name: string, item: string, boxesFace: FontFace, label: string): Promise<{ chosen: number; boxes: number }> {
+  async function lowerThirdsSeen(video: string, token: string, slot: Rect, colour: Rgb, name: string, item: string, boxesFace: FontFace, label: string): Promise<{ chosen: number; boxes: number }> {
     // The band of the lower thirds: the bottom third of the slot.
     const band = { x: 0, y: Math.round((slot.h * 2) / 3), w: slot.w, h: slot.h - Math.round((slot.h * 2) / 3) };
     const chosen = ink(slotRender(slot, colour, name, item, faces), slot.w, band);
@@ -118,7 +101,7 @@ describe.skipIf(!hasFfmpeg || !byId('zh') || !byId('arabic') || !byId('latin'))(
     await expect
       .poll(
         async () => {
-          const frame = await lastFrame(video, token);
+          const frame = await lastFrame(video, token, W, H);
           const seen = ink(frame, W, { x: slot.x + band.x, y: slot.y + band.y, w: band.w, h: band.h });
           last = { chosen: overlap(seen, chosen), boxes: overlap(seen, boxes) };
           keep(frame, label);
@@ -141,34 +124,18 @@ describe.skipIf(!hasFfmpeg || !byId('zh') || !byId('arabic') || !byId('latin'))(
     return { socket, media };
   }
 
-  /** A camera of one colour (VP8) and a tone (Opus), sent over RTP. */
-  async function camera(media: NodeMediaClient, colour: string, tone: number): Promise<{ audio: string }> {
-    const cam = await media.produceRtp('video', { source: 'camera' });
-    const mic = await media.produceRtp('audio', { source: 'mic' });
-    const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-re', '-f', 'lavfi', '-i', `color=c=0x${colour}:s=320x180:r=15`, '-re', '-f', 'lavfi', '-i', `sine=f=${tone}:r=48000`];
-    args.push('-map', '0:v', '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '150k', '-g', '15', '-ssrc', String(cam.ssrc), '-payload_type', String(cam.payloadType), '-f', 'rtp', `rtp://127.0.0.1:${cam.port}`);
-    args.push('-map', '1:a', '-c:a', 'libopus', '-ac', '2', '-b:a', '32k', '-ssrc', String(mic.ssrc), '-payload_type', String(mic.payloadType), '-f', 'rtp', `rtp://127.0.0.1:${mic.port}`);
-    senders.push(spawn('ffmpeg', args, { stdio: 'ignore' }));
-    return { audio: mic.producerId };
+  /** A camera of one colour and a tone, sent over RTP (webcast-frames.ts). */
+  async function camera(media: NodeMediaClient, colour: Rgb, tone: number): Promise<{ audio: string }> {
+    const { sender, audio } = await colourCamera(media, colour, tone);
+    senders.push(sender);
+    return { audio: audio ?? '' };
   }
 
   beforeAll(async () => {
     const base = await freePortBase(1);
     server = await startTestServer(
       { MEDIA_ENABLED: 'true', MEDIA_WORKERS: '1', MEDIA_LISTEN_IP: '127.0.0.1', MEDIA_RTC_MIN_PORT: String(base), MEDIA_RTC_MAX_PORT: String(base + 9) },
-      {
-        webcast: {
-          enabled: true,
-          qualities: [
-            { name: 'hi', width: W, height: H, videoKbps: 2500 },
-            { name: 'lo', width: 320, height: 180, videoKbps: 150 },
-          ],
-          fps: 15,
-          segmentSeconds: 1,
-          listSize: 6,
-          audioKbps: 48,
-        },
-      },
+      { webcast: webcastSettings(W, H, 2500) },
     );
     worker = await clientWorker();
   }, 60_000);

@@ -5,7 +5,7 @@
 // router's ActiveSpeakerObserver reads; no test hook names the speaker. The
 // one who speaks (the other has muted) is large in the decoded HLS, then
 // they swap (one mutes, the other unmutes) and the large picture follows.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,41 +18,14 @@ import { hasChromium, launchChromium, openRoom } from '../support/browser.ts';
 import { connect, createParticipant, eventId, ok, type TestParticipant } from '../support/realtime.ts';
 import { startTestServer, waitFor } from '../support/server.ts';
 import { freePortBase } from './support.ts';
+import { colourAt, hex, lastFrame, webcastSettings, type Rgb } from './webcast-frames.ts';
 
 const sessionId = 'thematic-2';
 const hasFfmpeg = spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
 const W = 640;
 const H = 360;
 const poll = { timeout: 40_000, interval: 500 };
-type Rgb = [number, number, number];
 const colours: Record<string, Rgb> = { red: [255, 0, 0], blue: [0, 0, 255] };
-
-/** The newest frame of the webcast's large quality, as RGB. */
-function lastFrame(url: string, token: string): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('ffmpeg', ['-v', 'error', '-headers', `Authorization: Bearer ${token}\r\n`, '-live_start_index', '-1', '-i', url, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const chunks: Buffer[] = [];
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => chunks.push(c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      const frame = Buffer.concat(chunks);
-      if (code === 0 && frame.length === W * H * 3) resolve(frame);
-      else reject(new Error(`no frame (${String(code)}): ${stderr}`));
-    });
-  });
-}
-
-function colourAt(frame: Buffer, x: number, y: number): string {
-  const at = (Math.round(y) * W + Math.round(x)) * 3;
-  const px: Rgb = [frame[at] ?? 0, frame[at + 1] ?? 0, frame[at + 2] ?? 0];
-  for (const [name, c] of Object.entries(colours)) {
-    if (c.every((v, i) => Math.abs(v - (px[i] ?? 0)) < 70)) return name;
-  }
-  return `other(${px.join(',')})`;
-}
 
 describe.skipIf(!hasChromium || !hasFfmpeg)('the webcast’s large picture follows the active speaker heard by mediasoup (Chromium senders with audio levels)', () => {
   let server: Plenary;
@@ -64,11 +37,9 @@ describe.skipIf(!hasChromium || !hasFfmpeg)('the webcast’s large picture follo
 
   /** A Chromium of its own whose fake camera shows `colour` and whose fake microphone plays bursts of a `tone` Hz sine (both looped). */
   async function chromiumWith(colour: string, tone: number): Promise<Browser> {
-    const [r, g, b] = colours[colour] ?? [0, 0, 0];
     const video = path.join(dir, `${colour}.y4m`);
     const audio = path.join(dir, `${colour}.wav`);
-    const hex = [r, g, b].map((v) => v.toString(16).padStart(2, '0')).join('');
-    spawnSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `color=c=0x${hex}:s=320x180:r=15`, '-t', '1', '-pix_fmt', 'yuv420p', video]);
+    spawnSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `color=c=0x${hex(colours[colour] ?? [0, 0, 0])}:s=320x180:r=15`, '-t', '1', '-pix_fmt', 'yuv420p', video]);
     // Bursts like syllables (300 ms of tone, 300 ms of silence): the observer's speech detection tracks the quietest level as
     // the noise floor, so a steady tone would be heard as noise, never as a speaker.
     spawnSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `aevalsrc=0.8*sin(2*PI*${tone}*t)*gt(mod(t\\,0.6)\\,0.3):s=48000`, '-t', '6', '-ac', '1', audio]);
@@ -81,19 +52,7 @@ describe.skipIf(!hasChromium || !hasFfmpeg)('the webcast’s large picture follo
     const base = await freePortBase(1);
     server = await startTestServer(
       { MEDIA_ENABLED: 'true', MEDIA_WORKERS: '1', MEDIA_LISTEN_IP: '127.0.0.1', MEDIA_RTC_MIN_PORT: String(base), MEDIA_RTC_MAX_PORT: String(base + 9) },
-      {
-        webcast: {
-          enabled: true,
-          qualities: [
-            { name: 'hi', width: W, height: H, videoKbps: 500 },
-            { name: 'lo', width: 320, height: 180, videoKbps: 150 },
-          ],
-          fps: 15,
-          segmentSeconds: 1,
-          listSize: 6,
-          audioKbps: 48,
-        },
-      },
+      { webcast: webcastSettings(W, H, 500) },
     );
   }, 60_000);
 
@@ -135,8 +94,8 @@ describe.skipIf(!hasChromium || !hasFfmpeg)('the webcast’s large picture follo
     const g = geometry(W, H, 2);
     const tile = g.strip[0]!;
     const seen = async (): Promise<{ main: string; strip: string }> => {
-      const frame = await lastFrame(video, token);
-      return { main: colourAt(frame, g.main.x + g.main.w / 3, g.main.y + g.main.h / 3), strip: colourAt(frame, tile.x + tile.w / 2, tile.y + tile.h / 3) };
+      const frame = await lastFrame(video, token, W, H);
+      return { main: colourAt(frame, W, g.main.x + g.main.w / 3, g.main.y + g.main.h / 3, colours, 70), strip: colourAt(frame, W, tile.x + tile.w / 2, tile.y + tile.h / 3, colours, 70) };
     };
 
     // Ana speaks, Ben is muted: mediasoup's observer names Ana, whose red camera is large.
