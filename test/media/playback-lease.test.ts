@@ -6,7 +6,8 @@
 // exactly one of B and C marks the play interrupted at A's last renewed
 // position (not where it began), its ffmpeg dies with it, every process's clients hear it in
 // run:state, and the moderator resumes it from B, which plays it: a
-// listener on C receives the statement's RTP.
+// listener on C receives the statement's RTP. B then stops for longer than
+// its lease: C marks the play interrupted, and B, back, stops its ffmpeg.
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync, type ChildProcess } from 'node:child_process';
@@ -131,10 +132,10 @@ describe.skipIf(!hasRedis || !hasFfmpeg)('a statement whose player dies is inter
     await new Promise((r) => a.child.once('exit', r));
     // A's ffmpeg dies with it (it would otherwise send the statement for the rest of the video).
     await waitFor(() => players.every((pid) => !running(pid)), { timeout: 10_000 });
-    const interruptedOn = async (list: RunStateMessage[]): Promise<Item> =>
-      waitFor(() => list.map(statementOf).find((i) => i?.playback?.state === 'interrupted'), { timeout: 30_000, interval: 100 });
-    const onBState = await interruptedOn(states.b);
-    const onCState = await interruptedOn(states.c);
+    const interruptedOn = async (list: () => RunStateMessage[]): Promise<Item> =>
+      waitFor(() => list().map(statementOf).find((i) => i?.playback?.state === 'interrupted'), { timeout: 30_000, interval: 100 });
+    const onBState = await interruptedOn(() => states.b);
+    const onCState = await interruptedOn(() => states.c);
     expect(onCState.playback).toEqual(onBState.playback);
     expect(onBState.status).toBe('current');
     // Its last renewal: well past the start (it played over 8 s), never past the moment it was killed.
@@ -153,5 +154,23 @@ describe.skipIf(!hasRedis || !hasFfmpeg)('a statement whose player dies is inter
     const fromB = await media.consume(played.find((m) => m.producer.kind === 'audio')!.producer.producerId);
     await waitFor(() => fromB.packets() > 10, { timeout: 15_000 });
     expect(played.map((m) => m.producer.kind).sort()).toEqual(['audio', 'video']);
+
+    // B, now the player, stops for longer than its lease (9 s): C takes the play over and marks it interrupted, once.
+    // B, back, finds its lease lost and stops its ffmpeg: nobody plays it twice.
+    const bPlayers = childrenOf(b.child.pid!, 'ffmpeg');
+    expect(bPlayers).toHaveLength(1);
+    const seen = states.c.length;
+    b.child.kill('SIGSTOP');
+    try {
+      await sleep(9000);
+    } finally {
+      b.child.kill('SIGCONT');
+    }
+    const again = await interruptedOn(() => states.c.slice(seen));
+    expect(again.playback!.positionMs).toBeGreaterThan(onBState.playback!.positionMs);
+    await waitFor(() => bPlayers.every((pid) => !running(pid)), { timeout: 15_000 });
+    await sleep(2000);
+    expect(states.c.slice(seen).filter((m) => statementOf(m)?.playback?.state === 'interrupted')).toHaveLength(1);
+    expect(statementOf((await getJson<RunStateMessage>(`${c.url}${base}`, { headers })).body)!.playback).toMatchObject({ state: 'interrupted' });
   }, 300_000);
 });
