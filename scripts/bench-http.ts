@@ -5,13 +5,14 @@
 // A Plenary server (`node server/main.ts`, embedded store, media off) and a
 // bare Express app run in two processes of their own; this process is the
 // load generator: a loopback HTTP loop with `connections` keep-alive
-// connections, each sending its next request when the previous answer is
-// read, as anonymous viewers without Accept-Encoding (so both send the same
-// bytes). For each route: requests per second and p99 latency, for both,
+// connections (raw TCP, see `load`), each sending its next request when the
+// previous answer is read, as anonymous viewers without Accept-Encoding (so
+// both send the same bytes). For each route: requests per second and p99 latency, for both,
 // and the ratio Plenary / bare.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
@@ -72,54 +73,116 @@ interface Tally {
   errors: number;
   seconds: number;
   cpuMs: number;
+  /** This process's CPU time (the load generator's) over the measured windows. */
+  clientCpuMs: number;
 }
 
 /**
  * `connections` request loops over keep-alive sockets for `seconds`
  * (measured), after `warmup` seconds; the server process's CPU time
  * over the measured window is added to the tally.
+ *
+ * The client is lean on purpose (raw TCP, one prepared request, only the
+ * status line and Content-Length read from each response), like
+ * autocannon, with which the issue measured: Node's own HTTP client spent
+ * 80-230 µs per response here, two to four times the server's 26-80 µs, so
+ * the load generator, not the server, set the req/s and the ratio said how
+ * costly each server's responses were to parse.
  */
 export async function load(url: string, seconds: number, connections: number, tally: Tally, pid?: number, warmup = 1): Promise<void> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const target = new URL(url);
+  const request = Buffer.from(`GET ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\nConnection: keep-alive\r\n\r\n`);
   let measuring = false;
   let running = true;
-  const one = (): Promise<void> =>
+  const headerEnd = Buffer.from('\r\n\r\n');
+  const loop = (): Promise<void> =>
     new Promise((resolve) => {
-      const start = performance.now();
-      const req = http.get(url, { agent }, (res) => {
-        res.on('data', () => undefined);
-        res.on('end', () => {
-          if (measuring) {
-            if (res.statusCode === 200) tally.latencies.push(performance.now() - start);
-            else tally.errors += 1;
+      const socket = net.connect(Number(target.port), target.hostname);
+      socket.setNoDelay(true);
+      let pending: Buffer = Buffer.alloc(0);
+      let bodyLeft = -1;
+      let status = 0;
+      let start = 0;
+      const send = (): void => {
+        if (!running) {
+          socket.end();
+          return;
+        }
+        start = performance.now();
+        socket.write(request);
+      };
+      const done = (): void => {
+        if (measuring) {
+          if (status === 200) tally.latencies.push(performance.now() - start);
+          else tally.errors += 1;
+        }
+        send();
+      };
+      socket.on('data', (chunk: Buffer) => {
+        let data = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+        pending = Buffer.alloc(0);
+        while (data.length > 0) {
+          if (bodyLeft < 0) {
+            const end = data.indexOf(headerEnd);
+            if (end < 0) {
+              pending = data;
+              return;
+            }
+            const head = data.toString('latin1', 0, end);
+            status = Number(head.slice(9, 12));
+            const length = /\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1];
+            if (length === undefined) {
+              // Only Content-Length framing is read; anything else counts as an error and ends this connection.
+              if (measuring) tally.errors += 1;
+              socket.destroy();
+              return;
+            }
+            bodyLeft = Number(length);
+            data = data.subarray(end + 4);
           }
-          resolve();
-        });
+          const take = Math.min(bodyLeft, data.length);
+          bodyLeft -= take;
+          data = data.subarray(take);
+          if (bodyLeft === 0) {
+            bodyLeft = -1;
+            done();
+          }
+        }
       });
-      req.on('error', () => {
+      socket.on('connect', send);
+      socket.on('error', () => {
         if (measuring) tally.errors += 1;
-        resolve();
       });
+      socket.on('close', () => resolve());
     });
+  // A connection the server closed is opened again while the run lasts.
   const loops = Array.from({ length: connections }, async () => {
-    while (running) await one();
+    while (running) await loop();
   });
   await new Promise((r) => setTimeout(r, warmup * 1000));
   const cpu0 = cpuMs(pid);
+  const client0 = process.cpuUsage();
   measuring = true;
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, seconds * 1000));
   measuring = false;
   tally.seconds += (performance.now() - t0) / 1000;
   tally.cpuMs += cpuMs(pid) - cpu0;
+  const client = process.cpuUsage(client0);
+  tally.clientCpuMs += (client.user + client.system) / 1000;
   running = false;
   await Promise.all(loops);
-  agent.destroy();
 }
 
-function summary(t: Tally): { rps: number; p99: number; cpuUs: number } {
+function summary(t: Tally): { rps: number; p99: number; cpuUs: number; clientUs: number; clientCore: number } {
   const sorted = [...t.latencies].sort((a, b) => a - b);
-  return { rps: sorted.length / t.seconds, p99: sorted[Math.floor(sorted.length * 0.99)] ?? NaN, cpuUs: (t.cpuMs * 1000) / sorted.length };
+  return {
+    rps: sorted.length / t.seconds,
+    p99: sorted[Math.floor(sorted.length * 0.99)] ?? NaN,
+    cpuUs: (t.cpuMs * 1000) / sorted.length,
+    clientUs: (t.clientCpuMs * 1000) / sorted.length,
+    clientCore: t.clientCpuMs / 1000 / t.seconds,
+  };
 }
 
 /**
@@ -138,6 +201,7 @@ export async function httpVersusBare(seconds: number, connections: number): Prom
   });
   let bare: ChildProcess | undefined;
   const ratios: { name: string; ratio: number }[] = [];
+  const clientLoad: { name: string; plenary: ReturnType<typeof summary>; bare: ReturnType<typeof summary> }[] = [];
   try {
     const url = await waitForUrl(plenary, /running at (http:\/\/\S+)/);
     const bodies = await Promise.all(httpRoutes.map((r) => fetchRaw(`${url}${r.path}`)));
@@ -147,8 +211,8 @@ export async function httpVersusBare(seconds: number, connections: number): Prom
     const bareUrl = await waitForUrl(bare, /bare at (http:\/\/\S+)/);
     console.log('   route                          | bytes  | Plenary req/s | p99      | CPU/req  | bare req/s | p99      | CPU/req  | ratio');
     for (const [i, route] of httpRoutes.entries()) {
-      const a: Tally = { latencies: [], errors: 0, seconds: 0, cpuMs: 0 };
-      const b: Tally = { latencies: [], errors: 0, seconds: 0, cpuMs: 0 };
+      const a: Tally = { latencies: [], errors: 0, seconds: 0, cpuMs: 0, clientCpuMs: 0 };
+      const b: Tally = { latencies: [], errors: 0, seconds: 0, cpuMs: 0, clientCpuMs: 0 };
       const targets = [
         { url: `${url}${route.path}`, tally: a, pid: plenary.pid },
         { url: `${bareUrl}/r${i}`, tally: b, pid: bare.pid },
@@ -163,11 +227,15 @@ export async function httpVersusBare(seconds: number, connections: number): Prom
       const us = (n: number) => `${n.toFixed(0).padStart(5)} µs`;
       const ratio = pa.rps / pb.rps;
       ratios.push({ name: route.name, ratio });
+      clientLoad.push({ name: route.name, plenary: pa, bare: pb });
       console.log(
         `   ${route.name.padEnd(30)} | ${String(bodies[i]?.body.length).padStart(6)} | ${pa.rps.toFixed(0).padStart(13)} | ${fmt(pa.p99)} | ${us(pa.cpuUs)} | ${pb.rps.toFixed(0).padStart(10)} | ${fmt(pb.p99)} | ${us(pb.cpuUs)} | ${ratio.toFixed(2)}x${a.errors + b.errors ? ` (${a.errors + b.errors} errors)` : ''}`,
       );
     }
     console.log('   (ratio: Plenary req/s / bare req/s; target >= 0.9x. CPU/req: the server process\'s CPU time per answered request)');
+    // The load generator is one process: near a full core, it (not the server) sets the req/s, and a response with more headers costs it more to read.
+    console.log('   load generator (this process), CPU per response and share of a core, Plenary | bare:');
+    for (const c of clientLoad) console.log(`   ${c.name.padEnd(30)} | ${c.plenary.clientUs.toFixed(0).padStart(4)} µs, ${(c.plenary.clientCore * 100).toFixed(0).padStart(3)} % | ${c.bare.clientUs.toFixed(0).padStart(4)} µs, ${(c.bare.clientCore * 100).toFixed(0).padStart(3)} %`);
   } finally {
     if (bare) await stop(bare);
     await stop(plenary);
