@@ -34,11 +34,15 @@ export function webcastRoutes(programme: ProgrammeService, current: () => Webcas
     return isPublic;
   };
 
-  const send = (res: Response, file: string, isPublic: boolean, playlist: boolean): void => {
+  const headers = (res: Response, isPublic: boolean, playlist: boolean): void => {
     const scope = isPublic ? 'public' : 'private';
     res.set('cache-control', playlist ? `${scope}, max-age=1` : `${scope}, max-age=86400, immutable`);
-    res.type(playlist ? 'application/vnd.apple.mpegurl' : file.endsWith('.vtt') ? 'text/vtt; charset=utf-8' : 'video/mp2t');
     if (!isPublic) res.vary('Cookie').vary('Authorization');
+  };
+
+  const send = (res: Response, file: string, isPublic: boolean, playlist: boolean): void => {
+    headers(res, isPublic, playlist);
+    res.type(playlist ? 'application/vnd.apple.mpegurl' : file.endsWith('.vtt') ? 'text/vtt; charset=utf-8' : 'video/mp2t');
     res.sendFile(file, { cacheControl: false, dotfiles: 'deny' });
   };
 
@@ -54,7 +58,14 @@ export function webcastRoutes(programme: ProgrammeService, current: () => Webcas
     const sessionId = parseId(req.params.sessionId, 'sessionId');
     const isPublic = await access(eventId, sessionId, callerOf(req));
     const name = String(req.params.file);
-    send(res, supervisor().file(eventId, sessionId, name), isPublic, name.endsWith('.m3u8'));
+    if (name.endsWith('.m3u8')) {
+      // Media playlists are renumbered as served (one discontinuity sequence for every rendition: media/webcast/playlists.ts).
+      const text = supervisor().mediaPlaylist(eventId, sessionId, name);
+      headers(res, isPublic, true);
+      res.type('application/vnd.apple.mpegurl').send(text);
+      return;
+    }
+    send(res, supervisor().file(eventId, sessionId, name), isPublic, false);
   });
 
   router.get('/api/events/:eventId/sessions/:sessionId/recordings', async (req, res) => {

@@ -249,6 +249,24 @@ describe.skipIf(!hasRedis || !hasFfmpeg)('one webcast encoder per session across
     const firstNew = lines.findIndex((l) => { const m = /video-hi-r(\d+)-\d+\.ts/.exec(l); return m !== null && Number(m[1]) > runBefore; });
     const lastOld = lines.slice(0, firstNew).findLastIndex((l) => /video-hi-r\d+-\d+\.ts/.test(l));
     if (lastOld >= 0) expect(lines.slice(lastOld + 1, firstNew)).toContain('#EXT-X-DISCONTINUITY');
+    // Every rendition numbers a run's segments alike, as served (EXT-X-DISCONTINUITY-SEQUENCE, then one tag per new run).
+    const ccByRun = (text: string): Map<number, number> => {
+      let cc = Number(/#EXT-X-DISCONTINUITY-SEQUENCE:(\d+)/.exec(text)?.[1] ?? Number.NaN);
+      const out = new Map<number, number>();
+      for (const line of text.split('\n')) {
+        if (line === '#EXT-X-DISCONTINUITY') cc += 1;
+        const m = /-r(\d+)-\d+\.ts$/.exec(line);
+        if (m) out.set(Number(m[1]), cc);
+      }
+      return out;
+    };
+    const floorList = await (await fetch(floor(firstSurvivor), { headers: { authorization: `Bearer ${viewer.token}` } })).text();
+    const videoRuns = ccByRun(await videoPlaylist(firstSurvivor));
+    const floorRuns = ccByRun(floorList);
+    const shared = [...videoRuns.keys()].filter((r) => floorRuns.has(r));
+    expect(shared.length).toBeGreaterThan(0);
+    for (const r of shared) expect([r, floorRuns.get(r)]).toEqual([r, videoRuns.get(r)]);
+    expect([...videoRuns.values()].every(Number.isFinite)).toBe(true);
     const newHolder = await waitFor(async () => {
       const found = await encodingProcesses(survivors);
       return found.length > 0 ? found : null;

@@ -12,6 +12,7 @@ import { finalise, languageName, readRecording, type FloorSpan, type Recording, 
 import { itemLine, lowerThird, slotOrder, type Focus, type Person } from './layout.ts';
 import { SubtitleWriter } from './subtitles.ts';
 import { leaseKey, type LeaseStore } from './encoder-lease.ts';
+import { renumberDiscontinuities } from './playlists.ts';
 import { EncoderRun, selectInputs, selectionEmpty, selectionKey, type EncoderSelection, type LayoutState } from './session-encoder.ts';
 
 export interface WebcastDeps {
@@ -273,6 +274,20 @@ export class WebcastSupervisor {
     const file = path.join(this.webcastDir(eventId, sessionId), name);
     if (!fs.existsSync(file)) throw new AppError('not_found', 'No such webcast file.');
     return file;
+  }
+
+  /**
+   * A media playlist (video, audio or subtitles) as served: ffmpeg's, with
+   * one discontinuity numbering for every rendition (playlists.ts), from the
+   * runs this webcast had (this process's manifest, or the one on disk when
+   * another process encodes).
+   */
+  mediaPlaylist(eventId: string, sessionId: string, name: string): string {
+    const file = this.file(eventId, sessionId, name);
+    if (!name.endsWith('.m3u8')) throw new AppError('not_found', 'No such webcast playlist.');
+    const text = fs.readFileSync(file, 'utf8');
+    const manifest = this.sessions.get(`${eventId}/${sessionId}`)?.manifest ?? this.readManifest(eventId, sessionId);
+    return renumberDiscontinuities(text, (manifest?.runs ?? []).map((r) => Date.parse(r.startedAt)).filter(Number.isFinite));
   }
 
   /** The session's recordings, newest first; the one being recorded now too. */
