@@ -68,6 +68,23 @@ export class RoomTabs {
     this.media = window.matchMedia(wideRoom);
     this.media.addEventListener('change', () => this.layout());
     this.layout();
+    list.addEventListener('scroll', () => this.markOverflow(), { passive: true });
+    new ResizeObserver(() => this.markOverflow()).observe(list);
+  }
+
+  /**
+   * On a phone the tabs may be wider than the screen and scroll sideways:
+   * the list is marked where more tabs lie out of view (more-before /
+   * more-after, in reading order, so Arabic mirrors), and the CSS shades
+   * that edge, so nobody takes the tabs in view for all there are.
+   */
+  private markOverflow(): void {
+    const list = this.list;
+    const hidden = list.scrollWidth - list.clientWidth;
+    // Right to left, Chromium counts scrollLeft from 0 down to minus the overflow.
+    const scrolled = Math.abs(list.scrollLeft);
+    list.classList.toggle('more-before', hidden > 1 && scrolled > 1);
+    list.classList.toggle('more-after', hidden > 1 && scrolled < hidden - 1);
   }
 
   get wide(): boolean {
@@ -89,6 +106,7 @@ export class RoomTabs {
     badge.hidden = !count;
     badge.textContent = count ? String(count) : '';
     if (label) badge.setAttribute('title', label);
+    this.markOverflow();
   }
 
   /** Opens a part of the room: on a phone its tab; on a wide screen it is already in view. */
@@ -120,5 +138,6 @@ export class RoomTabs {
     const tab = this.tabs.get(this.selected);
     if (tab) markSelected(this.list, tab);
     document.documentElement.dataset.roomLayout = wide ? 'wide' : 'tabs';
+    this.markOverflow();
   }
 }

@@ -1,5 +1,6 @@
-// The header on a phone (390 px, headless Chromium): "Signed in as …" with a long name ends in an ellipsis inside
-// the screen, in English and in Arabic (right to left), instead of running off its edge; the links stay whole.
+// The header and the room's tab bar on a phone (390 px, headless Chromium): "Signed in as …" with a long name ends
+// in an ellipsis inside the screen, in English and in Arabic (right to left), instead of running off its edge; the
+// links stay whole. The room's tabs, wider than the screen, shade the side where more of them lie out of view.
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plenary } from '../../server/plenary.ts';
@@ -7,7 +8,7 @@ import { hasChromium, launchChromium } from '../support/browser.ts';
 import { createParticipant, eventId } from '../support/realtime.ts';
 import { startTestServer } from '../support/server.ts';
 
-describe.skipIf(!hasChromium)('the header on a phone (headless Chromium)', () => {
+describe.skipIf(!hasChromium)('the header and the room’s tab bar on a phone (headless Chromium)', () => {
   let server: Plenary;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
@@ -46,5 +47,30 @@ describe.skipIf(!hasChromium)('the header on a phone (headless Chromium)', () =>
       // The full text is still there for a screen reader.
       expect(await page.getByTestId('signed-in-as').textContent()).toContain('María de los Ángeles Fernández de la Vega Sanz');
     }
+  });
+
+  it('shades the room tab bar on the side where tabs are out of view, in reading order (Arabic: the left)', async () => {
+    const chair = await createParticipant(server, { name: 'Chair', roles: [{ sessionId: 'thematic-1', role: 'moderator' }] });
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB' });
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(`${server.url}/i/${chair.token}`);
+    await page.goto(`${server.url}/events/${eventId}/sessions/thematic-1?lang=ar`);
+    await page.locator('#live-room').waitFor({ state: 'visible' });
+    const tabs = page.locator('#room-tabs');
+    const state = () => tabs.evaluate((el) => ({
+      overflows: el.scrollWidth > el.clientWidth + 1,
+      before: el.classList.contains('more-before'),
+      after: el.classList.contains('more-after'),
+      shaded: getComputedStyle(el).boxShadow !== 'none',
+    }));
+    // The chair's tabs (stage, speakers, questions, votes, chair) do not fit: more after, none before.
+    await expect.poll(state).toEqual({ overflows: true, before: false, after: true, shaded: true });
+    // Scrolled to the end (right to left: leftwards), the shade moves to the side the first tabs went.
+    await tabs.evaluate((el) => el.scrollTo({ left: -(el.scrollWidth - el.clientWidth) }));
+    await expect.poll(state).toEqual({ overflows: true, before: true, after: false, shaded: true });
+    // Where the room is columns, there is no tab bar to shade.
+    await page.setViewportSize({ width: 1366, height: 768 });
+    await expect.poll(() => tabs.isVisible()).toBe(false);
   });
 });
