@@ -243,15 +243,10 @@ export class StatementPlayback {
     const leases = this.deps.leases;
     if (!leases) return;
     const state = (): PlayLease => ({ eventId: entry.eventId, sessionId: entry.sessionId, itemId: entry.itemId, at: entry.startedAt, positionMs: this.position(entry) });
-    try {
-      entry.lease = await leases.hold(playLease, key, state, () => {
-        // Taken for dead by another process, which marked the play interrupted: this player stops too.
-        if (this.playing.get(key) === entry) this.stop(key);
-      });
-    } catch (error) {
-      this.deps.logger.error({ err: error, eventId: entry.eventId, sessionId: entry.sessionId }, 'could not take the lease on a recorded statement’s play');
-      return;
-    }
+    entry.lease = await leases.hold(playLease, key, state, () => {
+      // Taken for dead by another process, which marked the play interrupted: this player stops too.
+      if (this.playing.get(key) === entry) this.stop(key);
+    });
     if (this.playing.get(key) !== entry) this.release(entry.lease);
   }
 

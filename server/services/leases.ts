@@ -90,6 +90,8 @@ interface Held {
   state: () => LeaseState;
   onLost: () => void;
   lease: { held: boolean };
+  /** Whether the lease is in Redis yet (taking it failed: each beat tries again, rather than renewing what is not there). */
+  written: boolean;
 }
 
 /**
@@ -153,14 +155,24 @@ export class Leases {
     });
   }
 
-  /** This process takes the work `id` of this kind (a new play, a new copy): any earlier holder's lease is replaced. */
+  /**
+   * This process takes the work `id` of this kind (a new play, a new copy):
+   * any earlier holder's lease is replaced. Never refused: with Redis out of
+   * reach, it is taken at the first beat that reaches it.
+   */
   async hold(kind: string, id: string, state: () => LeaseState, onLost: () => void = () => {}): Promise<HeldLease> {
-    const entry: Held = { kind, id, token: randomUUID(), state, onLost, lease: { held: true } };
+    const entry: Held = { kind, id, token: randomUUID(), state, onLost, lease: { held: true }, written: false };
     const key = `${kind}\n${id}`;
     const previous = this.held.get(key);
     if (previous) previous.lease.held = false;
     this.held.set(key, entry);
-    await this.run(holdScript, kind, [id, String(this.expireAfterMs), entry.token, JSON.stringify(state())]);
+    try {
+      await this.run(holdScript, kind, [id, String(this.expireAfterMs), entry.token, JSON.stringify(state())]);
+      entry.written = true;
+    } catch (error) {
+      // Redis out of reach for a moment: the work goes on, and each beat tries to take the lease again.
+      this.logger.warn({ err: error, kind, id }, 'could not take a lease yet; trying again at each beat');
+    }
     const release = async (): Promise<void> => {
       if (this.held.get(key) === entry) this.held.delete(key);
       if (!entry.lease.held) return;
@@ -200,6 +212,11 @@ export class Leases {
     if (this.closed) return;
     for (const entry of [...this.held.values()]) {
       try {
+        if (!entry.written) {
+          await this.run(holdScript, entry.kind, [entry.id, String(this.expireAfterMs), entry.token, JSON.stringify(entry.state())]);
+          entry.written = true;
+          continue;
+        }
         const renewed = await this.run(renewScript, entry.kind, [entry.id, String(this.expireAfterMs), entry.token, JSON.stringify(entry.state())]);
         if (renewed === 1 || !entry.lease.held) continue;
         entry.lease.held = false;

@@ -67,10 +67,7 @@ export class StageCopies {
       try {
         const state: CopyLease = { eventId, sessionId, itemId, sha256: video.sha256 };
         // Lost: another process took this one for dead and makes the copy itself.
-        lease = (await this.deps.leases?.hold(copyLease, `${eventId}/${sessionId}/${itemId}`, () => state, () => abort.abort()).catch((error: unknown) => {
-          this.deps.logger.warn({ err: error, eventId, sessionId, itemId }, 'could not take the lease on a stage copy; making it without one');
-          return null;
-        })) ?? null;
+        lease = (await this.deps.leases?.hold(copyLease, `${eventId}/${sessionId}/${itemId}`, () => state, () => abort.abort())) ?? null;
         const file = await this.deps.recordings.transcode(video, (fraction) => {
           if (fraction - reported < progressStep || fraction >= 1) return;
           reported = fraction;

@@ -175,6 +175,29 @@ describe.skipIf(!hasRedis)('leases in Redis (who does a piece of cluster-wide wo
     expect(held.held).toBe(false);
   });
 
+  it('takes a lease Redis could not be reached for at the first beat that reaches it, without taking the holder for lost', async () => {
+    const link = { down: false };
+    const [a, b] = processes(2, link) as [ReturnType<typeof processes>[0], ReturnType<typeof processes>[0]];
+    let lost = false;
+    await b.leases.beat();
+    link.down = true;
+    const lease = await a.leases.hold('play', 'late', () => ({ positionMs: 4 }), () => (lost = true));
+    link.down = false;
+    await a.leases.beat(); // taken now
+    for (let i = 0; i < 3; i++) {
+      await sleep(expireAfterMs / 2);
+      await a.leases.beat();
+      await b.leases.beat();
+    }
+    expect(lost).toBe(false);
+    expect(lease.held).toBe(true);
+    expect([...a.taken, ...b.taken]).toEqual([]);
+    // And it is a real lease: A dies, B takes it over.
+    await sleep(expireAfterMs + 100);
+    await b.leases.beat();
+    expect(b.taken).toEqual([{ id: 'late', state: { positionMs: 4 } }]);
+  });
+
   it('never takes over a released lease', async () => {
     const [a, b] = processes(2) as [ReturnType<typeof processes>[0], ReturnType<typeof processes>[0]];
     const lease = await a.leases.hold('play', 'done', () => ({}));
