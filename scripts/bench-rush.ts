@@ -127,9 +127,13 @@ export async function rush(delegates = 2000, seconds = 30): Promise<void> {
 /** The load process: the rushing delegates, each loading the room page, then opening a socket and joining. */
 function rushLoad(): void {
   const sockets: Socket[] = [];
+  // The bench is gone (finished or failed): so is its load.
+  process.once('disconnect', () => {
+    for (const s of sockets) s.close();
+    process.exit(0);
+  });
   process.on('message', (message: RushOrder | 'close') => {
     if (message === 'close') {
-      for (const s of sockets) s.close();
       process.disconnect();
       return;
     }
