@@ -324,6 +324,8 @@ export interface MediaCluster {
   kill(index: number): void;
   /** The processes' ids, in order (to find their children, e.g. a webcast's ffmpeg). */
   pids: number[];
+  /** The Redis they share. */
+  redisUrl: string;
   stop(): Promise<void>;
 }
 
@@ -378,7 +380,7 @@ export async function startMediaCluster(
       outputs.push(server.output);
       urls.push(await waitFor(() => /running at (http:\/\/\S+)/.exec(server.output())?.[1], { timeout: 60_000 }));
     }
-    return { urls, outputs, stop, kill: (index) => servers[index]?.kill('SIGKILL'), pids: servers.map((c) => c.pid ?? -1) };
+    return { urls, outputs, stop, kill: (index) => servers[index]?.kill('SIGKILL'), pids: servers.map((c) => c.pid ?? -1), redisUrl: `redis://127.0.0.1:${redisPort}` };
   } catch (error) {
     await stop();
     throw error;
