@@ -372,11 +372,12 @@ export async function realtimeFanOut(socketCounts: number[], rounds: number, chu
       // new ones join, at most once a second; the server's memory after GC is read
       // at the start, every fifth of the way, and once the connection-state
       // recovery sessions of the last leavers have expired.
-      const samples: { at: number; rss: number; heap: number; sockets: number }[] = [];
+      const samples: { at: number; found: number; rss: number; heap: number; sockets: number }[] = [];
       const churnStart = performance.now();
       const sample = async () => {
+        const found = rssMb(server.pid);
         const m = await gcMemory();
-        samples.push({ at: (performance.now() - churnStart) / 1000, rss: m.rssMb, heap: m.heapUsedMb, sockets: sockets.length });
+        samples.push({ at: (performance.now() - churnStart) / 1000, found, rss: m.rssMb, heap: m.heapUsedMb, sockets: sockets.length });
       };
       await sample();
       const step = Math.max(1, Math.floor(sockets.length / 10));
@@ -404,12 +405,12 @@ export async function realtimeFanOut(socketCounts: number[], rounds: number, chu
       await new Promise((r) => setTimeout(r, waitS * 1000));
       await sample();
       console.log(`\n   churn: ${cycles} rounds of ${step} sockets leaving and ${step} joining over ${churnSeconds} s, ${lastStep.sockets} connected throughout (memory after GC; the last row ${waitS} s after the churn, when recovery sessions have expired):`);
-      console.log('   at      | RSS after GC | V8 heap used after GC');
-      for (const x of samples) console.log(`   ${x.at.toFixed(0).padStart(5)} s | ${x.rss.toFixed(0).padStart(9)} MB | ${x.heap.toFixed(1).padStart(6)} MB`);
+      console.log('   at      | RSS as found | RSS after GC | V8 heap used after GC');
+      for (const x of samples) console.log(`   ${x.at.toFixed(0).padStart(5)} s | ${x.found.toFixed(0).padStart(9)} MB | ${x.rss.toFixed(0).padStart(9)} MB | ${x.heap.toFixed(1).padStart(6)} MB`);
       // Compared with the last step, before the bare clients of the comparison above came and went (their recovery sessions inflate the churn's first sample).
       const z = samples.at(-1);
       const sign = (n: number, digits: number) => `${n >= 0 ? '+' : ''}${n.toFixed(digits)}`;
-      if (z) console.log(`   after churn vs ${lastStep.sockets} sockets before it: RSS ${sign(z.rss - lastStep.gc.rssMb, 0)} MB, V8 heap ${sign(z.heap - lastStep.gc.heapUsedMb, 1)} MB (after GC both; target: flat)`);
+      if (z) console.log(`   after churn vs ${lastStep.sockets} sockets before it: RSS ${sign(z.rss - lastStep.gc.rssMb, 0)} MB, V8 heap ${sign(z.heap - lastStep.gc.heapUsedMb, 1)} MB (after GC both; target: flat); RSS as found ${sign(z.found - lastStep.rssMb, 0)} MB`);
     }
     for (const s of sockets) s.close();
     mod.close();
