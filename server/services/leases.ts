@@ -92,6 +92,8 @@ interface Held {
   lease: { held: boolean };
   /** Whether the lease is in Redis yet (taking it failed: each beat tries again, rather than renewing what is not there). */
   written: boolean;
+  /** When it was last written or renewed (this process's clock). */
+  renewedAt: number;
 }
 
 /**
@@ -103,7 +105,9 @@ interface Held {
  * takes it out of Redis in one atomic script, so exactly one process takes
  * the work over, with the last state the holder renewed. A holder that was
  * merely slow keeps its lease as long as it renews within the expiry; one
- * that comes back after losing it learns so at its next renewal (onLost).
+ * that comes back after losing it learns so at its next renewal (onLost),
+ * and one that cannot reach Redis for a whole lease period gives its work
+ * up, since another process may have taken it over by then.
  * A process claims nothing until it has reached Redis for a whole lease
  * period: after an outage every lease looks expired, and the holders that
  * are alive need that long to renew.
@@ -161,7 +165,7 @@ export class Leases {
    * reach, it is taken at the first beat that reaches it.
    */
   async hold(kind: string, id: string, state: () => LeaseState, onLost: () => void = () => {}): Promise<HeldLease> {
-    const entry: Held = { kind, id, token: randomUUID(), state, onLost, lease: { held: true }, written: false };
+    const entry: Held = { kind, id, token: randomUUID(), state, onLost, lease: { held: true }, written: false, renewedAt: Date.now() };
     const key = `${kind}\n${id}`;
     const previous = this.held.get(key);
     if (previous) previous.lease.held = false;
@@ -169,6 +173,7 @@ export class Leases {
     try {
       await this.run(holdScript, kind, [id, String(this.expireAfterMs), entry.token, JSON.stringify(state())]);
       entry.written = true;
+      entry.renewedAt = Date.now();
     } catch (error) {
       // Redis out of reach for a moment: the work goes on, and each beat tries to take the lease again.
       this.logger.warn({ err: error, kind, id }, 'could not take a lease yet; trying again at each beat');
@@ -215,16 +220,17 @@ export class Leases {
         if (!entry.written) {
           await this.run(holdScript, entry.kind, [entry.id, String(this.expireAfterMs), entry.token, JSON.stringify(entry.state())]);
           entry.written = true;
+          entry.renewedAt = Date.now();
           continue;
         }
         const renewed = await this.run(renewScript, entry.kind, [entry.id, String(this.expireAfterMs), entry.token, JSON.stringify(entry.state())]);
+        if (renewed === 1) entry.renewedAt = Date.now();
         if (renewed === 1 || !entry.lease.held) continue;
-        entry.lease.held = false;
-        if (this.held.get(`${entry.kind}\n${entry.id}`) === entry) this.held.delete(`${entry.kind}\n${entry.id}`);
-        this.logger.warn({ kind: entry.kind, id: entry.id }, 'lease lost: another process took this work over');
-        entry.onLost();
+        this.lose(entry, 'another process took this work over');
       } catch (error) {
         this.logger.warn({ err: error, kind: entry.kind, id: entry.id }, 'could not renew a lease');
+        // Not renewed for a whole lease period: another process may have taken the work over by now, so this one gives it up.
+        if (entry.written && entry.lease.held && Date.now() - entry.renewedAt > this.expireAfterMs) this.lose(entry, 'could not renew it for a whole lease period');
       }
     }
     if (this.held.size === 0) await this.call(['PING']).catch(() => undefined);
@@ -259,6 +265,13 @@ export class Leases {
         }
       }
     }
+  }
+
+  private lose(entry: Held, why: string): void {
+    entry.lease.held = false;
+    if (this.held.get(`${entry.kind}\n${entry.id}`) === entry) this.held.delete(`${entry.kind}\n${entry.id}`);
+    this.logger.warn({ kind: entry.kind, id: entry.id, why }, 'lease lost: this process stops the work');
+    entry.onLost();
   }
 
   private run(script: string, kind: string, args: string[]): Promise<unknown> {

@@ -39,11 +39,11 @@ describe.skipIf(!hasRedis)('leases in Redis (who does a piece of cluster-wide wo
   });
 
   /** Processes' lease boards on one prefix; their timers never fire (the test beats them), so a "crashed" one simply stops beating. */
-  const processes = (count: number, link = { down: false }): { leases: Leases; taken: { id: string; state: LeaseState }[] }[] => {
+  const processes = (count: number, link = { down: false }, expiry = expireAfterMs): { leases: Leases; taken: { id: string; state: LeaseState }[] }[] => {
     const prefix = `test:lease:${++n}`;
     return Array.from({ length: count }, () => {
       const sendCommand = (args: string[]): Promise<unknown> => (link.down ? Promise.reject(new Error('Redis unreachable')) : client.sendCommand(args));
-      const leases = new Leases({ sendCommand }, logger, { renewEveryMs: 3_600_000, expireAfterMs, prefix });
+      const leases = new Leases({ sendCommand }, logger, { renewEveryMs: 3_600_000, expireAfterMs: expiry, prefix });
       open.push(leases);
       const taken: { id: string; state: LeaseState }[] = [];
       leases.onExpired('play', async (id, state) => {
@@ -109,22 +109,25 @@ describe.skipIf(!hasRedis)('leases in Redis (who does a piece of cluster-wide wo
     await renewed.release();
   });
 
-  it('after an outage of Redis longer than the expiry, takes over only the holders that do not come back', async () => {
+  it('after an outage of Redis about as long as the expiry, takes over only the holders that do not come back', async () => {
     const link = { down: false };
-    const [a, b, dead] = processes(3, link) as [ReturnType<typeof processes>[0], ReturnType<typeof processes>[0], ReturnType<typeof processes>[0]];
+    const expiry = 2000; // long enough that the sleeps below stay on their side of it on a loaded machine
+    const [a, b, dead] = processes(3, link, expiry) as [ReturnType<typeof processes>[0], ReturnType<typeof processes>[0], ReturnType<typeof processes>[0]];
     const lease = await a.leases.hold('play', 'alive', () => ({ positionMs: 1 }));
     await dead.leases.hold('play', 'dead', () => ({ positionMs: 2 }));
     await b.leases.beat();
     link.down = true;
-    await sleep(expireAfterMs + 100);
+    await sleep(expiry / 2);
     await Promise.all([a.leases.beat(), b.leases.beat()]); // both fail: Redis is out of reach
+    expect(lease.held).toBe(true); // not a whole lease period yet: A keeps its work
+    await sleep(expiry / 2 + 300);
     link.down = false;
     // Back: both leases expired in Redis meanwhile. B beats first, yet claims nothing until A has had time to renew.
     await b.leases.beat();
     expect(b.taken).toEqual([]);
     await a.leases.beat();
     for (let i = 0; i < 3; i++) {
-      await sleep(expireAfterMs / 2);
+      await sleep(expiry / 2);
       await a.leases.beat();
       await b.leases.beat();
     }
@@ -196,6 +199,31 @@ describe.skipIf(!hasRedis)('leases in Redis (who does a piece of cluster-wide wo
     await sleep(expireAfterMs + 100);
     await b.leases.beat();
     expect(b.taken).toEqual([{ id: 'late', state: { positionMs: 4 } }]);
+  });
+
+  it('makes a holder cut off from Redis for a whole lease period give its work up, as a survivor takes it over', async () => {
+    const prefix = `test:lease:${++n}`;
+    const cut = { down: false };
+    const a = new Leases({ sendCommand: (args) => (cut.down ? Promise.reject(new Error('cut off')) : client.sendCommand(args)) }, logger, { renewEveryMs: 3_600_000, expireAfterMs, prefix });
+    const b = new Leases({ sendCommand: (args) => client.sendCommand(args) }, logger, { renewEveryMs: 3_600_000, expireAfterMs, prefix });
+    open.push(a, b);
+    const taken: string[] = [];
+    b.onExpired('play', async (id) => {
+      taken.push(id);
+    });
+    let lost = 0;
+    await b.beat();
+    const lease = await a.hold('play', 'cut', () => ({}), () => lost++);
+    cut.down = true;
+    await sleep(expireAfterMs / 2);
+    await a.beat(); // one renewal missed: still its work
+    expect(lost).toBe(0);
+    await sleep(expireAfterMs / 2 + 100);
+    await a.beat(); // a whole lease period without renewing: given up
+    expect(lost).toBe(1);
+    expect(lease.held).toBe(false);
+    await b.beat();
+    expect(taken).toEqual(['cut']);
   });
 
   it('never takes over a released lease', async () => {
