@@ -128,6 +128,12 @@ export class WebcastSupervisor {
   private readonly leaseTimer: NodeJS.Timeout | null = null;
   private readonly unlistenGone: () => void = () => undefined;
   private leaseTicking = false;
+  /**
+   * Sessions that ended (until they go live again): their producers'
+   * closing notices, some from other processes a little later, must not
+   * start an encoder again while (or after) the recording is made.
+   */
+  private readonly ended = new Set<string>();
   private readonly flowTimer: NodeJS.Timeout;
   private watchingFlow = false;
   readonly available: boolean;
@@ -157,6 +163,7 @@ export class WebcastSupervisor {
     };
     this.onStatus = ({ eventId, sessionId, status }) => {
       if (status !== 'live') void this.end(eventId, sessionId);
+      else this.ended.delete(`${eventId}/${sessionId}`);
     };
     if (this.available) {
       deps.media.on('notice', this.onNotice);
@@ -398,7 +405,7 @@ export class WebcastSupervisor {
    */
   private async lead(eventId: string, sessionId: string): Promise<void> {
     const k = `${eventId}/${sessionId}`;
-    if (this.closed || this.sessions.has(k) || this.claiming.has(k) || this.finalising.has(k)) return;
+    if (this.closed || this.sessions.has(k) || this.claiming.has(k) || this.finalising.has(k) || this.ended.has(k)) return;
     if (selectionEmpty(selectInputs(this.stage(eventId, sessionId)))) {
       this.candidates.delete(k);
       return;
@@ -810,6 +817,7 @@ export class WebcastSupervisor {
   /** The session ended: its encoder stops and the recording is made. */
   private async end(eventId: string, sessionId: string): Promise<void> {
     const k = `${eventId}/${sessionId}`;
+    this.ended.add(k);
     this.candidates.delete(k);
     const s = this.sessions.get(k);
     if (!s) {
