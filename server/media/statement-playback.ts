@@ -198,12 +198,21 @@ export class StatementPlayback {
     const key = `${eventId}/${sessionId}`;
     const stage = recording.stage?.status === 'ready' && recording.stage.file ? recording.stage.file : null;
     const file = this.deps.recordings.absolute(stage ?? recording.file);
-    if (!fs.existsSync(file)) {
-      this.deps.logger.error({ eventId, sessionId, itemId: item.id, file: stage ?? recording.file }, 'recorded statement missing from the data directory; not played');
-      return;
+    // Cannot be played here: the order says so at once (interrupted where it was), rather than "playing" with nothing playing.
+    const cannot = async (error: unknown, why: string): Promise<void> => {
+      this.deps.logger.error({ err: error, eventId, sessionId, itemId: item.id, file: stage ?? recording.file }, why);
+      const change = await this.deps.running.playbackInterrupted(eventId, sessionId, item.id, playback.at, playback.positionMs);
+      if (change.after !== change.before) this.deps.announce(eventId, change);
+    };
+    if (!fs.existsSync(file)) return cannot(undefined, 'recorded statement missing from the data directory; not played');
+    let opened: { tracks: PlaybackTrack[]; stop: () => void };
+    try {
+      const media = await this.deps.media.session(eventId, sessionId);
+      opened = await media.openPlayback({ key: item.id, name: item.speaker ?? item.title, video: recording.video, audio: recording.audio });
+    } catch (error) {
+      return cannot(error, 'could not open the stage for a recorded statement; not played');
     }
-    const media = await this.deps.media.session(eventId, sessionId);
-    const { tracks, stop } = await media.openPlayback({ key: item.id, name: item.speaker ?? item.title, video: recording.video, audio: recording.audio });
+    const { tracks, stop } = opened;
     const entry: Playing = { eventId, sessionId, itemId: item.id, startedAt: playback.at, fromMs: playback.positionMs, began: Date.now(), durationMs: recording.durationMs, child: null, stop, lease: null };
     this.playing.set(key, entry);
     // Killed with this process, even by SIGKILL: the survivor that takes the play over must be the only one sending it.

@@ -192,6 +192,28 @@ describe.skipIf(!hasFfmpeg)('pre-recorded statements played into the session (re
     expect(await emit(mod, 'run:playback', { sessionId, itemId: 'hos-2', action: 'resume' })).toMatchObject({ ok: false, error: { code: 'not_playing' } });
   }, 60_000);
 
+  it('marks a statement whose video is missing from the data directory interrupted at once, rather than playing with nothing playing', async () => {
+    const mod = await connect(server.url, { token: moderator.token });
+    sockets.push(mod);
+    await ok(mod, 'session:join', { sessionId });
+    const dir = path.join(server.config.dataDir, 'statements', eventId, sessionId);
+    const copy = fs.readdirSync(dir).find((f) => f.startsWith('hos-1-') && f.endsWith('.stage.webm'))!;
+    fs.renameSync(path.join(dir, copy), path.join(dir, `${copy}.away`));
+    try {
+      const interrupted = nextEvent<RunStateMessage>(mod, 'run:state', (m) => m.items.some((i) => i.id === 'hos-1' && i.playback?.state === 'interrupted'), 15_000);
+      await ok(mod, 'run:advance', { sessionId, itemId: 'hos-1' });
+      expect((await interrupted).items.find((i) => i.id === 'hos-1')).toMatchObject({ status: 'current', playback: { state: 'interrupted', positionMs: 0 } });
+      // Put back, the moderator resumes it: it plays.
+      fs.renameSync(path.join(dir, `${copy}.away`), path.join(dir, copy));
+      const playing = nextEvent<RunStateMessage>(mod, 'run:state', (m) => m.items.some((i) => i.id === 'hos-1' && i.playback?.state === 'playing'), 15_000);
+      await ok(mod, 'run:playback', { sessionId, itemId: 'hos-1', action: 'resume' });
+      await playing;
+      await ok(mod, 'run:advance', { sessionId, itemId: 'panel' });
+    } finally {
+      if (fs.existsSync(path.join(dir, `${copy}.away`))) fs.renameSync(path.join(dir, `${copy}.away`), path.join(dir, copy));
+    }
+  }, 60_000);
+
   it('ending the session stops a statement and records where it stopped (interrupted), rather than playing for ever', async () => {
     const mod = await connect(server.url, { token: moderator.token });
     sockets.push(mod);
