@@ -88,6 +88,8 @@ interface SessionWebcast {
   flow: Map<string, { bytes: number; at: number }>;
   /** Producers left out for sending nothing (not paused, not closed: a frozen tab, a cut network): taken back when they send again. */
   silent: Set<string>;
+  /** The session's media the current run consumes from (its home router). */
+  media: SessionMedia | null;
 }
 
 const safe = (id: string): string => {
@@ -586,6 +588,12 @@ export class WebcastSupervisor {
       const silenceMs = this.deps.silenceMs ?? 5000;
       for (const s of [...this.sessions.values()]) {
         const media = this.deps.media.existing(s.eventId, s.sessionId);
+        // The run's router went (its worker died, or the media closed with nobody connected here): a new run on the session's media as it is now.
+        if (s.current && s.media && (s.media.closed || media !== s.media)) {
+          this.deps.logger.warn({ eventId: s.eventId, sessionId: s.sessionId }, 'webcast: the session\'s media closed under the encoder: starting it again');
+          this.schedule(s.eventId, s.sessionId, 0);
+          continue;
+        }
         if (!media) continue;
         const watched = new Set([...(s.current && s.selection ? selectionIds(s.selection) : []), ...s.silent]);
         let changed = false;
@@ -665,7 +673,7 @@ export class WebcastSupervisor {
     const s: SessionWebcast = {
       eventId, sessionId, dir, manifest, current: null, key: '', restarts: 0, timer: null, chain: Promise.resolve(), cpu: 0,
       selection: null, focus: { speaker: this.deps.media.existing(eventId, sessionId)?.speaker?.participantId ?? null, floor: null }, names: new Map(), itemText: null,
-      holds: new Map(), remoteInputs: 0, flow: new Map(), silent: new Set(),
+      holds: new Map(), remoteInputs: 0, flow: new Map(), silent: new Set(), media: null,
       subs: new SubtitleWriter(dir, Date.parse(manifest.startedAt), `video-${this.deps.options.qualities[0]?.name ?? 'hi'}.m3u8`, 250),
     };
     this.sessions.set(`${eventId}/${sessionId}`, s);
@@ -688,9 +696,15 @@ export class WebcastSupervisor {
     let selection = selectInputs(stage);
     // Encoding other processes' producers only: this process opens the session's media to pipe them in.
     if (!media && !selectionEmpty(selection)) media = await this.deps.media.session(s.eventId, s.sessionId);
+    if (s.media !== null && s.media !== media) {
+      // What was held or watched was on media that went: start afresh on this one.
+      this.releaseHolds(s, null);
+      s.silent.clear();
+      s.flow.clear();
+    }
     if (media) selection = await this.holdInputs(s, media, stage, selection);
     const key = selectionKey(selection);
-    if (key === s.key && s.current) {
+    if (key === s.key && s.current && s.media === media) {
       this.releaseHolds(s, selection);
       return;
     }
@@ -699,6 +713,7 @@ export class WebcastSupervisor {
     this.releaseHolds(s, selection);
     s.key = key;
     s.selection = null;
+    s.media = media ?? null;
     if (!media || selectionEmpty(selection)) return;
     const local = media;
     s.remoteInputs = selectionIds(selection).filter((id) => local.originOf(id) !== undefined).length;
