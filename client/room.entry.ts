@@ -4,7 +4,7 @@ import type { QueueEntryView, QueueTimerMessage, RosterEntry } from '../server/p
 import type { ErrorCode } from '../server/errors.ts';
 import type { RoomStrings } from '../server/i18n/catalogs/room.ts';
 import type { StagePageStrings } from '../server/i18n/catalogs/stage.ts';
-import { timingAt, type ClockTiming } from '../server/domain/session-timing.ts';
+import { isOver, timingAt, type ClockTiming } from '../server/domain/session-timing.ts';
 import { interpolate } from '../server/i18n/format.ts';
 import { idempotencyKey, LiveClient } from './live-client.ts';
 import { Stage } from './media-stage.ts';
@@ -236,7 +236,13 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
     captions.update(joinedView);
   }
   // The session's running order (issue 18): for everyone; moderators advance and edit it.
-  running = new RunningOrderPanel({ socket, eventId: root.dataset.eventId ?? '', sessionId, strings: s, request: (e, p) => live.request(e, p), announce, showError });
+  running = new RunningOrderPanel({
+    socket, eventId: root.dataset.eventId ?? '', sessionId, strings: s, request: (e, p) => live.request(e, p), announce, showError,
+    over: () => {
+      const view = live.views.get(sessionId);
+      return view ? isOver(view.status) : false;
+    },
+  });
   // The panel places itself; the layout keeps it in its own part of the room, shown (a tab on a phone) while the panel is.
   const orderPanel = document.getElementById('running-order');
   if (orderPanel) {
@@ -544,11 +550,14 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
     const speaker = floor ? view.queue.entries.find((e) => e.id === floor.entryId) : undefined;
     // With the floor free, a scripted statement of the running order (live or pre-recorded) names its speaker.
     const run = view.run;
-    const scripted = speaker ? undefined : run.items.find((i) => i.id === run.currentItemId && i.speaker);
+    // Once the session has been ended or cancelled nobody is next and no scripted statement is on, even if the order
+    // still marks an item (a chair may run the order of a session whose time is past without opening it: the clock alone does not stop it).
+    const ended = isOver(view.status);
+    const scripted = speaker || ended ? undefined : run.items.find((i) => i.id === run.currentItemId && i.speaker);
     const scriptedText = scripted ? itemText(scripted) : undefined;
     byId('floor-speaker').textContent = speaker ? interpolate(s.speaking, { name: speaker.name }) : scriptedText?.speaker ?? s.nobodySpeaking;
     byId('floor-holder-meta').textContent = speaker ? interpolate(s.floorHolderMeta, { group: groupName(speaker.group), country: countryName(speaker.country) }) : scriptedText?.title ?? '';
-    const upNext = view.queue.entries.find((e) => e.id === view.queue.proposedEntryId) ?? view.queue.entries.find((e) => e.status === 'waiting');
+    const upNext = ended ? undefined : view.queue.entries.find((e) => e.id === view.queue.proposedEntryId) ?? view.queue.entries.find((e) => e.status === 'waiting');
     byId('floor-next').textContent = upNext ? interpolate(s.nextSpeaker, { name: upNext.name }) : '';
     byId('floor').classList.toggle('has-speaker', Boolean(speaker || scripted));
     byId('floor-timer').textContent = clock(floorRemainingMs(view));

@@ -25,6 +25,8 @@ export interface RunningOrderDeps {
   request: Request;
   announce(text: string): void;
   showError(error: unknown): void;
+  /** Whether the session has been ended or cancelled: then no item is shown as running now. */
+  over?(): boolean;
 }
 
 type EditItem = Pick<RunItemView, 'id' | 'kind' | 'title' | 'speaker' | 'prerecorded' | 'protocol' | 'plannedMs'>;
@@ -59,6 +61,8 @@ export class RunningOrderPanel {
   private draft: { version: number; items: EditItem[] } | null = null;
   private moderator = false;
   private lastCurrent: string | null | undefined;
+  /** Whether the session read Ended or Cancelled at the last update. */
+  private wasOver = false;
   /** The session view's running order last taken in (a newer one is a new object). */
   private seen: RunStateMessage | null = null;
   private next!: HTMLButtonElement;
@@ -98,6 +102,11 @@ export class RunningOrderPanel {
    * them changed, so the editor keeps its focus through queue updates.
    */
   update(view: SessionView): void {
+    const over = this.deps.over?.() ?? false;
+    if (over !== this.wasOver) {
+      this.wasOver = over;
+      this.render();
+    }
     const moderator = view.you.moderator;
     if (moderator !== this.moderator) {
       this.moderator = moderator;
@@ -206,7 +215,8 @@ export class RunningOrderPanel {
     const s = this.deps.strings;
     const m = this.state;
     const current = m?.items.find((i) => i.id === m.currentItemId);
-    this.status.textContent = current ? interpolate(s.runNow, { title: this.shown(current).title }) : m && m.items.length === 0 ? s.runEmpty : '';
+    const over = this.deps.over?.() ?? false;
+    this.status.textContent = current && !over ? interpolate(s.runNow, { title: this.shown(current).title }) : m && m.items.length === 0 ? s.runEmpty : '';
     const items: (RunItemView | EditItem)[] = this.moderator && this.draft ? this.draft.items : (m?.items ?? []);
     this.list.replaceChildren(...items.map((item, index) => this.row(item, index, items.length)));
     const saveRow = this.editor.querySelector<HTMLElement>('[data-role="save"]');
@@ -307,7 +317,8 @@ export class RunningOrderPanel {
   /** The running item's actual time counts on between states, like the floor clock (only its times are redrawn, so nothing loses focus). */
   private tick(): void {
     const current = this.state?.items.find((i) => i.id === this.state?.currentItemId);
-    if (!current || this.root.hidden) return;
+    // Over, the session's clock has stopped: an item still marked current (the order was not stopped) does not count on.
+    if (!current || this.root.hidden || this.deps.over?.()) return;
     const planned = (this.moderator && this.draft ? this.draft.items.find((i) => i.id === current.id)?.plannedMs : undefined) ?? current.plannedMs;
     const times = this.list.querySelector<HTMLElement>(`li[data-item-id="${CSS.escape(current.id)}"] [data-testid="run-times"]`);
     if (times) this.fillTimes(times, planned, current);

@@ -6,6 +6,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plenary } from '../../server/plenary.ts';
+import type { JoinAck } from '../../server/protocol/events.ts';
 import { roomStateMessages } from '../../server/i18n/catalogs/room-state.ts';
 import { hasChromium, launchChromium, openRoom as visitRoom } from '../support/browser.ts';
 import { connect, createParticipant, eventId, ok, type TestParticipant } from '../support/realtime.ts';
@@ -85,6 +86,11 @@ describe.skipIf(!hasChromium)('the room of a session that is over (headless Chro
     await eventually(() => page.getByTestId('vote').isEnabled()).toBe(true);
     await page.getByTestId('request-floor').click();
     await eventually(() => page.getByTestId('my-position').innerText()).toContain('1');
+    // The chair starts the seeded running order: its first statement is on, the delegate is next.
+    const first = (await ok<JoinAck>(mod, 'session:join', { sessionId })).run.items[0];
+    await ok(mod, 'run:advance', { sessionId, itemId: first?.id });
+    await eventually(() => page.getByTestId('run-now').innerText()).not.toBe('');
+    await eventually(() => page.getByTestId('floor-next').innerText()).toContain('Kofi Mensah');
 
     // The chair ends it: the controls go while the page is open, the reason shows, the question stays with its count but takes no votes.
     await ok(mod, 'session:end', { sessionId });
@@ -92,6 +98,10 @@ describe.skipIf(!hasChromium)('the room of a session that is over (headless Chro
     await eventually(() => offered(page)).toEqual(nothing);
     expect(await page.getByTestId('floor-over').innerText()).toBe(`${en.rs_ended} ${en.rs_floorClosed}`);
     expect(await page.getByTestId('vote').isDisabled()).toBe(true);
+    // Nothing is on and nobody is next once it is over, though the order still marks the item it was at.
+    expect(await page.getByTestId('floor-speaker').innerText()).toBe('Nobody has the floor.');
+    expect(await page.getByTestId('floor-next').innerText()).toBe('');
+    expect(await page.getByTestId('run-now').innerText()).toBe('');
     expect(await page.getByTestId('vote-count').innerText()).toBe('0');
     // Ended, it may be reopened (the server allows it), not ended again.
     await eventually(chairButtons).toEqual({ open: true, end: false });
