@@ -111,11 +111,13 @@ export function playbackArgs(file: string, tracks: readonly PlaybackTrack[], opt
 export class StatementPlayback {
   private readonly deps: StatementPlaybackDeps;
   private readonly playing = new Map<string, Playing>();
+  /** Plays being started (their producers being opened): a change meanwhile abandons them, and they stop as soon as they are open. */
+  private readonly starting = new Map<string, { itemId: string; at: string }>();
   private readonly onRun = ({ eventId, sessionId, change }: { eventId: string; sessionId: string; change: RunChange }): void => {
     this.follow(eventId, sessionId, change, true).catch((error: unknown) => this.deps.logger.error({ err: error, eventId, sessionId }, 'could not play a recorded statement'));
   };
   private readonly onRemote = ({ eventId, sessionId }: { eventId: string; sessionId: string }): void => {
-    if (!this.playing.has(`${eventId}/${sessionId}`)) return;
+    if (!this.playing.has(`${eventId}/${sessionId}`) && !this.starting.has(`${eventId}/${sessionId}`)) return;
     this.deps.running.get(eventId, sessionId).then(
       (order) => this.follow(eventId, sessionId, { before: order, after: order }, false),
       (error: unknown) => this.deps.logger.error({ err: error, eventId, sessionId }, 'could not read the running order'),
@@ -123,8 +125,19 @@ export class StatementPlayback {
   };
   private readonly onStatus = ({ eventId, sessionId, status }: { eventId: string; sessionId: string; status: string }): void => {
     if (status !== 'ended' && status !== 'cancelled') return;
+    const pending = this.starting.get(`${eventId}/${sessionId}`);
+    this.starting.delete(`${eventId}/${sessionId}`);
     const entry = this.playing.get(`${eventId}/${sessionId}`);
-    if (!entry) return;
+    if (!entry) {
+      // Still being started: abandoned, and interrupted where it was to begin.
+      if (pending) {
+        this.deps.running.playbackInterrupted(eventId, sessionId, pending.itemId, pending.at, null).then(
+          (change) => change.after !== change.before && this.deps.announce(eventId, change),
+          (error: unknown) => this.deps.logger.error({ err: error, eventId, sessionId }, 'could not mark a recorded statement interrupted'),
+        );
+      }
+      return;
+    }
     const lease = this.stop(`${eventId}/${sessionId}`);
     // The running order says where it stopped, rather than "playing" for ever.
     this.deps.running.playbackInterrupted(eventId, sessionId, entry.itemId, entry.startedAt, this.position(entry)).then(
@@ -182,8 +195,10 @@ export class StatementPlayback {
     const item = change.after.items.find((i) => i.id === change.after.currentItemId);
     const want = item?.playback?.state === 'playing' ? item : null;
     const mine = this.playing.get(key);
-    if (mine && want && mine.itemId === want.id && mine.startedAt === want.playback?.at) return;
+    const current = mine ? { itemId: mine.itemId, at: mine.startedAt } : this.starting.get(key);
+    if (current && want && current.itemId === want.id && current.at === want.playback?.at) return;
     if (mine) this.release(this.stop(key));
+    this.starting.delete(key);
     if (!want?.playback || !local) return;
     // Started by this write, not carried over from an earlier one (an edit while another process plays it).
     const before = change.before.items.find((i) => i.id === want.id);
@@ -198,9 +213,14 @@ export class StatementPlayback {
     const key = `${eventId}/${sessionId}`;
     const stage = recording.stage?.status === 'ready' && recording.stage.file ? recording.stage.file : null;
     const file = this.deps.recordings.absolute(stage ?? recording.file);
+    const token = { itemId: item.id, at: playback.at };
+    this.starting.set(key, token);
+    const wanted = (): boolean => this.starting.get(key) === token;
     // Cannot be played here: the order says so at once (interrupted where it was), rather than "playing" with nothing playing.
     const cannot = async (error: unknown, why: string): Promise<void> => {
       this.deps.logger.error({ err: error, eventId, sessionId, itemId: item.id, file: stage ?? recording.file }, why);
+      if (!wanted()) return;
+      this.starting.delete(key);
       const change = await this.deps.running.playbackInterrupted(eventId, sessionId, item.id, playback.at, playback.positionMs);
       if (change.after !== change.before) this.deps.announce(eventId, change);
     };
@@ -213,6 +233,16 @@ export class StatementPlayback {
       return cannot(error, 'could not open the stage for a recorded statement; not played');
     }
     const { tracks, stop } = opened;
+    if (!wanted()) {
+      // The order moved on while the producers were being opened.
+      try {
+        stop();
+      } catch {
+        // the session's media is gone already
+      }
+      return;
+    }
+    this.starting.delete(key);
     const entry: Playing = { eventId, sessionId, itemId: item.id, startedAt: playback.at, fromMs: playback.positionMs, began: Date.now(), durationMs: recording.durationMs, child: null, stop, lease: null };
     this.playing.set(key, entry);
     // Killed with this process, even by SIGKILL: the survivor that takes the play over must be the only one sending it.
@@ -282,6 +312,7 @@ export class StatementPlayback {
     this.deps.events.off('run-changed', this.onRun);
     this.deps.events.off('run-remote', this.onRemote);
     this.deps.events.off('session-status', this.onStatus);
+    this.starting.clear();
     const left = [...this.playing.values()];
     for (const entry of left) this.stop(`${entry.eventId}/${entry.sessionId}`);
     for (const entry of left) {

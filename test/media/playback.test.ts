@@ -203,11 +203,14 @@ describe.skipIf(!hasFfmpeg)('pre-recorded statements played into the session (re
       const interrupted = nextEvent<RunStateMessage>(mod, 'run:state', (m) => m.items.some((i) => i.id === 'hos-1' && i.playback?.state === 'interrupted'), 15_000);
       await ok(mod, 'run:advance', { sessionId, itemId: 'hos-1' });
       expect((await interrupted).items.find((i) => i.id === 'hos-1')).toMatchObject({ status: 'current', playback: { state: 'interrupted', positionMs: 0 } });
-      // Put back, the moderator resumes it: it plays.
+      // Put back, the moderator resumes it: it plays (its producers reach the room).
       fs.renameSync(path.join(dir, `${copy}.away`), path.join(dir, copy));
-      const playing = nextEvent<RunStateMessage>(mod, 'run:state', (m) => m.items.some((i) => i.id === 'hos-1' && i.playback?.state === 'playing'), 15_000);
+      const media = await NodeMediaClient.create(mod, sessionId, worker);
+      clients.push(media);
+      await media.join();
+      const produced = nextEvent<NewProducerMessage>(mod, 'media:new-producer', (m) => m.producer.right === 'playback', 15_000);
       await ok(mod, 'run:playback', { sessionId, itemId: 'hos-1', action: 'resume' });
-      await playing;
+      await produced;
       await ok(mod, 'run:advance', { sessionId, itemId: 'panel' });
     } finally {
       if (fs.existsSync(path.join(dir, `${copy}.away`))) fs.renameSync(path.join(dir, `${copy}.away`), path.join(dir, copy));
