@@ -2,7 +2,7 @@ import { io } from 'socket.io-client';
 import type { PlenaryClientSocket } from './socket.ts';
 import type { RunStateMessage } from '../server/protocol/events.ts';
 import type { StagePageStrings } from '../server/i18n/catalogs/stage.ts';
-import { timingAt } from '../server/domain/session-timing.ts';
+import { isOver, timingAt } from '../server/domain/session-timing.ts';
 import { LiveClient } from './live-client.ts';
 import { itemText } from './run-item-text.ts';
 import { floorRemainingMs, type SessionView } from './session-state.ts';
@@ -47,6 +47,8 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
   const message = byId('projector-message');
   /** The running order, as the session view holds it (join snapshot, then run:state): never fetched. */
   let run: RunStateMessage | null = null;
+  /** The session had been ended or cancelled at the last render. */
+  let wasOver = false;
 
   const socket: PlenaryClientSocket = io({ transports: ['websocket', 'polling'], auth: { view: 'projector' } });
   const live = new LiveClient(socket, (id, view) => {
@@ -96,14 +98,17 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
   }, 500);
 
   function render(view: SessionView): void {
-    if (view.run !== run) {
+    // Ended or cancelled: nothing is on and nobody is next, whatever the running order and the list still hold.
+    const over = isOver(view.status);
+    if (view.run !== run || over !== wasOver) {
       run = view.run;
+      wasOver = over;
       renderRun();
     }
     renderStatus(view);
     const floor = view.queue.floor;
     const speaker = floor ? view.queue.entries.find((e) => e.id === floor.entryId) : undefined;
-    const item = run?.items.find((i) => i.id === run?.currentItemId);
+    const item = over ? undefined : run?.items.find((i) => i.id === run?.currentItemId);
     const name = byId('projector-speaker');
     const meta = byId('projector-speaker-meta');
     if (speaker) {
@@ -115,7 +120,7 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
       name.textContent = text.speaker ?? item.speaker;
       meta.textContent = text.title;
     } else {
-      name.textContent = s.nobodySpeaking;
+      name.textContent = !over ? s.nobodySpeaking : view.status === 'cancelled' ? s.rs_cancelled : s.rs_ended;
       meta.textContent = '';
     }
     root.classList.toggle('has-speaker', Boolean(speaker || item?.speaker));
@@ -124,7 +129,7 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
     clockEl.classList.toggle('paused', Boolean(floor?.paused));
     if (!floor) clockEl.classList.remove('timer-warning', 'timer-expired');
 
-    const waiting = view.queue.entries.filter((e) => e.status === 'waiting');
+    const waiting = over ? [] : view.queue.entries.filter((e) => e.status === 'waiting');
     // The rules' proposal comes first, as the chair will most likely call it.
     const proposed = waiting.findIndex((e) => e.id === view.queue.proposedEntryId);
     if (proposed > 0) waiting.unshift(...waiting.splice(proposed, 1));
@@ -148,14 +153,14 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
   function renderRun(): void {
     const items = run?.items ?? [];
     byId('projector-run').hidden = items.length === 0;
-    const at = items.findIndex((i) => i.id === run?.currentItemId);
+    const at = wasOver ? -1 : items.findIndex((i) => i.id === run?.currentItemId);
     const label = (i: (typeof items)[number] | undefined): string => {
       if (!i) return '–';
       const text = itemText(i, lang);
       return text.speaker ? `${text.title} — ${text.speaker}` : text.title;
     };
     byId('projector-run-now').textContent = label(at >= 0 ? items[at] : undefined);
-    byId('projector-run-next').textContent = label(at >= 0 ? items[at + 1] : items.find((i) => i.status !== 'done'));
+    byId('projector-run-next').textContent = wasOver ? label(undefined) : label(at >= 0 ? items[at + 1] : items.find((i) => i.status !== 'done'));
   }
 
   function renderStatus(view: SessionView): void {

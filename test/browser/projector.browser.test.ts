@@ -8,6 +8,7 @@ import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plenary } from '../../server/plenary.ts';
 import { stageMessages } from '../../server/i18n/catalogs/stage.ts';
+import { roomStateMessages } from '../../server/i18n/catalogs/room-state.ts';
 import { hasChromium, launchChromium } from '../support/browser.ts';
 import { connect, createParticipant, eventId, ok, type TestParticipant } from '../support/realtime.ts';
 import { setUpRoomScene, type RoomScene } from '../support/room-scene.ts';
@@ -150,4 +151,18 @@ describe.skipIf(!hasChromium)('the projector view (headless Chromium)', () => {
     }
     expect(errors).toEqual([]);
   }, 120_000);
+
+  // Last: it ends the shared scene's session.
+  it('says the session has ended, with nobody next and no item on, once the chair ends it', async () => {
+    const page = await live(await project(scene.delegate, 1366, 768));
+    await eventually(() => page.locator('[data-testid="projector-next"] .projector-queue-name').count()).toBeGreaterThan(0);
+    expect(await page.getByTestId('projector-run-now').innerText()).not.toBe('–');
+    await ok(chair(), 'session:end', { sessionId });
+    await eventually(() => page.getByTestId('projector-speaker').innerText()).toBe(roomStateMessages.en.rs_ended);
+    expect(await page.locator('[data-testid="projector-next"] .projector-queue-name').count()).toBe(0);
+    expect(await page.getByTestId('projector-run-now').innerText()).toBe('–');
+    expect(await page.getByTestId('projector-run-next').innerText()).toBe('–');
+    expect(await page.getByTestId('projector-status').innerText()).toBe('Ended');
+    expect(errors).toEqual([]);
+  });
 });
