@@ -82,6 +82,8 @@ export class MediaCluster {
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void; timer: NodeJS.Timeout }>();
   private nextId = 1;
   private readonly goneListeners = new Set<(process: string) => void>();
+  /** Processes taken for dead for want of heartbeats (not those that said goodbye): heard again, they were only cut off. */
+  private readonly departed = new Set<string>();
   private readonly unlisten: () => void;
   private readonly heartbeat: NodeJS.Timeout;
   private closed = false;
@@ -200,6 +202,8 @@ export class MediaCluster {
 
   private gone(peer: string, why: string): void {
     this.peers.delete(peer);
+    if (why === 'no heartbeat') this.departed.add(peer);
+    else this.departed.delete(peer);
     this.logger.warn({ process: peer, why }, 'media: another process is gone; dropping its producers and pipes');
     for (const [k, producers] of this.registry) {
       const [eventId = '', sessionId = ''] = k.split('/');
@@ -228,6 +232,7 @@ export class MediaCluster {
       return;
     }
     if (message.from === this.self) return;
+    if (message.t !== 'bye') this.heardFrom(message.from);
     if ('to' in message && message.to !== undefined && message.to !== this.self) {
       this.peers.set(message.from, Date.now());
       return;
@@ -299,6 +304,19 @@ export class MediaCluster {
         return;
       }
     }
+  }
+
+  /**
+   * A process taken for dead is heard again (Redis, which carries the
+   * heartbeats, was away or slow for longer than deadAfterMs): its producers
+   * were dropped here, and it dropped ours. A hello asks the others to
+   * announce their producers again (it sends its own on hearing us), so
+   * the registries, and the webcast's and viewers' pipes, come back.
+   */
+  private heardFrom(peer: string): void {
+    if (!this.departed.delete(peer)) return;
+    this.logger.warn({ process: peer }, 'media: a process taken for dead is heard again; asking for everyone’s producers');
+    this.send({ t: 'alive', from: this.self, hello: true });
   }
 
   private holdsAny(peer: string): boolean {

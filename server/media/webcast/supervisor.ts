@@ -440,7 +440,7 @@ export class WebcastSupervisor {
     if (!lease) return true;
     const k = `${eventId}/${sessionId}`;
     try {
-      if (!(await lease.store.claim(leaseKey(eventId, sessionId), this.self, this.ttl))) return false;
+      if (!(await this.timed(lease.store.claim(leaseKey(eventId, sessionId), this.self, this.ttl)))) return false;
       this.held.set(k, Date.now());
       return true;
     } catch (error) {
@@ -452,9 +452,25 @@ export class WebcastSupervisor {
   private async releaseLease(eventId: string, sessionId: string): Promise<void> {
     const k = `${eventId}/${sessionId}`;
     if (!this.held.delete(k)) return;
-    await this.deps.lease?.store.release(leaseKey(eventId, sessionId), this.self).catch((error: unknown) => {
+    const lease = this.deps.lease;
+    if (!lease) return;
+    await this.timed(lease.store.release(leaseKey(eventId, sessionId), this.self)).catch((error: unknown) => {
       this.deps.logger.warn({ err: error, eventId, sessionId }, 'could not release the webcast encoder lease (it runs out)');
     });
+  }
+
+  /**
+   * A lease call that Redis does not answer within a beat fails: the client
+   * queues commands while disconnected, and a renewal waiting for Redis to
+   * come back must not keep a holder writing past its lease.
+   */
+  private timed<T>(call: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('Redis did not answer about the webcast encoder lease in time')), this.renewMs);
+      timer.unref();
+    });
+    return Promise.race([call, late]).finally(() => clearTimeout(timer));
   }
 
   /** Every beat: the leases held are renewed (or lost), and candidates claim theirs if free. */
@@ -466,7 +482,7 @@ export class WebcastSupervisor {
       for (const k of [...this.held.keys()]) {
         const [eventId = '', sessionId = ''] = k.split('/');
         try {
-          if (await lease.store.claim(leaseKey(eventId, sessionId), this.self, this.ttl)) {
+          if (await this.timed(lease.store.claim(leaseKey(eventId, sessionId), this.self, this.ttl))) {
             if (this.held.has(k)) this.held.set(k, Date.now());
           } else {
             await this.lose(k, 'another process holds the lease');
@@ -512,8 +528,8 @@ export class WebcastSupervisor {
     for (const { eventId, sessionId } of [...this.candidates.values()]) {
       const key = leaseKey(eventId, sessionId);
       try {
-        if ((await lease.store.holder(key)) === peer) {
-          await lease.store.release(key, peer);
+        if ((await this.timed(lease.store.holder(key))) === peer) {
+          await this.timed(lease.store.release(key, peer));
           this.deps.logger.warn({ eventId, sessionId, holder: peer }, 'the webcast encoder\'s process is gone: taking its lease over');
         }
       } catch (error) {
