@@ -45,7 +45,7 @@ COPY --from=build --chown=node:node /app /app
 RUN mkdir -p /data && chown node:node /data
 # NODE_OPTIONS: production's Node options, as `npm start` passes them (scripts/server-flags.mjs says why).
 ENV NODE_ENV=production \
-    NODE_OPTIONS=--max-semi-space-size=8 \
+    NODE_OPTIONS=--max-semi-space-size=16 \
     MEDIASOUP_WORKER_BIN=/opt/plenary/mediasoup-worker \
     PLENARY_DATA_DIR=/data \
     PORT=3000 \

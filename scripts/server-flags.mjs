@@ -4,11 +4,13 @@
 // test/http/server-flags.test.ts). Plain JavaScript: launch.mjs imports it
 // before anything is installed.
 //
-// --max-semi-space-size=8: V8's young generation grows to two 32 MB
+// --max-semi-space-size=16: V8's young generation grows to two 32 MB
 // semi-spaces by default on this kind of machine, and under the steady
-// allocation of thousands of sockets it stays there, resident. 8 MB each
-// keeps a busy server's memory as found near what is live (issue #10:
-// about 40 MB per 1,000 delegate sockets by default, 25 MB with 8), for a
-// few more young-generation collections (the README's performance section
-// says what that cost in the bench).
-export const serverNodeFlags = ['--max-semi-space-size=8'];
+// allocation of thousands of sockets it stays there, resident. Two 16 MB
+// ones keep a busy server's memory as found nearer what is live (issue
+// #10: in interleaved runs, 28-29 MB per 1,000 delegate sockets against
+// 43-48 MB with V8's default, 17 MB live after GC either way). 8 MB cut it
+// to 19-25 MB but, in six runs out of six, made the median delivery of a
+// broadcast to 2,000 Socket.IO clients about twice as slow (68-247 ms
+// against 19-51 ms), with the same CPU per delivery; 16 MB did not.
+export const serverNodeFlags = ['--max-semi-space-size=16'];
