@@ -566,20 +566,21 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
     if (floorChanged) announce(speaker ? interpolate(s.announceFloor, { name: speaker.name }) : s.announceFloorEnded);
     lastSpeaker = speakerId;
 
+    const over = overOf(view);
+    lastOver = over;
     const position = myPosition(view);
     const me = view.you.participantId;
     const iSpeak = speaker && speaker.participantId === me;
-    byId('my-position').textContent = iSpeak ? s.youHaveFloor : position ? interpolate(s.yourPosition, { n: position }) : '';
+    // Over, a place in the list means nothing any more: no "You are number 1", nothing to withdraw.
+    byId('my-position').textContent = iSpeak ? s.youHaveFloor : position && !over ? interpolate(s.yourPosition, { n: position }) : '';
     // Given the floor, a delegate on a phone is taken to the stage, where their microphone and the clock are.
     if (iSpeak && floorChanged) tabs.select('stage');
-    byId('withdraw-floor').hidden = position === null;
+    byId('withdraw-floor').hidden = position === null || over !== null;
     const myEntry = view.queue.entries.find((e) => e.participantId === me && e.kind !== 'point_of_order' && (e.status === 'waiting' || e.status === 'speaking'));
     byId('statement-upload').hidden = !myEntry;
     byId('statement-status').textContent = myEntry?.statement ? interpolate(s.statementAttached, { size: byteSize(myEntry.statement.bytes) }) : '';
     // Which kind of intervention and in which language: asked only when requesting, not while waiting or speaking,
     // and not at all once the session is over (the notice says why).
-    const over = overOf(view);
-    lastOver = over;
     showOver('floor-over', over, s.rs_floorClosed);
     const asking = position === null && !iSpeak && over === null;
     byId('request-kind-label').hidden = !asking;
@@ -591,7 +592,7 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
     const myPoint = view.queue.entries.some((e) => e.participantId === me && e.kind === 'point_of_order' && (e.status === 'waiting' || e.status === 'speaking'));
     byId('point-of-order').hidden = myPoint || over !== null;
     const listOpen = view.queue.listOpen;
-    byId('list-closed').hidden = listOpen;
+    byId('list-closed').hidden = listOpen || over !== null;
     byId('toggle-list').textContent = listOpen ? s.closeList : s.reopenList;
     byId('toggle-list').setAttribute('aria-pressed', String(!listOpen));
     if (lastListOpen !== null && lastListOpen !== listOpen) announce(listOpen ? s.announceListOpen : s.announceListClosed);

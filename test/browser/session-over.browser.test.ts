@@ -102,6 +102,9 @@ describe.skipIf(!hasChromium)('the room of a session that is over (headless Chro
     expect(await page.getByTestId('floor-speaker').innerText()).toBe('Nobody has the floor.');
     expect(await page.getByTestId('floor-next').innerText()).toBe('');
     expect(await page.getByTestId('run-now').innerText()).toBe('');
+    // Nor does the delegate's place in the list: no position, nothing to withdraw.
+    expect(await page.getByTestId('my-position').innerText()).toBe('');
+    expect(await page.getByTestId('withdraw-floor').isVisible()).toBe(false);
     expect(await page.getByTestId('vote-count').innerText()).toBe('0');
     // Ended, it may be reopened (the server allows it), not ended again.
     await eventually(chairButtons).toEqual({ open: true, end: false });
