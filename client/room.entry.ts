@@ -483,9 +483,9 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
     const moderator = view.you.moderator;
     tabs.setAvailable('chair', moderator);
     byId('projector-link').hidden = !moderator;
-    // End only while the session is live; neither once it is cancelled (the server refuses both). Open stays while
-    // live: opening again changes nothing, and a chair who reloads expects to find it where it was.
-    root.querySelector<HTMLElement>('[data-action="open-session"]')?.toggleAttribute('hidden', view.status === 'cancelled');
+    // Open or End, whichever the status allows: Open before (or after) the session is live, End while it is; neither
+    // once it is cancelled (the server refuses both).
+    root.querySelector<HTMLElement>('[data-action="open-session"]')?.toggleAttribute('hidden', view.status === 'live' || view.status === 'cancelled');
     root.querySelector<HTMLElement>('[data-action="end-session"]')?.toggleAttribute('hidden', view.status !== 'live');
     byId('floor-mod-controls').hidden = !moderator || !view.queue.floor;
     // Pause or Resume, whichever the clock allows.

@@ -75,12 +75,12 @@ describe.skipIf(!hasChromium)('the room of a session that is over (headless Chro
     const chairButtons = async () => ({ open: await chairPage.getByTestId('open-session').isVisible(), end: await chairPage.getByTestId('end-session').isVisible() });
     await eventually(chairButtons).toEqual({ open: true, end: false });
 
-    // The chair opens it (late, or for a rehearsal): live, everything is offered, without a reload; End appears.
+    // The chair opens it (late, or for a rehearsal): live, everything is offered, without a reload; End replaces Open.
     const mod = await socketOf(chair, sessionId);
     await ok(mod, 'qna:mode', { sessionId, mode: 'open' });
     await ok(mod, 'session:open', { sessionId });
     await eventually(() => offered(page)).toEqual(everything);
-    await eventually(chairButtons).toEqual({ open: true, end: true });
+    await eventually(chairButtons).toEqual({ open: false, end: true });
     const other = await socketOf(asker, sessionId);
     await ok(other, 'qna:ask', { sessionId, text: 'Will the recovery plans be costed?' });
     await eventually(() => page.getByTestId('vote').isEnabled()).toBe(true);
