@@ -36,8 +36,12 @@ redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
 redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[4])
 return 1`;
-const renewScript = `if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[3] then return 0 end
+// Another token (a new holder) or the mark a claim leaves: lost. No token at all: Redis lost it (restarted without
+// persistence), so the holder writes it again rather than stop work nobody else will take over.
+const renewScript = `local token = redis.call('HGET', KEYS[2], ARGV[1])
+if token and token ~= ARGV[3] then return 0 end
 ${now}
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[4])
 return 1`;
@@ -61,7 +65,7 @@ local out = {}
 for _, id in ipairs(ids) do
   local state = redis.call('HGET', KEYS[3], id)
   redis.call('ZREM', KEYS[1], id)
-  redis.call('HDEL', KEYS[2], id)
+  redis.call('HSET', KEYS[2], id, 'taken')
   redis.call('HDEL', KEYS[3], id)
   table.insert(out, id)
   table.insert(out, state or '{}')

@@ -226,6 +226,28 @@ describe.skipIf(!hasRedis)('leases in Redis (who does a piece of cluster-wide wo
     expect(taken).toEqual(['cut']);
   });
 
+  it('keeps a holder’s work when Redis loses its lease (a restart without persistence): written again at its next beat', async () => {
+    const [a, b] = processes(2) as [ReturnType<typeof processes>[0], ReturnType<typeof processes>[0]];
+    let lost = false;
+    await b.leases.beat();
+    const lease = await a.leases.hold('play', 'wiped', () => ({ positionMs: 6 }), () => (lost = true));
+    const prefix = `test:lease:${n}:play`;
+    await client.sendCommand(['DEL', `${prefix}:expiries`, `${prefix}:tokens`, `${prefix}:states`]);
+    await a.leases.beat();
+    expect(lost).toBe(false);
+    expect(lease.held).toBe(true);
+    for (let i = 0; i < 3; i++) {
+      await sleep(expireAfterMs / 2);
+      await a.leases.beat();
+      await b.leases.beat();
+    }
+    expect(b.taken).toEqual([]);
+    // Written again for real: when A then dies, B takes it over with its state.
+    await sleep(expireAfterMs + 100);
+    await b.leases.beat();
+    expect(b.taken).toEqual([{ id: 'wiped', state: { positionMs: 6 } }]);
+  });
+
   it('never takes over a released lease', async () => {
     const [a, b] = processes(2) as [ReturnType<typeof processes>[0], ReturnType<typeof processes>[0]];
     const lease = await a.leases.hold('play', 'done', () => ({}));
