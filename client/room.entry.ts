@@ -603,7 +603,7 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
     tabs.setCount('floor', waiting.length || null, interpolate(s.tabWaiting, { n: waiting.length }));
     byId('queue-empty').hidden = waiting.length > 0;
     const list = byId('queue');
-    list.replaceChildren(...waiting.map((e, i) => queueItem(e, i, waiting.length, moderator, view.queue.proposedEntryId === e.id, e.participantId === me)));
+    list.replaceChildren(...waiting.map((e, i) => queueItem(e, i, waiting.length, moderator, view.queue.proposedEntryId === e.id && over === null, e.participantId === me, over !== null)));
   }
 
   function renderGroupTimes(view: SessionView): void {
@@ -632,7 +632,8 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
     }
   }
 
-  function queueItem(e: QueueEntryView, index: number, count: number, moderator: boolean, proposed: boolean, mine: boolean): HTMLLIElement {
+  /** One waiting speaker; `closed` (the session is over): the chair can no longer give them the floor (session_ended). */
+  function queueItem(e: QueueEntryView, index: number, count: number, moderator: boolean, proposed: boolean, mine: boolean, closed: boolean): HTMLLIElement {
     const li = el('li', { 'data-entry-id': e.id, class: `queue-entry${mine ? ' mine' : ''}${proposed ? ' proposed' : ''}` });
     if (moderator) li.draggable = true;
     const groupLabel = (s as RoomStrings as Record<string, string>)[`group_${e.group}`] ?? e.group;
@@ -654,6 +655,7 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
       const down = el('button', { type: 'button', 'data-action': 'move-down', 'data-entry-id': e.id, 'aria-label': `${s.moveDown}: ${e.name}` }, '↓');
       up.disabled = index === 0;
       down.disabled = index === count - 1;
+      if (closed) give.hidden = true;
       controls.append(give, up, down);
       li.append(controls);
     }

@@ -91,6 +91,7 @@ describe.skipIf(!hasChromium)('the room of a session that is over (headless Chro
     await ok(mod, 'run:advance', { sessionId, itemId: first?.id });
     await eventually(() => page.getByTestId('run-now').innerText()).not.toBe('');
     await eventually(() => page.getByTestId('floor-next').innerText()).toContain('Kofi Mensah');
+    await eventually(() => chairPage.getByTestId('give-floor').isVisible()).toBe(true);
 
     // The chair ends it: the controls go while the page is open, the reason shows, the question stays with its count but takes no votes.
     await ok(mod, 'session:end', { sessionId });
@@ -106,8 +107,10 @@ describe.skipIf(!hasChromium)('the room of a session that is over (headless Chro
     expect(await page.getByTestId('my-position').innerText()).toBe('');
     expect(await page.getByTestId('withdraw-floor').isVisible()).toBe(false);
     expect(await page.getByTestId('vote-count').innerText()).toBe('0');
-    // Ended, it may be reopened (the server allows it), not ended again.
+    // Ended, it may be reopened (the server allows it), not ended again; nobody waiting can be given the floor.
     await eventually(chairButtons).toEqual({ open: true, end: false });
+    await eventually(() => chairPage.locator('#queue li').count()).toBe(1);
+    expect(await chairPage.getByTestId('give-floor').isVisible()).toBe(false);
     expect(errors).toEqual([]);
   }, 120_000);
 
