@@ -5,11 +5,14 @@
 // renewing, and B takes the job over and makes the copy from the upload:
 // its progress reaches the room in run:state, one job's worth (rising, never
 // starting over twice), and the recording ends `ready` with its copy on disk
-// and without A's half-made temporary file.
+// and without A's half-made temporary file. And a copy that every process
+// left mid-job, with Redis restarted without its data, is made by the next
+// process to start (adopted at start-up, taken over when nobody renews it).
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'socket.io-client';
+import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunStateMessage } from '../../server/protocol/events.ts';
 import { childrenOf, killLeftovers, running } from '../support/leftovers.ts';
@@ -31,27 +34,29 @@ describe.skipIf(!hasRedis || !hasFfmpeg)('a stage copy whose process dies mid-tr
   const children: ChildProcess[] = [];
   const servers: { child: ChildProcess; url: string }[] = [];
   const sockets: Socket[] = [];
+  let redisPort = 0;
+  const startServer = async (): Promise<{ child: ChildProcess; url: string }> => {
+    const server = startProcess(process.execPath, [path.join(root, 'server/main.ts')], {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      PLENARY_DATA_DIR: dataDir,
+      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      PLENARY_ORGANIZER_TOKEN: organizerToken,
+      LOG_LEVEL: 'warn',
+      MEDIA_ENABLED: 'false',
+      // Large enough that a 20 s video takes a few seconds to transcode, so the kill lands mid-job.
+      RECORDING_STAGE_SIZE: '640x360',
+    });
+    children.push(server.child);
+    return { child: server.child, url: await waitFor(() => /running at (http:\/\/\S+)/.exec(server.output())?.[1], { timeout: 60_000 }) };
+  };
 
   beforeAll(async () => {
-    const redisPort = await freePort();
+    redisPort = await freePort();
     const redis = startProcess(redisServerPath, ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {});
     children.push(redis.child);
     await waitFor(() => /Ready to accept connections/i.test(redis.output()), { timeout: 10_000 });
-    for (let i = 0; i < 2; i++) {
-      const server = startProcess(process.execPath, [path.join(root, 'server/main.ts')], {
-        PORT: '0',
-        HOST: '127.0.0.1',
-        PLENARY_DATA_DIR: dataDir,
-        REDIS_URL: `redis://127.0.0.1:${redisPort}`,
-        PLENARY_ORGANIZER_TOKEN: organizerToken,
-        LOG_LEVEL: 'warn',
-        MEDIA_ENABLED: 'false',
-        // Large enough that a 20 s video takes a few seconds to transcode, so the kill lands mid-job.
-        RECORDING_STAGE_SIZE: '640x360',
-      });
-      children.push(server.child);
-      servers.push({ child: server.child, url: await waitFor(() => /running at (http:\/\/\S+)/.exec(server.output())?.[1], { timeout: 60_000 }) });
-    }
+    for (let i = 0; i < 2; i++) servers.push(await startServer());
   }, 180_000);
 
   afterAll(async () => {
@@ -103,5 +108,38 @@ describe.skipIf(!hasRedis || !hasFfmpeg)('a stage copy whose process dies mid-tr
     // A's half-made temporary file is gone with the copy made.
     expect(files.filter((f) => f.endsWith('.part'))).toEqual([]);
     expect(fs.statSync(path.join(dataDir, 'statements', eventId, sessionId, copies[0]!)).size).toBeGreaterThan(10_000);
+  }, 300_000);
+
+  it('makes a copy that every process left mid-job, after Redis lost its leases, once a process starts again', async () => {
+    const b = servers[1]!;
+    const video = path.join(tempDir('plenary-copy-video-'), 'second.mp4');
+    expect(spawnSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=320x180:rate=25:duration=20', '-f', 'lavfi', '-i', 'sine=frequency=330:duration=20', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', video]).status).toBe(0);
+    const headers = { authorization: `Bearer ${organizerToken}` };
+    const items = [
+      { id: 'hos-1', kind: 'statement', title: 'Statement', speaker: 'Head of State', prerecorded: true, plannedMs: 20_000 },
+      { id: 'hos-2', kind: 'statement', title: 'Statement', speaker: 'Head of Government', prerecorded: true, plannedMs: 20_000 },
+    ];
+    expect((await getJson(`${b.url}${base}`, { method: 'PUT', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ items }) })).status).toBe(200);
+    const stage = async (url: string): Promise<Stage | undefined> =>
+      ((await getJson<RunStateMessage>(`${url}${base}`, { headers })).body.items.find((i) => i.id === 'hos-2') as { recording?: { stage?: Stage } } | undefined)?.recording?.stage;
+
+    // B, the last process, takes the upload and is killed mid-job; Redis then loses everything (restarted without its data).
+    expect((await getJson(`${b.url}${base}/hos-2/recording`, { method: 'POST', headers: { ...headers, 'content-type': 'video/mp4' }, body: new Uint8Array(fs.readFileSync(video)) })).status).toBe(201);
+    await waitFor(async () => ((await stage(b.url))?.progress ?? 0) > 0, { timeout: 60_000, interval: 50 });
+    const transcoders = childrenOf(b.child.pid!, 'ffmpeg');
+    b.child.kill('SIGKILL');
+    await new Promise((r) => b.child.once('exit', r));
+    await waitFor(() => transcoders.every((pid) => !running(pid)), { timeout: 10_000 });
+    const redis = createClient({ url: `redis://127.0.0.1:${redisPort}` });
+    await redis.connect();
+    await redis.flushAll();
+    await redis.quit();
+
+    // A process starts: it finds the copy left processing with no lease, adopts it, and, nobody renewing it, makes it.
+    const c = await startServer();
+    expect((await stage(c.url))?.status).toBe('processing');
+    await stageReady(c.url, base, 'hos-2', 120_000);
+    const copies = fs.readdirSync(path.join(dataDir, 'statements', eventId, sessionId)).filter((f) => f.startsWith('hos-2-') && f.endsWith('.stage.webm'));
+    expect(copies).toHaveLength(1);
   }, 300_000);
 });
