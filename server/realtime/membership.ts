@@ -122,7 +122,10 @@ export class Membership {
    * Per session, the newest queue state broadcast from this process (or
    * re-read after another process's change): a join that waited for its
    * turn acks that one when it is newer than its read, so no join acks a
-   * floor older than one already broadcast to its rooms.
+   * floor older than one already broadcast to its rooms. One per session
+   * that changed, kept: a newer read does not make it safe to drop, since
+   * a join of an older batch may still reach the gate after (a secret
+   * poll's ballot read can reorder them).
    */
   private readonly latestQueues = new Map<string, QueueState>();
 
