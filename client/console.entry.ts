@@ -5,6 +5,7 @@ import './app.entry.ts';
 import { enhanceParticipantTable } from './console-table.ts';
 import { enhanceLanguageTabs } from './language-tabs.ts';
 import { enhanceParticipantDialogs } from './participant-dialog.ts';
+import { shadeOverflow } from './scroll-shade.ts';
 
 enhanceParticipantTable();
 enhanceLanguageTabs();
@@ -18,3 +19,6 @@ if (current && strip && strip.scrollWidth > strip.clientWidth) {
   const frame = strip.getBoundingClientRect();
   strip.scrollLeft += box.left + box.width / 2 - (frame.left + frame.width / 2);
 }
+// Where it scrolls, the edge where more consoles lie out of view is shaded.
+const nav = document.querySelector<HTMLElement>('.console-nav ul');
+if (nav) shadeOverflow(nav);

@@ -1,3 +1,5 @@
+import { shadeOverflow } from './scroll-shade.ts';
+
 /**
  * The room's two layouts. On a wide screen (about 1100 px and more) every
  * part of the room shows at once: the stage and the questions in the main
@@ -53,6 +55,7 @@ export class RoomTabs {
   private readonly available = new Map<string, boolean>();
   private readonly media: MediaQueryList;
   private selected = 'stage';
+  private readonly markOverflow: () => void = () => {};
 
   constructor(list: HTMLElement, root: ParentNode = document) {
     this.list = list;
@@ -67,24 +70,9 @@ export class RoomTabs {
     tablistKeys(list, (tab) => this.select(tab.dataset.pane ?? 'stage'));
     this.media = window.matchMedia(wideRoom);
     this.media.addEventListener('change', () => this.layout());
+    // On a phone the tabs may be wider than the screen: the edge where more lie out of view is shaded.
+    this.markOverflow = shadeOverflow(list);
     this.layout();
-    list.addEventListener('scroll', () => this.markOverflow(), { passive: true });
-    new ResizeObserver(() => this.markOverflow()).observe(list);
-  }
-
-  /**
-   * On a phone the tabs may be wider than the screen and scroll sideways:
-   * the list is marked where more tabs lie out of view (more-before /
-   * more-after, in reading order, so Arabic mirrors), and the CSS shades
-   * that edge, so nobody takes the tabs in view for all there are.
-   */
-  private markOverflow(): void {
-    const list = this.list;
-    const hidden = list.scrollWidth - list.clientWidth;
-    // Right to left, Chromium counts scrollLeft from 0 down to minus the overflow.
-    const scrolled = Math.abs(list.scrollLeft);
-    list.classList.toggle('more-before', hidden > 1 && scrolled > 1);
-    list.classList.toggle('more-after', hidden > 1 && scrolled < hidden - 1);
   }
 
   get wide(): boolean {

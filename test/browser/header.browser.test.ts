@@ -1,6 +1,7 @@
-// The header and the room's tab bar on a phone (390 px, headless Chromium): "Signed in as …" with a long name ends
+// The header, the room's tab bar and the console navigation on a phone (390 px, headless Chromium): "Signed in as …" with a long name ends
 // in an ellipsis inside the screen, in English and in Arabic (right to left), instead of running off its edge; the
-// links stay whole. The room's tabs, wider than the screen, shade the side where more of them lie out of view.
+// links stay whole. The room's tabs and the console navigation, wider than the screen, shade the side where more of
+// them lie out of view.
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plenary } from '../../server/plenary.ts';
@@ -8,7 +9,7 @@ import { hasChromium, launchChromium } from '../support/browser.ts';
 import { createParticipant, eventId } from '../support/realtime.ts';
 import { startTestServer } from '../support/server.ts';
 
-describe.skipIf(!hasChromium)('the header and the room’s tab bar on a phone (headless Chromium)', () => {
+describe.skipIf(!hasChromium)('the header, the room’s tab bar and the console navigation on a phone (headless Chromium)', () => {
   let server: Plenary;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
@@ -72,5 +73,30 @@ describe.skipIf(!hasChromium)('the header and the room’s tab bar on a phone (h
     // Where the room is columns, there is no tab bar to shade.
     await page.setViewportSize({ width: 1366, height: 768 });
     await expect.poll(() => tabs.isVisible()).toBe(false);
+  });
+
+  it('shades the console navigation where it scrolls on a phone, and not where it wraps on a wide screen', async () => {
+    const organiser = await createParticipant(server, { name: 'Organiser', organizer: true });
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB' });
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(`${server.url}/i/${organiser.token}`);
+    await page.goto(`${server.url}/events/${eventId}/console/participants?lang=en`);
+    const nav = page.locator('.console-nav ul');
+    const state = () => nav.evaluate((el) => {
+      const hidden = el.scrollWidth - el.clientWidth;
+      const at = Math.abs(el.scrollLeft);
+      return {
+        overflows: hidden > 1,
+        // The marks say what the geometry says.
+        marksRight: el.classList.contains('more-before') === (hidden > 1 && at > 1) && el.classList.contains('more-after') === (hidden > 1 && at < hidden - 1),
+        shaded: getComputedStyle(el).boxShadow !== 'none',
+      };
+    });
+    await expect.poll(state).toEqual({ overflows: true, marksRight: true, shaded: true });
+    await nav.evaluate((el) => el.scrollTo({ left: 0 }));
+    await expect.poll(() => nav.evaluate((el) => [el.classList.contains('more-before'), el.classList.contains('more-after')])).toEqual([false, true]);
+    await page.setViewportSize({ width: 1366, height: 768 });
+    await expect.poll(state).toEqual({ overflows: false, marksRight: true, shaded: false });
   });
 });
