@@ -423,14 +423,20 @@ export class WebcastSupervisor {
       this.claiming.add(k);
       const won = await this.claimQuietly(eventId, sessionId).finally(() => this.claiming.delete(k));
       if (!won) return;
-      if (this.closed || this.sessions.has(k)) {
-        if (this.closed) await this.releaseLease(eventId, sessionId);
+      if (this.sessions.has(k)) return;
+      // Closing, or the session ended while Redis answered: not to be encoded after all.
+      if (this.closed || this.ended.has(k)) {
+        await this.releaseLease(eventId, sessionId);
         return;
       }
       this.candidates.delete(k);
       this.deps.logger.info({ eventId, sessionId, holder: this.self }, 'webcast encoder lease taken: this process encodes the session');
     }
-    if (!this.open(eventId, sessionId)) return;
+    if (!this.open(eventId, sessionId)) {
+      // At the cap after all (another session opened meanwhile): the lease goes to a process with room.
+      await this.releaseLease(eventId, sessionId);
+      return;
+    }
     this.schedule(eventId, sessionId);
   }
 
