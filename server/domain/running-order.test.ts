@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../errors.ts';
 import {
-  advance, approveRecording, attachRecording, controlPlayback, editRunningOrder, emptyRunningOrder, playbackEnded, playbackInterrupted, positionOf, runningOrderInput, timings, updateStage, viewOfItem,
+  advance, approveRecording, attachRecording, controlPlayback, editRunningOrder, emptyRunningOrder, endRun, playbackEnded, playbackInterrupted, positionOf, runningOrderInput, timings, updateStage, viewOfItem,
   type RunningOrder, type RunRecording,
 } from './running-order.ts';
 
@@ -53,6 +53,21 @@ describe('running order (pure)', () => {
     // An edit keeps what happened to items that stay.
     const edited = editRunningOrder(order, { items: [...script].reverse() }, () => true);
     expect(edited.items.find((i) => i.id === 'opening')).toMatchObject({ status: 'done', actualMs: 100_000 });
+  });
+
+  it('ends with its session: the item in progress ends then, its actual time fixed; nothing running changes nothing', () => {
+    let order = advance(editRunningOrder(emptyRunningOrder('e', 's'), { items: script }, () => true), 'opening', at(0));
+    order = advance(order, 'panel', at(30));
+    const ended = endRun(order, at(100));
+    expect(ended).toMatchObject({ version: order.version + 1, currentItemId: null });
+    expect(ended.items.find((i) => i.id === 'panel')).toMatchObject({ status: 'done', endedAt: at(100).toISOString(), actualMs: 70_000 });
+    expect(timings(ended, at(100))[2]?.actualMs).toBe(70_000);
+    expect(timings(ended, at(5000))[2]?.actualMs).toBe(70_000);
+    expect(endRun(ended, at(200))).toBe(ended);
+    // An end given before the item began (a late sweep's guess) ends it as it began, never with a negative time.
+    expect(endRun(order, at(10)).items.find((i) => i.id === 'panel')).toMatchObject({ endedAt: at(30).toISOString(), actualMs: 0 });
+    // A reopened session's moderator advances again.
+    expect(advance(ended, 'panel', at(300)).items.find((i) => i.id === 'panel')).toMatchObject({ status: 'current', startedAt: at(300).toISOString(), actualMs: 70_000 });
   });
 
   it('attaches a video to a pre-recorded statement only, and shows viewers no file path', () => {
@@ -125,6 +140,22 @@ describe('running order (pure)', () => {
       expect(hos(playbackInterrupted(order, 'hos-1', null, null, at(20))).playback).toMatchObject({ state: 'interrupted', positionMs: 0 });
       const resumed = controlPlayback(cut, 'hos-1', 'resume', at(60));
       expect(hos(resumed).playback).toEqual({ state: 'playing', positionMs: 7000, at: at(60).toISOString() });
+    });
+
+    it('is interrupted where it was when the session ends, and a reopened session plays it on from there by advancing to it', () => {
+      const order = advance(ready(), 'hos-1', at(0));
+      const ended = endRun(order, at(12));
+      expect(ended.currentItemId).toBeNull();
+      expect(hos(ended)).toMatchObject({ status: 'done', endedAt: at(12).toISOString(), actualMs: 12_000, playback: { state: 'interrupted', positionMs: 12_000 } });
+      const reopened = advance(ended, 'hos-1', at(600));
+      expect(hos(reopened).playback).toEqual({ state: 'playing', positionMs: 12_000, at: at(600).toISOString() });
+      // One its player interrupted first keeps that position; one interrupted at its very end starts again.
+      const cut = endRun(playbackInterrupted(order, 'hos-1', hos(order).playback!.at, 7000, at(8)), at(12));
+      expect(hos(cut).playback).toMatchObject({ state: 'interrupted', positionMs: 7000 });
+      expect(hos(advance(endRun(order, at(45)), 'hos-1', at(600))).playback?.positionMs).toBe(0);
+      // A statement stopped by the moderator still plays from the start when advanced to.
+      const stopped = advance(controlPlayback(order, 'hos-1', 'stop', at(5)), 'hos-1', at(10));
+      expect(hos(stopped).playback?.positionMs).toBe(0);
     });
 
     it('waits for an approved video and a ready stage copy; a stage copy ready on the running item starts it', () => {

@@ -235,17 +235,25 @@ export function advance(order: RunningOrder, itemId: string | null, now: Date): 
   const items = order.items.map((item): RunItem => {
     if (item.id === order.currentItemId) return finish(item, now, 'stopped');
     if (item.id === itemId) {
-      // Going (back) to a pre-recorded statement plays it from the start, if it can be played.
+      // Going (back) to a pre-recorded statement plays it from the start, if it can be played; one the session's end
+      // interrupted (endRun) plays on from where it was, so a reopened session resumes it.
       const { endedAt: _ended, playback: _playback, ...rest } = item;
-      return { ...rest, status: 'current', startedAt: at, ...(playable(item) ? { playback: { state: 'playing', positionMs: 0, at } } : {}) };
+      return { ...rest, status: 'current', startedAt: at, ...(playable(item) ? { playback: { state: 'playing', positionMs: resumeFrom(item), at } } : {}) };
     }
     return item;
   });
   return { ...order, version: order.version + 1, currentItemId: itemId, items };
 }
 
+/** Where advancing to an item plays its video from: where the session's end interrupted it, else the start. */
+function resumeFrom(item: RunItem): number {
+  const p = item.playback;
+  if (p?.state !== 'interrupted') return 0;
+  return item.recording && p.positionMs >= item.recording.durationMs ? 0 : p.positionMs;
+}
+
 /** The running item ends now: its span added to its actual time; a statement video still going is left at its position. */
-function finish(item: RunItem, now: Date, state: 'stopped' | 'ended'): RunItem {
+function finish(item: RunItem, now: Date, state: 'stopped' | 'ended' | 'interrupted'): RunItem {
   const at = now.toISOString();
   const span = item.startedAt ? Math.max(0, now.getTime() - Date.parse(item.startedAt)) : 0;
   const ended: RunItem = { ...item, status: 'done', endedAt: at, actualMs: item.actualMs + span };
@@ -324,6 +332,20 @@ export function playbackInterrupted(order: RunningOrder, itemId: string, started
   const p = item?.playback;
   if (!item || item.id !== itemId || p?.state !== 'playing' || (startedAt !== null && p.at !== startedAt)) return order;
   return withCurrent(order, (i) => ({ ...i, playback: { state: 'interrupted', positionMs: Math.min(positionMs ?? p.positionMs, i.recording?.durationMs ?? Infinity), at: now.toISOString() } }));
+}
+
+/**
+ * The session ended or was cancelled at `at`: the item in progress ends
+ * then (its actual time fixed, so the record stops counting) and nothing
+ * runs any more. A statement video still going is marked interrupted at
+ * the position it reached, not stopped, so that advancing to it in a
+ * reopened session plays on from there. Nothing running: no change (the
+ * same object), so every process may try and only the first writes.
+ */
+export function endRun(order: RunningOrder, at: Date): RunningOrder {
+  if (order.currentItemId === null) return order;
+  // Never before the item began (a sweep ending it at the session's last update, when no process saw the end).
+  return withCurrent(order, (i) => finish(i, i.startedAt && Date.parse(i.startedAt) > at.getTime() ? new Date(i.startedAt) : at, 'interrupted'), null);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { systemActor, type Actor } from '../domain/actor.ts';
 import {
-  advance, approveRecording, attachRecording, attachText, controlPlayback, editRunningOrder, emptyRunningOrder, playbackEnded, playbackInterrupted, updateStage, viewOfItem,
+  advance, approveRecording, attachRecording, attachText, controlPlayback, editRunningOrder, emptyRunningOrder, endRun, playbackEnded, playbackInterrupted, updateStage, viewOfItem,
   type PlaybackAction, type RunningOrder, type RunningOrderInput, type RunRecording, type RunStage,
 } from '../domain/running-order.ts';
 import type { StatementMeta } from '../domain/statements.ts';
@@ -127,6 +127,19 @@ export class RunningOrderService {
       after: { texts: [] },
     }));
     return { deleted: docs.length, change };
+  }
+
+  /**
+   * The session ended or was cancelled at `at`: the item in progress ends
+   * then and nothing runs (a statement still playing is interrupted where
+   * it was). Every process tries on the status event; the compare-and-set
+   * write lets one decide, and the others find nothing running.
+   */
+  endRun(eventId: string, sessionId: string, at: Date): Promise<RunChange> {
+    return this.change(eventId, sessionId, systemActor, 'run.session-ended', (order) => endRun(order, at), (before, after) => ({
+      before: { currentItemId: before.currentItemId },
+      after: { currentItemId: after.currentItemId, endedAt: at.toISOString() },
+    }));
   }
 
   /** A moderator or organiser clears an uploaded video for the floor. */

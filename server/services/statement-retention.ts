@@ -19,9 +19,12 @@ export interface StatementRetentionDeps {
   graceAfterEndMs?: number;
   /** How often the sweep runs (default hourly). */
   sweepEveryMs?: number;
-  /** The running order's statement texts (issue 18) go with the rest, and the order stops noting them. */
-  running?: Pick<RunningOrderService, 'deleteTexts'>;
-  /** That change to the order, to the room. */
+  /**
+   * The running order's statement texts (issue 18) go with the rest, and the order stops noting them; the order
+   * itself stops too (its item in progress ends with the session, so its actual time stops growing).
+   */
+  running?: Pick<RunningOrderService, 'deleteTexts' | 'endRun'>;
+  /** Those changes to the order, to the room. */
   announce?: (eventId: string, change: RunChange) => void;
 }
 
@@ -36,12 +39,18 @@ export interface StatementRetentionDeps {
  * (deleting twice is harmless), and a sweep at start-up and every hour
  * catches what an event missed: a crash at the moment of the end, or a
  * session never opened, a day past its scheduled end.
+ *
+ * The same status event stops the session's running order (its item in
+ * progress ends then, so the record's actual time stops growing), since
+ * this is where every process hears of a session's end; the order's
+ * compare-and-set write lets one process decide it.
  */
 export class StatementRetention {
   private readonly deps: StatementRetentionDeps;
   private readonly timer: NodeJS.Timeout;
   private readonly onStatus = ({ eventId, sessionId, status }: { eventId: string; sessionId: string; status: string }): void => {
     if (status !== 'ended' && status !== 'cancelled') return;
+    this.endRun(eventId, sessionId, this.deps.clock()).catch((error: unknown) => this.deps.logger.error({ err: error, eventId, sessionId }, 'could not stop the running order of an ended session'));
     this.purge(eventId, sessionId).catch((error: unknown) => this.deps.logger.error({ err: error, eventId, sessionId }, 'could not delete the statements of an ended session'));
   };
 
@@ -62,6 +71,12 @@ export class StatementRetention {
     return docs.length + runTexts;
   }
 
+  /** The session's running order stops at `at` (nothing running: no write). */
+  async endRun(eventId: string, sessionId: string, at: Date): Promise<void> {
+    const change = await this.deps.running?.endRun(eventId, sessionId, at);
+    if (change && change.after !== change.before) this.deps.announce?.(eventId, change);
+  }
+
   /**
    * Deletes the statements of every session that is over: ended, cancelled,
    * or never opened and past its end by the grace period. Session by session,
@@ -75,6 +90,8 @@ export class StatementRetention {
         // A live session keeps them however late it runs; one never opened is over a day after its scheduled end.
         const over = session.status === 'ended' || session.status === 'cancelled' || (session.status === 'scheduled' && Date.parse(session.end) < cutoff);
         if (over) deleted += await this.purge(event.id, session.id);
+        // An order left running by a session whose end no process saw (a crash then) stops at that end: its last update.
+        if (session.status === 'ended' || session.status === 'cancelled') await this.endRun(event.id, session.id, new Date(Math.min(Date.parse(session.updatedAt), this.deps.clock().getTime())));
       }
     }
     return deleted;
