@@ -85,7 +85,7 @@ interface SessionWebcast {
   holds: Map<string, () => void>;
   remoteInputs: number;
   /** Bytes each watched producer had received, and when that last grew. */
-  flow: Map<string, { bytes: number; at: number }>;
+  flow: Map<string, { bytes: number; at: number; sent: boolean }>;
   /** Producers left out for sending nothing (not paused, not closed: a frozen tab, a cut network): taken back when they send again. */
   silent: Set<string>;
   /** The session's media the current run consumes from (its home router). */
@@ -627,12 +627,13 @@ export class WebcastSupervisor {
             s.flow.delete(id);
             changed = s.silent.delete(id) || changed;
           } else if (!seen || bytes > seen.bytes) {
-            s.flow.set(id, { bytes, at: now });
+            s.flow.set(id, { bytes, at: now, sent: seen !== undefined || bytes > 0 });
             if (seen && s.silent.delete(id)) {
               changed = true;
               this.deps.logger.info({ eventId: s.eventId, sessionId: s.sessionId, producerId: id }, 'webcast: a producer sends again: back in the webcast');
             }
-          } else if (!s.silent.has(id) && now - seen.at >= silenceMs) {
+            // One that never sent yet (a sender still starting, on a loaded machine) is given twice as long.
+          } else if (!s.silent.has(id) && now - seen.at >= (seen.sent ? silenceMs : 2 * silenceMs)) {
             s.silent.add(id);
             changed = true;
             this.deps.logger.warn({ eventId: s.eventId, sessionId: s.sessionId, producerId: id, silentMs: now - seen.at }, 'webcast: a producer sends nothing (not paused): left out until it sends again');
