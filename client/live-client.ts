@@ -21,6 +21,14 @@ export class LiveClient {
   private readonly eventId: string | undefined;
   /** The Q&A version each session's moderation mode is known at (the mode shares the Q&A counter). */
   private readonly modeVersions = new Map<string, number>();
+  /**
+   * Sessions whose first join awaits its ack, and the newest queue:state each
+   * received meanwhile: the server puts the socket in the session's room before
+   * it reads the snapshot, so a floor change in between (on any process) comes
+   * as a broadcast ahead of an ack that may not include it.
+   */
+  private readonly joining = new Set<string>();
+  private readonly earlyQueues = new Map<string, QueueStateMessage>();
 
   constructor(socket: PlenaryClientSocket, onChange: LiveClientEvents['change'] = () => {}, eventId?: string) {
     this.socket = socket;
@@ -28,7 +36,14 @@ export class LiveClient {
     this.eventId = eventId;
     socket.on('queue:state', (m: QueueStateMessage) => {
       const view = this.views.get(m.sessionId);
-      if (view && applyQueue(view, m)) this.onChange(m.sessionId, view, 'queue');
+      if (view) {
+        if (applyQueue(view, m)) this.onChange(m.sessionId, view, 'queue');
+        return;
+      }
+      // Joined the room, but the join's ack (the snapshot) is still on its way: the newest is kept for it.
+      if (!this.joining.has(m.sessionId)) return;
+      const early = this.earlyQueues.get(m.sessionId);
+      if (!early || m.version > early.version) this.earlyQueues.set(m.sessionId, m);
     });
     socket.on('qna:question', (m: QnaQuestionMessage) => {
       const view = this.views.get(m.sessionId);
@@ -72,7 +87,16 @@ export class LiveClient {
   }
 
   async join(sessionId: string, cause = 'join'): Promise<SessionView> {
-    const ack = await this.request<JoinAck, 'session:join'>('session:join', { sessionId });
+    this.joining.add(sessionId);
+    let ack: JoinAck;
+    try {
+      ack = await this.request<JoinAck, 'session:join'>('session:join', { sessionId });
+    } catch (error) {
+      this.earlyQueues.delete(sessionId);
+      throw error;
+    } finally {
+      this.joining.delete(sessionId);
+    }
     this.joined.add(sessionId);
     return this.adopt(ack, cause);
   }
@@ -81,6 +105,10 @@ export class LiveClient {
     const sessionId = ack.sessionId;
     const held = this.views.get(sessionId);
     const view = resync(held, ack);
+    // A queue:state that came before the ack: whichever of it and the snapshot's is newer (by version) stands.
+    const early = this.earlyQueues.get(sessionId);
+    this.earlyQueues.delete(sessionId);
+    if (early) applyQueue(view, early);
     // The snapshot's mode is as of its Q&A version; a mode broadcast newer than that wins.
     const heldModeVersion = this.modeVersions.get(sessionId) ?? -1;
     if (held && heldModeVersion > ack.qna.version) view.qnaMode = held.qnaMode;
