@@ -123,10 +123,15 @@ export class WebcastView {
 
   /**
    * Follows the session: offered to signed-in delegates off the stage while
-   * the session is live; paused while this delegate holds the floor.
+   * the session is live; paused while this delegate holds the floor. Not to
+   * those who work on the stage over WebRTC: moderators, panelists, and
+   * interpreters and sign interpreters, who interpret the floor as it is
+   * spoken, not a webcast seconds behind it.
    */
   update(view: SessionView, holdsFloor: boolean): void {
-    const offered = view.status === 'live' && Boolean(view.you.participantId) && !view.you.panelist && !view.you.moderator;
+    const access = view.snapshot.access;
+    const onStage = view.you.panelist || view.you.moderator || (access?.interpreterLanguages.length ?? 0) > 0 || Boolean(access?.signInterpreter);
+    const offered = view.status === 'live' && Boolean(view.you.participantId) && !onStage;
     if (offered !== this.offered) {
       this.offered = offered;
       this.box.hidden = !offered;
