@@ -5,6 +5,7 @@ import type { Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Plenary } from '../../server/plenary.ts';
 import type { JoinAck, RunStateMessage } from '../../server/protocol/events.ts';
+import { hasRedis, startServerCluster, type ServerCluster } from '../support/processes.ts';
 import { connect, createParticipant, eventId, nextEvent, ok, type TestParticipant } from '../support/realtime.ts';
 import { getJson, organizerToken, startTestServer } from '../support/server.ts';
 
@@ -87,4 +88,48 @@ describe('the running order stops when its session ends or is cancelled', () => 
     expect(floor).toMatchObject({ status: 'done', actualMs: Date.parse(floor.endedAt!) - Date.parse(floor.startedAt!) });
     expect((await record('thematic-2')).runningOrder.find((r) => r.title === 'Open floor')?.actualMs).toBe(floor.actualMs);
   });
+});
+
+describe.skipIf(!hasRedis)('the running order stops once when its session ends, with two processes', () => {
+  let cluster: ServerCluster;
+  const sockets: Socket[] = [];
+
+  beforeAll(async () => {
+    cluster = await startServerCluster(2);
+  }, 120_000);
+  afterAll(async () => {
+    for (const s of sockets) s.close();
+    await cluster?.stop();
+  });
+
+  it('is ended by one process, and a client of the other process hears it', async () => {
+    const [urlA, urlB] = cluster.urls as [string, string];
+    const sessionId = 'thematic-4';
+    const put = await getJson(`${urlA}/api/events/${eventId}/sessions/${sessionId}/running-order`, {
+      method: 'PUT',
+      headers: { ...organizer, 'content-type': 'application/json' },
+      body: JSON.stringify({ items: [{ id: 'panel', kind: 'panel', title: 'Panel', plannedMs: 60_000 }] }),
+    });
+    expect(put.status).toBe(200);
+    const chair = await createParticipant({ url: urlA }, { name: 'Chair', roles: [{ sessionId, role: 'moderator' }] });
+    const delegate = await createParticipant({ url: urlA }, { name: 'Delegate', group: 'workers', country: 'FR' });
+    const mod = await connect(urlA, { token: chair.token });
+    const listener = await connect(urlB, { token: delegate.token });
+    sockets.push(mod, listener);
+    await ok(mod, 'session:join', { sessionId });
+    await ok(listener, 'session:join', { sessionId });
+    await ok(mod, 'session:open', { sessionId });
+    await ok(mod, 'run:advance', { sessionId, itemId: 'panel' });
+
+    const heard = nextEvent<RunStateMessage>(listener, 'run:state', (m) => m.sessionId === sessionId && m.currentItemId === null, 15_000);
+    await ok(mod, 'session:end', { sessionId });
+    const panel = (await heard).items[0]!;
+    expect(panel).toMatchObject({ status: 'done', actualMs: Date.parse(panel.endedAt!) - Date.parse(panel.startedAt!) });
+    // Both processes heard the end and tried; one write decided it. (The other's attempt finds nothing running: given a
+    // moment to have been made, it must not have written a second end.)
+    await new Promise((r) => setTimeout(r, 500));
+    const audit = await getJson<{ entries: { action: string; target?: { id?: string } }[] }>(`${urlB}/api/events/${eventId}/audit`, { headers: organizer });
+    expect(audit.body.entries.filter((e) => e.action === 'run.session-ended' && e.target?.id === sessionId)).toHaveLength(1);
+    expect((await ok<JoinAck>(listener, 'session:join', { sessionId })).run.currentItemId).toBeNull();
+  }, 60_000);
 });
