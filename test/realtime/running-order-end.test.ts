@@ -7,7 +7,7 @@ import type { Plenary } from '../../server/plenary.ts';
 import type { JoinAck, RunStateMessage } from '../../server/protocol/events.ts';
 import { hasRedis, startServerCluster, type ServerCluster } from '../support/processes.ts';
 import { connect, createParticipant, eventId, nextEvent, ok, type TestParticipant } from '../support/realtime.ts';
-import { getJson, organizerToken, startTestServer } from '../support/server.ts';
+import { getJson, organizerToken, startTestServer, tempDir, waitFor } from '../support/server.ts';
 
 type RecordBody = { runningOrder: { title: string; started: boolean; actualMs: number }[] };
 const organizer = { authorization: `Bearer ${organizerToken}` };
@@ -132,4 +132,42 @@ describe.skipIf(!hasRedis)('the running order stops once when its session ends, 
     expect(audit.body.entries.filter((e) => e.action === 'run.session-ended' && e.target?.id === sessionId)).toHaveLength(1);
     expect((await ok<JoinAck>(listener, 'session:join', { sessionId })).run.currentItemId).toBeNull();
   }, 60_000);
+});
+
+describe('an order an earlier version left running after its session ended', () => {
+  it('is stopped at start-up, at the session’s end, not at the restart', async () => {
+    const dir = tempDir();
+    const sessionId = 'thematic-3';
+    let server = await startTestServer({ PLENARY_DATA_DIR: dir });
+    try {
+      const chair = await createParticipant(server, { name: 'Chair', roles: [{ sessionId, role: 'moderator' }] });
+      const put = await getJson(`${server.url}/api/events/${eventId}/sessions/${sessionId}/running-order`, {
+        method: 'PUT',
+        headers: { ...organizer, 'content-type': 'application/json' },
+        body: JSON.stringify({ items: [{ id: 'panel', kind: 'panel', title: 'Panel', plannedMs: 60_000 }] }),
+      });
+      expect(put.status).toBe(200);
+      const mod = await connect(server.url, { token: chair.token });
+      await ok(mod, 'session:join', { sessionId });
+      await ok(mod, 'session:open', { sessionId });
+      await ok(mod, 'session:end', { sessionId });
+      mod.close();
+      const ended = await server.programme.requireSession(eventId, sessionId);
+      expect(ended.status).toBe('ended');
+      // As a version without this stop left it: the panel still running, begun 30 s before the session ended.
+      const key = `${eventId}/${sessionId}`;
+      const doc = await server.store.get<{ id: string; currentItemId: string | null; items: { id: string; status: string; startedAt?: string }[] }>('running_orders', key);
+      const startedAt = new Date(Date.parse(ended.updatedAt) - 30_000).toISOString();
+      await server.store.put('running_orders', { ...doc!, currentItemId: 'panel', items: doc!.items.map((i) => ({ ...i, status: 'current', startedAt })) });
+      await server.close();
+
+      server = await startTestServer({ PLENARY_DATA_DIR: dir });
+      const read = async () => (await getJson<RunStateMessage>(`${server.url}/api/events/${eventId}/sessions/${sessionId}/running-order`, { headers: organizer })).body;
+      // The start-up sweep runs beside the server's start.
+      await waitFor(async () => ((await read()).currentItemId === null ? true : null), { timeout: 10_000 });
+      expect((await read()).items[0]).toMatchObject({ status: 'done', endedAt: ended.updatedAt, actualMs: 30_000 });
+    } finally {
+      await server.close();
+    }
+  });
 });
