@@ -1,7 +1,13 @@
-import type { Ack, ClientEventName, JoinAck, QnaQuestionMessage, QueueStateMessage, SessionStateMessage } from '../server/protocol/events.ts';
-import type { ClientInput } from '../server/protocol/socket-types.ts';
+import type { Ack, ClientEventName, JoinAck } from '../server/protocol/events.ts';
+import type { ClientInput, ServerToClientEvents } from '../server/protocol/socket-types.ts';
 import type { PlenaryClientSocket } from './socket.ts';
 import { applyPoll, applyQuestion, applyQueue, applyRun, applyStatus, recordVote, resync, type SessionView } from './session-state.ts';
+
+/** The versioned broadcasts a view follows, and so the ones a join's snapshot may be older than. */
+type Followed = 'queue:state' | 'qna:question' | 'qna:mode' | 'poll:state' | 'run:state' | 'session:state';
+type MessageOf<E extends Followed> = Parameters<ServerToClientEvents[E]>[0];
+/** A broadcast received during a join, merged into the view made from that join's snapshot. */
+type Pending = (view: SessionView, ack: JoinAck) => void;
 
 export interface LiveClientEvents {
   change(sessionId: string, view: SessionView, cause: string): void;
@@ -22,53 +28,32 @@ export class LiveClient {
   /** The Q&A version each session's moderation mode is known at (the mode shares the Q&A counter). */
   private readonly modeVersions = new Map<string, number>();
   /**
-   * Sessions whose first join awaits its ack, and the newest queue:state each
-   * received meanwhile: the server puts the socket in the session's room before
-   * it reads the snapshot, so a floor change in between (on any process) comes
-   * as a broadcast ahead of an ack that may not include it.
+   * Sessions whose join awaits its ack, and the broadcasts each received
+   * meanwhile: the server puts the socket in the session's room before it
+   * reads the snapshot, so a change in between (on any process) comes as a
+   * broadcast ahead of an ack that may not include it. Each is merged into
+   * the snapshot's view by the same rule as any broadcast (only if newer).
    */
-  private readonly joining = new Set<string>();
-  private readonly earlyQueues = new Map<string, QueueStateMessage>();
+  private readonly pending = new Map<string, Pending[]>();
 
   constructor(socket: PlenaryClientSocket, onChange: LiveClientEvents['change'] = () => {}, eventId?: string) {
     this.socket = socket;
     this.onChange = onChange;
     this.eventId = eventId;
-    socket.on('queue:state', (m: QueueStateMessage) => {
-      const view = this.views.get(m.sessionId);
-      if (view) {
-        if (applyQueue(view, m)) this.onChange(m.sessionId, view, 'queue');
-        return;
-      }
-      // Joined the room, but the join's ack (the snapshot) is still on its way: the newest is kept for it.
-      if (!this.joining.has(m.sessionId)) return;
-      const early = this.earlyQueues.get(m.sessionId);
-      if (!early || m.version > early.version) this.earlyQueues.set(m.sessionId, m);
-    });
-    socket.on('qna:question', (m: QnaQuestionMessage) => {
-      const view = this.views.get(m.sessionId);
-      if (view && applyQuestion(view, m)) this.onChange(m.sessionId, view, 'question');
-    });
-    socket.on('qna:mode', (m: { sessionId: string; mode: SessionView['qnaMode']; version: number }) => {
-      const view = this.views.get(m.sessionId);
-      // Like the other broadcasts: a late or replayed older mode never undoes a newer one.
-      if (!view || m.version <= (this.modeVersions.get(m.sessionId) ?? -1)) return;
+    this.follow('queue:state', 'queue', (view, m) => applyQueue(view, m));
+    // A question the snapshot already covers (its change is at or below the snapshot's Q&A version) is left alone: it may be one the
+    // snapshot leaves out on purpose (hidden, or pending for a delegate), which an older broadcast would bring back.
+    this.follow('qna:question', 'question', (view, m) => applyQuestion(view, m), (m, ack) => m.question.version > ack.qna.version);
+    // Like the other broadcasts: a late or replayed older mode never undoes a newer one.
+    this.follow('qna:mode', 'mode', (view, m) => {
+      if (m.version <= (this.modeVersions.get(m.sessionId) ?? -1)) return false;
       this.modeVersions.set(m.sessionId, m.version);
       view.qnaMode = m.mode;
-      this.onChange(m.sessionId, view, 'mode');
+      return true;
     });
-    socket.on('poll:state', (m) => {
-      const view = this.views.get(m.sessionId);
-      if (view && applyPoll(view, m)) this.onChange(m.sessionId, view, 'poll');
-    });
-    socket.on('run:state', (m) => {
-      const view = this.views.get(m.sessionId);
-      if (view && applyRun(view, m)) this.onChange(m.sessionId, view, 'run');
-    });
-    socket.on('session:state', (m: SessionStateMessage) => {
-      const view = this.views.get(m.sessionId);
-      if (view && applyStatus(view, m)) this.onChange(m.sessionId, view, 'status');
-    });
+    this.follow('poll:state', 'poll', (view, m) => applyPoll(view, m));
+    this.follow('run:state', 'run', (view, m) => applyRun(view, m));
+    this.follow('session:state', 'status', (view, m) => applyStatus(view, m));
     // The caller's roles changed: a fresh snapshot for the new role (a demoted
     // moderator no longer holds pending questions), or removal from the session.
     socket.on('session:snapshot', (ack) => {
@@ -86,33 +71,53 @@ export class LiveClient {
     });
   }
 
+  /**
+   * Follows one broadcast: merged into the session's view as it comes, and
+   * also kept while a join of that session awaits its ack, to be merged
+   * again into the view made from the snapshot (if `newerThan` it, where the
+   * merge rule alone cannot tell).
+   */
+  private follow<E extends Followed>(
+    event: E,
+    cause: string,
+    apply: (view: SessionView, message: MessageOf<E>) => boolean,
+    newerThan: (message: MessageOf<E>, ack: JoinAck) => boolean = () => true,
+  ): void {
+    const listener = (message: MessageOf<E>): void => {
+      this.pending.get(message.sessionId)?.push((view, ack) => {
+        if (newerThan(message, ack)) apply(view, message);
+      });
+      const view = this.views.get(message.sessionId);
+      if (view && apply(view, message)) this.onChange(message.sessionId, view, cause);
+    };
+    // The one widening of the socket's typing for listeners: `event` is a type parameter, whose listener type TypeScript cannot resolve.
+    (this.socket as unknown as { on(event: Followed, listener: (message: MessageOf<E>) => void): void }).on(event, listener);
+  }
+
   async join(sessionId: string, cause = 'join'): Promise<SessionView> {
-    this.joining.add(sessionId);
+    // A join already under way for this session keeps the same list: whichever ack comes first takes it.
+    const pending = this.pending.get(sessionId) ?? [];
+    this.pending.set(sessionId, pending);
     let ack: JoinAck;
     try {
       ack = await this.request<JoinAck, 'session:join'>('session:join', { sessionId });
-    } catch (error) {
-      this.earlyQueues.delete(sessionId);
-      throw error;
     } finally {
-      this.joining.delete(sessionId);
+      if (this.pending.get(sessionId) === pending) this.pending.delete(sessionId);
     }
     this.joined.add(sessionId);
-    return this.adopt(ack, cause);
+    return this.adopt(ack, cause, pending);
   }
 
-  private adopt(ack: JoinAck, cause: string): SessionView {
+  private adopt(ack: JoinAck, cause: string, pending: Pending[] = []): SessionView {
     const sessionId = ack.sessionId;
     const held = this.views.get(sessionId);
     const view = resync(held, ack);
-    // A queue:state that came before the ack: whichever of it and the snapshot's is newer (by version) stands.
-    const early = this.earlyQueues.get(sessionId);
-    this.earlyQueues.delete(sessionId);
-    if (early) applyQueue(view, early);
     // The snapshot's mode is as of its Q&A version; a mode broadcast newer than that wins.
     const heldModeVersion = this.modeVersions.get(sessionId) ?? -1;
     if (held && heldModeVersion > ack.qna.version) view.qnaMode = held.qnaMode;
     else this.modeVersions.set(sessionId, ack.qna.version);
+    // What came during the join, in the order it came: each only where newer than the snapshot, so a stale one never undoes it.
+    for (const merge of pending) merge(view, ack);
     this.views.set(sessionId, view);
     this.onChange(sessionId, view, cause);
     return view;
