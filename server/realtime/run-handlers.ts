@@ -1,3 +1,5 @@
+import { isOver, type SessionStatus } from '../domain/session-timing.ts';
+import { AppError } from '../errors.ts';
 import type { PlenarySocket } from '../protocol/socket-types.ts';
 import { actorOf } from '../services/audit-log.ts';
 import { messageOf } from '../services/running-order-service.ts';
@@ -14,7 +16,8 @@ import { scopeOf } from './live-context.ts';
  */
 export function runHandlers(socket: PlenarySocket, deps: LiveHandlerDeps): void {
   on(socket, 'run:advance', deps, async (p) => {
-    const { caller, eventId, sessionId } = await scopeOf(socket, deps.programme, p, 'run.moderate');
+    const { caller, eventId, sessionId, session } = await scopeOf(socket, deps.programme, p, 'run.moderate');
+    refuseIfOver(session.status);
     const change = await deps.running.advance(eventId, sessionId, p.itemId, actorOf(caller));
     const message = messageOf(change.after);
     if (change.after !== change.before) deps.broadcast.run(eventId, message, change);
@@ -23,11 +26,17 @@ export function runHandlers(socket: PlenarySocket, deps: LiveHandlerDeps): void 
 
   // Pause, resume or stop the statement video in progress: the new playback state is in run:state, and every process's player follows it.
   on(socket, 'run:playback', deps, async (p) => {
-    const { caller, eventId, sessionId } = await scopeOf(socket, deps.programme, p, 'run.moderate');
+    const { caller, eventId, sessionId, session } = await scopeOf(socket, deps.programme, p, 'run.moderate');
+    if (p.action === 'resume') refuseIfOver(session.status);
     const change = await deps.running.controlPlayback(eventId, sessionId, p.itemId, p.action, actorOf(caller));
     const message = messageOf(change.after);
     if (change.after !== change.before) deps.broadcast.run(eventId, message, change);
     const item = message.items.find((i) => i.id === p.itemId);
     return { version: message.version, currentItemId: message.currentItemId, playback: item?.playback ?? null };
   });
+}
+
+/** A session's end or cancellation stopped its order (RunningOrderService.endRun); it does not run again until the session is reopened. */
+function refuseIfOver(status: SessionStatus): void {
+  if (isOver(status)) throw new AppError('session_ended', 'This session has ended: its running order no longer runs.');
 }
