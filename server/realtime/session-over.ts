@@ -3,5 +3,5 @@ import { AppError } from '../errors.ts';
 
 /** Refuses what only an open or upcoming session takes (the floor, questions, votes) once it has ended or was cancelled. */
 export function refuseIfOver(status: SessionStatus): void {
-  if (isOver(status)) throw new AppError('session_ended', 'This session has ended: the floor and the questions are closed.');
+  if (isOver(status)) throw new AppError('session_ended', 'This session is over: its floor, questions and running order are closed.');
 }
