@@ -16,6 +16,7 @@ import { stageMessages, type StagePageStrings } from '../i18n/catalogs/stage.ts'
 import { roomStateMessages } from '../i18n/catalogs/room-state.ts';
 import { dateLocale, defaultLanguage, inLanguage, shownLanguage } from '../i18n/languages.ts';
 import { translate } from '../i18n/translate.ts';
+import { languageNames } from '../i18n/warm.ts';
 import { nextTimingChange, sendCachedPage, type PageViewer, type RenderCache } from './render-cache.ts';
 import { rememberZone } from './request-context.ts';
 import { parseId } from './validate.ts';
@@ -39,7 +40,7 @@ export interface PageExtras {
  * (the seed's `textOrigin.projectTranslations`).
  */
 export function contentNote(event: ForumEvent, lang: Language): string | undefined {
-  const names = new Intl.DisplayNames([dateLocale(lang)], { type: 'language' });
+  const names = languageNames(lang);
   const name = (l: Language) => names.of(l === 'zh' ? 'zh' : l) ?? l;
   const shown = shownLanguage(event.title, lang);
   if (shown && shown !== lang) return translate(lang, 'contentFallback', { language: name(lang), shown: name(shown) });

@@ -4,6 +4,7 @@ import Handlebars from 'handlebars';
 import type { Language } from '../domain/programme.ts';
 import { defaultLanguage, htmlLang, inLanguage, isLang, languageChoices, languages, shownLanguage, textDirection } from '../i18n/languages.ts';
 import { translate } from '../i18n/translate.ts';
+import { warmLanguage } from '../i18n/warm.ts';
 import { iconMarkup } from './icon-set.ts';
 
 export interface PageContext {
@@ -43,7 +44,9 @@ export class Views {
    * broadcasts (issue #10). Pages people open first go first. Handlebars
    * compiles lazily; `_setup`, the first step of every render, compiles a
    * template without rendering it. A page rendered before its turn is
-   * compiled then, as before.
+   * compiled then, as before. Then each language's messages and date
+   * formatters (i18n/warm.ts), the default language first: a language's
+   * first render did that in one turn too.
    */
   private warmSoon(): void {
     const force = (template: unknown): void => {
@@ -57,6 +60,7 @@ export class Views {
       () => force(this.layout()),
       ...Object.values(this.hbs.partials).map((partial) => () => force(partial)),
       ...pages.map((page) => () => force(this.page(page))),
+      ...[defaultLanguage, ...languages.filter((l) => l !== defaultLanguage)].map((lang) => () => warmLanguage(lang)),
     ];
     const next = (): void => {
       const step = steps.shift();

@@ -19,7 +19,7 @@ import { IntlMessageFormat } from 'intl-messageformat';
  * ’ (U+2019): in ICU an ASCII ' before a brace starts a quoted literal.
  */
 export function interpolate(template: string, values: Readonly<Record<string, string | number>> = {}, locale?: string): string {
-  if (simpleMessage.test(template)) {
+  if (isPlainMessage(template)) {
     return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
       const value = values[name];
       return value === undefined || value === null ? whole : String(value);
@@ -35,6 +35,16 @@ export function interpolate(template: string, values: Readonly<Record<string, st
 }
 
 const simpleMessage = /^[^{}']*(?:\{\w+\}[^{}']*)*$/;
+
+/** A message with plain `{name}` placeholders only, formatted without ICU (nothing to compile). */
+export function isPlainMessage(template: string): boolean {
+  return simpleMessage.test(template);
+}
+
+/** Whether `template` was already parsed for `locale` (tests of the warm-up). */
+export function isCompiled(template: string, locale: string): boolean {
+  return compiled.has(`${locale}\u0000${template}`);
+}
 
 /** The locale used for plural rules and numbers: Arabic with Western (latn) digits, as in UN documents. */
 export function messageLocale(locale?: string): string {
