@@ -2,7 +2,7 @@ import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plenary } from '../../server/plenary.ts';
 import type { JoinAck, QueueStateMessage } from '../../server/protocol/events.ts';
-import { TurnGate } from '../../server/realtime/membership.ts';
+import { TurnGate } from '../../server/services/turn-gate.ts';
 import { connect, createParticipant, ok } from '../support/realtime.ts';
 import { startTestServer } from '../support/server.ts';
 
