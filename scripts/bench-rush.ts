@@ -65,22 +65,31 @@ export async function rush(delegates = 2000, seconds = 30): Promise<void> {
     await Promise.all(observers.map((s) => ok(s, 'session:join', { sessionId })));
 
     let flips = 0;
-    const measureChanges = async (count: number): Promise<number[]> => {
+    // Per change, its last delivery and when it was sent into the phase: a
+    // p99 over 50 observers is one slow change, and when it came tells what
+    // it met (the rush's first page loads, a collection, ...).
+    const changes: { phase: string; at: number; last: number }[] = [];
+    const measureChanges = async (count: number, phase: string): Promise<number[]> => {
       const latencies: number[] = [];
+      const start = performance.now();
       for (let i = 0; i < count; i++) {
         const sentAt = performance.now();
+        let last = 0;
         const arrivals = observers.map(
           (s) => new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, 10_000);
             s.once('queue:state', () => {
               clearTimeout(timer);
-              latencies.push(performance.now() - sentAt);
+              const latency = performance.now() - sentAt;
+              latencies.push(latency);
+              last = Math.max(last, latency);
               resolve();
             });
           }),
         );
         await ok(mod, 'queue:rules', { sessionId, mode: flips++ % 2 ? 'order' : 'tripartite' });
         await Promise.all(arrivals);
+        changes.push({ phase, at: (sentAt - start) / 1000, last });
         await new Promise((r) => setTimeout(r, Math.max(0, 2000 - (performance.now() - sentAt))));
       }
       return latencies.sort((a, b) => a - b);
@@ -94,7 +103,7 @@ export async function rush(delegates = 2000, seconds = 30): Promise<void> {
       return { server: await serverLag(server.url), own };
     };
     await lagOf();
-    const quiet = await measureChanges(Math.floor(seconds / 2));
+    const quiet = await measureChanges(Math.floor(seconds / 2), 'quiet');
     const quietLag = await lagOf();
 
     // The rush: page load, then socket and join, spread evenly over the window (in the load process).
@@ -104,7 +113,7 @@ export async function rush(delegates = 2000, seconds = 30): Promise<void> {
     });
     const order: RushOrder = { url: server.url, tokens: people.slice(50).map((p) => p.token), delegates, seconds };
     load.send(order);
-    const busy = await measureChanges(Math.floor(seconds / 2));
+    const busy = await measureChanges(Math.floor(seconds / 2), 'rush');
     const busyLag = await lagOf();
     const { loaded, joined } = await done;
     ownLag.disable();
@@ -115,6 +124,14 @@ export async function rush(delegates = 2000, seconds = 30): Promise<void> {
     const lag = (l: Awaited<ReturnType<typeof lagOf>>) => `server p99 ${f(l.server.p99)}, max ${f(l.server.max)}; observers' process p99 ${f(l.own.p99)}, max ${f(l.own.max)}`;
     console.log(`   event-loop delay, quiet: ${lag(quietLag)}`);
     console.log(`   event-loop delay, rush:  ${lag(busyLag)}`);
+    const slowest = (phase: string) =>
+      changes
+        .filter((c) => c.phase === phase)
+        .sort((a, b) => b.last - a.last)
+        .slice(0, 3)
+        .map((c) => `${f(c.last)} at ${c.at.toFixed(1)} s`)
+        .join(', ');
+    console.log(`   slowest changes (last delivery, sent at): quiet ${slowest('quiet')}; rush ${slowest('rush')}`);
     console.log(`   rush p99 / quiet p99: ${(quantile(busy, 0.99) / quantile(quiet, 0.99)).toFixed(2)}x (target ≤ 2x)`);
   } finally {
     for (const s of sockets) s.close();
