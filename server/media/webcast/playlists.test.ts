@@ -55,6 +55,18 @@ describe('the webcast playlists as served: one discontinuity numbering for every
     expect(numbers(renumberDiscontinuities(subs, runs))).toEqual([{ name: 'subs-en-00009.vtt', cc: 1 }, { name: 'subs-en-00010.vtt', cc: 2 }]);
   });
 
+  it('numbers a segment by the run in its name, not by a date-time ffmpeg rewrote when it appended a later run', () => {
+    // The takeover's ffmpeg (run 2, started at 10 s) wrote run 1's segments again with date-times counted from its own start.
+    const video = renumberDiscontinuities(playlist(0, [...segment('video-hi-r1-00000.ts', 10.2), ...segment('video-hi-r1-00001.ts', 11.2), '#EXT-X-DISCONTINUITY', ...segment('video-hi-r2-00002.ts', 12.2)]), runs.slice(0, 2), [1, 2]);
+    const floor = renumberDiscontinuities(playlist(0, [...segment('audio-floor-r1-00000.ts', 0.4), ...segment('audio-floor-r1-00001.ts', 1.4)]), runs.slice(0, 2), [1, 2]);
+    expect(numbers(video)).toEqual([
+      { name: 'video-hi-r1-00000.ts', cc: 0 },
+      { name: 'video-hi-r1-00001.ts', cc: 0 },
+      { name: 'video-hi-r2-00002.ts', cc: 1 },
+    ]);
+    expect(numbers(floor).map((s) => s.cc)).toEqual([0, 0]);
+  });
+
   it('is the same served twice, and keeps an end tag', () => {
     const ended = playlist(3, [...segment('video-hi-r2-00003.ts', 12), '#EXT-X-DISCONTINUITY', ...segment('video-hi-r3-00004.ts', 21), '#EXT-X-ENDLIST']);
     const once = renumberDiscontinuities(ended, runs);

@@ -18,19 +18,36 @@
  * runs began since the segment before it (more than one when a rendition,
  * such as a language, was absent from the runs between), so the video, the
  * languages and the captions agree on every segment's number.
+ *
+ * A segment whose name says its run (`…-r<run>-<n>.ts`: video and audio)
+ * is numbered by that run, not by its date-time: ffmpeg 5.1 appending to a
+ * playlist (append_list) writes the earlier runs' segments again with
+ * date-times counted from its own start, so after a takeover an older
+ * run's segments can carry date-times later than the new run's start, in
+ * one rendition and not yet in another (seen in CI). Subtitle segments
+ * (no run in their names) are numbered by their date-times.
+ *
+ * `runIds[i]` is the run that started at `runStarts[i]` (the manifest's
+ * run numbers; by default 1, 2, 3… in order of start).
  */
-export function renumberDiscontinuities(playlist: string, runStarts: readonly number[]): string {
+export function renumberDiscontinuities(playlist: string, runStarts: readonly number[], runIds?: readonly number[]): string {
   // No run known (no manifest): nothing to number by; served as written.
   if (runStarts.length === 0) return playlist;
-  const starts = [...runStarts].sort((a, b) => a - b);
+  const runs = runStarts.map((start, i) => ({ start, id: runIds?.[i] ?? i + 1 })).sort((a, b) => a.start - b.start);
+  const starts = runs.map((r) => r.start);
+  const ordinal = new Map(runs.map((r, i) => [r.id, i]));
   const runsBefore = (at: number): number => {
     let n = 0;
     for (const s of starts) if (s <= at) n += 1;
     return Math.max(0, n - 1);
   };
+  const runOfName = (name: string): number | undefined => {
+    const m = /-r(\d+)-\d+\.ts$/.exec(name);
+    return m ? ordinal.get(Number(m[1])) : undefined;
+  };
   const lines = playlist.split('\n').map((l) => l.trimEnd());
   const header: string[] = [];
-  const segments: { lines: string[]; at: number }[] = [];
+  const segments: { lines: string[]; at: number; run: number | undefined }[] = [];
   let pending: string[] = [];
   let pendingAt = Number.NaN;
   let inSegments = false;
@@ -46,7 +63,7 @@ export function renumberDiscontinuities(playlist: string, runStarts: readonly nu
     if (line.startsWith('#EXT-X-PROGRAM-DATE-TIME:')) pendingAt = Date.parse(line.slice('#EXT-X-PROGRAM-DATE-TIME:'.length));
     pending.push(line);
     if (!line.startsWith('#')) {
-      segments.push({ lines: pending, at: pendingAt });
+      segments.push({ lines: pending, at: pendingAt, run: runOfName(line) });
       pending = [];
       pendingAt = Number.NaN;
     }
@@ -54,7 +71,7 @@ export function renumberDiscontinuities(playlist: string, runStarts: readonly nu
   // Segments without a date-time (none from ffmpeg here) keep the number of the one before.
   let previous: number | null = null;
   const numbers = segments.map((s) => {
-    const n = Number.isFinite(s.at) ? runsBefore(s.at) : (previous ?? 0);
+    const n = s.run ?? (Number.isFinite(s.at) ? runsBefore(s.at) : (previous ?? 0));
     previous = Math.max(n, previous ?? 0);
     return previous;
   });

@@ -296,7 +296,8 @@ export class WebcastSupervisor {
     if (!name.endsWith('.m3u8')) throw new AppError('not_found', 'No such webcast playlist.');
     const text = fs.readFileSync(file, 'utf8');
     const manifest = this.sessions.get(`${eventId}/${sessionId}`)?.manifest ?? this.readManifest(eventId, sessionId);
-    return renumberDiscontinuities(text, (manifest?.runs ?? []).map((r) => Date.parse(r.startedAt)).filter(Number.isFinite));
+    const runs = (manifest?.runs ?? []).filter((r) => Number.isFinite(Date.parse(r.startedAt)));
+    return renumberDiscontinuities(text, runs.map((r) => Date.parse(r.startedAt)), runs.map((r) => r.run));
   }
 
   /** The session's recordings, newest first; the one being recorded now too. */
