@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
-import { LiveClient } from '../../client/live-client.ts';
 import type { Plenary } from '../../server/plenary.ts';
 import type { JoinAck, QueueStateMessage } from '../../server/protocol/events.ts';
+import { clientWithJoinGap } from '../support/join-gap.ts';
 import { connect, createParticipant, nextEvent, ok } from '../support/realtime.ts';
 import { startTestServer } from '../support/server.ts';
 
 const sessionId = 'thematic-1';
-type Emitter = { emitWithAck(event: string, payload: unknown): Promise<unknown> };
 
 /**
  * The server puts a joining socket in the session's room before it reads
@@ -25,22 +24,8 @@ describe('the live client and a queue:state that comes before its join ack', () 
   let chair: Socket;
   const sockets: Socket[] = [];
 
-  /** A delegate's live client whose next join's ack is held back until `gap` has run. */
-  async function clientWithGap(gap: (socket: Socket, ack: JoinAck) => Promise<void>): Promise<{ live: LiveClient; causes: string[] }> {
-    const delegate = await createParticipant(server, { name: `Delegate ${sockets.length}` });
-    const socket = await connect(server.url, { token: delegate.token });
-    sockets.push(socket);
-    const timeout = socket.timeout.bind(socket);
-    (socket as unknown as { timeout(ms: number): Emitter }).timeout = (ms: number): Emitter => ({
-      async emitWithAck(event, payload) {
-        const ack = await (timeout(ms) as unknown as Emitter).emitWithAck(event, payload);
-        if (event === 'session:join') await gap(socket, ack as JoinAck);
-        return ack;
-      },
-    });
-    const causes: string[] = [];
-    return { live: new LiveClient(socket as never, (_id, _view, cause) => causes.push(cause)), causes };
-  }
+  /** A delegate's live client whose next join's ack is held back until `gap` has run (test/support/join-gap.ts). */
+  const clientWithGap = (gap: (socket: Socket, ack: JoinAck) => Promise<void>) => clientWithJoinGap(server, sockets, gap);
 
   /** The chair closes or opens the list; resolves once `socket` has received the resulting queue:state. */
   async function floorChange(socket: Socket, open: boolean): Promise<QueueStateMessage> {
