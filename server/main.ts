@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { startPlenary } from './plenary.ts';
+import { settleHeap } from './ops/settle-heap.ts';
 
 async function main(): Promise<void> {
   let config;
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const plenary = await startPlenary(config, { logger });
+  settleHeap();
   logger.info({ url: plenary.url }, 'Plenary is listening');
   process.stdout.write(`\nPlenary is running at ${plenary.url}\n\n`);
   // Printed, never logged: the link is a credential. It works once, within 24 hours;
