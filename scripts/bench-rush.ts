@@ -52,6 +52,8 @@ interface RushOrder {
 interface RushDone {
   loaded: number;
   joined: number;
+  /** Seconds from the order to the last join's ack: the rush really was within its window (the load runs at nice 19). */
+  lastJoinedAfter: number;
 }
 
 export async function rush(delegates = 2000, seconds = 30): Promise<void> {
@@ -128,12 +130,12 @@ export async function rush(delegates = 2000, seconds = 30): Promise<void> {
     load.send(order);
     const busy = await measureChanges(Math.floor(seconds / 2), 'rush');
     const busyLag = await lagOf();
-    const { loaded, joined } = await done;
+    const { loaded, joined, lastJoinedAfter } = await done;
     ownLag.disable();
 
     const f = (ms: number): string => `${ms.toFixed(1)} ms`;
     console.log(`   quiet room: queue:state p50 ${f(quantile(quiet, 0.5))}, p99 ${f(quantile(quiet, 0.99))} (${quiet.length} deliveries)`);
-    console.log(`   during the rush: p50 ${f(quantile(busy, 0.5))}, p99 ${f(quantile(busy, 0.99))} (${busy.length} deliveries); ${loaded} pages loaded, ${joined} joined`);
+    console.log(`   during the rush: p50 ${f(quantile(busy, 0.5))}, p99 ${f(quantile(busy, 0.99))} (${busy.length} deliveries); ${loaded} pages loaded, ${joined} joined, the last ${lastJoinedAfter.toFixed(1)} s after the rush began`);
     const lag = (l: Awaited<ReturnType<typeof lagOf>>) => `server p99 ${f(l.server.p99)}, max ${f(l.server.max)}; observers' process p99 ${f(l.own.p99)}, max ${f(l.own.max)}`;
     console.log(`   event-loop delay, quiet: ${lag(quietLag)}`);
     console.log(`   event-loop delay, rush:  ${lag(busyLag)}`);
@@ -168,6 +170,8 @@ function rushLoad(): void {
       return;
     }
     const { url, tokens, delegates, seconds } = message;
+    const orderedAt = performance.now();
+    let lastJoinedAt = orderedAt;
     const pageUrl = `${url}/events/${eventId}/sessions/${sessionId}`;
     let loaded = 0;
     let joined = 0;
@@ -180,9 +184,12 @@ function rushLoad(): void {
       if (!socket) return;
       sockets.push(socket);
       const ack = await ok(socket, 'session:join', { sessionId }).catch(() => null);
-      if (ack) joined += 1;
+      if (ack) {
+        joined += 1;
+        lastJoinedAt = performance.now();
+      }
     });
-    void Promise.all(arrivals).then(() => process.send?.({ loaded, joined } satisfies RushDone));
+    void Promise.all(arrivals).then(() => process.send?.({ loaded, joined, lastJoinedAfter: (lastJoinedAt - orderedAt) / 1000 } satisfies RushDone));
   });
 }
 
