@@ -13,4 +13,8 @@
 // to 19-25 MB but, in six runs out of six, made the median delivery of a
 // broadcast to 2,000 Socket.IO clients about twice as slow (68-247 ms
 // against 19-51 ms), with the same CPU per delivery; 16 MB did not.
+//
+// The old generation's growing factor (--heap-growing-percent=50) is set by
+// the server itself at start-up (server/ops/settle-heap.ts): Node refuses
+// that flag in NODE_OPTIONS.
 export const serverNodeFlags = ['--max-semi-space-size=16'];
