@@ -491,7 +491,6 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
     // Pause or Resume, whichever the clock allows.
     root.querySelector<HTMLElement>('[data-action="timer-pause"]')?.toggleAttribute('hidden', Boolean(view.queue.floor?.paused));
     root.querySelector<HTMLElement>('[data-action="timer-resume"]')?.toggleAttribute('hidden', !view.queue.floor?.paused);
-    byId('queue-hint').hidden = !moderator;
     byId('delegate-controls').hidden = !view.you.canRequestFloor;
     byId<HTMLSelectElement>('queue-mode').value = view.queue.mode;
     byId<HTMLSelectElement>('qna-mode').value = view.qnaMode;
@@ -546,6 +545,8 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
 
   function renderQueue(view: SessionView): void {
     const moderator = view.you.moderator;
+    // How to reorder, only while there is a list to reorder: not once the session is over, nor with nobody waiting.
+    byId('queue-hint').hidden = !moderator || overOf(view) !== null || !view.queue.entries.some((e) => e.status === 'waiting');
     const floor = view.queue.floor;
     const speaker = floor ? view.queue.entries.find((e) => e.id === floor.entryId) : undefined;
     // With the floor free, a scripted statement of the running order (live or pre-recorded) names its speaker.

@@ -92,6 +92,8 @@ describe.skipIf(!hasChromium)('the room of a session that is over (headless Chro
     await eventually(() => page.getByTestId('run-now').innerText()).not.toBe('');
     await eventually(() => page.getByTestId('floor-next').innerText()).toContain('Kofi Mensah');
     await eventually(() => chairPage.getByTestId('give-floor').isVisible()).toBe(true);
+    // The chair is told how to reorder the list while someone waits in it.
+    expect(await chairPage.locator('#queue-hint').isVisible()).toBe(true);
 
     // The chair ends it: the controls go while the page is open, the reason shows, the question stays with its count but takes no votes.
     await ok(mod, 'session:end', { sessionId });
@@ -111,6 +113,8 @@ describe.skipIf(!hasChromium)('the room of a session that is over (headless Chro
     await eventually(chairButtons).toEqual({ open: true, end: false });
     await eventually(() => chairPage.locator('#queue li').count()).toBe(1);
     expect(await chairPage.getByTestId('give-floor').isVisible()).toBe(false);
+    // Nor told how to reorder a list that is closed.
+    expect(await chairPage.locator('#queue-hint').isVisible()).toBe(false);
     expect(errors).toEqual([]);
   }, 120_000);
 
