@@ -5,6 +5,7 @@ import type { Participant } from '../../server/domain/participants.ts';
 import { createLogger } from '../../server/logger.ts';
 import { AttendanceService, attendanceChangesPerTurn } from '../../server/services/attendance-service.ts';
 import { SqliteStore } from '../../server/store/sqlite-store.ts';
+import { watchAttendanceWrites } from '../support/attendance-writes.ts';
 import { tempDir } from '../support/server.ts';
 
 /**
@@ -18,43 +19,30 @@ describe('a burst of attendance changes', () => {
   let store: SqliteStore;
   let service: AttendanceService;
   const people = Array.from({ length: 4 * attendanceChangesPerTurn }, (_, i) => ({ id: `p-burst-${i}`, name: `Burst ${i}`, group: 'workers', country: 'FR', gender: null }) as unknown as Participant);
-  /** Writes posted to the store, per event-loop turn (a turn counted by an immediate that sets the next). */
-  const writesPerTurn = new Map<number, number>();
-  let turn = 0;
-  let counting = false;
-  const tick = (): void => {
-    if (!counting) return;
-    turn += 1;
-    setImmediate(tick);
-  };
+  let writes: ReturnType<typeof watchAttendanceWrites>;
 
   beforeAll(async () => {
     store = SqliteStore.inDirectory(tempDir('plenary-attendance-turns-'));
-    for (const method of ['insert', 'update'] as const) {
-      const original = store[method].bind(store) as (...args: unknown[]) => Promise<unknown>;
-      (store as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
-        if (args[0] === 'attendance') writesPerTurn.set(turn, (writesPerTurn.get(turn) ?? 0) + 1);
-        return original(...args);
-      };
-    }
+    writes = watchAttendanceWrites(store);
     service = new AttendanceService({ store, logger: createLogger('silent') });
     await service.start();
   });
   afterAll(async () => {
-    counting = false;
+    writes.stop();
     await service.stop([]);
     await store.close();
   });
 
   it(`makes at most ${attendanceChangesPerTurn} per turn when everyone joins, then leaves, at once; every record is written, each leave after its join`, async () => {
-    counting = true;
-    tick();
+    writes.start();
     const joins = people.map((p) => service.joined(p, 'ev', 's1', `c-${p.id}`));
     const leaves = people.map((p) => service.left(p.id, 'ev', 's1', `c-${p.id}`));
     await Promise.all([...joins, ...leaves]);
     await service.flush();
-    counting = false;
+    writes.stop();
 
+    const writesPerTurn = new Map<number, number>();
+    for (const { turn } of writes.posted) writesPerTurn.set(turn, (writesPerTurn.get(turn) ?? 0) + 1);
     const counts = [...writesPerTurn.values()];
     expect(counts.reduce((a, b) => a + b, 0)).toBe(2 * people.length);
     expect(Math.max(...counts)).toBeLessThanOrEqual(attendanceChangesPerTurn);

@@ -5,6 +5,7 @@ import type { Participant } from '../../server/domain/participants.ts';
 import { createLogger } from '../../server/logger.ts';
 import { AttendanceService, attendanceWriteDelayMs } from '../../server/services/attendance-service.ts';
 import { SqliteStore } from '../../server/store/sqlite-store.ts';
+import { watchAttendanceWrites } from '../support/attendance-writes.ts';
 import { tempDir } from '../support/server.ts';
 
 /**
@@ -18,37 +19,22 @@ describe('attendance changes of one moment', () => {
   let store: SqliteStore;
   let service: AttendanceService;
   const people = Array.from({ length: 30 }, (_, i) => ({ id: `p-moment-${i}`, name: `Moment ${i}`, group: 'employers', country: 'JP', gender: null }) as unknown as Participant);
-  /** When each attendance write was posted, and in which event-loop turn. */
-  const posted: { at: number; turn: number }[] = [];
-  let turn = 0;
-  let counting = false;
-  const tick = (): void => {
-    if (!counting) return;
-    turn += 1;
-    setImmediate(tick);
-  };
+  let writes: ReturnType<typeof watchAttendanceWrites>;
 
   beforeAll(async () => {
     store = SqliteStore.inDirectory(tempDir('plenary-attendance-moment-'));
-    for (const method of ['insert', 'update'] as const) {
-      const original = store[method].bind(store) as (...args: unknown[]) => Promise<unknown>;
-      (store as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
-        if (args[0] === 'attendance') posted.push({ at: performance.now(), turn });
-        return original(...args);
-      };
-    }
+    writes = watchAttendanceWrites(store);
     service = new AttendanceService({ store, logger: createLogger('silent') });
     await service.start();
   });
   afterAll(async () => {
-    counting = false;
+    writes.stop();
     await service.stop([]);
     await store.close();
   });
 
   it('writes joins that came in different turns together, once the delay has passed since the first', async () => {
-    counting = true;
-    tick();
+    writes.start();
     const firstAt = performance.now();
     const joins: Promise<void>[] = [];
     for (const p of people) {
@@ -57,7 +43,8 @@ describe('attendance changes of one moment', () => {
     }
     const lastAt = performance.now();
     await Promise.all(joins);
-    counting = false;
+    writes.stop();
+    const { posted } = writes;
 
     expect(lastAt - firstAt).toBeLessThan(attendanceWriteDelayMs);
     expect(posted).toHaveLength(people.length);
