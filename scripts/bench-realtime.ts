@@ -225,7 +225,10 @@ export async function startServer(options: { inspect?: boolean } = {}): Promise<
     stop: () =>
       new Promise((resolve) => {
         inspector?.close();
-        child.once('exit', () => resolve());
+        child.once('exit', () => {
+          logTo?.end();
+          resolve();
+        });
         child.kill('SIGTERM');
       }),
   };
