@@ -73,7 +73,7 @@ describe.skipIf(!hasRedis || !hasFfmpeg)('a webcast left by a dead encoder with 
       const res = await fetch(floor, { headers: { authorization: `Bearer ${organizerToken}` } });
       return res.ok && ((await res.text()).match(/\.ts$/gm)?.length ?? 0) >= 4;
     }, { timeout: 60_000, interval: 500 });
-    // A encodes: the producer is A's, and A hears of it before B can (its notice is local, B's comes through Redis).
+    // A encodes: the producer is A's, and B, with none of the session's producers, leaves the lease to A for a beat.
     const metrics = await (await fetch(`${urlA}/metrics`, { headers: { authorization: `Bearer ${organizerToken}` } })).text();
     expect(metrics).toMatch(new RegExp(`plenary_webcast_encoder_restarts\\{[^}]*session="${sessionId}"`));
     const [before] = await recordings(urlB);

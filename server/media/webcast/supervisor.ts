@@ -124,8 +124,8 @@ export class WebcastSupervisor {
   private closed = false;
   /** Sessions whose encoder lease this process holds, with when it was last renewed. */
   private readonly held = new Map<string, number>();
-  /** Sessions with media whose lease another process holds (or nobody, for a moment): claimed when it is free. */
-  private readonly candidates = new Map<string, { eventId: string; sessionId: string }>();
+  /** Sessions with media whose lease another process holds (or nobody, for a moment): claimed when it is free. `since`: when this process first wanted it. */
+  private readonly candidates = new Map<string, { eventId: string; sessionId: string; since: number }>();
   private readonly claiming = new Set<string>();
   private readonly leaseTimer: NodeJS.Timeout | null = null;
   private readonly unlistenGone: () => void = () => undefined;
@@ -416,11 +416,14 @@ export class WebcastSupervisor {
     if (this.sessions.size >= this.deps.options.maxEncoders) {
       // Another process with room may take it (it claims the lease); this one asks again when one of its own ends.
       if (!this.candidates.has(k)) this.deps.logger.warn({ eventId, sessionId, max: this.deps.options.maxEncoders }, 'webcast encoders at their cap: this process does not webcast the session');
-      this.candidates.set(k, { eventId, sessionId });
+      this.wantLease(k, eventId, sessionId);
       return;
     }
     if (this.deps.lease) {
-      this.candidates.set(k, { eventId, sessionId });
+      const since = this.wantLease(k, eventId, sessionId);
+      // Encode where the media is: a process with none of the session's producers leaves the lease for one beat to a
+      // process that has some (it heard of them first), so their streams need not be piped across to the encoder.
+      if (Date.now() - since < this.renewMs && !this.hasLocalProducers(eventId, sessionId)) return;
       this.claiming.add(k);
       const won = await this.claimQuietly(eventId, sessionId).finally(() => this.claiming.delete(k));
       if (!won) return;
@@ -439,6 +442,19 @@ export class WebcastSupervisor {
       return;
     }
     this.schedule(eventId, sessionId);
+  }
+
+  /** Notes this process as a candidate for the session's lease (kept as it was if already one): since when. */
+  private wantLease(k: string, eventId: string, sessionId: string): number {
+    const known = this.candidates.get(k);
+    if (known) return known.since;
+    const since = Date.now();
+    this.candidates.set(k, { eventId, sessionId, since });
+    return since;
+  }
+
+  private hasLocalProducers(eventId: string, sessionId: string): boolean {
+    return (this.deps.media.existing(eventId, sessionId)?.describeLocal().length ?? 0) > 0;
   }
 
   /** Takes or renews the session's lease (always granted without one); false when another process holds it or Redis did not answer. */
@@ -525,7 +541,7 @@ export class WebcastSupervisor {
     await s.current?.stop(true);
     s.current = null;
     this.releaseHolds(s, null);
-    this.candidates.set(k, { eventId: s.eventId, sessionId: s.sessionId });
+    this.wantLease(k, s.eventId, s.sessionId);
   }
 
   /** The media cluster found a process gone: leases it held are freed now (rather than after they run out) and claimed. */
