@@ -601,7 +601,9 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
     renderGroupTimes(view);
 
     const waiting = view.queue.entries.filter((e) => e.status === 'waiting');
-    tabs.setCount('floor', waiting.length || null, interpolate(s.tabWaiting, { n: waiting.length }));
+    // Over, those still inscribed wait for nothing: the list says they were not called, and the tab counts nobody.
+    byId('queue-heading').textContent = over ? s.rs_notCalled : s.speakerQueue;
+    tabs.setCount('floor', over ? null : waiting.length || null, interpolate(s.tabWaiting, { n: waiting.length }));
     byId('queue-empty').hidden = waiting.length > 0;
     const list = byId('queue');
     list.replaceChildren(...waiting.map((e, i) => queueItem(e, i, waiting.length, moderator, view.queue.proposedEntryId === e.id && over === null, e.participantId === me, over !== null)));
@@ -633,9 +635,10 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
     }
   }
 
-  /** One waiting speaker; `closed` (the session is over): the chair can no longer give them the floor (session_ended). */
-  function queueItem(e: QueueEntryView, index: number, count: number, moderator: boolean, proposed: boolean, mine: boolean, closed: boolean): HTMLLIElement {
+  /** One waiting speaker; `closed` (the session is over): a name for the record, which the chair can no longer call (session_ended) nor move. */
+  function queueItem(e: QueueEntryView, index: number, count: number, chair: boolean, proposed: boolean, mine: boolean, closed: boolean): HTMLLIElement {
     const li = el('li', { 'data-entry-id': e.id, class: `queue-entry${mine ? ' mine' : ''}${proposed ? ' proposed' : ''}` });
+    const moderator = chair && !closed;
     if (moderator) li.draggable = true;
     const groupLabel = (s as RoomStrings as Record<string, string>)[`group_${e.group}`] ?? e.group;
     li.append(el('span', { class: 'entry-name' }, e.name), el('span', { class: 'entry-meta' }, ` · ${groupLabel} · ${countryName(e.country)}${e.kind === 'reply' ? ` · ${s.kindReply}` : e.kind === 'point_of_order' ? ` · ${s.kindPointOfOrder}` : ''}${e.language && !moderator ? ` · ${languageName(e.language)}` : ''}`));
@@ -646,7 +649,7 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
       select.value = e.language ?? '';
       li.append(' ', select);
     }
-    if (moderator && e.statement) li.append(' ', statementLink(root.dataset.eventId ?? '', sessionId, e, s));
+    if (chair && e.statement) li.append(' ', statementLink(root.dataset.eventId ?? '', sessionId, e, s));
     if (proposed && moderator) li.append(el('span', { class: 'badge badge-next' }, s.proposed));
     if (moderator) {
       const controls = el('span', { class: 'entry-controls' });
@@ -656,7 +659,6 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
       const down = el('button', { type: 'button', 'data-action': 'move-down', 'data-entry-id': e.id, 'aria-label': `${s.moveDown}: ${e.name}` }, '↓');
       up.disabled = index === 0;
       down.disabled = index === count - 1;
-      if (closed) give.hidden = true;
       controls.append(give, up, down);
       li.append(controls);
     }

@@ -92,8 +92,13 @@ describe.skipIf(!hasChromium)('the room of a session that is over (headless Chro
     await eventually(() => page.getByTestId('run-now').innerText()).not.toBe('');
     await eventually(() => page.getByTestId('floor-next').innerText()).toContain('Kofi Mensah');
     await eventually(() => chairPage.getByTestId('give-floor').isVisible()).toBe(true);
-    // The chair is told how to reorder the list while someone waits in it.
+    // The chair is told how to reorder the list while someone waits in it, and can move them and set their language.
     expect(await chairPage.locator('#queue-hint').isVisible()).toBe(true);
+    expect(await chairPage.locator('#queue-heading').innerText()).toBe('Speaker queue');
+    expect(await chairPage.locator('#queue [data-action="move-up"]').count()).toBe(1);
+    expect(await chairPage.getByTestId('entry-language').count()).toBe(1);
+    expect(await chairPage.locator('#queue li').getAttribute('draggable')).toBe('true');
+    expect(await page.locator('#tab-floor-count').textContent()).toBe('1');
 
     // The chair ends it: the controls go while the page is open, the reason shows, the question stays with its count but takes no votes.
     await ok(mod, 'session:end', { sessionId });
@@ -113,8 +118,16 @@ describe.skipIf(!hasChromium)('the room of a session that is over (headless Chro
     await eventually(chairButtons).toEqual({ open: true, end: false });
     await eventually(() => chairPage.locator('#queue li').count()).toBe(1);
     expect(await chairPage.getByTestId('give-floor').isVisible()).toBe(false);
-    // Nor told how to reorder a list that is closed.
+    // Nor told how to reorder a list that is closed: who was still inscribed stays listed, for the record, as not called,
+    // with nothing to move or set, and the delegate's tab counts nobody waiting.
     expect(await chairPage.locator('#queue-hint').isVisible()).toBe(false);
+    expect(await chairPage.locator('#queue-heading').innerText()).toBe(en.rs_notCalled);
+    expect(await chairPage.locator('#queue li .entry-name').innerText()).toBe('Kofi Mensah');
+    expect(await chairPage.locator('#queue [data-action]').count()).toBe(0);
+    expect(await chairPage.getByTestId('entry-language').count()).toBe(0);
+    expect(await chairPage.locator('#queue li').getAttribute('draggable')).not.toBe('true');
+    expect(await page.locator('#queue-heading').innerText()).toBe(en.rs_notCalled);
+    expect(await page.locator('#tab-floor-count').isHidden()).toBe(true);
     expect(errors).toEqual([]);
   }, 120_000);
 
