@@ -197,15 +197,16 @@ export function cpuMs(pid: number | undefined): number {
   }
 }
 
-export async function startServer(options: { inspect?: boolean } = {}): Promise<{ url: string; pid: number | undefined; spawnedAt: number; inspector: Inspector | undefined; stop: () => Promise<void> }> {
+export async function startServer(options: { inspect?: boolean; logFile?: string } = {}): Promise<{ url: string; pid: number | undefined; spawnedAt: number; inspector: Inspector | undefined; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, [...benchServerFlags(), ...(options.inspect ? ['--inspect=127.0.0.1:0'] : []), path.join(root, 'server/main.ts')], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', PLENARY_DATA_DIR: tempDir('plenary-bench-rt-'), PLENARY_ORGANIZER_TOKEN: organizerToken, MEDIA_ENABLED: 'false', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const spawnedAt = performance.now();
   let out = '';
-  // BENCH_SERVER_LOG=<file>: the server's output (with --trace-gc, say) kept for reading after the run.
-  const logTo = process.env.BENCH_SERVER_LOG ? fs.createWriteStream(process.env.BENCH_SERVER_LOG) : undefined;
+  // BENCH_SERVER_LOG=<file> (or the caller's file): the server's output (with --trace-gc, say) kept for reading after the run.
+  const logFile = options.logFile ?? process.env.BENCH_SERVER_LOG;
+  const logTo = logFile ? fs.createWriteStream(logFile) : undefined;
   child.stdout.on('data', (d: Buffer) => ((out += d.toString()), logTo?.write(d)));
   child.stderr.on('data', (d: Buffer) => ((out += d.toString()), logTo?.write(d)));
   const deadline = Date.now() + 30_000;

@@ -33,7 +33,8 @@
 // Options: --runs=N (browser runs, default 7), --browser-only,
 // --consumers-only, --realtime-only, --store-only, --votes-only, --rush-only, --http-only, --webcast-only,
 // --seconds=S (per route in part 6, default 5), --max-seconds=S (bound for part 2, default 120),
-// --churn-seconds=S (join/leave churn in part 3, default 600, as issue 10 asks).
+// --churn-seconds=S (join/leave churn in part 3, default 600, as issue 10 asks),
+// --rush-rounds=N (rounds of part 7, each on a fresh server, default 5).
 import { fork } from 'node:child_process';
 import dgram from 'node:dgram';
 import os from 'node:os';
@@ -79,7 +80,7 @@ if (part('browser')) await browserJoinAcross();
 if (part('realtime')) await realtimeFanOut([250, 500, 1000, 2000], 10, Number(args.get('churn-seconds') ?? 600));
 if (part('store')) await storeBurst(500, 3);
 if (part('votes')) await voteBurst(200, 3);
-if (part('rush')) await rush(2000, 30);
+if (part('rush')) await rush(2000, 30, Number(args.get('rush-rounds') ?? 5));
 if (part('http')) await httpVersusBare(Number(args.get('seconds') ?? 5), 50);
 if (part('webcast')) await webcastBench(Number(args.get('seconds') ?? 5), 50);
 
