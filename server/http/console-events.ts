@@ -16,6 +16,7 @@ import { eventDraftSchema, eventPatchSchema } from './event-input.ts';
 import { parseId, parseInput } from './validate.ts';
 import { consoleNav } from './console-nav.ts';
 import { htmlLang, languageChoices, languages, textDirection } from '../i18n/languages.ts';
+import { languageNames } from '../i18n/warm.ts';
 import type { Views } from './views.ts';
 
 type Form = Record<string, unknown>;
@@ -35,7 +36,7 @@ export function consoleEvents(editor: EventEditor, views: Views): Router {
     const values = data.values;
     const ui = asList(values.ui);
     const interpretation = interpretationList(values);
-    const languageNames = new Intl.DisplayNames([lang === 'zh' ? 'zh-Hans' : lang], { type: 'language', fallback: 'code' });
+    const names = languageNames(lang);
     res
       .status(data.error ? data.error.status : (data.status ?? 200))
       .set('Cache-Control', 'private, no-store')
@@ -52,7 +53,7 @@ export function consoleEvents(editor: EventEditor, views: Views): Router {
           zones,
           consoleNav: consoleNav(page === 'edit' ? data.event?.id : undefined, page === 'edit' ? 'event' : 'events', lang),
           uiOptions: uiLanguageCodes.map((code) => ({ code, label: languageChoices[code].label, lang: htmlLang(code), checked: ui.includes(code) })),
-          interpretationOptions: uiLanguageCodes.map((code) => ({ code, label: languageNames.of(code) ?? code, checked: interpretation.includes(code) })),
+          interpretationOptions: uiLanguageCodes.map((code) => ({ code, label: names.of(code) ?? code, checked: interpretation.includes(code) })),
           interpretationOther: interpretation.filter((c) => !(uiLanguageCodes as readonly string[]).includes(c)).join(', '),
           // Title, organiser and description per language, under language tabs (client/language-tabs.ts).
           languageGroups: languages.map((l) => ({

@@ -22,6 +22,7 @@ import { invitationsCsv, participantsCsv } from './participants-api.ts';
 import { emptyForm, fieldErrors, formInput, formModel, formValues, type FieldErrors, type ParticipantFormValues } from './participant-forms.ts';
 import { roleFilters, sortColumns, tableHref, tableQuery, tableRows, type SortColumn, type TableQuery } from './participant-table.ts';
 import { idPattern, parseId, parseInput } from './validate.ts';
+import { languageNames } from '../i18n/warm.ts';
 import type { Views } from './views.ts';
 
 const notices = ['approved', 'rejected', 'pending', 'roles', 'organizer', 'head-of-state', 'revoked'] as const;
@@ -350,7 +351,7 @@ export function consoleParticipants(admin: ParticipantsAdmin, programme: Program
     const settings = eventSettings(event as ManagedEvent);
     // The languages an interpreter or captioner may work in: the event's interpretation languages, else the six UN languages.
     const offered = settings.languages.interpretation.length > 0 ? settings.languages.interpretation : [...uiLanguageCodes];
-    const names = new Intl.DisplayNames([lang === 'zh' ? 'zh-Hans' : lang], { type: 'language', fallback: 'code' });
+    const names = languageNames(lang);
     res.setHeader('Cache-Control', 'private, no-store');
     res.type('html').send(
       views.render('console-participant', {
@@ -378,7 +379,7 @@ function row(p: Participant, sessions: readonly Session[], lang: Language, failu
     const s = sessions.find((x) => x.id === id);
     return s ? inLanguage(s.title, lang) : id;
   };
-  const names = new Intl.DisplayNames([lang === 'zh' ? 'zh-Hans' : lang], { type: 'language', fallback: 'code' });
+  const names = languageNames(lang);
   return {
     ...p,
     failure,
