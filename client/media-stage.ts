@@ -22,6 +22,8 @@ declare global {
       /** Last N: pin a participant's video, or receive audio only. */
       pin(participantId: string, pinned: boolean): Promise<void>;
       audioOnly(on: boolean): Promise<void>;
+      /** What this page sends, by source, with its track's settings (the browser tests read the microphone's processing). */
+      sending(): { source: string; kind: string; settings: MediaTrackSettings }[];
     };
   }
 }
@@ -146,6 +148,7 @@ export class Stage {
         await this.media?.setAudioOnly(on);
         this.render();
       },
+      sending: () => [...(this.media?.local.values() ?? [])].map((l) => ({ source: l.source, kind: l.track.kind, settings: l.track.getSettings() })),
     };
   }
 
@@ -366,6 +369,16 @@ export class Stage {
     return value ? { deviceId: { exact: value } } : true;
   }
 
+  /**
+   * An interpreter's microphone, unprocessed: interpreters work on headsets, so there is no echo to cancel, and
+   * echo cancellation, noise suppression and automatic gain would clip and pump a voice that speaks over the floor
+   * audio in their ears. A delegate's microphone keeps the browser's processing (laptop speakers, rooms).
+   */
+  private interpreterConstraint(): MediaTrackConstraints {
+    const device = this.deviceConstraint('mic-select');
+    return { ...(typeof device === 'object' ? device : {}), echoCancellation: false, noiseSuppression: false, autoGainControl: false };
+  }
+
   private async togglePublish(): Promise<void> {
     const media = this.media;
     if (!media) return;
@@ -492,7 +505,7 @@ export class Stage {
         await media.unpublish('interpretation');
         if (current.info?.language === language) return;
       }
-      const stream = await navigator.mediaDevices.getUserMedia({ audio: this.deviceConstraint('mic-select') });
+      const stream = await navigator.mediaDevices.getUserMedia({ audio: this.interpreterConstraint() });
       const [audio] = stream.getAudioTracks();
       if (audio) await media.publish('interpretation', audio, { language });
       void this.fillDevices();
@@ -507,7 +520,8 @@ export class Stage {
     const target = source === 'mic' && !media?.local.has('mic') && media?.local.has('interpretation') ? 'interpretation' : source;
     if (!media?.local.has(target)) return;
     try {
-      const stream = await navigator.mediaDevices.getUserMedia(source === 'mic' ? { audio: this.deviceConstraint('mic-select') } : { video: this.videoConstraint() });
+      const audio = target === 'interpretation' ? this.interpreterConstraint() : this.deviceConstraint('mic-select');
+      const stream = await navigator.mediaDevices.getUserMedia(source === 'mic' ? { audio } : { video: this.videoConstraint() });
       const [track] = source === 'mic' ? stream.getAudioTracks() : stream.getVideoTracks();
       if (track) await media.replaceTrack(target, track);
     } catch (error) {

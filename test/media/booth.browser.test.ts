@@ -64,6 +64,10 @@ describe.skipIf(!hasChromium)('booth handover in headless Chromium (real mediaso
     await expect.poll(() => a.getByTestId('booth-status').innerText(), poll).toBe('You are on air.');
     await expect.poll(() => b.getByTestId('booth-status').innerText(), poll).toBe('On air: Anna (zh)');
     await a.getByTestId('booth-cough').waitFor({ state: 'visible', timeout: 30_000 });
+    // Her microphone goes out unprocessed (a headset: no echo to cancel, no gain riding her voice).
+    const sent = await a.evaluate(() => window.plenaryMedia?.sending() ?? []);
+    expect(sent.map((x) => ({ source: x.source, echo: x.settings.echoCancellation, noise: x.settings.noiseSuppression, gain: x.settings.autoGainControl })))
+      .toEqual([{ source: 'interpretation', echo: false, noise: false, gain: false }]);
 
     // The delegate chooses Chinese and hears Anna.
     const select = d.getByTestId('language-select');
