@@ -21,6 +21,15 @@ export function runHandlers(socket: PlenarySocket, deps: LiveHandlerDeps): void 
     const change = await deps.running.advance(eventId, sessionId, p.itemId, actorOf(caller));
     const message = messageOf(change.after);
     if (change.after !== change.before) deps.broadcast.run(eventId, message, change);
+    // The session may have ended between the check above and the write: its end stopped the order before this
+    // advance started it again, so stop it now, as the end would have, and refuse as if the end had come first.
+    const now = await deps.programme.requireSession(eventId, sessionId);
+    if (isOver(now.status) && change.after.currentItemId !== null) {
+      // Ended when the session ended (the item it started then ran for no time at all).
+      const stop = await deps.running.endRun(eventId, sessionId, new Date(now.updatedAt));
+      if (stop.after !== stop.before) deps.broadcast.run(eventId, messageOf(stop.after), stop);
+      refuseIfOver(now.status);
+    }
     return { version: message.version, currentItemId: message.currentItemId };
   });
 

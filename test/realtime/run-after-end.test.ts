@@ -33,7 +33,7 @@ describe('the running order of a session that has ended or was cancelled', () =>
 
   beforeAll(async () => {
     server = await startTestServer();
-    chair = await createParticipant(server, { name: 'Chair', roles: ['thematic-1', 'thematic-2', 'thematic-3'].map((sessionId) => ({ sessionId, role: 'moderator' })) });
+    chair = await createParticipant(server, { name: 'Chair', roles: ['thematic-1', 'thematic-2', 'thematic-3', 'thematic-4'].map((sessionId) => ({ sessionId, role: 'moderator' })) });
   });
   afterEach(() => {
     while (sockets.length) sockets.pop()?.close();
@@ -77,6 +77,36 @@ describe('the running order of a session that has ended or was cancelled', () =>
     const before = await stored(sessionId);
     expect(await emit(mod, 'run:advance', { sessionId, itemId: 'opening' })).toMatchObject({ ok: false, error: { code: 'session_ended' } });
     expect(await stored(sessionId)).toEqual(before);
+  });
+
+  it('stops an advance that the session\'s end overtook: the order does not run after the end', async () => {
+    const sessionId = 'thematic-4';
+    await put(sessionId);
+    const mod = await join(sessionId);
+    // The chair's second screen, which ends the session.
+    const second = await join(sessionId);
+    await ok(mod, 'session:open', { sessionId });
+    // The advance reads the session while it is live; the end comes, and is done, before the advance writes.
+    const programme = server.programme;
+    const read = programme.requireSession.bind(programme);
+    programme.requireSession = async (e, s) => {
+      const session = await read(e, s);
+      if (s === sessionId && session.status === 'live') {
+        Reflect.deleteProperty(programme, 'requireSession');
+        await ok(second, 'session:end', { sessionId });
+      }
+      return session;
+    };
+    const heard = record(mod, ['run:state']);
+    try {
+      expect(await emit(mod, 'run:advance', { sessionId, itemId: 'opening' })).toMatchObject({ ok: false, error: { code: 'session_ended' } });
+    } finally {
+      Reflect.deleteProperty(programme, 'requireSession');
+    }
+    // Stopped again, and the room told so: nothing is on in an ended session.
+    expect((await stored(sessionId)).currentItemId).toBeNull();
+    await expect.poll(() => (heard['run:state'] as RunStateMessage[]).at(-1)?.currentItemId).toBeNull();
+    expect((heard['run:state'] as RunStateMessage[]).map((m) => m.currentItemId)).toEqual(['opening', null]);
   });
 
   it('advances a past session that nobody ended (a rehearsal): only the stored status decides', async () => {
