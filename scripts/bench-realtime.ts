@@ -198,11 +198,13 @@ export function cpuMs(pid: number | undefined): number {
 }
 
 /**
- * Every bench client connects from 127.0.0.1, so their joins all count
- * against that one address's rate-limit bucket (realtime/rate-limit.ts: a
- * backstop of 100 sockets' worth, refilled at 1,000 events a second). After
- * a step's joins the moderator's changes could be refused (rate_limited):
- * the bucket refills before the changes are timed.
+ * A full `npm run bench` once had the moderator's change refused
+ * (rate_limited) right after a step's joins. Every bench client connects
+ * from 127.0.0.1, so their joins all count against that one address's
+ * bucket (realtime/rate-limit.ts); which bucket refused was not pinned
+ * down (a rerun with every refusal traced refused none). A pause as long as
+ * the slowest bucket the change counts against takes to refill comes before
+ * a step's changes are timed.
  */
 function addressBucketRefilled(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 3500));
