@@ -9,6 +9,7 @@
 // code.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sniffContainer } from '../../server/domain/recorded-statements.ts';
@@ -40,12 +41,31 @@ describe.skipIf(!hasFfmpeg)('pre-recorded statements: upload and probe', () => {
   let delegate: TestParticipant;
   let speaker: TestParticipant;
   const work = tempDir('plenary-videos-');
-  const upload = (token: string, itemId: string, body: Buffer, type = 'video/mp4') =>
-    getJson<{ error?: { code: string }; item?: { recording?: { durationMs: number; video: boolean; audio: boolean } }; version?: number }>(`${server.url}${base}/${itemId}/recording`, {
-      method: 'POST',
-      // A fresh connection each: a pooled one left idle while ffmpeg works may be closed by the server as it is reused (ECONNRESET on a busy machine).
-      headers: { authorization: `Bearer ${token}`, 'content-type': type, connection: 'close' },
-      body: new Uint8Array(body),
+  type Uploaded = { error?: { code: string }; item?: { recording?: { durationMs: number; video: boolean; audio: boolean } }; version?: number };
+  /**
+   * A fresh connection for each upload (node:http without an agent). fetch
+   * sends even a `connection: close` request on an idle pooled connection,
+   * and one left idle while this process was busy (ffmpeg run synchronously,
+   * a loaded machine) may be closed by the server's keep-alive timer in the
+   * same turn as it is reused: ECONNRESET, seen under load.
+   */
+  const upload = (token: string, itemId: string, body: Buffer, type = 'video/mp4'): Promise<{ status: number; body: Uploaded }> =>
+    new Promise((resolve, reject) => {
+      const req = http.request(`${server.url}${base}/${itemId}/recording`, {
+        method: 'POST',
+        agent: false,
+        headers: { authorization: `Bearer ${token}`, 'content-type': type, 'content-length': body.byteLength },
+      }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString();
+          resolve({ status: res.statusCode ?? 0, body: (text ? JSON.parse(text) : {}) as Uploaded });
+        });
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(body);
     });
 
   beforeAll(async () => {
