@@ -206,7 +206,7 @@ export function cpuMs(pid: number | undefined): number {
  * the slowest bucket the change counts against takes to refill comes before
  * a step's changes are timed.
  */
-function addressBucketRefilled(): Promise<void> {
+function rateLimitsRefilled(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 3500));
 }
 
@@ -290,7 +290,7 @@ export async function realtimeFanOut(socketCounts: number[], rounds: number, chu
         await Promise.all(batch.map((s) => ok(s, 'session:join', { sessionId })));
         sockets.push(...batch);
       }
-      await addressBucketRefilled();
+      await rateLimitsRefilled();
       const lastOfRound: number[] = [];
       const all: number[] = [];
       let complete = 0;
@@ -346,7 +346,7 @@ export async function realtimeFanOut(socketCounts: number[], rounds: number, chu
           const half = delegates.length / 2;
           bare.push(...(await Promise.all(Array.from({ length: Math.min(100, r.sockets - bare.length) }, (_, i) => openBareSocketIo(server.url, delegates[half + ((bare.length + i) % half)]!.token)))));
         }
-        await addressBucketRefilled();
+        await rateLimitsRefilled();
         // Each round's times are counted from its first arrival: what the fan-out
         // itself costs, without the decision before it (the store write behind
         // queue:rules) that a relay does not make.

@@ -34,6 +34,7 @@ import type { Socket } from 'socket.io-client';
 import { createParticipant, eventId, ok, type TestParticipant } from '../test/support/realtime.ts';
 import { organizerToken } from '../test/support/server.ts';
 import { open, startServer } from './bench-realtime.ts';
+import { median } from './bench-stats.ts';
 
 const sessionId = 'thematic-1';
 
@@ -76,11 +77,9 @@ export async function rush(delegates = 2000, seconds = 30, rounds = 5): Promise<
     results.push(await rushRound(delegates, seconds, round));
   }
   const ratios = results.map((r) => r.rushP99 / r.quietP99);
-  const byRatio = [...ratios].sort((a, b) => a - b);
-  const median = byRatio.length % 2 ? byRatio[(byRatio.length - 1) / 2]! : (byRatio[byRatio.length / 2 - 1]! + byRatio[byRatio.length / 2]!) / 2;
   const x = (r: number): string => `${r.toFixed(2)}x`;
   console.log(`   rush p99 / quiet p99 per round: ${ratios.map(x).join(', ')}`);
-  console.log(`   rush p99 / quiet p99, median of ${rounds} rounds: ${x(median)} (target ≤ 2x); ${ratios.filter((r) => r <= 2).length} of ${rounds} rounds within 2x`);
+  console.log(`   rush p99 / quiet p99, median of ${rounds} rounds: ${x(median(ratios))} (target ≤ 2x); ${ratios.filter((r) => r <= 2).length} of ${rounds} rounds within 2x`);
 }
 
 async function rushRound(delegates: number, seconds: number, round: number): Promise<RoundResult> {

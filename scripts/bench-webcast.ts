@@ -32,13 +32,9 @@ import { startPlenary } from '../server/plenary.ts';
 import { connect, createParticipant, eventId, ok } from '../test/support/realtime.ts';
 import { clientWorker, freePortBase, NodeMediaClient } from '../test/media/support.ts';
 import { organizerToken, tempDir } from '../test/support/server.ts';
+import { median } from './bench-stats.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length === 0 ? NaN : sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
 
 /** The load generator (run in a child process): `connections` keep-alive loops for `seconds`, after a 1 s warm-up. */
 async function loadLoop(url: string, seconds: number, connections: number, auth: string): Promise<{ rps: number; p99: number; errors: number; mbps: number }> {

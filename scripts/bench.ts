@@ -46,6 +46,7 @@ import { realtimeFanOut } from './bench-realtime.ts';
 import { storeBurst } from './bench-store.ts';
 import { voteBurst } from './bench-votes.ts';
 import { rush } from './bench-rush.ts';
+import { median } from './bench-stats.ts';
 import { createLogger } from '../server/logger.ts';
 import { resolveWorkerBinary } from '../server/media/worker-binary.ts';
 import { startPlenary } from '../server/plenary.ts';
@@ -64,11 +65,6 @@ const args = new Map(process.argv.slice(2).map((a) => {
 const runs = Number(args.get('runs') ?? 7);
 const maxSeconds = Number(args.get('max-seconds') ?? 120);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
 
 console.log(`Plenary bench — ${os.cpus()[0]?.model ?? 'cpu'} × ${os.availableParallelism()}, Node ${process.version}, mediasoup ${mediasoup.version}, loopback`);
 
