@@ -103,6 +103,15 @@ export class MediaClient {
   private sendTransport: types.Transport | null = null;
   private recvTransport: types.Transport | null = null;
   private joining: Promise<void> | null = null;
+  /**
+   * Notices that come while a join is under way: its snapshot is read on the
+   * server at one moment and applied here only after the device has loaded,
+   * so a speaker who goes live in between is announced before this client
+   * could take it. They are replayed on the snapshot, in the order they came:
+   * each producer, the settings and the active speaker end as their last
+   * notice left them, and the snapshot stands for what none touched.
+   */
+  private held: (() => void)[] | null = null;
   private rejoining: Promise<void> | null = null;
   private wantJoined = false;
   private readonly consuming = new Set<string>();
@@ -118,7 +127,9 @@ export class MediaClient {
     // This session's media events only (one socket may carry several sessions).
     const mine = <E extends MediaEventName>(event: E, handler: (m: Parameters<ServerToClientEvents[E]>[0]) => void): void => {
       const listener = (m: Parameters<ServerToClientEvents[E]>[0]): void => {
-        if (m.sessionId === this.sessionId) handler(m);
+        if (m.sessionId !== this.sessionId) return;
+        if (this.held && event !== 'media:rejoin') this.held.push(() => handler(m));
+        else handler(m);
       };
       const subscribe = socket.on as (event: E, listener: (m: Parameters<ServerToClientEvents[E]>[0]) => void) => PlenaryClientSocket;
       const unsubscribe = socket.off as (event: E, listener: (m: Parameters<ServerToClientEvents[E]>[0]) => void) => PlenaryClientSocket;
@@ -371,6 +382,7 @@ export class MediaClient {
 
   private async doJoin(): Promise<void> {
     if (this.joined) return;
+    this.held = [];
     try {
       const caps = await this.request<MediaCapabilitiesAck, 'media:capabilities'>('media:capabilities', { sessionId: this.sessionId });
       const device = await Device.factory();
@@ -382,12 +394,20 @@ export class MediaClient {
       this.producers.clear();
       for (const p of caps.producers) this.producers.set(p.producerId, p);
       this.recvTransport = await this.createTransport('recv');
+      this.replayHeld();
       this.onChange({ type: 'joined' });
       await this.syncWanted();
     } catch (error) {
+      this.held = null;
       this.teardown(false);
       throw error;
     }
+  }
+
+  private replayHeld(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const notice of held) notice();
   }
 
   private teardown(stopTracks: boolean): void {

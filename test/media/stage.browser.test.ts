@@ -7,10 +7,11 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Plenary } from '../../server/plenary.ts';
+import type { JoinAck } from '../../server/protocol/events.ts';
 import type { ProducerClosedMessage } from '../../server/protocol/media-events.ts';
 import { hasChromium, launchChromium, openRoom as visitRoom } from '../support/browser.ts';
 import { connect, createParticipant, eventId, nextEvent, ok, type TestParticipant } from '../support/realtime.ts';
-import { startMediaServer } from './support.ts';
+import { clientWorker, NodeMediaClient, startMediaServer } from './support.ts';
 
 const sessionId = 'thematic-4';
 const poll = { timeout: 30_000, interval: 250 };
@@ -208,6 +209,55 @@ describe.skipIf(!hasChromium)('the live stage in headless Chromium (real mediaso
     expect(await row(view, interpreter.id, 'audio')).toBeUndefined();
     expect(errors).toEqual([]);
   }, 180_000);
+
+  it('a speaker who goes live while a delegate’s page is still loading its media device reaches that delegate', async () => {
+    const moderator = await createParticipant(server, { name: 'Chair 5', roles: [{ sessionId, role: 'moderator' }] });
+    const panelist = await createParticipant(server, { name: 'Panelist Eun', roles: [{ sessionId, role: 'panelist' }] });
+    const viewer = await createParticipant(server, { name: 'Viewer Ines', group: 'government', country: 'PT' });
+    const chair = await connect(server.url, { token: moderator.token });
+    const speaker = await connect(server.url, { token: panelist.token });
+    const worker = await clientWorker();
+    try {
+      const joined = await ok<JoinAck>(chair, 'session:join', { sessionId });
+      if (joined.session.status !== 'live') await ok(chair, 'session:open', { sessionId });
+      await ok(speaker, 'session:join', { sessionId });
+
+      // The page's device load (mediasoup-client's first createOffer) waits
+      // for the test: it comes after the page has its media snapshot.
+      const gate = `(() => {
+        const createOffer = RTCPeerConnection.prototype.createOffer;
+        const gate = { reached: false, open: () => {} };
+        window.mediaGate = gate;
+        RTCPeerConnection.prototype.createOffer = function (...args) {
+          if (gate.reached) return createOffer.apply(this, args);
+          gate.reached = true;
+          return new Promise((resolve) => { gate.open = resolve; }).then(() => createOffer.apply(this, args));
+        };
+      })();`;
+      const frames: string[] = [];
+      const view = await visitRoom(browser, {
+        url: server.url, participant: viewer, eventId, sessionId, timezoneId: 'Europe/Zurich', contexts, errors, initScript: gate,
+        onPage: (page) => page.on('websocket', (ws) => ws.on('framereceived', (f) => { if (typeof f.payload === 'string') frames.push(f.payload); })),
+      });
+      const held = (): Promise<boolean> => view.evaluate(() => (window as unknown as { mediaGate?: { reached: boolean } }).mediaGate?.reached === true);
+      await expect.poll(held, poll).toBe(true);
+
+      // The panelist goes live now: after the page's snapshot, before its device is ready.
+      const media = await NodeMediaClient.create(speaker, sessionId, worker);
+      await media.join();
+      const mic = await media.produceAudio();
+      await expect.poll(() => frames.some((f) => f.includes('media:new-producer') && f.includes(mic.producerId)), poll).toBe(true);
+
+      await view.evaluate(() => (window as unknown as { mediaGate: { open: () => void } }).mediaGate.open());
+      await expect.poll(async () => (await row(view, panelist.id, 'audio'))?.packetsReceived ?? 0, poll).toBeGreaterThan(20);
+      mic.stop();
+      expect(errors).toEqual([]);
+    } finally {
+      chair.close();
+      speaker.close();
+      worker.close();
+    }
+  }, 120_000);
 
   /** A moderator opens the session, a panelist goes live, and a viewer decodes their video. */
   async function panelistWatched(names: { moderator: string; panelist: string; viewer: string }) {

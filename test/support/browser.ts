@@ -45,6 +45,10 @@ export interface RoomVisit {
   contexts: BrowserContext[];
   /** Page errors are collected here, named after the participant. */
   errors?: string[];
+  /** Run in the page before its own scripts (e.g. to hold back a browser API at a chosen moment). */
+  initScript?: string;
+  /** Called with the page before it navigates (e.g. to watch its WebSocket frames). */
+  onPage?: (page: Page) => void;
 }
 
 /** A participant's browser signed in by their invitation link, in the session room, once the live room shows. */
@@ -55,7 +59,9 @@ export async function openRoom(browser: Browser, visit: RoomVisit): Promise<Page
     ...(visit.media ? { permissions: ['camera', 'microphone'] } : {}),
   });
   visit.contexts.push(context);
+  if (visit.initScript) await context.addInitScript({ content: visit.initScript });
   const page = await context.newPage();
+  visit.onPage?.(page);
   const errors = visit.errors;
   if (errors) page.on('pageerror', (e) => errors.push(`${visit.participant.name}: ${e.message}`));
   await page.goto(`${visit.url}/i/${visit.participant.token}`);
