@@ -13,7 +13,7 @@ import type { NewProducerMessage, ProducerClosedMessage } from '../../server/pro
 import { hasRedis, startServerCluster, type ServerCluster } from '../support/processes.ts';
 import { connect, createParticipant, eventId, ok } from '../support/realtime.ts';
 import { stageReady } from '../support/running-order.ts';
-import { getJson, organizerToken, tempDir, waitFor } from '../support/server.ts';
+import { getJson, organizerToken, postFresh, tempDir, waitFor } from '../support/server.ts';
 import { clientWorker, freePortBase, NodeMediaClient } from './support.ts';
 
 const sessionId = 'thematic-4';
@@ -53,7 +53,7 @@ describe.skipIf(!hasRedis || !hasFfmpeg)('a pre-recorded statement paused and re
     const made = spawnSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=160x90:rate=25:duration=60', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=60', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', video]);
     expect(made.status).toBe(0);
     const headers = { authorization: `Bearer ${organizerToken}` };
-    expect((await getJson(`${urlA}${base}/hos-1/recording`, { method: 'POST', headers: { ...headers, 'content-type': 'video/mp4' }, body: new Uint8Array(fs.readFileSync(video)) })).status).toBe(201);
+    expect((await postFresh(`${urlA}${base}/hos-1/recording`, { ...headers, 'content-type': 'video/mp4' }, new Uint8Array(fs.readFileSync(video)))).status).toBe(201);
     await stageReady(urlA, base, 'hos-1');
     expect((await getJson(`${urlA}${base}/hos-1/recording/approve`, { method: 'POST', headers })).status).toBe(200);
 

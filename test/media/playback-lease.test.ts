@@ -20,7 +20,7 @@ import { childrenOf, killLeftovers, running } from '../support/leftovers.ts';
 import { freePort, hasRedis, redisServerPath, startProcess, stopProcess } from '../support/processes.ts';
 import { connect, createParticipant, eventId, ok } from '../support/realtime.ts';
 import { stageReady } from '../support/running-order.ts';
-import { getJson, organizerToken, tempDir, waitFor } from '../support/server.ts';
+import { getJson, organizerToken, postFresh, tempDir, waitFor } from '../support/server.ts';
 import { clientWorker, freePortBase, NodeMediaClient, sleep } from './support.ts';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
@@ -85,7 +85,7 @@ describe.skipIf(!hasRedis || !hasFfmpeg)('a statement whose player dies is inter
       { id: 'panel', kind: 'panel', title: 'Interactive panel', plannedMs: 600_000 },
     ];
     expect((await getJson(`${a.url}${base}`, { method: 'PUT', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ items }) })).status).toBe(200);
-    expect((await getJson(`${a.url}${base}/hos-1/recording`, { method: 'POST', headers: { ...headers, 'content-type': 'video/mp4' }, body: new Uint8Array(fs.readFileSync(video)) })).status).toBe(201);
+    expect((await postFresh(`${a.url}${base}/hos-1/recording`, { ...headers, 'content-type': 'video/mp4' }, new Uint8Array(fs.readFileSync(video)))).status).toBe(201);
     await stageReady(a.url, base, 'hos-1');
     expect((await getJson(`${a.url}${base}/hos-1/recording/approve`, { method: 'POST', headers })).status).toBe(200);
 

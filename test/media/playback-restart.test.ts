@@ -15,7 +15,7 @@ import type { NewProducerMessage } from '../../server/protocol/media-events.ts';
 import { startProcess, stopProcess } from '../support/processes.ts';
 import { connect, createParticipant, emit, eventId, ok, type TestParticipant } from '../support/realtime.ts';
 import { stageReady } from '../support/running-order.ts';
-import { getJson, organizerToken, tempDir, waitFor } from '../support/server.ts';
+import { getJson, organizerToken, postFresh, tempDir, waitFor } from '../support/server.ts';
 import { clientWorker, freePortBase, NodeMediaClient } from './support.ts';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
@@ -89,7 +89,7 @@ describe.skipIf(!hasFfmpeg)('a pre-recorded statement across a restart of its pr
     ];
     const headers = { authorization: `Bearer ${organizerToken}` };
     expect((await getJson(`${server.url}${base}`, { method: 'PUT', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ items }) })).status).toBe(200);
-    expect((await getJson(`${server.url}${base}/hos-1/recording`, { method: 'POST', headers: { ...headers, 'content-type': 'video/mp4' }, body: new Uint8Array(fs.readFileSync(video)) })).status).toBe(201);
+    expect((await postFresh(`${server.url}${base}/hos-1/recording`, { ...headers, 'content-type': 'video/mp4' }, new Uint8Array(fs.readFileSync(video)))).status).toBe(201);
     await stageReady(server.url, base, 'hos-1');
     expect((await getJson(`${server.url}${base}/hos-1/recording/approve`, { method: 'POST', headers })).status).toBe(200);
 

@@ -13,7 +13,7 @@ import type { RunStateMessage } from '../../server/protocol/events.ts';
 import type { NewProducerMessage } from '../../server/protocol/media-events.ts';
 import { connect, createParticipant, eventId, nextEvent, ok, type TestParticipant } from '../support/realtime.ts';
 import { stageReady } from '../support/running-order.ts';
-import { getJson, organizerToken, tempDir } from '../support/server.ts';
+import { getJson, organizerToken, postFresh, tempDir } from '../support/server.ts';
 import { startMediaServer } from './support.ts';
 
 const sessionId = 'thematic-1';
@@ -47,7 +47,7 @@ describe.skipIf(!hasFfmpeg)('a statement playing when its session ends (real med
     ];
     const put = await getJson(`${server.url}${base}`, { method: 'PUT', headers: { ...organizer, 'content-type': 'application/json' }, body: JSON.stringify({ items }) });
     expect(put.status).toBe(200);
-    const up = await getJson(`${server.url}${base}/hos-1/recording`, { method: 'POST', headers: { ...organizer, 'content-type': 'video/mp4' }, body: new Uint8Array(testVideo(20)) });
+    const up = await postFresh(`${server.url}${base}/hos-1/recording`, { ...organizer, 'content-type': 'video/mp4' }, new Uint8Array(testVideo(20)));
     expect(up.status).toBe(201);
     await stageReady(server.url, base, 'hos-1');
     expect((await getJson(`${server.url}${base}/hos-1/recording/approve`, { method: 'POST', headers: organizer })).status).toBe(200);

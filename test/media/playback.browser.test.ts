@@ -12,7 +12,7 @@ import type { Plenary } from '../../server/plenary.ts';
 import { hasChromium, launchChromium, openRoom as visitRoom } from '../support/browser.ts';
 import { connect, createParticipant, eventId, ok, type TestParticipant } from '../support/realtime.ts';
 import { stageReady } from '../support/running-order.ts';
-import { getJson, organizerToken, tempDir } from '../support/server.ts';
+import { getJson, organizerToken, postFresh, tempDir } from '../support/server.ts';
 import { startMediaServer } from './support.ts';
 
 const sessionId = 'thematic-1';
@@ -50,7 +50,7 @@ describe.skipIf(!hasChromium || !hasFfmpeg)('a pre-recorded statement on the sta
     const items = [{ id: 'hos-1', kind: 'statement', title: 'Statement', speaker: 'President of Chile', prerecorded: true, plannedMs: 60_000 }, { id: 'panel', kind: 'panel', title: 'Panel', plannedMs: 60_000 }];
     const put = await getJson(`${server.url}${base}`, { method: 'PUT', headers: { authorization: `Bearer ${organizerToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ items }) });
     expect(put.status).toBe(200);
-    const up = await getJson(`${server.url}${base}/hos-1/recording`, { method: 'POST', headers: { authorization: `Bearer ${organizerToken}`, 'content-type': 'video/mp4' }, body: new Uint8Array(fs.readFileSync(file)) });
+    const up = await postFresh(`${server.url}${base}/hos-1/recording`, { authorization: `Bearer ${organizerToken}`, 'content-type': 'video/mp4' }, new Uint8Array(fs.readFileSync(file)));
     expect(up.status).toBe(201);
     // Watched and cleared for the floor (only an approved video is played).
     expect((await getJson(`${server.url}${base}/hos-1/recording/approve`, { method: 'POST', headers: { authorization: `Bearer ${organizerToken}` } })).status).toBe(200);

@@ -18,7 +18,7 @@ import type { RunStateMessage } from '../../server/protocol/events.ts';
 import type { NewProducerMessage, ProducerClosedMessage } from '../../server/protocol/media-events.ts';
 import { connect, createParticipant, emit, eventId, nextEvent, ok, type TestParticipant } from '../support/realtime.ts';
 import { stageReady } from '../support/running-order.ts';
-import { getJson, organizerToken, tempDir, waitFor } from '../support/server.ts';
+import { getJson, organizerToken, postFresh, tempDir, waitFor } from '../support/server.ts';
 import { clientWorker, NodeMediaClient, startMediaServer } from './support.ts';
 
 const sessionId = 'thematic-3';
@@ -59,7 +59,7 @@ describe.skipIf(!hasFfmpeg)('pre-recorded statements played into the session (re
     expect(put.status).toBe(200);
     const video = testVideo(4);
     for (const item of ['hos-1', 'hos-2']) {
-      const up = await getJson(`${server.url}${base}/${item}/recording`, { method: 'POST', headers: { authorization: `Bearer ${organizerToken}`, 'content-type': 'video/mp4' }, body: new Uint8Array(video) });
+      const up = await postFresh(`${server.url}${base}/${item}/recording`, { authorization: `Bearer ${organizerToken}`, 'content-type': 'video/mp4' }, new Uint8Array(video));
       expect(up.status).toBe(201);
     }
     // Transcoded once to the stage format in the background; played from that copy.

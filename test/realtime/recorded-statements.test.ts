@@ -9,7 +9,6 @@
 // code.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sniffContainer } from '../../server/domain/recorded-statements.ts';
@@ -18,7 +17,7 @@ import { SqliteStore } from '../../server/store/sqlite-store.ts';
 import type { RunStateMessage } from '../../server/protocol/events.ts';
 import type { Plenary } from '../../server/plenary.ts';
 import { connect, createParticipant, eventId, ok, type TestParticipant } from '../support/realtime.ts';
-import { getJson, organizerToken, startTestServer, tempDir, waitFor } from '../support/server.ts';
+import { getJson, organizerToken, postFresh, startTestServer, tempDir, waitFor } from '../support/server.ts';
 
 const sessionId = 'thematic-1';
 const base = `/api/events/${eventId}/sessions/${sessionId}/running-order`;
@@ -42,31 +41,9 @@ describe.skipIf(!hasFfmpeg)('pre-recorded statements: upload and probe', () => {
   let speaker: TestParticipant;
   const work = tempDir('plenary-videos-');
   type Uploaded = { error?: { code: string }; item?: { recording?: { durationMs: number; video: boolean; audio: boolean } }; version?: number };
-  /**
-   * A fresh connection for each upload (node:http without an agent). fetch
-   * sends even a `connection: close` request on an idle pooled connection,
-   * and one left idle while this process was busy (ffmpeg run synchronously,
-   * a loaded machine) may be closed by the server's keep-alive timer in the
-   * same turn as it is reused: ECONNRESET, seen under load.
-   */
+  /** On a fresh connection each (postFresh): see there why. */
   const upload = (token: string, itemId: string, body: Buffer, type = 'video/mp4'): Promise<{ status: number; body: Uploaded }> =>
-    new Promise((resolve, reject) => {
-      const req = http.request(`${server.url}${base}/${itemId}/recording`, {
-        method: 'POST',
-        agent: false,
-        headers: { authorization: `Bearer ${token}`, 'content-type': type, 'content-length': body.byteLength },
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString();
-          resolve({ status: res.statusCode ?? 0, body: (text ? JSON.parse(text) : {}) as Uploaded });
-        });
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
+    postFresh<Uploaded>(`${server.url}${base}/${itemId}/recording`, { authorization: `Bearer ${token}`, 'content-type': type }, new Uint8Array(body));
 
   beforeAll(async () => {
     process.env.RECORDING_MAX_BYTES = String(2 * 1024 * 1024);

@@ -19,7 +19,7 @@ import { childrenOf, killLeftovers, running } from '../support/leftovers.ts';
 import { freePort, hasRedis, redisServerPath, startProcess, stopProcess } from '../support/processes.ts';
 import { connect, createParticipant, eventId, ok } from '../support/realtime.ts';
 import { stageReady } from '../support/running-order.ts';
-import { getJson, organizerToken, tempDir, waitFor } from '../support/server.ts';
+import { getJson, organizerToken, postFresh, tempDir, waitFor } from '../support/server.ts';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const sessionId = 'thematic-1';
@@ -82,7 +82,7 @@ describe.skipIf(!hasRedis || !hasFfmpeg)('a stage copy whose process dies mid-tr
     onB.on('run:state', (m: RunStateMessage) => states.push(m));
 
     // Uploaded to A, which transcodes it; its first progress reaches B's room. Then A is killed.
-    expect((await getJson(`${a.url}${base}/hos-1/recording`, { method: 'POST', headers: { ...headers, 'content-type': 'video/mp4' }, body: new Uint8Array(fs.readFileSync(video)) })).status).toBe(201);
+    expect((await postFresh(`${a.url}${base}/hos-1/recording`, { ...headers, 'content-type': 'video/mp4' }, new Uint8Array(fs.readFileSync(video)))).status).toBe(201);
     await waitFor(() => states.some((m) => stageOf(m)?.status === 'processing' && stageOf(m)!.progress > 0), { timeout: 60_000, interval: 20 });
     const transcoders = childrenOf(a.child.pid!, 'ffmpeg');
     expect(transcoders).toHaveLength(1);
@@ -124,7 +124,7 @@ describe.skipIf(!hasRedis || !hasFfmpeg)('a stage copy whose process dies mid-tr
       ((await getJson<RunStateMessage>(`${url}${base}`, { headers })).body.items.find((i) => i.id === 'hos-2') as { recording?: { stage?: Stage } } | undefined)?.recording?.stage;
 
     // B, the last process, takes the upload and is killed mid-job; Redis then loses everything (restarted without its data).
-    expect((await getJson(`${b.url}${base}/hos-2/recording`, { method: 'POST', headers: { ...headers, 'content-type': 'video/mp4' }, body: new Uint8Array(fs.readFileSync(video)) })).status).toBe(201);
+    expect((await postFresh(`${b.url}${base}/hos-2/recording`, { ...headers, 'content-type': 'video/mp4' }, new Uint8Array(fs.readFileSync(video)))).status).toBe(201);
     await waitFor(async () => ((await stage(b.url))?.progress ?? 0) > 0, { timeout: 60_000, interval: 50 });
     const transcoders = childrenOf(b.child.pid!, 'ffmpeg');
     b.child.kill('SIGKILL');

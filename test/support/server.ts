@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../server/config.ts';
@@ -33,6 +34,34 @@ export async function getJson<T = unknown>(url: string, init: RequestInit = {}):
   const res = await fetch(url, init);
   const text = await res.text();
   return { status: res.status, body: (text ? JSON.parse(text) : null) as T, headers: res.headers };
+}
+
+/**
+ * A POST of a whole body (a video) on a fresh connection (node:http without
+ * an agent). fetch sends even a `connection: close` request on an idle
+ * pooled connection, and one left idle while this process was busy (ffmpeg
+ * run synchronously, a loaded machine) may be closed by the server's
+ * keep-alive timer in the same turn as it is reused: ECONNRESET, seen under
+ * load.
+ */
+export function postFresh<T = unknown>(url: string, headers: Record<string, string>, body: Uint8Array): Promise<{ status: number; body: T }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', agent: false, headers: { ...headers, 'content-length': body.byteLength } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString();
+        try {
+          resolve({ status: res.statusCode ?? 0, body: (text ? JSON.parse(text) : null) as T });
+        } catch (error) {
+          reject(new Error(`POST ${url}: ${res.statusCode ?? 0} with a body that is not JSON: ${text.slice(0, 200)}`, { cause: error }));
+        }
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 export async function waitFor<T>(probe: () => T | Promise<T>, { timeout = 5000, interval = 25 } = {}): Promise<NonNullable<T>> {
