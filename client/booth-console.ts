@@ -42,6 +42,8 @@ export class BoothConsole {
   private readonly root: HTMLElement;
   private readonly names: Intl.DisplayNames | null;
   private booths: BoothStateMessage | null = null;
+  /** The room's join snapshot last taken (a new one comes with a role change, or a join after a reconnect). */
+  private seen: JoinAck | null = null;
   private languages: string[] = [];
   private me: string | null = null;
   private live = false;
@@ -82,9 +84,6 @@ export class BoothConsole {
         this.render();
       }
     });
-    deps.socket.on('session:snapshot', (m) => {
-      if (mine(m)) this.snapshot(m);
-    });
     deps.socket.on('booth:note', (m) => {
       if (mine(m)) this.noteReceived(m);
     });
@@ -117,26 +116,38 @@ export class BoothConsole {
   }
 
   /**
-   * Follows the room: the first view brings the booths (from the room's own
-   * join snapshot: no second session:join); the session going live starts a
-   * channel the booth already gave this page.
+   * Follows the room: each join snapshot of the room (the first, a role
+   * change's, a rejoin's after a reconnect) brings the booths and this
+   * caller's languages, with no second session:join; the session going live
+   * starts a channel the booth already gave this page. Every copy is taken
+   * only where it is as new as the one held, so a broadcast that came before
+   * the snapshot's ack is never undone by it.
    */
   update(view: SessionView): void {
     this.me = view.you.participantId;
     this.live = view.status === 'live';
-    if (!this.booths) this.snapshot(view.snapshot);
+    if (view.snapshot !== this.seen) {
+      this.seen = view.snapshot;
+      this.languages = view.snapshot.access?.interpreterLanguages ?? [];
+      if (view.snapshot.booths) this.apply(view.snapshot.booths);
+    }
+    // The room's view has merged what came during its join.
+    let changed = false;
+    if (view.queue !== this.queue && (!this.queue || view.queue.version >= this.queue.version)) {
+      this.queue = view.queue;
+      changed = true;
+    }
+    if (view.run !== this.run && (!this.run || view.run.version >= this.run.version)) {
+      this.run = view.run;
+      changed = true;
+    }
     this.follow();
+    if (changed) this.render();
   }
 
-  private snapshot(ack: JoinAck): void {
-    this.languages = ack.access?.interpreterLanguages ?? [];
-    this.queue = ack.queue;
-    if (ack.run && (!this.run || ack.run.version >= this.run.version)) this.run = ack.run;
-    if (ack.booths) this.apply(ack.booths, true);
-  }
-
-  private apply(message: BoothStateMessage, force = false): void {
-    if (!force && this.booths && message.version < this.booths.version) return;
+  private apply(message: BoothStateMessage): void {
+    // Equal versions are taken: a role change renames interpreters without a booth change.
+    if (this.booths && message.version < this.booths.version) return;
     const before = new Map((this.booths?.booths ?? []).map((b) => [b.language, b.live]));
     this.booths = message;
     this.deps.stage.setBooths(message.booths);

@@ -50,7 +50,8 @@ export class CaptionsPanel {
   private readonly interims = new Map<string, CaptionLineMessage>();
   private readonly names: Intl.DisplayNames | null;
   private mine: string[] = [];
-  private loaded = false;
+  /** The room's join snapshot last taken. */
+  private seen: JoinAck | null = null;
   private live = false;
 
   constructor(deps: CaptionsDeps) {
@@ -88,9 +89,6 @@ export class CaptionsPanel {
       if (m.sessionId !== deps.sessionId) return;
       this.receive(m);
     });
-    deps.socket.on('session:snapshot', (m) => {
-      if (m.sessionId === deps.sessionId) this.snapshot(m);
-    });
     this.compose.addEventListener('submit', (event) => {
       event.preventDefault();
       const input = this.compose.querySelector<HTMLInputElement>('input');
@@ -106,9 +104,10 @@ export class CaptionsPanel {
 
   update(view: SessionView): void {
     this.live = view.status === 'live';
-    if (!this.loaded) {
-      // The room's join snapshot: who captions which language, and the last lines (no second session:join).
-      this.loaded = true;
+    if (view.snapshot !== this.seen) {
+      // Each join snapshot of the room (the first, a role change's, a rejoin's after a reconnect): who captions which
+      // language, and the last lines (no second session:join).
+      this.seen = view.snapshot;
       this.snapshot(view.snapshot);
     }
     this.render();

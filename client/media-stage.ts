@@ -478,7 +478,12 @@ export class Stage {
 
   /** The booth became this interpreter's (client/booth-console.ts): start sending its channel. */
   async startInterpretation(language: string): Promise<void> {
-    if (!this.media?.caps || this.interpretationLanguage() === language) return;
+    const media = this.media;
+    if (!media || this.interpretationLanguage() === language) return;
+    // The booth can be this page's before its media has joined (a reload on
+    // air, a handover during a rejoin): nothing else would start the channel.
+    if (!media.caps) await media.join().catch((e: unknown) => this.onError(e));
+    if (!media.caps || this.interpretationLanguage() === language) return;
     await this.toggleInterpretation(language);
   }
 

@@ -194,6 +194,19 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
     }
   };
 
+  // The live stage (audio and video) follows the session's status and floor. It, the interpreters' console and
+  // live captions (issue 13) listen before the join is sent: what is broadcast between the server's snapshot
+  // and its ack (a handover, a caption line) reaches them, and the snapshot never undoes it.
+  const onStage = new Stage({
+    socket, sessionId, strings: s, lang: document.documentElement.lang || 'en', request: (e, p) => live.request(e, p), announce, showError,
+    over: () => {
+      const view = live.views.get(sessionId);
+      return view ? overOf(view) : null;
+    },
+  });
+  const boothConsole = new BoothConsole({ socket, sessionId, eventId: root.dataset.eventId ?? '', strings: s, lang: document.documentElement.lang || 'en', request: (e, p) => live.request(e, p), stage: onStage, announce, showError });
+  const captionsPanel = new CaptionsPanel({ socket, sessionId, strings: s, lang: document.documentElement.lang || 'en', request: (e, p) => live.request(e, p), showError });
+
   await new Promise<void>((resolve) => (socket.connected ? resolve() : socket.once('connect', () => resolve())));
   try {
     await live.join(sessionId);
@@ -209,17 +222,9 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
     return;
   }
   byId('live-room').hidden = false;
-  // The live stage (audio and video) follows the session's status and floor.
-  stage = new Stage({
-    socket, sessionId, strings: s, lang: document.documentElement.lang || 'en', request: (e, p) => live.request(e, p), announce, showError,
-    over: () => {
-      const view = live.views.get(sessionId);
-      return view ? overOf(view) : null;
-    },
-  });
+  stage = onStage;
   const joinedView = live.views.get(sessionId);
   // Watch the webcast instead of holding a WebRTC seat (issue 12); the stage takes over for the floor.
-  const onStage = stage;
   webcast = new WebcastView({ container: byId('stage'), eventId: root.dataset.eventId ?? '', sessionId, strings: s, lang: document.documentElement.lang || 'en', announce, onMode: (on) => onStage.setWebcast(on) });
   // The view places itself under the stage's heading; the layout keeps it under the floor bar, as the live tiles are.
   const webcastBox = document.getElementById('webcast');
@@ -228,9 +233,8 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
     stage.update(joinedView);
     webcast.update(joinedView, stage.iHoldFloor);
   }
-  // Interpreters' console and live captions (issue 13).
-  booths = new BoothConsole({ socket, sessionId, eventId: root.dataset.eventId ?? '', strings: s, lang: document.documentElement.lang || 'en', request: (e, p) => live.request(e, p), stage, announce, showError });
-  captions = new CaptionsPanel({ socket, sessionId, strings: s, lang: document.documentElement.lang || 'en', request: (e, p) => live.request(e, p), showError });
+  booths = boothConsole;
+  captions = captionsPanel;
   if (joinedView) {
     booths.update(joinedView);
     captions.update(joinedView);

@@ -17,6 +17,7 @@ const sessionId = 'thematic-3';
 const poll = { timeout: 30_000, interval: 100 };
 
 interface Row {
+  producerId: string;
   participantId: string;
   kind: 'audio' | 'video';
   source: string;
@@ -115,6 +116,68 @@ describe.skipIf(!hasChromium)('booth handover in headless Chromium (real mediaso
     expect(stall).toBeLessThan(2000);
     // Anna's console no longer sends: her cough key is gone.
     await expect.poll(() => a.getByTestId('booth-cough').count(), poll).toBe(0);
+    mod.close();
+    expect(errors).toEqual([]);
+  }, 180_000);
+
+  it('an interpreter who reloads the page while on air is back on air with no action, and delegates hear the channel again', async () => {
+    const chair = await createParticipant(server, { name: 'Chair Two', roles: [{ sessionId, role: 'moderator' }] });
+    const dana = await createParticipant(server, { name: 'Dana (fr)', group: 'international_organization', roles: [{ sessionId, role: 'interpreter', language: 'fr' }] });
+    const delegate = await createParticipant(server, { name: 'Delegate Diop', group: 'workers', country: 'SN' });
+    const mod = await connect(server.url, { token: chair.token });
+    const joined = await ok<{ session: { status: string } }>(mod, 'session:join', { sessionId });
+    if (joined.session.status !== 'live') await ok(mod, 'session:open', { sessionId });
+
+    const a = await openRoom(dana);
+    const d = await openRoom(delegate);
+    await a.getByTestId('booth-claim').click();
+    await expect.poll(() => a.getByTestId('booth-status').innerText(), poll).toBe('You are on air.');
+    const select = d.getByTestId('language-select');
+    await expect.poll(() => select.locator('option[value="fr"]').count(), poll).toBe(1);
+    await select.selectOption('fr');
+    await expect.poll(() => packets(d, dana.id), poll).toBeGreaterThan(20);
+    const before = (await rows(d)).find((r) => r.participantId === dana.id)?.producerId;
+
+    // The page reloads (a crash, a slip of the finger): the booth is still hers, so the channel starts again by itself.
+    await a.reload();
+    await a.locator('#live-room').waitFor({ state: 'visible' });
+    await expect.poll(() => a.getByTestId('booth-status').innerText(), poll).toBe('You are on air.');
+    await expect.poll(async () => (await a.evaluate(() => window.plenaryMedia?.sending() ?? [])).map((x) => x.source), poll).toEqual(['interpretation']);
+    await expect.poll(async () => {
+      const r = (await rows(d)).find((x) => x.participantId === dana.id);
+      return r && r.producerId !== before ? r.packetsReceived : 0;
+    }, poll).toBeGreaterThan(20);
+    expect(await select.inputValue()).toBe('fr');
+    mod.close();
+    expect(errors).toEqual([]);
+  }, 180_000);
+
+  it('an interpreter whose page was away too long to be replayed what it missed shows the booth as it is now', async () => {
+    const chair = await createParticipant(server, { name: 'Chair Three', roles: [{ sessionId, role: 'moderator' }] });
+    const emil = await createParticipant(server, { name: 'Emil (de)', group: 'international_organization', roles: [{ sessionId, role: 'interpreter', language: 'de' }] });
+    const frida = await createParticipant(server, { name: 'Frida (de)', group: 'international_organization', roles: [{ sessionId, role: 'interpreter', language: 'de' }] });
+    const mod = await connect(server.url, { token: chair.token });
+    const joined = await ok<{ session: { status: string } }>(mod, 'session:join', { sessionId });
+    if (joined.session.status !== 'live') await ok(mod, 'session:open', { sessionId });
+    const e = await openRoom(emil);
+    await expect.poll(() => e.getByTestId('booth-status').innerText(), poll).not.toBe('');
+    const idle = await e.getByTestId('booth-status').innerText();
+
+    // Emil's page loses its connection, and cannot come back for a while.
+    const socketsOf = (id: string) => [...server.io.sockets.sockets.values()].filter((x) => (x.data as { caller?: { participant?: { id: string } } }).caller?.participant?.id === id);
+    await e.context().setOffline(true);
+    for (const x of socketsOf(emil.id)) x.conn.close();
+    // Meanwhile Frida takes the booth, and what Emil's page missed is no longer kept for it (as after two minutes away).
+    const fridaSocket = await connect(server.url, { token: frida.token });
+    await ok(fridaSocket, 'session:join', { sessionId });
+    await ok(fridaSocket, 'booth:claim', { sessionId, language: 'de' });
+    (server.io.of('/').adapter as unknown as { sessions: Map<string, unknown> }).sessions.clear();
+    await e.context().setOffline(false);
+
+    // The page joins afresh: its console takes the new snapshot.
+    await expect.poll(() => e.getByTestId('booth-status').innerText(), poll).toBe('On air: Frida (de)');
+    expect(idle).not.toBe('On air: Frida (de)');
+    fridaSocket.close();
     mod.close();
     expect(errors).toEqual([]);
   }, 180_000);
