@@ -8,6 +8,9 @@ type Followed = 'queue:state' | 'qna:question' | 'qna:mode' | 'poll:state' | 'ru
 type MessageOf<E extends Followed> = Parameters<ServerToClientEvents[E]>[0];
 /** A broadcast received during a join, merged into the view made from that join's snapshot. */
 type Pending = (view: SessionView, ack: JoinAck) => void;
+/** How long, and how many, broadcasts are kept for a pushed snapshot (far beyond the server's read-to-send time). */
+const recentMs = 10_000;
+const recentMax = 200;
 
 export interface LiveClientEvents {
   change(sessionId: string, view: SessionView, cause: string): void;
@@ -35,6 +38,13 @@ export class LiveClient {
    * the snapshot's view by the same rule as any broadcast (only if newer).
    */
   private readonly pending = new Map<string, Pending[]>();
+  /**
+   * The broadcasts of the last few seconds, per session, for a snapshot the
+   * server pushes unasked (a role change's session:snapshot): a change made
+   * after the server read it reaches the client first, and is merged into
+   * the snapshot's view again by the same rule as a join's pending ones.
+   */
+  private readonly recent = new Map<string, { at: number; merge: Pending }[]>();
 
   constructor(socket: PlenaryClientSocket, onChange: LiveClientEvents['change'] = () => {}, eventId?: string) {
     this.socket = socket;
@@ -57,7 +67,7 @@ export class LiveClient {
     // The caller's roles changed: a fresh snapshot for the new role (a demoted
     // moderator no longer holds pending questions), or removal from the session.
     socket.on('session:snapshot', (ack) => {
-      if (this.joined.has(ack.sessionId)) this.adopt(ack, 'role');
+      if (this.joined.has(ack.sessionId)) this.adopt(ack, 'role', this.recentMerges(ack.sessionId));
     });
     socket.on('session:removed', (m) => {
       this.joined.delete(m.sessionId);
@@ -84,14 +94,28 @@ export class LiveClient {
     newerThan: (message: MessageOf<E>, ack: JoinAck) => boolean = () => true,
   ): void {
     const listener = (message: MessageOf<E>): void => {
-      this.pending.get(message.sessionId)?.push((view, ack) => {
+      const merge: Pending = (view, ack) => {
         if (newerThan(message, ack)) apply(view, message);
-      });
+      };
+      this.pending.get(message.sessionId)?.push(merge);
+      this.remember(message.sessionId, merge);
       const view = this.views.get(message.sessionId);
       if (view && apply(view, message)) this.onChange(message.sessionId, view, cause);
     };
     // The one widening of the socket's typing for listeners: `event` is a type parameter, whose listener type TypeScript cannot resolve.
     (this.socket as unknown as { on(event: Followed, listener: (message: MessageOf<E>) => void): void }).on(event, listener);
+  }
+
+  private remember(sessionId: string, merge: Pending): void {
+    const now = Date.now();
+    const list = (this.recent.get(sessionId) ?? []).filter((r) => now - r.at < recentMs);
+    list.push({ at: now, merge });
+    this.recent.set(sessionId, list.slice(-recentMax));
+  }
+
+  private recentMerges(sessionId: string): Pending[] {
+    const now = Date.now();
+    return (this.recent.get(sessionId) ?? []).filter((r) => now - r.at < recentMs).map((r) => r.merge);
   }
 
   async join(sessionId: string, cause = 'join'): Promise<SessionView> {
@@ -158,9 +182,11 @@ export class LiveClient {
   }
 
   async vote(sessionId: string, questionId: string, idempotencyKey: string): Promise<void> {
-    const view = this.views.get(sessionId);
-    const wanted = !(view?.myVotes.has(questionId) ?? false);
+    const wanted = !(this.views.get(sessionId)?.myVotes.has(questionId) ?? false);
     const ack = await this.request<{ voted: boolean }, 'qna:vote'>('qna:vote', { sessionId, questionId, vote: wanted, idempotencyKey });
+    // The view may have been replaced meanwhile (a rejoin after a reconnect), from a snapshot read before the vote was stored.
+    this.pending.get(sessionId)?.push((v) => recordVote(v, questionId, ack.voted));
+    const view = this.views.get(sessionId);
     if (view) {
       recordVote(view, questionId, ack.voted);
       this.onChange(sessionId, view, 'vote');
