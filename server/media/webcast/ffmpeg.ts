@@ -123,6 +123,8 @@ export interface EncoderPlan {
   inputs: EncoderInput[];
   /** Languages of the interpretation renditions, in input order. */
   languages: string[];
+  /** Interpretation renditions that go on silent in this run (the holding picture keeps every language the webcast had). */
+  silentLanguages?: string[];
   dir: string;
   run: number;
   /** Seconds since the webcast started: every run's timestamps continue the first's (gaps kept), so renditions started in later runs line up. */
@@ -254,5 +256,11 @@ export function ffmpegArgs(plan: EncoderPlan, o: WebcastOptions): string[] {
   const audio = (map: string, name: string): string[] => ['-map', map, '-vn', '-c:a', 'aac', '-b:a', `${o.audioKbps}k`, '-ac', '2', '-ar', '48000', ...hls(name)];
   args.push(...audio('[floor]', 'audio-floor'));
   for (const c of channels) args.push(...audio(`${c.index}:a`, `audio-${c.language}`));
+  for (const language of plan.silentLanguages ?? []) {
+    if (channels.some((c) => c.language === language)) continue;
+    args.splice(args.indexOf('-filter_complex'), 0, '-re', '-f', 'lavfi', '-i', 'anullsrc=r=48000:cl=stereo');
+    args.push(...audio(`${next}:a`, `audio-${language}`));
+    next += 1;
+  }
   return args;
 }

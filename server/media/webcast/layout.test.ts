@@ -105,4 +105,24 @@ describe('the webcast composition', () => {
     expect(drawn).toContain("drawtext=fontfile='Font zh\\:style=Bold':");
     expect(graph([])).not.toContain('drawtext');
   });
+
+  it('makes the holding picture with nothing to consume: the background, silence on the floor and on each language kept', () => {
+    const plan: EncoderPlan = {
+      inputs: [],
+      languages: [],
+      silentLanguages: ['es', 'fr'],
+      dir: '/webcast/s',
+      run: 4,
+      offsetSeconds: 60,
+      layout: { order: [], slotFiles: [], itemFile: '/run/item.txt', signFile: '/run/sign.txt' },
+    };
+    const args = ffmpegArgs(plan, webcastOptions({}, { fonts: { faces: [], missing: [], problem: null } }));
+    const inputs = args.flatMap((a, i) => (a === '-i' ? [args[i + 1]] : []));
+    // The background, the floor's silence, then one silence per language, in that order, all before the graph.
+    expect(inputs).toEqual([expect.stringMatching(/^color=c=0x1d2433:/), 'anullsrc=r=48000:cl=stereo', 'anullsrc=r=48000:cl=stereo', 'anullsrc=r=48000:cl=stereo']);
+    expect(args.lastIndexOf('-i')).toBeLessThan(args.indexOf('-filter_complex'));
+    const mapped = (output: string): string => args[args.lastIndexOf('-map', args.indexOf(`/webcast/s/${output}.m3u8`)) + 1] ?? '';
+    expect([mapped('audio-floor'), mapped('audio-es'), mapped('audio-fr')]).toEqual(['[floor]', '2:a', '3:a']);
+    expect(args).toContain('/webcast/s/audio-es-r4-%05d.ts');
+  });
 });

@@ -121,7 +121,8 @@ export class EncoderRun {
   }
 
   static async start(options: {
-    router: Router;
+    /** The session's home router; null for a run with nothing to consume (the holding picture). */
+    router: Router | null;
     selection: EncoderSelection;
     dir: string;
     run: number;
@@ -129,16 +130,21 @@ export class EncoderRun {
     settings: WebcastOptions;
     logger: Logger;
     layout: LayoutState;
+    /** Interpretation renditions to go on silent (the holding picture's run keeps every language the webcast had). */
+    silentLanguages?: string[];
     onExit: (code: number | null, stderr: string) => void;
   }): Promise<EncoderRun> {
     const { router, selection, dir, run, settings, logger } = options;
     const runDir = path.join(dir, 'runs', String(run));
     fs.mkdirSync(runDir, { recursive: true });
-    const encoder = new EncoderRun({ run, pid: undefined, languages: selection.channels.map((c) => c.language), startedAt: new Date() });
-    const caps: RtpCapabilities = { codecs: (router.rtpCapabilities.codecs ?? []).filter((c) => !/\/rtx$/i.test(c.mimeType)), headerExtensions: [] };
+    const live = selection.channels.map((c) => c.language);
+    const silentLanguages = (options.silentLanguages ?? []).filter((l) => !live.includes(l));
+    const encoder = new EncoderRun({ run, pid: undefined, languages: [...live, ...silentLanguages], startedAt: new Date() });
     const inputs: EncoderInput[] = [];
     try {
       const leg = async (producerId: string, kind: 'audio' | 'video', file: string): Promise<string> => {
+        if (!router) throw new Error('a webcast input needs the session’s router');
+        const caps: RtpCapabilities = { codecs: (router.rtpCapabilities.codecs ?? []).filter((c) => !/\/rtx$/i.test(c.mimeType)), headerExtensions: [] };
         const port = await freeUdpPair();
         const transport = await router.createPlainTransport({ listenInfo: { protocol: 'udp', ip: '127.0.0.1' }, rtcpMux: false, comedia: false, appData: { webcast: true } });
         try {
@@ -168,7 +174,7 @@ export class EncoderRun {
       for (const [i, f] of selection.floor.entries()) inputs.push({ kind: 'audio', role: 'floor', sdpPath: await leg(f.producerId, 'audio', `floor-${i}.sdp`) });
       for (const c of selection.channels) inputs.push({ kind: 'audio', role: 'interpretation', language: c.language, sdpPath: await leg(c.producerId, 'audio', `channel-${c.language}.sdp`) });
       const layout = { order: encoder.order, slotFiles: encoder.files.slots, itemFile: encoder.files.item, signFile: encoder.files.sign };
-      const args = ffmpegArgs({ inputs, languages: selection.channels.map((c) => c.language), dir, run, offsetSeconds: options.offsetSeconds, layout }, settings);
+      const args = ffmpegArgs({ inputs, languages: live, silentLanguages, dir, run, offsetSeconds: options.offsetSeconds, layout }, settings);
       const child = spawn(...orphanProof(settings.ffmpeg, args), { stdio: ['pipe', 'ignore', 'pipe'] });
       // Commands after ffmpeg exited fail with EPIPE: the exit is handled below.
       child.stdin?.on('error', () => undefined);

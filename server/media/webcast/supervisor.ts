@@ -743,8 +743,13 @@ export class WebcastSupervisor {
       s.flow.clear();
     }
     if (media) selection = await this.holdInputs(s, media, stage, selection);
+    // Nobody left on the stage once the webcast has begun (a break, every camera and microphone off, senders gone
+    // silent): it goes on with the holding picture (the background and the running order's item, silence) until
+    // someone is back or the session ends, so players keep playing instead of freezing on the last frame, and the
+    // archive keeps the gap's true length.
+    const holding = selectionEmpty(selection) && s.manifest.runs.length > 0;
     const key = selectionKey(selection);
-    if (key === s.key && s.current && s.media === media) {
+    if (key === s.key && s.current && (holding || s.media === media)) {
       this.releaseHolds(s, selection);
       return;
     }
@@ -754,18 +759,20 @@ export class WebcastSupervisor {
     s.key = key;
     s.selection = null;
     s.media = media ?? null;
-    if (!media || selectionEmpty(selection)) return;
+    if (selectionEmpty(selection) ? !holding : !media) return;
+    if (holding) this.deps.logger.info({ eventId: s.eventId, sessionId: s.sessionId }, 'webcast: nobody on the stage, the holding picture goes out until someone is back');
     const local = media;
-    s.remoteInputs = selectionIds(selection).filter((id) => local.originOf(id) !== undefined).length;
+    s.remoteInputs = local ? selectionIds(selection).filter((id) => local.originOf(id) !== undefined).length : 0;
     await this.readNames(s, selection);
     if (s.itemText === null) await this.readItem(s);
     const run = (s.manifest.runs.at(-1)?.run ?? 0) + 1;
     const startedAt = new Date();
     for (const c of selection.channels) if (!s.manifest.languages.includes(c.language)) s.manifest.languages.push(c.language);
-    s.manifest.runs.push({ run, startedAt: startedAt.toISOString(), languages: selection.channels.map((c) => c.language) });
+    const silentLanguages = holding ? s.manifest.languages.filter((l) => !selection.channels.some((c) => c.language === l)) : [];
+    s.manifest.runs.push({ run, startedAt: startedAt.toISOString(), languages: [...selection.channels.map((c) => c.language), ...silentLanguages] });
     this.writeManifest(s);
     s.current = await EncoderRun.start({
-      router: media.homeRouter,
+      router: local?.homeRouter ?? null,
       selection,
       dir: s.dir,
       run,
@@ -773,6 +780,7 @@ export class WebcastSupervisor {
       settings: this.deps.options,
       logger: this.deps.logger,
       layout: this.layoutOf(s, selection),
+      silentLanguages,
       onExit: (code, stderr) => {
         this.deps.logger.warn({ eventId: s.eventId, sessionId: s.sessionId, run, code, stderr: stderr.slice(-1500) }, 'webcast encoder died: restarting');
         s.restarts += 1;
@@ -784,7 +792,7 @@ export class WebcastSupervisor {
     s.selection = selection;
     // The focus may have moved while ffmpeg started.
     this.relayout(s);
-    void this.writeMaster(s, selection.channels.map((c) => c.language), run);
+    void this.writeMaster(s, s.current.info.languages, run);
   }
 
   /** What the composition of a session shows now, for the speaker, the floor and the running order as last heard. */
