@@ -18,6 +18,7 @@ import path from 'node:path';
 import express from 'express';
 import { organizerToken, tempDir } from '../test/support/server.ts';
 import { benchServerFlags, cpuMs } from './bench-realtime.ts';
+import { owned } from './bench-children.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const eventId = 'global-forum-2022';
@@ -199,6 +200,7 @@ export async function httpVersusBare(seconds: number, connections: number): Prom
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', PLENARY_DATA_DIR: tempDir('plenary-bench-http-'), PLENARY_ORGANIZER_TOKEN: organizerToken, MEDIA_ENABLED: 'false', LOG_LEVEL: 'warn', NODE_ENV: 'production' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  owned(plenary);
   let bare: ChildProcess | undefined;
   const ratios: { name: string; ratio: number }[] = [];
   const clientLoad: { name: string; plenary: ReturnType<typeof summary>; bare: ReturnType<typeof summary> }[] = [];
@@ -207,7 +209,7 @@ export async function httpVersusBare(seconds: number, connections: number): Prom
     const bodies = await Promise.all(httpRoutes.map((r) => fetchRaw(`${url}${r.path}`)));
     const file = path.join(tempDir('plenary-bench-bare-'), 'bodies.json');
     fs.writeFileSync(file, JSON.stringify(bodies.map((b, i) => ({ path: `/r${i}`, type: b.type, body: b.body.toString('base64') }))));
-    bare = spawn(process.execPath, [import.meta.filename, '--bare-server', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    bare = owned(spawn(process.execPath, [import.meta.filename, '--bare-server', file], { stdio: ['ignore', 'pipe', 'pipe'] }));
     const bareUrl = await waitForUrl(bare, /bare at (http:\/\/\S+)/);
     console.log('   route                          | bytes  | Plenary req/s | p99      | CPU/req  | bare req/s | p99      | CPU/req  | ratio');
     for (const [i, route] of httpRoutes.entries()) {

@@ -28,6 +28,7 @@ import type { QueueStateMessage } from '../server/protocol/events.ts';
 import { createParticipant, eventId, ok } from '../test/support/realtime.ts';
 import { organizerToken, tempDir } from '../test/support/server.ts';
 import { serverNodeFlags } from './server-flags.mjs';
+import { owned } from './bench-children.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const sessionId = 'thematic-1';
@@ -44,7 +45,7 @@ function rssMb(pid: number | undefined): number {
 }
 
 async function startRelay(): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, [path.join(root, 'scripts/bench-ws-relay.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = owned(spawn(process.execPath, [path.join(root, 'scripts/bench-ws-relay.ts')], { stdio: ['ignore', 'pipe', 'inherit'] }));
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const deadline = Date.now() + 10_000;
@@ -215,6 +216,7 @@ export async function startServer(options: { inspect?: boolean; logFile?: string
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', PLENARY_DATA_DIR: tempDir('plenary-bench-rt-'), PLENARY_ORGANIZER_TOKEN: organizerToken, MEDIA_ENABLED: 'false', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  owned(child);
   const spawnedAt = performance.now();
   let out = '';
   // BENCH_SERVER_LOG=<file> (or the caller's file): the server's output (with --trace-gc, say) kept for reading after the run.

@@ -35,6 +35,7 @@ import { createParticipant, eventId, ok, type TestParticipant } from '../test/su
 import { organizerToken } from '../test/support/server.ts';
 import { open, startServer } from './bench-realtime.ts';
 import { median } from './bench-stats.ts';
+import { owned } from './bench-children.ts';
 
 const sessionId = 'thematic-1';
 
@@ -85,7 +86,7 @@ export async function rush(delegates = 2000, seconds = 30, rounds = 5): Promise<
 async function rushRound(delegates: number, seconds: number, round: number): Promise<RoundResult> {
   const server = await startServer({ ...(process.env.BENCH_SERVER_LOG ? { logFile: `${process.env.BENCH_SERVER_LOG}.${round}` } : {}) });
   const sockets: Socket[] = [];
-  const load = fork(import.meta.filename, ['--rush-load'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const load = owned(fork(import.meta.filename, ['--rush-load'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   if (load.pid) os.setPriority(load.pid, 19);
   try {
     const chair = await createParticipant({ url: server.url }, { name: 'Rush chair', roles: [{ sessionId, role: 'moderator' }] });

@@ -33,6 +33,7 @@ import { connect, createParticipant, eventId, ok } from '../test/support/realtim
 import { clientWorker, freePortBase, NodeMediaClient } from '../test/media/support.ts';
 import { organizerToken, tempDir } from '../test/support/server.ts';
 import { median } from './bench-stats.ts';
+import { owned } from './bench-children.ts';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -148,7 +149,7 @@ async function glassToGlass(playlist: string, every: number, senderZero: () => n
 }
 
 function inChild<T>(args: string[]): { child: ChildProcess; message: Promise<T> } {
-  const child = fork(import.meta.filename, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = owned(fork(import.meta.filename, args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
   return { child, message: new Promise<T>((resolve, reject) => child.once('message', (m) => resolve(m as T)).once('error', reject)) };
 }
 
@@ -205,6 +206,7 @@ export async function webcastBench(seconds: number, connections: number): Promis
     const beeper = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-stats_period', '0.1', '-progress', 'pipe:1', '-re', '-f', 'lavfi', '-i', `aevalsrc=exprs=0.8*sin(2*PI*(1000+500*mod(floor(t/${beepEvery})\\,2))*t)*lt(mod(t\\,${beepEvery})\\,0.15):s=48000`,
       '-c:a', 'libopus', '-ac', '2', '-b:a', '32k', ...rtp(mic)], { stdio: ['ignore', 'pipe', 'ignore'] });
     senders.push(beeper);
+    for (const sender of senders) owned(sender);
     beeper.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       const now = Date.now();
       for (const m of chunk.matchAll(/out_time_us=(\d+)/g)) clockOffsets.push(now - Number(m[1]) / 1000);

@@ -57,6 +57,7 @@ import { hasRedis, redisServerPath } from '../test/support/processes.ts';
 import { organizerToken, tempDir } from '../test/support/server.ts';
 import { httpVersusBare } from './bench-http.ts';
 import { webcastBench } from './bench-webcast.ts';
+import { owned } from './bench-children.ts';
 
 const args = new Map(process.argv.slice(2).map((a) => {
   const [k, v] = a.replace(/^--/, '').split('=');
@@ -178,7 +179,7 @@ async function srtpFanOut(processes = 1): Promise<void> {
     const piped = await there.produce({ id: producer.id, kind: pipeConsumer.kind, rtpParameters: pipeConsumer.rtpParameters });
     routers.push({ router: remote, producerId: piped.id });
   }
-  const sink = fork(path.join(import.meta.dirname, 'bench-sink.ts'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const sink = owned(fork(path.join(import.meta.dirname, 'bench-sink.ts'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   const ask = <T>(message: object, type: string): Promise<T> =>
     new Promise((resolve) => {
       const listener = (m: { type: string }) => {
