@@ -45,6 +45,8 @@ export class LiveClient {
    * the snapshot's view again by the same rule as a join's pending ones.
    */
   private readonly recent = new Map<string, { at: number; merge: Pending }[]>();
+  /** A role change's snapshot that came while the session's first join awaited its ack. */
+  private readonly pushedDuringJoin = new Map<string, JoinAck>();
 
   constructor(socket: PlenaryClientSocket, onChange: LiveClientEvents['change'] = () => {}, eventId?: string) {
     this.socket = socket;
@@ -68,6 +70,8 @@ export class LiveClient {
     // moderator no longer holds pending questions), or removal from the session.
     socket.on('session:snapshot', (ack) => {
       if (this.joined.has(ack.sessionId)) this.adopt(ack, 'role', this.recentMerges(ack.sessionId));
+      // Pushed while the first join awaits its ack, which may have been read before the change: taken after it.
+      else if (this.pending.has(ack.sessionId)) this.pushedDuringJoin.set(ack.sessionId, ack);
     });
     socket.on('session:removed', (m) => {
       this.joined.delete(m.sessionId);
@@ -129,7 +133,10 @@ export class LiveClient {
       if (this.pending.get(sessionId) === pending) this.pending.delete(sessionId);
     }
     this.joined.add(sessionId);
-    return this.adopt(ack, cause, pending);
+    const view = this.adopt(ack, cause, pending);
+    const pushed = this.pushedDuringJoin.get(sessionId);
+    this.pushedDuringJoin.delete(sessionId);
+    return pushed ? this.adopt(pushed, 'role', pending) : view;
   }
 
   private adopt(ack: JoinAck, cause: string, pending: Pending[] = []): SessionView {

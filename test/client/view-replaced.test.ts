@@ -73,6 +73,37 @@ describe('the live client when its view is made again from a snapshot', () => {
     expect(live.views.get(sessionId)?.questions.get(early!.question.id)?.text).toBe(early!.question.text);
   });
 
+  it('takes a role change pushed while its first join awaited the ack, though the ack was read before the change', async () => {
+    const delegate = await createParticipant(server, { name: 'Promoted On Arrival', group: 'government', country: 'CL' });
+    const socket = await connect(server.url, { token: delegate.token });
+    sockets.push(socket);
+    // The join's ack is handed to the client only after the promotion's snapshot has reached it.
+    const timeout = socket.timeout.bind(socket);
+    let heldAck: JoinAck | undefined;
+    (socket as unknown as { timeout(ms: number): Emitter }).timeout = (ms: number): Emitter => ({
+      async emitWithAck(event, payload) {
+        const ack = await (timeout(ms) as unknown as Emitter).emitWithAck(event, payload);
+        if (event === 'session:join' && !heldAck) {
+          heldAck = ack as JoinAck;
+          const pushed = nextEvent<JoinAck>(socket, 'session:snapshot', (m) => m.sessionId === sessionId);
+          const res = await getJson(`${server.url}/api/events/${eventId}/participants/${delegate.id}`, {
+            method: 'PATCH',
+            headers: { authorization: `Bearer ${organizerToken}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ roles: [{ sessionId, role: 'moderator' }] }),
+          });
+          expect(res.status).toBe(200);
+          expect((await pushed).you.moderator).toBe(true);
+        }
+        return ack;
+      },
+    });
+    const live = new LiveClient(socket as never);
+    const view = await live.join(sessionId);
+    expect(heldAck!.you.moderator).toBe(false);
+    expect(view.you.moderator).toBe(true);
+    expect(live.views.get(sessionId)?.you.moderator).toBe(true);
+  });
+
   it('records a vote acknowledged after a rejoin replaced the view, on the view shown', async () => {
     const delegate = await createParticipant(server, { name: 'Voting Delegate', group: 'workers', country: 'AR' });
     const socket = await connect(server.url, { token: delegate.token });
