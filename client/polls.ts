@@ -23,6 +23,10 @@ export interface PollPanelOptions {
   newKey: () => string;
   announce: (text: string) => void;
   showError: (error: unknown) => void;
+  /** Whether the session reads Ended or Cancelled (the room's rule, clock included): the empty list then says none were held. */
+  over?: () => boolean;
+  /** Said instead of "no vote yet" once the session is over. */
+  noneOver?: string;
 }
 
 type FullResults = Extract<NonNullable<PollView['results']>, { byGroup: unknown }>;
@@ -62,7 +66,7 @@ export class PollPanel {
     this.recordLink = el('p', { hidden: '' });
     this.recordLink.append(el('a', { href: `/events/${options.eventId}/console/sessions/${options.sessionId}/record`, 'data-testid': 'draft-record' }, s.draftRecordLink));
     this.createForm = this.buildCreateForm();
-    this.empty = el('p', {}, s.pollsNone);
+    this.empty = el('p', { class: 'hint', 'data-testid': 'polls-empty' }, s.pollsNone);
     this.list = el('ul', { class: 'polls-list', 'data-testid': 'polls-list' });
     this.section.append(this.recordLink, this.createForm, this.empty, this.list);
     options.container.append(this.section);
@@ -170,6 +174,7 @@ export class PollPanel {
     this.recordLink.hidden = !moderator;
     const polls = [...view.polls.values()].sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt));
     this.empty.hidden = polls.length > 0;
+    this.empty.textContent = this.o.over?.() && this.o.noneOver ? this.o.noneOver : this.o.strings.pollsNone;
     for (const poll of polls) {
       const before = this.statuses.get(poll.id);
       // A change seen after the first render is announced (a poll that arrives open, too: delegates never see drafts).

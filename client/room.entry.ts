@@ -257,7 +257,14 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
   }
   if (joinedView) running.update(joinedView);
   // Votes (client/polls.ts): the panel follows the same session view.
-  polls = new PollPanel({ container: byId('pane-polls'), eventId: root.dataset.eventId ?? '', sessionId, strings: s, request: (e, p) => live.request(e, p), newKey: idempotencyKey, announce, showError });
+  polls = new PollPanel({
+    container: byId('pane-polls'), eventId: root.dataset.eventId ?? '', sessionId, strings: s, request: (e, p) => live.request(e, p), newKey: idempotencyKey, announce, showError,
+    over: () => {
+      const view = live.views.get(sessionId);
+      return view ? overOf(view) !== null : false;
+    },
+    noneOver: s.rs_pollsNoneOver,
+  });
   if (joinedView) polls.render(joinedView);
 
   root.addEventListener('click', (event) => {
@@ -566,6 +573,8 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
     byId('floor-next').textContent = upNext ? interpolate(s.nextSpeaker, { name: upNext.name }) : '';
     byId('floor').classList.toggle('has-speaker', Boolean(speaker || scripted));
     byId('floor-timer').textContent = clock(floorRemainingMs(view));
+    // Over with nobody speaking, the floor bar would only say "nobody has the floor" over an empty clock: the stage's note says the session ended.
+    byId('floor').hidden = overOf(view) !== null && !speaker;
     const speakerId = speaker?.participantId ?? null;
     const floorChanged = speakerId !== lastSpeaker;
     if (floorChanged) announce(speaker ? interpolate(s.announceFloor, { name: speaker.name }) : s.announceFloorEnded);
@@ -607,8 +616,10 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
     const waiting = view.queue.entries.filter((e) => e.status === 'waiting');
     // Over, those still inscribed wait for nothing: the list says they were not called, and the tab counts nobody.
     byId('queue-heading').textContent = over ? s.rs_notCalled : s.speakerQueue;
+    // Over with nobody left inscribed, there is no list to speak of: the notice above says the floor is closed.
+    byId('queue-heading').hidden = over !== null && waiting.length === 0;
     tabs.setCount('floor', over ? null : waiting.length || null, interpolate(s.tabWaiting, { n: waiting.length }));
-    byId('queue-empty').hidden = waiting.length > 0;
+    byId('queue-empty').hidden = waiting.length > 0 || over !== null;
     const list = byId('queue');
     list.replaceChildren(...waiting.map((e, i) => queueItem(e, i, waiting.length, moderator, view.queue.proposedEntryId === e.id && over === null, e.participantId === me, over !== null)));
   }
@@ -688,7 +699,7 @@ async function start(root: HTMLElement, s: StagePageStrings): Promise<void> {
     byId('questions').replaceChildren(...shown.map((q) => questionCard(q, moderator, s, over !== null)));
     const empty = byId('questions-empty');
     empty.hidden = shown.length > 0;
-    empty.textContent = questionTab === 'review' ? s.qnaNoneReview : s.qnaNone;
+    empty.textContent = questionTab === 'review' ? s.qnaNoneReview : over ? s.rs_qnaNoneOver : s.qnaNone;
   }
 
   function countryName(code: string): string {

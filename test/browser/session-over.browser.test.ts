@@ -67,8 +67,14 @@ describe.skipIf(!hasChromium)('the room of a session that is over (headless Chro
     await eventually(() => offered(page)).toEqual(nothing);
     expect(await page.getByTestId('floor-over').innerText()).toBe(`${en.rs_ended} ${en.rs_floorClosed}`);
     expect(await page.getByTestId('questions-over').innerText()).toBe(`${en.rs_ended} ${en.rs_questionsClosed}`);
-    // The stage says it too, rather than that it opens when the session is live.
+    // The stage says it too, rather than that it opens when the session is live, with no empty floor bar and clock above it.
     expect(await page.locator('#stage-note').innerText()).toBe(en.rs_ended);
+    expect(await page.getByTestId('floor').isHidden()).toBe(true);
+    // The empty lists speak of the past: no list of speakers at all, questions and votes none held.
+    expect(await page.locator('#queue-heading').isHidden()).toBe(true);
+    expect(await page.locator('#queue-empty').isHidden()).toBe(true);
+    expect(await page.getByTestId('questions-empty').innerText()).toBe(en.rs_qnaNoneOver);
+    expect(await page.getByTestId('polls-empty').innerText()).toBe(en.rs_pollsNoneOver);
 
     // The chair's console offers Open, not End, before the session is live.
     const chairPage = await openRoom(chair, sessionId);
@@ -106,8 +112,8 @@ describe.skipIf(!hasChromium)('the room of a session that is over (headless Chro
     await eventually(() => offered(page)).toEqual(nothing);
     expect(await page.getByTestId('floor-over').innerText()).toBe(`${en.rs_ended} ${en.rs_floorClosed}`);
     expect(await page.getByTestId('vote').isDisabled()).toBe(true);
-    // Nothing is on and nobody is next once it is over, though the order still marks the item it was at.
-    expect(await page.getByTestId('floor-speaker').innerText()).toBe('Nobody has the floor.');
+    // Nothing is on and nobody is next once it is over (no floor bar), though the order still marks the item it was at.
+    expect(await page.getByTestId('floor').isHidden()).toBe(true);
     expect(await page.getByTestId('floor-next').innerText()).toBe('');
     expect(await page.getByTestId('run-now').innerText()).toBe('');
     // Nor does the delegate's place in the list: no position, nothing to withdraw.
