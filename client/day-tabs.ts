@@ -1,3 +1,5 @@
+import { shadeOverflow } from './scroll-shade.ts';
+
 /**
  * The programme's day tabs. Without JavaScript they are links to each day's
  * section (every day stays on the page); with it, the same links become ARIA
@@ -14,6 +16,8 @@ export function enhanceDayTabs(root: Document = document): void {
   if (!list || tabs.length === 0 || panels.some((p) => !p)) return;
 
   list.setAttribute('role', 'tablist');
+  // On a phone the days may not all fit: the side with more of them out of view is shaded.
+  if (typeof ResizeObserver === 'function') shadeOverflow(list);
   for (const item of list.children) item.setAttribute('role', 'presentation');
   tabs.forEach((tab, i) => {
     const panel = panels[i]!;

@@ -13,6 +13,7 @@ import { callerOf, pageBase } from './caller.ts';
 import { toCsv } from './csv.ts';
 import { idPattern, parseId, parseInput } from './validate.ts';
 import type { Views } from './views.ts';
+import { dateLocale } from '../i18n/languages.ts';
 
 const reportQuery = z.object({ sessionId: z.string().regex(idPattern).optional() });
 
@@ -54,7 +55,7 @@ export function attendanceReports(programme: ProgrammeService, attendance: Atten
     const event = await programme.requireEvent(eventId);
     const sessions = await programme.sessions(eventId);
     const zone = req.ctx.zone ?? event.zone;
-    const locale = lang === 'zh' ? 'zh-Hans' : lang;
+    const locale = dateLocale(lang);
     // In the organiser's zone and language ("22 Feb, 13:05"); the zone is named above the tables.
     const time = (iso: string | null) =>
       iso ? DateTime.fromISO(iso, { zone: 'utc' }).setZone(zone).setLocale(locale).toLocaleString({ month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }) : '';

@@ -8,6 +8,7 @@ import { callerOf, pageBase } from './caller.ts';
 import { consoleNav } from './console-nav.ts';
 import { parseId } from './validate.ts';
 import type { Views } from './views.ts';
+import { dateLocale } from '../i18n/languages.ts';
 
 /**
  * The organisers' list of an event's recordings (issue 12): per session,
@@ -25,7 +26,7 @@ export function consoleRecordings(programme: ProgrammeService, current: () => We
     const sessions = await programme.sessions(eventId);
     const lang = req.ctx.lang;
     const zone = req.ctx.zone ?? event.zone;
-    const locale = lang === 'zh' ? 'zh-Hans' : lang;
+    const locale = dateLocale(lang);
     // "Video, Floor, Français" with the language's own comma (Intl.ListFormat's unit lists drop it in Chinese and Russian).
     const list = { format: (items: string[]): string => items.join(lang === 'ar' ? '، ' : lang === 'zh' ? '、' : ', ') };
     const webcast = current();

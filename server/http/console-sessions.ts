@@ -13,7 +13,7 @@ import { consoleNav } from './console-nav.ts';
 import { consoleText, type ConsoleText } from '../i18n/catalogs/console.ts';
 import { errorMessages } from '../i18n/catalogs/errors.ts';
 import { interpolate } from '../i18n/format.ts';
-import { htmlLang, inLanguage, languageChoices, languages, textDirection, type Lang } from '../i18n/languages.ts';
+import { dateLocale, htmlLang, inLanguage, type Lang, languageChoices, languages, textDirection } from '../i18n/languages.ts';
 import { translate } from '../i18n/translate.ts';
 import { toAppError } from './error-handler.ts';
 import { fieldProblems } from '../i18n/error-text.ts';
@@ -106,7 +106,7 @@ export function consoleSessions(programme: ProgrammeService, editor: ProgrammeEd
     const text = consoleText(lang);
     const event = await programme.requireEvent(eventId);
     const sessions = await programme.sessions(eventId);
-    const locale = lang === 'zh' ? 'zh-Hans' : lang;
+    const locale = dateLocale(lang);
     const days = new Map<string, { label: string; rows: unknown[] }>();
     for (const s of [...sessions].sort((a, b) => a.start.localeCompare(b.start))) {
       const start = DateTime.fromISO(s.start).setZone(event.zone);

@@ -11,7 +11,7 @@ import { toCsv } from './csv.ts';
 import { translate } from '../i18n/translate.ts';
 import { countryName } from '../domain/countries.ts';
 import { zoneAbbreviation } from '../domain/zones.ts';
-import { inLanguage } from '../i18n/languages.ts';
+import { dateLocale, inLanguage } from '../i18n/languages.ts';
 import { consoleNav } from './console-nav.ts';
 import { parseId, parseInput } from './validate.ts';
 import type { Views } from './views.ts';
@@ -69,7 +69,7 @@ export function speakingReports(programme: ProgrammeService, floor: FloorService
     const minutes = (ms: number) => Math.round(ms / 6_000) / 10;
     const minutesLabel = (ms: number) => translate(lang, 'cn_minutes', { n: minutes(ms) });
     const zone = req.ctx.zone ?? event.zone;
-    const locale = lang === 'zh' ? 'zh-Hans' : lang;
+    const locale = dateLocale(lang);
     const titles = new Map(sessions.map((s) => [s.id, s.title]));
     const when = (iso: string) => {
       const at = DateTime.fromISO(iso, { zone: 'utc' }).setZone(zone);

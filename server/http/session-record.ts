@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { hasSessionRole, type Participant } from '../domain/participants.ts';
 import { buildRecord, recordMarkdown, type SessionRecord } from '../domain/record.ts';
 import { recordMessages } from '../i18n/catalogs/record.ts';
-import { isLang } from '../i18n/languages.ts';
+import { dateLocale, inLanguage, isLang } from '../i18n/languages.ts';
 import { authorize } from '../identity/policy.ts';
 import type { FloorService } from '../services/floor-service.ts';
 import type { PollService } from '../services/poll-service.ts';
@@ -14,7 +14,6 @@ import type { RunningOrderService } from '../services/running-order-service.ts';
 import { callerOf, pageBase } from './caller.ts';
 import { countryName } from '../domain/countries.ts';
 import { zoneAbbreviation } from '../domain/zones.ts';
-import { inLanguage } from '../i18n/languages.ts';
 import { translate } from '../i18n/translate.ts';
 import { consoleNav } from './console-nav.ts';
 import { consoleText } from '../i18n/catalogs/console.ts';
@@ -116,7 +115,7 @@ export function sessionRecords(deps: SessionRecordDeps): Router {
     authorize(callerOf(req), 'event.manage', { eventId });
     const lang = req.ctx.lang;
     const [event, sessions] = await Promise.all([deps.programme.requireEvent(eventId), deps.programme.sessions(eventId)]);
-    const locale = lang === 'zh' ? 'zh-Hans' : lang;
+    const locale = dateLocale(lang);
     res.set('Cache-Control', 'private, no-store').type('html').send(
       deps.views.render('console-records', {
         ...pageBase(req, translate(lang, 'cn_recordsTitle')),

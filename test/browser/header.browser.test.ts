@@ -1,6 +1,6 @@
-// The header, the room's tab bar and the console navigation on a phone (390 px, headless Chromium): "Signed in as …" with a long name ends
-// in an ellipsis inside the screen, in English and in Arabic (right to left), instead of running off its edge; the
-// links stay whole. The room's tabs and the console navigation, wider than the screen, shade the side where more of
+// The header, the room's tab bar and the console navigation on a phone (390 px, headless Chromium): the signed-in name
+// alone, when long, ends in an ellipsis inside the screen, its beginning shown, in English and in Arabic (right to
+// left), instead of running off its edge; the links stay whole. The room's tabs and the console navigation, wider than the screen, shade the side where more of
 // them lie out of view.
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +24,7 @@ describe.skipIf(!hasChromium)('the header, the room’s tab bar and the console 
     await server?.close();
   });
 
-  it('keeps a long "Signed in as" name inside the screen, with an ellipsis, and every link whole', async () => {
+  it('keeps a long signed-in name inside the screen, its beginning shown and its end cut by an ellipsis, and every link whole', async () => {
     const delegate = await createParticipant(server, { name: 'María de los Ángeles Fernández de la Vega Sanz', country: 'ES' });
     for (const lang of ['en', 'ar']) {
       const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB' });
@@ -34,17 +34,29 @@ describe.skipIf(!hasChromium)('the header, the room’s tab bar and the console 
       await page.goto(`${server.url}/events/${eventId}?lang=${lang}`);
       const facts = await page.evaluate(() => {
         const item = document.querySelector<HTMLElement>('.nav-links li.signed-in');
+        const name = document.querySelector<HTMLElement>('.nav-links .signed-in-name');
         const links = [...document.querySelectorAll<HTMLElement>('.nav-links li:not(.signed-in)')];
         const row = document.querySelector<HTMLElement>('.nav-links');
         const box = item?.getBoundingClientRect();
+        // Where the name's first letter is laid out: inside the name's box (cut at its end), not off its left edge.
+        const first = document.createRange();
+        if (name?.firstChild) {
+          first.setStart(name.firstChild, 0);
+          first.setEnd(name.firstChild, 1);
+        }
+        const letter = first.getBoundingClientRect();
+        const nameBox = name?.getBoundingClientRect();
         return {
           inside: Boolean(box && box.left >= 0 && box.right <= window.innerWidth),
-          ellipsis: Boolean(item && getComputedStyle(item).textOverflow === 'ellipsis' && item.scrollWidth > item.clientWidth),
+          ellipsis: Boolean(name && getComputedStyle(name).textOverflow === 'ellipsis' && name.scrollWidth > name.clientWidth),
+          firstLetterShown: Boolean(nameBox && letter.left >= nameBox.left - 1 && letter.right <= nameBox.right + 1),
+          // The sentence ("Signed in as …") is for screen readers only on a phone.
+          sentenceHidden: (document.querySelector<HTMLElement>('.signed-in-as')?.getBoundingClientRect().width ?? 99) <= 1,
           rowScrolls: Boolean(row && row.scrollWidth > row.clientWidth + 1),
           linksWhole: links.every((l) => l.scrollWidth <= l.clientWidth + 1 && l.getBoundingClientRect().left >= 0 && l.getBoundingClientRect().right <= window.innerWidth),
         };
       });
-      expect(facts, lang).toEqual({ inside: true, ellipsis: true, rowScrolls: false, linksWhole: true });
+      expect(facts, lang).toEqual({ inside: true, ellipsis: true, firstLetterShown: true, sentenceHidden: true, rowScrolls: false, linksWhole: true });
       // The full text is still there for a screen reader.
       expect(await page.getByTestId('signed-in-as').textContent()).toContain('María de los Ángeles Fernández de la Vega Sanz');
     }

@@ -297,7 +297,7 @@ describe('organiser console for sessions', () => {
     const res = await fetch(`${page}?lang=en`, { headers: organiser });
     expect(res.status).toBe(200);
     const html = decodeHtml(await res.text());
-    expect(html).toContain('<h2 id="day-0">Tuesday, February 22, 2022</h2>');
+    expect(html).toContain('<h2 id="day-0">Tuesday, 22 February 2022</h2>');
     expect(html).toMatch(/<tr id="session-opening" data-session-id="opening">\s*<td class="time"><bdi dir="ltr" class="time-range">13:00–14:30<\/bdi> <span class="muted">CET<\/span>/);
     expect(html).toContain('href="/events/global-forum-2022/console/sessions/opening" aria-label="Edit “Advancing a human-centred recovery');
     expect(html).toContain('<span class="badge badge-scheduled">Scheduled</span>');

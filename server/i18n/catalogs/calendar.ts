@@ -68,7 +68,8 @@ export const calendarMessages = defineCatalog({
   },
   ar: {
     calendar: 'التقويم',
-    downloadIcs: 'تنزيل (.ics)',
+    // The file name isolated left to right (U+2066 … U+2069): in a right-to-left line its leading full stop would move to the end.
+    downloadIcs: 'تنزيل (\u2066.ics\u2069)',
     subscribe: 'الاشتراك (webcal)',
     addToGoogle: 'الإضافة إلى تقويم Google',
     addToOutlook: 'الإضافة إلى Outlook',
