@@ -38,6 +38,16 @@ describe('the live client when its view is made again from a snapshot', () => {
     await server?.close();
   });
 
+  /** The organiser makes a participant the session's moderator (the server then pushes them session:snapshot). */
+  const promote = async (participantId: string): Promise<void> => {
+    const res = await getJson(`${server.url}/api/events/${eventId}/participants/${participantId}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${organizerToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ roles: [{ sessionId, role: 'moderator' }] }),
+    });
+    expect(res.status).toBe(200);
+  };
+
   it('keeps a question asked after a role change’s snapshot was read, though it arrived before that snapshot', async () => {
     const delegate = await createParticipant(server, { name: 'Promoted Delegate', group: 'employers', country: 'KE' });
     const socket = await connect(server.url, { token: delegate.token });
@@ -60,12 +70,7 @@ describe('the live client when its view is made again from a snapshot', () => {
       };
     });
     const snapshot = nextEvent<JoinAck>(socket, 'session:snapshot', (m) => m.sessionId === sessionId);
-    const res = await getJson(`${server.url}/api/events/${eventId}/participants/${delegate.id}`, {
-      method: 'PATCH',
-      headers: { authorization: `Bearer ${organizerToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ roles: [{ sessionId, role: 'moderator' }] }),
-    });
-    expect(res.status).toBe(200);
+    await promote(delegate.id);
     const pushed = await snapshot;
     await promoted;
     await expect.poll(() => live.views.get(sessionId)?.you.moderator).toBe(true);
@@ -86,12 +91,7 @@ describe('the live client when its view is made again from a snapshot', () => {
         if (event === 'session:join' && !heldAck) {
           heldAck = ack as JoinAck;
           const pushed = nextEvent<JoinAck>(socket, 'session:snapshot', (m) => m.sessionId === sessionId);
-          const res = await getJson(`${server.url}/api/events/${eventId}/participants/${delegate.id}`, {
-            method: 'PATCH',
-            headers: { authorization: `Bearer ${organizerToken}`, 'content-type': 'application/json' },
-            body: JSON.stringify({ roles: [{ sessionId, role: 'moderator' }] }),
-          });
-          expect(res.status).toBe(200);
+          await promote(delegate.id);
           expect((await pushed).you.moderator).toBe(true);
         }
         return ack;
