@@ -12,7 +12,7 @@ import dgram from 'node:dgram';
 import * as mediasoup from 'mediasoup';
 import type { Consumer, DirectTransport, PlainTransport, Producer, Router, RtpParameters, Worker } from 'mediasoup/types';
 import type { Socket } from 'socket.io-client';
-import type { Plenary } from '../../server/plenary.ts';
+import type { Plenary, StartOptions } from '../../server/plenary.ts';
 import { resolveWorkerBinary } from '../../server/media/worker-binary.ts';
 import type { ConsumeAck, MediaCapabilitiesAck, PlainTransportAck } from '../../server/protocol/media-events.ts';
 import { ok } from '../support/realtime.ts';
@@ -47,7 +47,7 @@ async function portFree(port: number): Promise<boolean> {
 }
 
 /** A real server with media on: `workers` mediasoup workers on free ports. */
-export async function startMediaServer(overrides: Record<string, string> = {}): Promise<Plenary> {
+export async function startMediaServer(overrides: Record<string, string> = {}, options: StartOptions = {}): Promise<Plenary> {
   const workers = Number(overrides.MEDIA_WORKERS ?? '1');
   const base = await freePortBase(workers);
   return startTestServer({
@@ -57,7 +57,7 @@ export async function startMediaServer(overrides: Record<string, string> = {}): 
     MEDIA_RTC_MIN_PORT: String(base),
     MEDIA_RTC_MAX_PORT: String(base + 9),
     ...overrides,
-  });
+  }, options);
 }
 
 /** The test's own mediasoup worker: the "client side" media stack. */

@@ -20,8 +20,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plenary } from '../../server/plenary.ts';
 import { hasChromium, launchChromium, openRoom } from '../support/browser.ts';
 import { connect, createParticipant, eventId, ok, type TestParticipant } from '../support/realtime.ts';
-import { organizerToken, startTestServer, waitFor } from '../support/server.ts';
-import { freePortBase } from './support.ts';
+import { organizerToken, waitFor } from '../support/server.ts';
+import { startMediaServer } from './support.ts';
 import { tonesIn } from './webcast-audio.ts';
 import { webcastSettings } from './webcast-frames.ts';
 import { hasFfmpeg } from './webcast-support.ts';
@@ -80,9 +80,8 @@ describe.skipIf(!hasChromium || !hasFfmpeg)('issue 12 done: Chromium panelist an
   }
 
   beforeAll(async () => {
-    const base = await freePortBase(1);
-    server = await startTestServer(
-      { MEDIA_ENABLED: 'true', MEDIA_WORKERS: '1', MEDIA_LISTEN_IP: '127.0.0.1', MEDIA_RTC_MIN_PORT: String(base), MEDIA_RTC_MAX_PORT: String(base + 9) },
+    server = await startMediaServer(
+      { MEDIA_WORKERS: '1' },
       { webcast: webcastSettings(320, 180, 300) },
     );
   }, 60_000);

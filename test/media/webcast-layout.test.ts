@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plenary } from '../../server/plenary.ts';
 import { geometry } from '../../server/media/webcast/layout.ts';
 import { connect, createParticipant, eventId, ok, type TestParticipant } from '../support/realtime.ts';
-import { organizerToken, startTestServer, waitFor } from '../support/server.ts';
-import { clientWorker, freePortBase, NodeMediaClient } from './support.ts';
+import { organizerToken, waitFor } from '../support/server.ts';
+import { clientWorker, NodeMediaClient, startMediaServer } from './support.ts';
 import { colourAt, colourCamera, lastFrame, webcastSettings, type Rgb } from './webcast-frames.ts';
 
 const sessionId = 'thematic-2';
@@ -51,9 +51,8 @@ describe.skipIf(!hasFfmpeg)('the webcast’s composition: active speaker, strip,
   }
 
   beforeAll(async () => {
-    const base = await freePortBase(1);
-    server = await startTestServer(
-      { MEDIA_ENABLED: 'true', MEDIA_WORKERS: '1', MEDIA_LISTEN_IP: '127.0.0.1', MEDIA_RTC_MIN_PORT: String(base), MEDIA_RTC_MAX_PORT: String(base + 9) },
+    server = await startMediaServer(
+      { MEDIA_WORKERS: '1' },
       { webcast: webcastSettings(W, H, 500) },
     );
     worker = await clientWorker();

@@ -18,8 +18,8 @@ import { drawTexts, mainTextPlacement } from '../../server/media/webcast/ffmpeg.
 import { installedFonts, LowerThirdWriter, type FontFace } from '../../server/media/webcast/fonts.ts';
 import { geometry, type Rect } from '../../server/media/webcast/layout.ts';
 import { connect, createParticipant, eventId, ok, type TestParticipant } from '../support/realtime.ts';
-import { organizerToken, startTestServer, waitFor } from '../support/server.ts';
-import { clientWorker, freePortBase, NodeMediaClient } from './support.ts';
+import { organizerToken, waitFor } from '../support/server.ts';
+import { clientWorker, NodeMediaClient, startMediaServer } from './support.ts';
 import { colourCamera, hex, lastFrame, webcastSettings, type Rgb } from './webcast-frames.ts';
 
 const sessionId = 'thematic-2';
@@ -132,9 +132,8 @@ describe.skipIf(!hasFfmpeg || !byId('zh') || !byId('arabic') || !byId('latin'))(
   }
 
   beforeAll(async () => {
-    const base = await freePortBase(1);
-    server = await startTestServer(
-      { MEDIA_ENABLED: 'true', MEDIA_WORKERS: '1', MEDIA_LISTEN_IP: '127.0.0.1', MEDIA_RTC_MIN_PORT: String(base), MEDIA_RTC_MAX_PORT: String(base + 9) },
+    server = await startMediaServer(
+      { MEDIA_WORKERS: '1' },
       { webcast: webcastSettings(W, H, 2500) },
     );
     worker = await clientWorker();

@@ -12,8 +12,8 @@ import type { Plenary } from '../../server/plenary.ts';
 import { webcastOptions } from '../../server/media/webcast/ffmpeg.ts';
 import { writeRecording, type Recording } from '../../server/media/webcast/recordings.ts';
 import { createParticipant, eventId } from '../support/realtime.ts';
-import { organizerToken, startTestServer, tempDir } from '../support/server.ts';
-import { freePortBase } from './support.ts';
+import { organizerToken, tempDir } from '../support/server.ts';
+import { startMediaServer } from './support.ts';
 
 const day = 86_400_000;
 
@@ -41,9 +41,8 @@ describe('recordings are kept for the configured days and listed for organisers'
   const files = (sessionId: string): string[] => fs.readdirSync(path.join(dataDir, 'recordings', eventId, sessionId)).sort();
 
   beforeAll(async () => {
-    const base = await freePortBase(1);
-    server = await startTestServer(
-      { PLENARY_DATA_DIR: dataDir, MEDIA_ENABLED: 'true', MEDIA_WORKERS: '1', MEDIA_LISTEN_IP: '127.0.0.1', MEDIA_RTC_MIN_PORT: String(base), MEDIA_RTC_MAX_PORT: String(base + 9) },
+    server = await startMediaServer(
+      { MEDIA_WORKERS: '1', PLENARY_DATA_DIR: dataDir },
       { webcast: { enabled: true, retentionDays: 30 } },
     );
   }, 60_000);

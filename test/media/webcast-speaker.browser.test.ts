@@ -16,8 +16,8 @@ import type { Plenary } from '../../server/plenary.ts';
 import { geometry } from '../../server/media/webcast/layout.ts';
 import { hasChromium, launchChromium, openRoom } from '../support/browser.ts';
 import { connect, createParticipant, eventId, ok, type TestParticipant } from '../support/realtime.ts';
-import { startTestServer, waitFor } from '../support/server.ts';
-import { freePortBase } from './support.ts';
+import { waitFor } from '../support/server.ts';
+import { startMediaServer } from './support.ts';
 import { colourAt, hex, lastFrame, webcastSettings, type Rgb } from './webcast-frames.ts';
 
 const sessionId = 'thematic-2';
@@ -49,9 +49,8 @@ describe.skipIf(!hasChromium || !hasFfmpeg)('the webcast’s large picture follo
   }
 
   beforeAll(async () => {
-    const base = await freePortBase(1);
-    server = await startTestServer(
-      { MEDIA_ENABLED: 'true', MEDIA_WORKERS: '1', MEDIA_LISTEN_IP: '127.0.0.1', MEDIA_RTC_MIN_PORT: String(base), MEDIA_RTC_MAX_PORT: String(base + 9) },
+    server = await startMediaServer(
+      { MEDIA_WORKERS: '1' },
       { webcast: webcastSettings(W, H, 500) },
     );
   }, 60_000);

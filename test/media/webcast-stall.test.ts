@@ -14,8 +14,8 @@ import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plenary } from '../../server/plenary.ts';
 import { connect, createParticipant, eventId, ok, type TestParticipant } from '../support/realtime.ts';
-import { startTestServer, waitFor } from '../support/server.ts';
-import { clientWorker, freePortBase, NodeMediaClient } from './support.ts';
+import { waitFor } from '../support/server.ts';
+import { clientWorker, NodeMediaClient, startMediaServer } from './support.ts';
 import { heardIn } from './webcast-audio.ts';
 import { hasFfmpeg, sendRtp } from './webcast-support.ts';
 
@@ -47,9 +47,8 @@ describe.skipIf(!hasFfmpeg)('a sender that stops sending does not stall the webc
   }
 
   beforeAll(async () => {
-    const base = await freePortBase(1);
-    server = await startTestServer(
-      { MEDIA_ENABLED: 'true', MEDIA_WORKERS: '1', MEDIA_LISTEN_IP: '127.0.0.1', MEDIA_RTC_MIN_PORT: String(base), MEDIA_RTC_MAX_PORT: String(base + 9) },
+    server = await startMediaServer(
+      { MEDIA_WORKERS: '1' },
       {
         webcast: {
           enabled: true,

@@ -17,8 +17,8 @@ import type { JoinAck } from '../../server/protocol/events.ts';
 import type { NewProducerMessage } from '../../server/protocol/media-events.ts';
 import { hasChromium, launchChromium } from '../support/browser.ts';
 import { connect, createParticipant, eventId, nextEvent, ok, type TestParticipant } from '../support/realtime.ts';
-import { startTestServer, tempDir, waitFor } from '../support/server.ts';
-import { clientWorker, freePortBase, NodeMediaClient } from './support.ts';
+import { tempDir, waitFor } from '../support/server.ts';
+import { clientWorker, NodeMediaClient, startMediaServer } from './support.ts';
 import { heardIn } from './webcast-audio.ts';
 
 const sessionId = 'thematic-2';
@@ -58,9 +58,8 @@ describe.skipIf(!hasChromium || !hasFfmpeg)('the webcast view in headless Chromi
   }
 
   beforeAll(async () => {
-    const base = await freePortBase(1);
-    server = await startTestServer(
-      { METRICS_TOKEN: metricsToken, MEDIA_ENABLED: 'true', MEDIA_WORKERS: '1', MEDIA_LISTEN_IP: '127.0.0.1', MEDIA_RTC_MIN_PORT: String(base), MEDIA_RTC_MAX_PORT: String(base + 9) },
+    server = await startMediaServer(
+      { MEDIA_WORKERS: '1', METRICS_TOKEN: metricsToken },
       {
         webcast: {
           // The suite switches encoders off for every other test (test/vitest.config.ts).

@@ -18,8 +18,8 @@ import type { Worker } from 'mediasoup/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plenary } from '../../server/plenary.ts';
 import { connect, createParticipant, eventId, ok, type TestParticipant } from '../support/realtime.ts';
-import { organizerToken, startTestServer, tempDir, waitFor } from '../support/server.ts';
-import { clientWorker, freePortBase, NodeMediaClient, sleep } from './support.ts';
+import { organizerToken, tempDir, waitFor } from '../support/server.ts';
+import { clientWorker, NodeMediaClient, sleep, startMediaServer } from './support.ts';
 import { heardIn, tonesIn } from './webcast-audio.ts';
 import { hasFfmpeg, sendRtp, subtitleCue, type RtpTarget } from './webcast-support.ts';
 
@@ -74,9 +74,8 @@ describe.skipIf(!hasFfmpeg)('the webcast in every language and the archive (medi
   }
 
   beforeAll(async () => {
-    const base = await freePortBase(1);
-    server = await startTestServer(
-      { MEDIA_ENABLED: 'true', MEDIA_WORKERS: '1', MEDIA_LISTEN_IP: '127.0.0.1', MEDIA_RTC_MIN_PORT: String(base), MEDIA_RTC_MAX_PORT: String(base + 9) },
+    server = await startMediaServer(
+      { MEDIA_WORKERS: '1' },
       {
         webcast: {
           // The suite switches encoders off for every other test (test/vitest.config.ts).
