@@ -11,7 +11,7 @@ import type { Worker } from 'mediasoup/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plenary } from '../../server/plenary.ts';
 import { connect, createParticipant, eventId, ok, type TestParticipant } from '../support/realtime.ts';
-import { waitFor } from '../support/server.ts';
+import { tempDir, waitFor } from '../support/server.ts';
 import { clientWorker, NodeMediaClient, startMediaServer } from './support.ts';
 import { hasFfmpeg, sendRtp } from './webcast-support.ts';
 
@@ -53,21 +53,12 @@ describe.skipIf(!hasFfmpeg)('the webcast when nobody is on the stage (mediasoup 
     return { socket, media };
   }
 
+  const dataDir = tempDir('plenary-holding-');
+  // The suite switches encoders off for every other test (test/vitest.config.ts).
+  const webcastSettings = { enabled: true, qualities: [{ name: 'hi', width: 320, height: 180, videoKbps: 300 }], fps: 15, segmentSeconds: 1, listSize: 6, audioKbps: 48 };
+
   beforeAll(async () => {
-    server = await startMediaServer(
-      { MEDIA_WORKERS: '1' },
-      {
-        webcast: {
-          // The suite switches encoders off for every other test (test/vitest.config.ts).
-          enabled: true,
-          qualities: [{ name: 'hi', width: 320, height: 180, videoKbps: 300 }],
-          fps: 15,
-          segmentSeconds: 1,
-          listSize: 6,
-          audioKbps: 48,
-        },
-      },
-    );
+    server = await startMediaServer({ MEDIA_WORKERS: '1', PLENARY_DATA_DIR: dataDir }, { webcast: webcastSettings });
     worker = await clientWorker();
     moderator = await createParticipant(server, { name: 'Moderator', group: 'international_organization', roles: [{ sessionId, role: 'moderator' }] });
     panelist = await createParticipant(server, { name: 'Panelist Sipho', group: 'employers', roles: [{ sessionId, role: 'panelist' }] });
@@ -83,17 +74,19 @@ describe.skipIf(!hasFfmpeg)('the webcast when nobody is on the stage (mediasoup 
     worker?.close();
   });
 
+  const webcastUrl = (): string => `${server.url}/webcast/${eventId}/${sessionId}`;
+  const playlist = async (name: string): Promise<string> => {
+    const res = await fetch(`${webcastUrl()}/${name}`, { headers: { authorization: `Bearer ${viewer.token}` } });
+    return res.ok ? res.text() : '';
+  };
+  /** The segments of one run in a media playlist, as served. */
+  const segmentsOf = async (name: string, run: number): Promise<string[]> =>
+    (await playlist(name)).split('\n').filter((l) => new RegExp(`-r${run}-\\d+\\.ts$`).test(l));
+  /** The encoder's current run for the session (0: none). */
+  const run = (): number => server.webcast!.stats().find((s) => s.sessionId === sessionId)?.run ?? 0;
+
   it('goes on with the holding picture and every language while the stage is empty, then shows the panel again', async () => {
-    const webcast = `${server.url}/webcast/${eventId}/${sessionId}`;
-    const headers = { authorization: `Bearer ${viewer.token}` };
-    const playlist = async (name: string): Promise<string> => {
-      const res = await fetch(`${webcast}/${name}`, { headers });
-      return res.ok ? res.text() : '';
-    };
-    /** The segments of one run in a media playlist, as served. */
-    const segmentsOf = async (name: string, run: number): Promise<string[]> =>
-      (await playlist(name)).split('\n').filter((l) => new RegExp(`-r${run}-\\d+\\.ts$`).test(l));
-    const run = (): number => server.webcast!.stats().find((s) => s.sessionId === sessionId)?.run ?? 0;
+    const webcast = webcastUrl();
 
     await joined(moderator);
     const pan = await joined(panelist);
@@ -145,4 +138,19 @@ describe.skipIf(!hasFfmpeg)('the webcast when nobody is on the stage (mediasoup 
     const backColour = await meanColour(`${webcast}/${backSegment}`, viewer.token);
     expect(backColour.some((c, i) => Math.abs(c - background[i]!) > 24), `the panel's picture again (${backColour.join(',')})`).toBe(true);
   }, 180_000);
+
+  it('goes on with the holding picture after the server restarts in the middle of the session, before anyone is back', async () => {
+    const before = run();
+    expect(before).toBeGreaterThan(0);
+    // A stop (an update during a break): the session stays live; the players keep asking for the playlists.
+    await server.close();
+    server = await startMediaServer({ MEDIA_WORKERS: '1', PLENARY_DATA_DIR: dataDir }, { webcast: webcastSettings });
+    await expect.poll(run, { timeout: 30_000, interval: 250 }).toBeGreaterThan(before);
+    const holding = run();
+    await waitFor(async () => (await segmentsOf('video-hi.m3u8', holding)).length >= 3, { timeout: 40_000, interval: 500 });
+    expect((await segmentsOf('audio-es.m3u8', holding)).length).toBeGreaterThan(0);
+    const [, slateSegment] = await segmentsOf('video-hi.m3u8', holding);
+    const slateColour = await meanColour(`${webcastUrl()}/${slateSegment}`, viewer.token);
+    expect(slateColour.every((c, i) => Math.abs(c - background[i]!) <= 6), `the holding picture (${slateColour.join(',')}) is the background`).toBe(true);
+  }, 120_000);
 });

@@ -125,7 +125,7 @@ export class WebcastSupervisor {
   /** Sessions whose encoder lease this process holds, with when it was last renewed. */
   private readonly held = new Map<string, number>();
   /** Sessions with media whose lease another process holds (or nobody, for a moment): claimed when it is free. `since`: when this process first wanted it. */
-  private readonly candidates = new Map<string, { eventId: string; sessionId: string; since: number }>();
+  private readonly candidates = new Map<string, { eventId: string; sessionId: string; since: number; resume: boolean }>();
   private readonly claiming = new Set<string>();
   private readonly leaseTimer: NodeJS.Timeout | null = null;
   private readonly unlistenGone: () => void = () => undefined;
@@ -253,7 +253,12 @@ export class WebcastSupervisor {
       for (const sessionId of fs.readdirSync(path.join(root, eventId))) {
         const manifest = this.readManifest(eventId, sessionId);
         if (!manifest) continue;
-        if (await this.deps.isLive(eventId, sessionId).catch(() => false)) continue;
+        if (await this.deps.isLive(eventId, sessionId).catch(() => false)) {
+          // Still live (a restart during the session): its players go on with the holding picture until someone
+          // publishes, rather than freezing on the segments written before the stop.
+          if (manifest.status === 'live' && manifest.runs.length > 0) void this.lead(eventId, sessionId, true);
+          continue;
+        }
         // Processes starting together: one of them finalises it.
         if (!(await this.claimQuietly(eventId, sessionId))) continue;
         try {
@@ -406,24 +411,25 @@ export class WebcastSupervisor {
    * lease is free, or there is no lease: one process); otherwise it waits as
    * a candidate and claims the lease when it frees up.
    */
-  private async lead(eventId: string, sessionId: string): Promise<void> {
+  private async lead(eventId: string, sessionId: string, resume = false): Promise<void> {
     const k = `${eventId}/${sessionId}`;
     if (this.closed || this.sessions.has(k) || this.claiming.has(k) || this.finalising.has(k) || this.ended.has(k)) return;
-    if (selectionEmpty(selectInputs(this.stage(eventId, sessionId)))) {
+    // `resume`: a webcast left live by a stop, found at start-up: encoded (the holding picture) though nobody is on the stage.
+    if (!resume && selectionEmpty(selectInputs(this.stage(eventId, sessionId)))) {
       this.candidates.delete(k);
       return;
     }
     if (this.sessions.size >= this.deps.options.maxEncoders) {
       // Another process with room may take it (it claims the lease); this one asks again when one of its own ends.
       if (!this.candidates.has(k)) this.deps.logger.warn({ eventId, sessionId, max: this.deps.options.maxEncoders }, 'webcast encoders at their cap: this process does not webcast the session');
-      this.wantLease(k, eventId, sessionId);
+      this.wantLease(k, eventId, sessionId, resume);
       return;
     }
     if (this.deps.lease) {
-      const since = this.wantLease(k, eventId, sessionId);
+      const since = this.wantLease(k, eventId, sessionId, resume);
       // Encode where the media is: a process with none of the session's producers leaves the lease for one beat to a
       // process that has some (it heard of them first), so their streams need not be piped across to the encoder.
-      if (Date.now() - since < this.renewMs && !this.hasLocalProducers(eventId, sessionId)) return;
+      if (!resume && Date.now() - since < this.renewMs && !this.hasLocalProducers(eventId, sessionId)) return;
       this.claiming.add(k);
       const won = await this.claimQuietly(eventId, sessionId).finally(() => this.claiming.delete(k));
       if (!won) return;
@@ -445,11 +451,15 @@ export class WebcastSupervisor {
   }
 
   /** Notes this process as a candidate for the session's lease (kept as it was if already one): since when. */
-  private wantLease(k: string, eventId: string, sessionId: string): number {
+  private wantLease(k: string, eventId: string, sessionId: string, resume = false): number {
     const known = this.candidates.get(k);
-    if (known) return known.since;
+    if (known) {
+      // A webcast to resume stays one (its lease may still be held by a process that stopped: claimed when it runs out).
+      known.resume ||= resume;
+      return known.since;
+    }
     const since = Date.now();
-    this.candidates.set(k, { eventId, sessionId, since });
+    this.candidates.set(k, { eventId, sessionId, since, resume });
     return since;
   }
 
@@ -517,7 +527,7 @@ export class WebcastSupervisor {
           else this.deps.logger.warn({ err: error, eventId, sessionId }, 'could not renew the webcast encoder lease; trying again');
         }
       }
-      for (const { eventId, sessionId } of [...this.candidates.values()]) await this.lead(eventId, sessionId);
+      for (const { eventId, sessionId, resume } of [...this.candidates.values()]) await this.lead(eventId, sessionId, resume);
     } finally {
       this.leaseTicking = false;
     }
@@ -548,7 +558,7 @@ export class WebcastSupervisor {
   private async onProcessGone(peer: string): Promise<void> {
     const lease = this.deps.lease;
     if (!lease || this.closed) return;
-    for (const { eventId, sessionId } of [...this.candidates.values()]) {
+    for (const { eventId, sessionId, resume } of [...this.candidates.values()]) {
       const key = leaseKey(eventId, sessionId);
       try {
         if ((await this.timed(lease.store.holder(key))) === peer) {
@@ -558,7 +568,7 @@ export class WebcastSupervisor {
       } catch (error) {
         this.deps.logger.warn({ err: error, eventId, sessionId }, 'could not free a gone process\'s webcast encoder lease (it runs out)');
       }
-      await this.lead(eventId, sessionId);
+      await this.lead(eventId, sessionId, resume);
     }
   }
 
