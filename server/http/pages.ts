@@ -225,7 +225,7 @@ function decorate(req: Request, s: ProgrammeSessionView, extras: PageExtras, boo
     hasAbout: Boolean(inLanguage(s.description, lang)) || s.guidingQuestions.length > 0,
     // One primary action per card: entering the room, except once the session is over.
     primaryAction: s.timing !== 'ended' && s.timing !== 'cancelled',
-    actionLabel: translate(lang, s.timing === 'now' ? 'dl_joinNow' : 'joinSession'),
+    actionLabel: translate(lang, s.timing === 'now' ? 'dl_joinNow' : s.timing === 'ended' || s.timing === 'cancelled' ? 'viewSession' : 'joinSession'),
     timingLabel: translate(lang, `timing_${s.timing}`),
     durationLabel: translate(lang, 'minutes', { n: s.durationMinutes }),
     eventDateLabel: shortDateLabel(s.eventZone.date, lang),

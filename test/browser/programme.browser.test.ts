@@ -136,8 +136,9 @@ describe.skipIf(!hasChromium)('programme page in headless Chromium', () => {
     await page.goto(`${server.url}/events/global-forum-2022?lang=en`);
     for (const card of await page.locator('.session-card').all()) {
       expect(await card.locator('[data-testid="session-action"]').count()).toBe(1);
-      // Past sessions: the action is secondary (no primary button on an ended card).
+      // Past sessions: the action is secondary (no primary button on an ended card), to view the room, not to enter a meeting.
       expect(await card.locator('.button-primary').count()).toBe(0);
+      expect(await card.locator('[data-testid="session-action"]').innerText()).toBe('View the session');
       expect(await card.locator('.calendar-menu a').count()).toBeGreaterThan(0);
     }
     await page.close();
