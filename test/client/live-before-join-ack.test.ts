@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
 import type { Plenary } from '../../server/plenary.ts';
-import type { JoinAck, QnaQuestionMessage, RunStateMessage, SessionStateMessage } from '../../server/protocol/events.ts';
+import type { JoinAck, PollStateMessage, QnaModeMessage, QnaQuestionMessage, RunStateMessage, SessionStateMessage } from '../../server/protocol/events.ts';
 import { clientWithJoinGap } from '../support/join-gap.ts';
 import { connect, createParticipant, nextEvent, ok } from '../support/realtime.ts';
 import { startTestServer } from '../support/server.ts';
@@ -98,6 +98,38 @@ describe('the live client and broadcasts that come before its join ack', () => {
     const view = await live.join(sessionId);
     expect(view.questions.size).toBeGreaterThan(0);
     expect(view.questions.has('hidden-since')).toBe(false);
+  });
+
+  it('takes a poll opened between the snapshot and the ack', async () => {
+    let snapshot: JoinAck | undefined;
+    let early: PollStateMessage | undefined;
+    const { live } = await clientWithGap(async (socket, ack) => {
+      snapshot = ack;
+      const created = await ok<{ poll: { id: string } }>(chair, 'poll:create', { sessionId, question: 'Opened during the join: adopt the conclusions?', kind: 'yes_no_abstain' });
+      const received = nextEvent<PollStateMessage>(socket, 'poll:state', (m) => m.poll.id === created.poll.id && m.poll.status === 'open');
+      await ok(chair, 'poll:open', { sessionId, pollId: created.poll.id });
+      early = await received;
+    });
+    const view = await live.join(sessionId);
+    expect(snapshot!.polls.polls.map((p) => p.id)).not.toContain(early!.poll.id);
+    expect(view.polls.get(early!.poll.id)?.status).toBe('open');
+  });
+
+  it('takes a Q&A mode changed between the snapshot and the ack', async () => {
+    let snapshot: JoinAck | undefined;
+    let early: QnaModeMessage | undefined;
+    const { live } = await clientWithGap(async (socket, ack) => {
+      snapshot = ack;
+      const mode = ack.qna.mode === 'open' ? 'pre-moderated' : 'open';
+      const received = nextEvent<QnaModeMessage>(socket, 'qna:mode', (m) => m.sessionId === sessionId && m.mode === mode);
+      await ok(chair, 'qna:mode', { sessionId, mode });
+      early = await received;
+    });
+    const view = await live.join(sessionId);
+    expect(early!.mode).not.toBe(snapshot!.qna.mode);
+    expect(view.qnaMode).toBe(early!.mode);
+    // Back as the other tests expect it: questions broadcast to everyone at once.
+    await ok(chair, 'qna:mode', { sessionId, mode: 'open' });
   });
 
   it('takes a session:state broadcast between the snapshot and the ack: the session ended meanwhile', async () => {
