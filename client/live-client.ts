@@ -112,9 +112,11 @@ export class LiveClient {
 
   private remember(sessionId: string, merge: Pending): void {
     const now = Date.now();
-    const list = (this.recent.get(sessionId) ?? []).filter((r) => now - r.at < recentMs);
+    let list = this.recent.get(sessionId);
+    if (!list) this.recent.set(sessionId, (list = []));
+    // Oldest first: drop from the front what has aged out or is one too many.
+    while (list.length > 0 && (now - list[0]!.at >= recentMs || list.length >= recentMax)) list.shift();
     list.push({ at: now, merge });
-    this.recent.set(sessionId, list.slice(-recentMax));
   }
 
   private recentMerges(sessionId: string): Pending[] {

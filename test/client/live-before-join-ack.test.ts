@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
 import type { Plenary } from '../../server/plenary.ts';
 import type { JoinAck, PollStateMessage, QnaModeMessage, QnaQuestionMessage, RunStateMessage, SessionStateMessage } from '../../server/protocol/events.ts';
-import { clientWithJoinGap } from '../support/join-gap.ts';
-import { connect, createParticipant, nextEvent, ok } from '../support/realtime.ts';
+import { clientWithJoinGap, openChair } from '../support/join-gap.ts';
+import { nextEvent, ok } from '../support/realtime.ts';
 import { startTestServer } from '../support/server.ts';
 
 const sessionId = 'thematic-1';
@@ -33,13 +33,8 @@ describe('the live client and broadcasts that come before its join ack', () => {
 
   beforeAll(async () => {
     server = await startTestServer();
-    const moderator = await createParticipant(server, { name: 'Floor Chair', roles: [{ sessionId, role: 'moderator' }] });
-    chair = await connect(server.url, { token: moderator.token });
-    sockets.push(chair);
-    await ok(chair, 'session:join', { sessionId });
-    await ok(chair, 'session:open', { sessionId });
     // Open Q&A: a question asked is broadcast to everyone in the room at once.
-    await ok(chair, 'qna:mode', { sessionId, mode: 'open' });
+    chair = await openChair(server, sockets, sessionId, 'Floor Chair');
   });
   afterAll(async () => {
     for (const s of sockets) s.close();

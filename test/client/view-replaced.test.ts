@@ -4,6 +4,7 @@ import { LiveClient } from '../../client/live-client.ts';
 import type { Plenary } from '../../server/plenary.ts';
 import type { JoinAck, QnaQuestionMessage } from '../../server/protocol/events.ts';
 import { connect, createParticipant, eventId, nextEvent, ok } from '../support/realtime.ts';
+import { openChair } from '../support/join-gap.ts';
 import { getJson, organizerToken, startTestServer } from '../support/server.ts';
 
 const sessionId = 'thematic-2';
@@ -26,12 +27,7 @@ describe('the live client when its view is made again from a snapshot', () => {
 
   beforeAll(async () => {
     server = await startTestServer();
-    const moderator = await createParticipant(server, { name: 'Snapshot Chair', roles: [{ sessionId, role: 'moderator' }] });
-    chair = await connect(server.url, { token: moderator.token });
-    sockets.push(chair);
-    await ok(chair, 'session:join', { sessionId });
-    await ok(chair, 'session:open', { sessionId });
-    await ok(chair, 'qna:mode', { sessionId, mode: 'open' });
+    chair = await openChair(server, sockets, sessionId, 'Snapshot Chair');
   });
   afterAll(async () => {
     for (const s of sockets) s.close();

@@ -7,6 +7,7 @@
 // on its side, keeps receiving Chinese across the switch. The longest stall
 // in the packets received is measured from getStats and printed.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plenary } from '../../server/plenary.ts';
 import { hasChromium, launchChromium, openRoom as visitRoom } from '../support/browser.ts';
@@ -35,6 +36,15 @@ describe.skipIf(!hasChromium)('booth handover in headless Chromium (real mediaso
   const rows = (page: Page): Promise<Row[]> => page.evaluate(async () => (await window.plenaryMedia?.stats()) ?? []);
   const packets = async (page: Page, participantId: string): Promise<number> =>
     (await rows(page)).find((r) => r.participantId === participantId && r.kind === 'audio')?.packetsReceived ?? 0;
+
+  /** A moderator's socket in the session, opened unless an earlier test left it live. */
+  const liveSession = async (chairName: string): Promise<Socket> => {
+    const chair = await createParticipant(server, { name: chairName, roles: [{ sessionId, role: 'moderator' }] });
+    const mod = await connect(server.url, { token: chair.token });
+    const joined = await ok<{ session: { status: string } }>(mod, 'session:join', { sessionId });
+    if (joined.session.status !== 'live') await ok(mod, 'session:open', { sessionId });
+    return mod;
+  };
 
   beforeAll(async () => {
     server = await startMediaServer({ MEDIA_WORKERS: '1' });
@@ -121,12 +131,9 @@ describe.skipIf(!hasChromium)('booth handover in headless Chromium (real mediaso
   }, 180_000);
 
   it('an interpreter who reloads the page while on air is back on air with no action, and delegates hear the channel again', async () => {
-    const chair = await createParticipant(server, { name: 'Chair Two', roles: [{ sessionId, role: 'moderator' }] });
     const dana = await createParticipant(server, { name: 'Dana (fr)', group: 'international_organization', roles: [{ sessionId, role: 'interpreter', language: 'fr' }] });
     const delegate = await createParticipant(server, { name: 'Delegate Diop', group: 'workers', country: 'SN' });
-    const mod = await connect(server.url, { token: chair.token });
-    const joined = await ok<{ session: { status: string } }>(mod, 'session:join', { sessionId });
-    if (joined.session.status !== 'live') await ok(mod, 'session:open', { sessionId });
+    const mod = await liveSession('Chair Two');
 
     const a = await openRoom(dana);
     const d = await openRoom(delegate);
@@ -153,12 +160,9 @@ describe.skipIf(!hasChromium)('booth handover in headless Chromium (real mediaso
   }, 180_000);
 
   it('an interpreter whose page was away too long to be replayed what it missed shows the booth as it is now', async () => {
-    const chair = await createParticipant(server, { name: 'Chair Three', roles: [{ sessionId, role: 'moderator' }] });
     const emil = await createParticipant(server, { name: 'Emil (de)', group: 'international_organization', roles: [{ sessionId, role: 'interpreter', language: 'de' }] });
     const frida = await createParticipant(server, { name: 'Frida (de)', group: 'international_organization', roles: [{ sessionId, role: 'interpreter', language: 'de' }] });
-    const mod = await connect(server.url, { token: chair.token });
-    const joined = await ok<{ session: { status: string } }>(mod, 'session:join', { sessionId });
-    if (joined.session.status !== 'live') await ok(mod, 'session:open', { sessionId });
+    const mod = await liveSession('Chair Three');
     const e = await openRoom(emil);
     await expect.poll(() => e.getByTestId('booth-status').innerText(), poll).not.toBe('');
     const idle = await e.getByTestId('booth-status').innerText();

@@ -7,6 +7,7 @@
 // transport → the server's send transport. Receiving: the server's consumer
 // → a local SRTP plain transport → a DirectTransport consumer that counts
 // packets.
+import type { ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import dgram from 'node:dgram';
 import * as mediasoup from 'mediasoup';
@@ -15,7 +16,7 @@ import type { Socket } from 'socket.io-client';
 import type { Plenary, StartOptions } from '../../server/plenary.ts';
 import { resolveWorkerBinary } from '../../server/media/worker-binary.ts';
 import type { ConsumeAck, MediaCapabilitiesAck, PlainTransportAck } from '../../server/protocol/media-events.ts';
-import { ok } from '../support/realtime.ts';
+import { connect, ok } from '../support/realtime.ts';
 import { startTestServer } from '../support/server.ts';
 
 const IP = '127.0.0.1';
@@ -436,4 +437,42 @@ export async function startBalancer(order: () => string[]): Promise<{ url: strin
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/**
+ * What a media test opens and must close together: participants' sockets,
+ * their Node media clients and the ffmpeg processes sending their media.
+ * `at` says where the server is and which worker plays the clients' side
+ * (read at each join: a test may restart its server).
+ */
+export class MediaPeople {
+  readonly sockets: Socket[] = [];
+  readonly clients: NodeMediaClient[] = [];
+  readonly senders: ChildProcess[] = [];
+  private readonly at: () => { url: string; worker: Worker };
+  private readonly sessionId: string;
+
+  constructor(sessionId: string, at: () => { url: string; worker: Worker }) {
+    this.sessionId = sessionId;
+    this.at = at;
+  }
+
+  /** A participant's socket in the session (opened first with `open`), with a Node media client, joined to the media unless `joinMedia` is false. */
+  async joined(token: string, options: { open?: boolean; joinMedia?: boolean } = {}): Promise<{ socket: Socket; media: NodeMediaClient }> {
+    const { url, worker } = this.at();
+    const socket = await connect(url, { token });
+    this.sockets.push(socket);
+    await ok(socket, 'session:join', { sessionId: this.sessionId });
+    if (options.open) await ok(socket, 'session:open', { sessionId: this.sessionId });
+    const media = await NodeMediaClient.create(socket, this.sessionId, worker);
+    this.clients.push(media);
+    if (options.joinMedia ?? true) await media.join();
+    return { socket, media };
+  }
+
+  close(): void {
+    for (const child of this.senders) child.kill('SIGKILL');
+    while (this.clients.length) this.clients.pop()?.close();
+    while (this.sockets.length) this.sockets.pop()?.close();
+  }
 }

@@ -24,8 +24,26 @@ export function webcastSettings(width: number, height: number, videoKbps: number
 
 /** The newest frame of the webcast's large quality (its media playlist at `url`) as RGB, width×height. */
 export function lastFrame(url: string, token: string, width: number, height: number): Promise<Buffer> {
+  return oneFrame(['-live_start_index', '-1', '-i', url], token, width, height);
+}
+
+/** The first frame of one segment of the webcast (its address `url`) as RGB, width×height. */
+export function segmentFrame(url: string, token: string, width: number, height: number): Promise<Buffer> {
+  return oneFrame(['-i', url], token, width, height);
+}
+
+/** The mean colour of an RGB frame. */
+export function meanColour(frame: Buffer): Rgb {
+  const sum = [0, 0, 0];
+  for (let i = 0; i + 2 < frame.length; i += 3) for (let c = 0; c < 3; c += 1) sum[c]! += frame[i + c]!;
+  const n = Math.max(1, Math.floor(frame.length / 3));
+  return [Math.round(sum[0]! / n), Math.round(sum[1]! / n), Math.round(sum[2]! / n)];
+}
+
+/** One frame, read as a player reads the webcast (bearer token), decoded to RGB. */
+function oneFrame(input: string[], token: string, width: number, height: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const child = spawn('ffmpeg', ['-v', 'error', '-headers', `Authorization: Bearer ${token}\r\n`, '-live_start_index', '-1', '-i', url, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('ffmpeg', ['-v', 'error', '-headers', `Authorization: Bearer ${token}\r\n`, ...input, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => chunks.push(c));

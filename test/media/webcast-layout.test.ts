@@ -5,15 +5,14 @@
 // into the strip without restarting the encoder; the running order's item
 // and the names become lower thirds; a delegate given the floor (a yellow
 // camera) goes large. Colours are sampled from decoded frames.
-import { spawnSync, type ChildProcess } from 'node:child_process';
-import type { Socket } from 'socket.io-client';
+import { spawnSync } from 'node:child_process';
 import type { Worker } from 'mediasoup/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plenary } from '../../server/plenary.ts';
 import { geometry } from '../../server/media/webcast/layout.ts';
-import { connect, createParticipant, eventId, ok, type TestParticipant } from '../support/realtime.ts';
+import { createParticipant, eventId, ok, type TestParticipant } from '../support/realtime.ts';
 import { organizerToken, waitFor } from '../support/server.ts';
-import { clientWorker, NodeMediaClient, startMediaServer } from './support.ts';
+import { clientWorker, MediaPeople, NodeMediaClient, startMediaServer } from './support.ts';
 import { colourAt, colourCamera, lastFrame, webcastSettings, type Rgb } from './webcast-frames.ts';
 
 const sessionId = 'thematic-2';
@@ -28,25 +27,14 @@ const colourIn = (f: Buffer, x: number, y: number): string => colourAt(f, W, x, 
 describe.skipIf(!hasFfmpeg)('the webcast’s composition: active speaker, strip, floor holder, sign inset and lower thirds', () => {
   let server: Plenary;
   let worker: Worker;
-  const sockets: Socket[] = [];
-  const clients: NodeMediaClient[] = [];
-  const senders: ChildProcess[] = [];
+  const people = new MediaPeople(sessionId, () => ({ url: server.url, worker }));
 
-  async function joined(p: TestParticipant, open = false): Promise<{ socket: Socket; media: NodeMediaClient }> {
-    const socket = await connect(server.url, { token: p.token });
-    sockets.push(socket);
-    await ok(socket, 'session:join', { sessionId });
-    if (open) await ok(socket, 'session:open', { sessionId });
-    const media = await NodeMediaClient.create(socket, sessionId, worker);
-    clients.push(media);
-    await media.join();
-    return { socket, media };
-  }
+  const joined = (p: TestParticipant, open = false) => people.joined(p.token, { open });
 
   /** A camera of one colour and a tone, sent over RTP (webcast-frames.ts). */
   async function camera(media: NodeMediaClient, colour: string, tone: number | null): Promise<{ video: string; audio: string | null }> {
     const { sender, ...ids } = await colourCamera(media, colours[colour] ?? [0, 0, 0], tone);
-    senders.push(sender);
+    people.senders.push(sender);
     return ids;
   }
 
@@ -59,9 +47,7 @@ describe.skipIf(!hasFfmpeg)('the webcast’s composition: active speaker, strip,
   }, 60_000);
 
   afterAll(async () => {
-    for (const child of senders) child.kill('SIGKILL');
-    while (clients.length) clients.pop()?.close();
-    while (sockets.length) sockets.pop()?.close();
+    people.close();
     await server?.close();
     worker?.close();
   });

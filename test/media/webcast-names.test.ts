@@ -6,20 +6,19 @@
 // production filters (ffmpeg.ts drawTexts, every installed face) on the
 // camera's colour, and with renders by a face without the script (boxes):
 // the webcast must look like the former, not the latter.
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Socket } from 'socket.io-client';
 import type { Worker } from 'mediasoup/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plenary } from '../../server/plenary.ts';
 import { drawTexts, mainTextPlacement } from '../../server/media/webcast/ffmpeg.ts';
 import { installedFonts, LowerThirdWriter, type FontFace } from '../../server/media/webcast/fonts.ts';
 import { geometry, type Rect } from '../../server/media/webcast/layout.ts';
-import { connect, createParticipant, eventId, ok, type TestParticipant } from '../support/realtime.ts';
+import { createParticipant, eventId, ok, type TestParticipant } from '../support/realtime.ts';
 import { organizerToken, waitFor } from '../support/server.ts';
-import { clientWorker, NodeMediaClient, startMediaServer } from './support.ts';
+import { clientWorker, MediaPeople, NodeMediaClient, startMediaServer } from './support.ts';
 import { colourCamera, hex, lastFrame, webcastSettings, type Rgb } from './webcast-frames.ts';
 
 const sessionId = 'thematic-2';
@@ -58,9 +57,7 @@ function overlap(a: boolean[], b: boolean[]): number {
 describe.skipIf(!hasFfmpeg || !byId('zh') || !byId('arabic') || !byId('latin'))('names in Arabic and Chinese script in the live webcast’s lower thirds', () => {
   let server: Plenary;
   let worker: Worker;
-  const sockets: Socket[] = [];
-  const clients: NodeMediaClient[] = [];
-  const senders: ChildProcess[] = [];
+  const people = new MediaPeople(sessionId, () => ({ url: server.url, worker }));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plenary-names-'));
   let renders = 0;
 
@@ -113,21 +110,12 @@ describe.skipIf(!hasFfmpeg || !byId('zh') || !byId('arabic') || !byId('latin'))(
     return last;
   }
 
-  async function joined(p: TestParticipant, open = false): Promise<{ socket: Socket; media: NodeMediaClient }> {
-    const socket = await connect(server.url, { token: p.token });
-    sockets.push(socket);
-    await ok(socket, 'session:join', { sessionId });
-    if (open) await ok(socket, 'session:open', { sessionId });
-    const media = await NodeMediaClient.create(socket, sessionId, worker);
-    clients.push(media);
-    await media.join();
-    return { socket, media };
-  }
+  const joined = (p: TestParticipant, open = false) => people.joined(p.token, { open });
 
   /** A camera of one colour and a tone, sent over RTP (webcast-frames.ts). */
   async function camera(media: NodeMediaClient, colour: Rgb, tone: number): Promise<{ audio: string }> {
     const { sender, audio } = await colourCamera(media, colour, tone);
-    senders.push(sender);
+    people.senders.push(sender);
     return { audio: audio ?? '' };
   }
 
@@ -140,9 +128,7 @@ describe.skipIf(!hasFfmpeg || !byId('zh') || !byId('arabic') || !byId('latin'))(
   }, 60_000);
 
   afterAll(async () => {
-    for (const child of senders) child.kill('SIGKILL');
-    while (clients.length) clients.pop()?.close();
-    while (sockets.length) sockets.pop()?.close();
+    people.close();
     await server?.close();
     worker?.close();
     fs.rmSync(dir, { recursive: true, force: true });

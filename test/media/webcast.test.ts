@@ -10,16 +10,15 @@
 // subtitle rendition's WebVTT segments; after the session ends the
 // recording lists as ready and holds the video, both audio tracks and two
 // chapters. Small encoder settings keep it fast.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Socket } from 'socket.io-client';
 import type { Worker } from 'mediasoup/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plenary } from '../../server/plenary.ts';
 import { connect, createParticipant, eventId, ok, type TestParticipant } from '../support/realtime.ts';
 import { organizerToken, tempDir, waitFor } from '../support/server.ts';
-import { clientWorker, NodeMediaClient, sleep, startMediaServer } from './support.ts';
+import { clientWorker, MediaPeople, NodeMediaClient, sleep, startMediaServer } from './support.ts';
 import { heardIn, tonesIn } from './webcast-audio.ts';
 import { hasFfmpeg, sendRtp, subtitleCue, type RtpTarget } from './webcast-support.ts';
 
@@ -56,21 +55,12 @@ describe.skipIf(!hasFfmpeg)('the webcast in every language and the archive (medi
   let captioner: TestParticipant;
   let gov: TestParticipant;
   let wrk: TestParticipant;
-  const sockets: Socket[] = [];
-  const clients: NodeMediaClient[] = [];
-  const senders: ChildProcess[] = [];
+  const people = new MediaPeople(sessionId, () => ({ url: server.url, worker }));
 
-  async function joined(p: TestParticipant): Promise<{ socket: Socket; media: NodeMediaClient }> {
-    const socket = await connect(server.url, { token: p.token });
-    sockets.push(socket);
-    await ok(socket, 'session:join', { sessionId });
-    const media = await NodeMediaClient.create(socket, sessionId, worker);
-    clients.push(media);
-    return { socket, media };
-  }
+  const joined = (p: TestParticipant) => people.joined(p.token, { joinMedia: false });
 
   function send(video: RtpTarget | null, audio: RtpTarget & { freq: number }): void {
-    senders.push(sendRtp(video, audio));
+    people.senders.push(sendRtp(video, audio));
   }
 
   beforeAll(async () => {
@@ -101,9 +91,7 @@ describe.skipIf(!hasFfmpeg)('the webcast in every language and the archive (medi
   }, 60_000);
 
   afterAll(async () => {
-    for (const child of senders) child.kill('SIGKILL');
-    while (clients.length) clients.pop()?.close();
-    while (sockets.length) sockets.pop()?.close();
+    people.close();
     await server?.close();
     worker?.close();
   });
@@ -167,7 +155,7 @@ describe.skipIf(!hasFfmpeg)('the webcast in every language and the archive (medi
     expect(text.body).toMatch(/#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",LANGUAGE="en",NAME="English",DEFAULT=NO,AUTOSELECT=YES,FORCED=NO,URI="subs-en.m3u8"/);
     expect(text.body).toMatch(/#EXT-X-STREAM-INF:.*SUBTITLES="subs"/);
     const cap = await connect(server.url, { token: captioner.token });
-    sockets.push(cap);
+    people.sockets.push(cap);
     await ok(cap, 'session:join', { sessionId });
     await ok(cap, 'caption:line', { sessionId, language: 'en', text: 'Decent work --> for all', final: false });
     await ok(cap, 'caption:line', { sessionId, language: 'en', text: 'Decent work for all', final: true });

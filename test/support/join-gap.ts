@@ -2,7 +2,7 @@ import type { Socket } from 'socket.io-client';
 import { LiveClient } from '../../client/live-client.ts';
 import type { Plenary } from '../../server/plenary.ts';
 import type { JoinAck } from '../../server/protocol/events.ts';
-import { connect, createParticipant } from './realtime.ts';
+import { connect, createParticipant, ok } from './realtime.ts';
 
 type Emitter = { emitWithAck(event: string, payload: unknown): Promise<unknown> };
 
@@ -31,4 +31,19 @@ export async function clientWithJoinGap(
   });
   const causes: string[] = [];
   return { live: new LiveClient(socket as never, (_id, _view, cause) => causes.push(cause)), causes, socket };
+}
+
+/**
+ * A moderator's socket in a session it has opened, with questions in open
+ * mode (each one broadcast to everyone at once): the chair whose changes the
+ * client tests make fall in a join's gap. Pushed onto `sockets` too.
+ */
+export async function openChair(server: Plenary, sockets: Socket[], sessionId: string, name: string): Promise<Socket> {
+  const moderator = await createParticipant(server, { name, roles: [{ sessionId, role: 'moderator' }] });
+  const chair = await connect(server.url, { token: moderator.token });
+  sockets.push(chair);
+  await ok(chair, 'session:join', { sessionId });
+  await ok(chair, 'session:open', { sessionId });
+  await ok(chair, 'qna:mode', { sessionId, mode: 'open' });
+  return chair;
 }

@@ -123,7 +123,7 @@ export interface EncoderPlan {
   inputs: EncoderInput[];
   /** Languages of the interpretation renditions, in input order. */
   languages: string[];
-  /** Interpretation renditions that go on silent in this run (the holding picture keeps every language the webcast had). */
+  /** Interpretation renditions that go on silent in this run, none of them an input's (the holding picture keeps every language the webcast had). */
   silentLanguages?: string[];
   dir: string;
   run: number;
@@ -257,7 +257,6 @@ export function ffmpegArgs(plan: EncoderPlan, o: WebcastOptions): string[] {
   args.push(...audio('[floor]', 'audio-floor'));
   for (const c of channels) args.push(...audio(`${c.index}:a`, `audio-${c.language}`));
   for (const language of plan.silentLanguages ?? []) {
-    if (channels.some((c) => c.language === language)) continue;
     args.splice(args.indexOf('-filter_complex'), 0, '-re', '-f', 'lavfi', '-i', 'anullsrc=r=48000:cl=stereo');
     args.push(...audio(`${next}:a`, `audio-${language}`));
     next += 1;

@@ -130,7 +130,7 @@ export class EncoderRun {
     settings: WebcastOptions;
     logger: Logger;
     layout: LayoutState;
-    /** Interpretation renditions to go on silent (the holding picture's run keeps every language the webcast had). */
+    /** Interpretation renditions to go on silent, none of them a channel of the selection (the holding picture's run keeps every language the webcast had). */
     silentLanguages?: string[];
     onExit: (code: number | null, stderr: string) => void;
   }): Promise<EncoderRun> {
@@ -138,7 +138,7 @@ export class EncoderRun {
     const runDir = path.join(dir, 'runs', String(run));
     fs.mkdirSync(runDir, { recursive: true });
     const live = selection.channels.map((c) => c.language);
-    const silentLanguages = (options.silentLanguages ?? []).filter((l) => !live.includes(l));
+    const silentLanguages = options.silentLanguages ?? [];
     const encoder = new EncoderRun({ run, pid: undefined, languages: [...live, ...silentLanguages], startedAt: new Date() });
     const inputs: EncoderInput[] = [];
     try {
